@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName, BackendProbe } from '../../src-shared/contract';
+import { AppError } from '../../src-shared/errors';
+
+const require = createRequire(import.meta.url);
+
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+const PACKAGES: Record<BackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+function packageVersion(pkg: string): string | undefined {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a native TensorFlow package is absent: it is optional, and its install step downloads libtensorflow. */
+function nativeMissingReason(pkg: string, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Cannot find (module|package)/.test(msg)) {
+    return `${pkg} is not installed: it is an optional dependency whose install step downloads libtensorflow, which failed or was skipped on this machine.`;
+  }
+  return `${pkg} is installed but failed to load: ${msg.split('\n')[0]}`;
+}
+
+export function wasmDistDir(): string {
+  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+}
+
+async function probeNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendProbe> {
+  const pkg = PACKAGES[name];
+  const version = packageVersion(pkg);
+  if (!version) return { name, packageName: pkg, usable: false, reason: nativeMissingReason(pkg, new Error('Cannot find module')) };
+  try {
+    await import(pkg);
+  } catch (err) {
+    return { name, packageName: pkg, usable: false, reason: nativeMissingReason(pkg, err), version };
+  }
+  if (name === 'tensorflow-gpu') {
+    // tfjs-node-gpu silently runs on the CPU when CUDA/cuDNN libraries are missing; only a listed GPU device counts.
+    const gpu = await detectTfGpu();
+    if (!gpu.ok) return { name, packageName: pkg, usable: false, reason: gpu.reason, version };
+    return { name, packageName: pkg, usable: true, reason: gpu.reason, version };
+  }
+  return { name, packageName: pkg, usable: true, reason: `${pkg} ${version} loaded (native TensorFlow on the CPU).`, version };
+}
+
+async function detectTfGpu(): Promise<{ ok: boolean; reason: string }> {
+  try {
+    const backend = tf.findBackend('tensorflow') as unknown as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
+    const usingGpu = backend?.binding?.isUsingGpuDevice?.();
+    if (usingGpu) return { ok: true, reason: 'tfjs-node-gpu loaded and TensorFlow reports a CUDA GPU device.' };
+    return { ok: false, reason: 'tfjs-node-gpu loaded but TensorFlow found no usable GPU (CUDA 11.2 / cuDNN 8.1 libraries missing?); it would silently run on the CPU.' };
+  } catch (err) {
+    return { ok: false, reason: `tfjs-node-gpu GPU check failed: ${(err as Error).message}` };
+  }
+}
+
+async function probeWasm(): Promise<BackendProbe> {
+  const pkg = PACKAGES.wasm;
+  const version = packageVersion(pkg);
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(wasmDistDir());
+    return { name: 'wasm', packageName: pkg, usable: true, reason: `${pkg} ${version} with XNNPACK (SIMD) kernels.`, version };
+  } catch (err) {
+    return { name: 'wasm', packageName: pkg, usable: false, reason: `${pkg} failed to load: ${(err as Error).message}`, version };
+  }
+}
+
+export async function probeBackends(): Promise<BackendProbe[]> {
+  return [
+    await probeNative('tensorflow-gpu'),
+    await probeNative('tensorflow'),
+    await probeWasm(),
+    { name: 'cpu', packageName: PACKAGES.cpu, usable: true, reason: 'Pure JavaScript; always available, and slowest.', version: packageVersion(PACKAGES.cpu) },
+  ];
+}
+
+export interface BackendChoice {
+  name: BackendName;
+  reason: string;
+  probes: BackendProbe[];
+}
+
+/** The best usable backend (or the forced one), with a sentence saying why the better ones were passed over. */
+export async function chooseBackend(forced?: BackendName | null, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
+  const probes = await probeBackends();
+  const want = forced ?? (env.FER_BACKEND ? (env.FER_BACKEND as BackendName) : null);
+  if (want) {
+    const probe = probes.find((p) => p.name === want);
+    if (!probe) throw new AppError('BACKEND_UNAVAILABLE', `Unknown backend "${want}". Choose one of ${BACKEND_ORDER.join(', ')}.`);
+    if (!probe.usable) throw new AppError('BACKEND_UNAVAILABLE', `Backend ${want} was forced but cannot load: ${probe.reason}`);
+    return { name: want, reason: `forced by ${forced ? 'the run config' : 'FER_BACKEND'}; ${probe.reason}`, probes };
+  }
+  const chosen = probes.find((p) => p.usable)!;
+  const skipped = probes.slice(0, probes.indexOf(chosen)).map((p) => `${p.name}: ${p.reason}`);
+  const reason = skipped.length ? `${chosen.reason} Skipped — ${skipped.join(' ')}` : chosen.reason;
+  return { name: chosen.name, reason, probes };
+}
+
+/** Makes `name` the active tfjs backend in this process. */
+export async function activateBackend(name: BackendName): Promise<void> {
+  if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(wasmDistDir());
+  } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
+    await import(PACKAGES[name]);
+  }
+  const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new AppError('BACKEND_UNAVAILABLE', `tfjs could not initialise the ${name} backend.`);
+  await tf.ready();
+}

@@ -1,0 +1,13 @@
+import { datasetsHandlers } from './datasets';
+import { evaluationHandlers } from './evaluation';
+import { runsHandlers } from './runs';
+import { systemHandlers } from './system';
+import type { AllHandlers } from './types';
+
+/** Every contract channel's handler. The type makes a channel without a handler a compile error. */
+export const handlers: AllHandlers = {
+  ...systemHandlers,
+  ...datasetsHandlers,
+  ...runsHandlers,
+  ...evaluationHandlers,
+};

@@ -1,0 +1,53 @@
+import { createRequire } from 'node:module';
+import { cpus, platform, arch } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { DoctorReport } from '../../src-shared/contract';
+import { systemInvoke } from '../../src-shared/contract/system';
+import type { Workbench } from '../context';
+import { chooseBackend } from '../engine/backend';
+import type { HandlersFor } from './types';
+
+const require = createRequire(import.meta.url);
+
+export function appVersion(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
+
+function electronStatus(): DoctorReport['electron'] {
+  try {
+    const pkg = require('electron/package.json') as { version: string };
+    // The electron package's main export is the binary's path; it throws when the download failed.
+    const binary = require('electron') as unknown;
+    if (typeof binary === 'string') return { present: true, version: pkg.version, reason: `Electron ${pkg.version} binary at ${binary}.` };
+    return { present: false, version: pkg.version, reason: 'The electron package is installed but its binary is not.' };
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (/Cannot find module 'electron/.test(msg)) {
+      return { present: false, reason: 'electron is not installed: it is an optional dependency whose install step downloads the Electron binary, which failed or was skipped here. The browser bridge (npm run web) serves the same app.' };
+    }
+    return { present: false, reason: `Electron's binary is missing: ${msg.split('\n')[0]}` };
+  }
+}
+
+export async function doctor(wb: Workbench): Promise<DoctorReport> {
+  const choice = await chooseBackend(null);
+  const sqlite = (wb.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  return {
+    appVersion: appVersion(),
+    node: process.versions.node,
+    sqlite,
+    tfjs: tf.version.tfjs,
+    platform: `${platform()}-${arch()}`,
+    cpus: cpus().length,
+    home: wb.home.root,
+    electron: electronStatus(),
+    backends: choice.probes,
+    chosen: { name: choice.name, reason: choice.reason },
+    wasmThreads: 1,
+  };
+}
+
+export const systemHandlers: HandlersFor<typeof systemInvoke> = {
+  'system.doctor': (_args, wb) => doctor(wb),
+  'system.ping': (args) => ({ pong: true, ...(args.echo === undefined ? {} : { echo: args.echo }), at: new Date().toISOString() }),
+};

@@ -1,0 +1,52 @@
+/**
+ * The one contract between the renderer and the services. Main, preload, the WebSocket bridge and the
+ * renderer's client all derive their types from these maps, so no side can drift from another.
+ */
+import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
+import { datasetsEvents, datasetsInvoke } from './contract/datasets';
+import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
+import { runsEvents, runsInvoke } from './contract/runs';
+import { systemEvents, systemInvoke } from './contract/system';
+
+export const invokeChannels = {
+  ...systemInvoke,
+  ...datasetsInvoke,
+  ...runsInvoke,
+  ...evaluationInvoke,
+};
+
+export const eventChannels = {
+  ...systemEvents,
+  ...datasetsEvents,
+  ...runsEvents,
+  ...evaluationEvents,
+};
+
+export type InvokeChannels = typeof invokeChannels;
+export type EventChannels = typeof eventChannels;
+export type InvokeName = keyof InvokeChannels;
+export type EventName = keyof EventChannels;
+export type InvokeArgs<N extends InvokeName> = ArgsIn<InvokeChannels[N]>;
+export type InvokeParsedArgs<N extends InvokeName> = ArgsOut<InvokeChannels[N]>;
+export type InvokeResult<N extends InvokeName> = ResultOf<InvokeChannels[N]>;
+export type EventPayload<E extends EventName> = PayloadOf<EventChannels[E]>;
+
+export const INVOKE_NAMES = Object.keys(invokeChannels) as InvokeName[];
+export const EVENT_NAMES = Object.keys(eventChannels) as EventName[];
+
+export function isInvokeName(name: unknown): name is InvokeName {
+  return typeof name === 'string' && Object.hasOwn(invokeChannels, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(eventChannels, name);
+}
+
+/** Electron IPC channel names. Only these two cross the preload. */
+export const IPC_INVOKE = 'fer:invoke';
+export const IPC_EVENT = 'fer:event';
+
+export * from './contract/datasets';
+export * from './contract/evaluation';
+export * from './contract/runs';
+export * from './contract/system';
+export * from './errors';

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { SPLITS, type Split } from '../labels';
+import { invoke, returns } from './define';
+
+export interface SplitCounts {
+  split: Split;
+  total: number;
+  /** Indexed by emotion (see labels.ts). */
+  perClass: number[];
+}
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  /** Where it came from: the CSV file or folder the user imported. */
+  sourcePath: string;
+  format: 'csv' | 'folders';
+  createdAt: string;
+  sampleCount: number;
+  splits: SplitCounts[];
+  /** Images that had to be resized or converted to 48×48 grayscale on import. */
+  converted: number;
+  /** Non-image files found and skipped on import. */
+  skipped: number;
+}
+
+export interface DuplicateGroup {
+  hash: string;
+  sampleIds: number[];
+  splits: Split[];
+  labels: number[];
+}
+
+export interface DatasetStats {
+  dataset: DatasetSummary;
+  /** Per split: counts and share of each class (paper's Table 1 layout). */
+  table: { split: Split; total: number; perClass: { count: number; share: number }[] }[];
+  /** Inverse-frequency weights from the Training split: total / (classes × count). */
+  classWeights: number[];
+  duplicates: {
+    groups: number;
+    withinSplit: number;
+    /** Groups whose members lie in more than one split (test images also in train). */
+    crossSplit: number;
+    conflictingLabels: number;
+    examples: DuplicateGroup[];
+  };
+}
+
+export interface SampleMeta {
+  id: number;
+  /** Row in the packed pixel file. */
+  index: number;
+  split: Split;
+  label: number;
+  source: string;
+}
+
+export interface SamplePage {
+  total: number;
+  offset: number;
+  items: SampleMeta[];
+  /** items.length × 2304 bytes of 48×48 grayscale, base64, in item order: one round trip for a whole grid. */
+  pixelsBase64: string;
+}
+
+export interface ImportProgress {
+  importId: string;
+  name: string;
+  phase: 'reading' | 'indexing' | 'committing' | 'done' | 'failed';
+  done: number;
+  total: number | null;
+  rowsPerSec: number;
+  message?: string;
+}
+
+const datasetRef = z.union([z.string().min(1), z.number().int().positive()]);
+
+export const datasetsInvoke = {
+  'datasets.list': invoke(z.strictObject({}), returns<DatasetSummary[]>()),
+  'datasets.import': invoke(
+    z.strictObject({ path: z.string().min(1), name: z.string().trim().min(1).max(100), importId: z.string().max(64).optional() }),
+    returns<DatasetSummary>(),
+  ),
+  'datasets.stats': invoke(z.strictObject({ dataset: datasetRef }), returns<DatasetStats>()),
+  'datasets.samples': invoke(
+    z.strictObject({
+      dataset: datasetRef,
+      split: z.enum(SPLITS).optional(),
+      label: z.number().int().min(0).max(6).optional(),
+      ids: z.array(z.number().int().positive()).max(1000).optional(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(200),
+    }),
+    returns<SamplePage>(),
+  ),
+  'datasets.delete': invoke(z.strictObject({ dataset: datasetRef }), returns<{ deleted: true }>()),
+  'datasets.synth': invoke(
+    z.strictObject({
+      out: z.string().min(1),
+      format: z.enum(['csv', 'folders']),
+      perClass: z.number().int().min(1).max(20000),
+      seed: z.number().int().default(1),
+    }),
+    returns<{ path: string; counts: SplitCounts[] }>(),
+  ),
+};
+
+export const datasetsEvents = {
+  'import.progress': returns<ImportProgress>(),
+};

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { SPLITS, type Split } from '../labels';
+import { invoke, returns } from './define';
+
+export interface PerClassMetrics {
+  label: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface EvaluationSummary {
+  id: number;
+  runId: number | null;
+  ensembleId: number | null;
+  /** Human label: the run's name or the ensemble's. */
+  name: string;
+  datasetId: number;
+  split: Split;
+  checkpoint: string;
+  tta: { views: number; flip: boolean } | null;
+  accuracy: number;
+  loss: number;
+  macroF1: number;
+  samples: number;
+  createdAt: string;
+}
+
+export interface EvaluationDetail {
+  evaluation: EvaluationSummary;
+  perClass: PerClassMetrics[];
+  /** confusion[true][pred] counts. */
+  confusion: number[][];
+}
+
+export interface CellItem {
+  sampleId: number;
+  trueLabel: number;
+  predLabel: number;
+  confidence: number;
+  probs: number[];
+}
+
+export interface CellPage {
+  total: number;
+  offset: number;
+  items: CellItem[];
+  /** 48×48 grayscale of each item, base64, in item order. */
+  pixelsBase64: string;
+}
+
+export interface CalibrationReport {
+  evaluationId: number;
+  ece: number;
+  bins: { lower: number; upper: number; count: number; accuracy: number; confidence: number }[];
+  perClass: { label: number; ece: number; bins: { lower: number; upper: number; count: number; accuracy: number; confidence: number }[] }[];
+}
+
+export interface RunDiff {
+  a: EvaluationSummary;
+  b: EvaluationSummary;
+  /** b's confusion minus a's. */
+  confusionDiff: number[][];
+  /** Right in b, wrong in a, and the reverse. */
+  fixed: number[];
+  broken: number[];
+  mcnemar: { b: number; c: number; statistic: number; pValue: number };
+}
+
+export interface CompareRow {
+  key: string;
+  label: string;
+  kind: 'run' | 'ensemble' | 'group';
+  runIds: number[];
+  seeds: number[];
+  n: number;
+  /** Metric name → mean and std (std 0 and n=1 for a single run). */
+  values: Record<string, { mean: number; std: number } | string | null>;
+}
+
+export interface CompareTable {
+  columns: string[];
+  rows: CompareRow[];
+  groupBy: string | null;
+  split: Split | null;
+}
+
+export const COMPARE_METRICS = ['accuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
+
+const compareArgs = z.strictObject({
+  runIds: z.array(z.number().int().positive()).default([]),
+  ensembleIds: z.array(z.number().int().positive()).default([]),
+  groupBy: z.string().max(100).nullable().default(null),
+  split: z.enum(SPLITS).nullable().default(null),
+  columns: z.array(z.string().max(50)).max(40).optional(),
+});
+
+export const evaluationInvoke = {
+  'eval.run': invoke(
+    z.strictObject({
+      runId: z.number().int().positive(),
+      split: z.enum(SPLITS),
+      checkpoint: z.enum(['best', 'last']).default('best'),
+      tta: z.number().int().min(0).max(32).default(0),
+    }),
+    returns<EvaluationSummary>(),
+  ),
+  'eval.list': invoke(z.strictObject({ runId: z.number().int().positive().optional() }), returns<EvaluationSummary[]>()),
+  'eval.get': invoke(z.strictObject({ evaluationId: z.number().int().positive() }), returns<EvaluationDetail>()),
+  'eval.epochConfusions': invoke(
+    z.strictObject({ runId: z.number().int().positive() }),
+    returns<{ epoch: number; split: Split; confusion: number[][] }[]>(),
+  ),
+  'eval.cell': invoke(
+    z.strictObject({
+      evaluationId: z.number().int().positive(),
+      trueLabel: z.number().int().min(0).max(6),
+      predLabel: z.number().int().min(0).max(6),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(500).default(60),
+    }),
+    returns<CellPage>(),
+  ),
+  'eval.sampleProbs': invoke(
+    z.strictObject({ evaluationId: z.number().int().positive(), sampleIds: z.array(z.number().int().positive()).max(500) }),
+    returns<{ sampleId: number; predLabel: number; probs: number[] }[]>(),
+  ),
+  'eval.calibration': invoke(
+    z.strictObject({ evaluationId: z.number().int().positive(), bins: z.number().int().min(2).max(50).default(10) }),
+    returns<CalibrationReport>(),
+  ),
+  'eval.diff': invoke(z.strictObject({ a: z.number().int().positive(), b: z.number().int().positive() }), returns<RunDiff>()),
+  'ensembles.create': invoke(
+    z.strictObject({
+      evaluationIds: z.array(z.number().int().positive()).min(2),
+      vote: z.enum(['soft', 'hard']).default('soft'),
+      weights: z.array(z.number().min(0)).optional(),
+      name: z.string().max(200).optional(),
+    }),
+    returns<EvaluationSummary>(),
+  ),
+  'compare.table': invoke(compareArgs, returns<CompareTable>()),
+  'compare.export': invoke(
+    compareArgs.extend({ format: z.enum(['csv', 'md', 'latex']), path: z.string().min(1).optional() }),
+    returns<{ text: string; path: string | null }>(),
+  ),
+};
+
+export const evaluationEvents = {
+  'eval.progress': returns<{ runId: number | null; done: number; total: number; phase: string }>(),
+};

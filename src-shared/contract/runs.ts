@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { SPLITS } from '../labels';
+import { invoke, returns } from './define';
+import type { BackendName } from './system';
+
+export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export const augmentSchema = z.strictObject({
+  flip: z.boolean().default(true),
+  /** Degrees, ± range. The paper uses 10. */
+  rotation: z.number().min(0).max(45).default(10),
+  /** Fraction, ± range. The paper uses 0.1. */
+  zoom: z.number().min(0).max(0.5).default(0.1),
+  shiftX: z.number().min(0).max(0.5).default(0.1),
+  shiftY: z.number().min(0).max(0.5).default(0.1),
+});
+export type AugmentConfig = z.output<typeof augmentSchema>;
+
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('step'), every: z.number().int().positive().default(10), gamma: z.number().gt(0).lt(1).default(0.5) }),
+  z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
+  z.strictObject({
+    kind: z.literal('plateau'),
+    patience: z.number().int().positive().default(3),
+    factor: z.number().gt(0).lt(1).default(0.5),
+    minLr: z.number().min(0).default(1e-6),
+  }),
+]);
+
+export const trainConfigSchema = z.strictObject({
+  dataset: z.union([z.string().min(1), z.number().int().positive()]),
+  model: z.enum(MODEL_NAMES).default('baseline'),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  lr: z.number().gt(0).max(10).default(0.001),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  schedule: scheduleSchema.default({ kind: 'constant' }),
+  batch: z.number().int().positive().max(4096).default(64),
+  epochs: z.number().int().positive().max(1000).default(10),
+  /** Early stopping on validation loss, restoring the best weights; 0 turns it off. */
+  patience: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).default(1),
+  trainSplit: z.enum(SPLITS).default('Training'),
+  valSplit: z.enum(SPLITS).nullable().default('PublicTest'),
+  testSplit: z.enum(SPLITS).nullable().default('PrivateTest'),
+  /** Cap on training samples (quick experiments); null uses the whole split. */
+  limitTrain: z.number().int().positive().nullable().default(null),
+  inputSize: z.number().int().min(32).max(256).default(48),
+  channels: z.union([z.literal(1), z.literal(3)]).default(1),
+  augment: augmentSchema.nullable().default(null),
+  classWeights: z.boolean().default(false),
+  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).nullable().default(null),
+  /** Transfer learning: an imported weights id, and how many base layers stay frozen. */
+  weights: z.string().nullable().default(null),
+  freeze: z.number().int().min(0).default(0),
+  /** Cache the frozen base's features when its input is not augmented. */
+  cacheFeatures: z.boolean().default(false),
+  notes: z.string().max(2000).default(''),
+});
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+export type RunStatus = 'queued' | 'running' | 'stopping' | 'stopped' | 'completed' | 'failed';
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  datasetId: number;
+  datasetName: string;
+  model: ModelName;
+  status: RunStatus;
+  seed: number;
+  backend: BackendName | null;
+  backendReason: string | null;
+  epochsDone: number;
+  epochs: number;
+  bestValAcc: number | null;
+  bestValLoss: number | null;
+  bestEpoch: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSec: number | null;
+  error: string | null;
+  groupId: string | null;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  acc: number;
+  valLoss: number | null;
+  valAcc: number | null;
+  lr: number;
+  imgPerSec: number;
+  seconds: number;
+}
+
+export interface RunDetail {
+  run: RunSummary;
+  config: TrainConfig;
+  codeVersion: string;
+  epochs: EpochMetrics[];
+  checkpoints: { epoch: number; kind: 'last' | 'best'; path: string; createdAt: string }[];
+}
+
+export interface RunProgress {
+  runId: number;
+  phase: 'batch' | 'epoch';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+  valLoss?: number;
+  valAcc?: number;
+  lr: number;
+  imgPerSec: number;
+  etaSec: number;
+}
+
+export interface ModelPreset {
+  id: string;
+  label: string;
+  description: string;
+  config: Partial<TrainConfigInput>;
+}
+
+export const runRef = z.strictObject({ runId: z.number().int().positive() });
+
+export const runsInvoke = {
+  'runs.create': invoke(
+    z.strictObject({ config: trainConfigSchema, replicates: z.number().int().min(1).max(20).default(1), name: z.string().max(200).optional() }),
+    returns<RunSummary[]>(),
+  ),
+  'runs.list': invoke(z.strictObject({}), returns<RunSummary[]>()),
+  'runs.get': invoke(runRef, returns<RunDetail>()),
+  'runs.stop': invoke(runRef, returns<RunSummary>()),
+  'runs.resume': invoke(runRef, returns<RunSummary>()),
+  'runs.delete': invoke(runRef, returns<{ deleted: true }>()),
+  'models.presets': invoke(z.strictObject({}), returns<ModelPreset[]>()),
+};
+
+export const runsEvents = {
+  'run.progress': returns<RunProgress>(),
+  'run.status': returns<RunSummary>(),
+};

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { invoke, returns } from './define';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendProbe {
+  name: BackendName;
+  /** npm package that provides it. */
+  packageName: string;
+  usable: boolean;
+  /** Why it is usable or not, in one sentence a user can act on. */
+  reason: string;
+  version?: string;
+}
+
+export interface DoctorReport {
+  appVersion: string;
+  node: string;
+  sqlite: string;
+  tfjs: string;
+  platform: string;
+  cpus: number;
+  home: string;
+  electron: { present: boolean; reason: string; version?: string };
+  backends: BackendProbe[];
+  /** The backend training would pick now, and why the better ones were skipped. */
+  chosen: { name: BackendName; reason: string };
+  wasmThreads: number;
+}
+
+export const systemInvoke = {
+  'system.doctor': invoke(z.strictObject({}), returns<DoctorReport>()),
+  'system.ping': invoke(z.strictObject({ echo: z.string().max(1000).optional() }), returns<{ pong: true; echo?: string; at: string }>()),
+};
+
+export const systemEvents = {
+  'system.log': returns<{ level: 'info' | 'warn' | 'error'; message: string; at: string }>(),
+};
