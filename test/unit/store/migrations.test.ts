@@ -88,11 +88,11 @@ describe('migrations', () => {
 
   it('uses the index for the UI filters (EXPLAIN QUERY PLAN)', () => {
     const db = openDb(':memory:');
-    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
-    expect(plan('SELECT id, idx FROM samples WHERE dataset_id = 1 AND split = 'Training' AND label = 3 ORDER BY idx LIMIT 100')).toMatch(/USING (COVERING )?INDEX samples_by_split_label/);
+    const plan = (sql: string, ...params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan('SELECT id, idx FROM samples WHERE dataset_id = 1 AND split = ? AND label = 3 ORDER BY idx LIMIT 100', 'Training')).toMatch(/USING (COVERING )?INDEX samples_by_split_label/);
     expect(plan('SELECT sample_id FROM predictions WHERE evaluation_id = 1 AND true_label = 4 AND pred_label = 2 ORDER BY confidence DESC LIMIT 60')).toMatch(/USING (COVERING )?INDEX predictions_by_cell/);
-    expect(plan('SELECT id FROM runs WHERE status = 'running' ORDER BY id')).toMatch(/USING (COVERING )?INDEX runs_by_status/);
-    expect(plan('SELECT id FROM evaluations WHERE run_id = 3 AND split = 'PrivateTest'')).toMatch(/USING (COVERING )?INDEX evaluations_by_run/);
+    expect(plan('SELECT id FROM runs WHERE status = ? ORDER BY id', 'running')).toMatch(/USING (COVERING )?INDEX runs_by_status/);
+    expect(plan('SELECT id FROM evaluations WHERE run_id = 3 AND split = ?', 'PrivateTest')).toMatch(/USING (COVERING )?INDEX evaluations_by_run/);
     db.close();
   });
 });

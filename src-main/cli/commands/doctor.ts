@@ -1,0 +1,18 @@
+import type { Command } from '../command';
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'Show versions, usable tfjs backends, Electron presence, and why anything is missing',
+  usage: 'fer doctor [--json]',
+  async run(ctx) {
+    const report = await ctx.call('system.doctor', {});
+    ctx.print(`FER Workbench ${report.appVersion}`);
+    ctx.print(`node ${report.node}   sqlite ${report.sqlite}   tfjs ${report.tfjs}   ${report.platform} (${report.cpus} cpus)`);
+    ctx.print(`home     ${report.home}`);
+    ctx.print(`electron ${report.electron.present ? 'present' : 'absent'} — ${report.electron.reason}`);
+    ctx.print('backends:');
+    for (const b of report.backends) ctx.print(`  ${b.usable ? '✓' : '✗'} ${b.name.padEnd(15)} ${b.reason}`);
+    ctx.print(`training would use: ${report.chosen.name} — ${report.chosen.reason}`);
+    return report;
+  },
+};
