@@ -1,0 +1,138 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Workbench } from '../context';
+import { dispatch } from '../services/dispatch';
+import type { AllHandlers } from '../services/types';
+import { appVersion } from '../services/system';
+import type { ClientMessage, ServerMessage } from './ws-protocol';
+
+export interface BridgeOptions {
+  wb: Workbench;
+  handlers: AllHandlers;
+  /** The built renderer (index.html and assets). */
+  staticDir: string;
+  port?: number;
+  token?: string;
+}
+
+export interface Bridge {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Serves the renderer and the contract over a WebSocket on 127.0.0.1 only. A per-launch token in the
+ * URL and an Origin check keep other web pages and other local users from driving the workbench.
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const root = resolve(options.staticDir);
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(`The renderer is not built: ${join(root, 'index.html')} is missing. Run npm run build:web first.`);
+  }
+  let port = 0;
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+
+  const server = createServer(function serveStatic(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
+    });
+    createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  server.on('upgrade', function authenticateUpgrade(req, socket, head) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const given = url.searchParams.get('token') ?? '';
+    const origin = req.headers.origin;
+    const reject = (status: number, why: string) => {
+      socket.write(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
+      socket.destroy();
+    };
+    if (url.pathname !== '/ws') return reject(404, 'Not Found');
+    if (!sameToken(given, token)) return reject(401, 'Unauthorized: missing or wrong token');
+    if (!origin || !allowedOrigins().has(origin)) return reject(403, 'Forbidden: foreign Origin');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const sockets = new Set<WebSocket>();
+  const send = (ws: WebSocket, msg: ServerMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const unsubscribe = options.wb.events.subscribe((name, payload) => {
+    for (const ws of sockets) send(ws, { type: 'event', name, payload });
+  });
+
+  wss.on('connection', function onConnection(ws: WebSocket) {
+    sockets.add(ws);
+    send(ws, { type: 'hello', version: appVersion() });
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', async function onMessage(data) {
+      let msg: ClientMessage;
+      try {
+        msg = JSON.parse(String(data)) as ClientMessage;
+      } catch {
+        return send(ws, { type: 'result', id: -1, envelope: { ok: false, error: { code: 'BAD_ARGS', message: 'Message is not JSON.' } } });
+      }
+      if (msg?.type !== 'invoke' || typeof msg.id !== 'number') {
+        return send(ws, { type: 'result', id: typeof msg?.id === 'number' ? msg.id : -1, envelope: { ok: false, error: { code: 'BAD_ARGS', message: 'Expected {type:"invoke", id, channel, args}.' } } });
+      }
+      const envelope = await dispatch(options.handlers, options.wb, msg.channel, msg.args);
+      send(ws, { type: 'result', id: msg.id, envelope });
+    });
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/?token=${token}`;
+  return {
+    url,
+    port,
+    token,
+    server,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
