@@ -1,0 +1,41 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+
+let served: Served;
+let browser: Browser;
+
+beforeAll(async () => {
+  served = await serveWorkbench();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+describe('the workbench shell through the browser bridge', () => {
+  it('renders the backend and doctor info from a real contract call', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(served.url);
+    await page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: /system/i }).click();
+    const wasmRow = page.locator('[data-backend="wasm"]');
+    await expect(wasmRow.getAttribute('data-usable')).resolves.toBe('true');
+    await expect(page.locator('[data-backend="cpu"]').getAttribute('data-usable')).resolves.toBe('true');
+    const gpuReason = await page.locator('[data-backend="tensorflow-gpu"]').innerText();
+    expect(gpuReason).toMatch(/not installed|failed to load|no usable GPU/);
+    // The home shown is the one this test created: the page really talked to this server.
+    await page.getByText(served.home).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'system');
+    expect(errors).toEqual([]);
+  });
+
+  it('a page without the token cannot drive the workbench', async () => {
+    const page = await browser.newPage();
+    await page.goto(served.url.replace(/\?token=.*/, ''));
+    await page.getByText(/Cannot connect to the workbench bridge/).first().waitFor({ timeout: 30_000 });
+  });
+});
