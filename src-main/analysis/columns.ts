@@ -1,0 +1,58 @@
+import { EMOTIONS } from '../../src-shared/labels';
+
+/**
+ * What a comparison column is: how to print it, and which way is "best" (for bold in exports).
+ * Per-class columns are `recall.sad`, `precision.fear`, `f1.happy`.
+ */
+export interface ColumnInfo {
+  name: string;
+  header: string;
+  kind: 'percent' | 'decimal' | 'count' | 'seconds' | 'text';
+  best: 'max' | 'min' | null;
+}
+
+const FIXED: Record<string, Omit<ColumnInfo, 'name'>> = {
+  accuracy: { header: 'Accuracy (%)', kind: 'percent', best: 'max' },
+  loss: { header: 'CE loss', kind: 'decimal', best: 'min' },
+  macroF1: { header: 'Macro-F1 (%)', kind: 'percent', best: 'max' },
+  ece: { header: 'ECE', kind: 'decimal', best: 'min' },
+  bestEpoch: { header: 'Best epoch', kind: 'count', best: null },
+  trainSeconds: { header: 'Train time (s)', kind: 'seconds', best: null },
+  backend: { header: 'Backend', kind: 'text', best: null },
+  model: { header: 'Model', kind: 'text', best: null },
+  split: { header: 'Split', kind: 'text', best: null },
+  tta: { header: 'TTA views', kind: 'count', best: null },
+};
+
+const PER_CLASS = { recall: 'recall', precision: 'precision', f1: 'F1' } as const;
+
+export function columnInfo(name: string): ColumnInfo | null {
+  const fixed = FIXED[name];
+  if (fixed) return { name, ...fixed };
+  const [metric, emotion] = name.split('.');
+  if (metric && emotion && Object.hasOwn(PER_CLASS, metric) && (EMOTIONS as readonly string[]).includes(emotion)) {
+    return { name, header: `${emotion} ${PER_CLASS[metric as keyof typeof PER_CLASS]} (%)`, kind: 'percent', best: 'max' };
+  }
+  return null;
+}
+
+export function knownColumns(): string[] {
+  const perClass = Object.keys(PER_CLASS).flatMap((m) => EMOTIONS.map((e) => `${m}.${e}`));
+  return [...Object.keys(FIXED), ...perClass];
+}
+
+/** A number as the table shows it: percentages ×100 with two decimals, losses with four. */
+export function formatNumber(info: ColumnInfo, v: number): string {
+  switch (info.kind) {
+    case 'percent':
+      return (v * 100).toFixed(2);
+    case 'decimal':
+      return v.toFixed(4);
+    case 'count':
+      return Number.isInteger(v) ? String(v) : v.toFixed(1);
+    case 'seconds':
+      return v.toFixed(1);
+    case 'text':
+      return String(v);
+  }
+}

@@ -1,0 +1,63 @@
+// The only module that imports electron: a thin shell that wires the contract to IPC.
+import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { join } from 'node:path';
+import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/contract';
+import { openWorkbench, type Workbench } from '../context';
+import { dispatch } from '../services/dispatch';
+import { handlers } from '../services/index';
+
+let wb: Workbench | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 880,
+    title: 'FER Workbench',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.mjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  // Links open in the user's browser, never inside the app window.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  return win;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const homeFlag = process.argv.find((a) => a.startsWith('--home='))?.slice('--home='.length);
+  wb = openWorkbench({ flag: homeFlag, fallback: app.getPath('userData') });
+  const workbench = wb;
+  ipcMain.handle(IPC_INVOKE, function onInvoke(event, channel: unknown, args: unknown) {
+    // Only our own window's frames may call in.
+    if (!BrowserWindow.fromWebContents(event.sender)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Unknown sender.' } };
+    return dispatch(handlers, workbench, channel, args);
+  });
+  workbench.events.subscribe((name, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IPC_EVENT, name, payload);
+  });
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('will-quit', () => {
+  void wb?.close();
+});
+
+void start();

@@ -1,0 +1,154 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
+import { AppError } from '../../src-shared/errors';
+import type { Workbench } from '../context';
+import { getModel, type InputSpec } from './models/index';
+
+/** Checkpoint folders: `<home.runs>/<runId>/last` and `/best`. */
+export type CheckpointWhich = 'best' | 'last';
+
+export function runDir(runsRoot: string, runId: number): string {
+  return join(runsRoot, String(runId));
+}
+
+export function checkpointDir(runsRoot: string, runId: number, which: CheckpointWhich): string {
+  return join(runDir(runsRoot, runId), which);
+}
+
+/** Serialises a model to tfjs layers artifacts in memory (model.json content + one weights buffer). */
+async function modelArtifacts(model: tf.LayersModel): Promise<{ json: string; weights: Uint8Array }> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured?.weightData || !captured.weightSpecs) throw new Error('model.save produced no weights');
+  const data = captured.weightData;
+  const buffer = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+  const json = JSON.stringify({
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: 'fer-workbench',
+    modelTopology: captured.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: captured.weightSpecs }],
+  });
+  return { json, weights: new Uint8Array(buffer) };
+}
+
+/**
+ * Writes `files` as folder `dir` atomically: everything goes to a sibling temp folder first, then the old
+ * folder is moved aside and the new one renamed in. A crash leaves either the old or the new folder (and
+ * `readableDir` finds the moved-aside one if it crashed between the two renames).
+ */
+export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
+  const parent = dirname(dir);
+  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const old = `${dir}.old`;
+  try {
+    mkdirSync(tmp, { recursive: true });
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
+    rmSync(old, { recursive: true, force: true });
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+    throw new AppError('IO_ERROR', `Cannot write checkpoint ${dir}: ${why}`);
+  }
+}
+
+/** The folder to read: `dir`, or its moved-aside copy when a crash fell between the two renames. */
+export function readableDir(dir: string): string {
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  if (existsSync(join(`${dir}.old`, 'model.json'))) return `${dir}.old`;
+  return dir;
+}
+
+export async function saveModelDir(model: tf.LayersModel, dir: string, extra: Record<string, Uint8Array | string> = {}): Promise<void> {
+  const { json, weights } = await modelArtifacts(model);
+  writeDirAtomic(dir, { 'model.json': json, 'weights.bin': weights, ...extra });
+}
+
+function readOrCorrupt(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint file ${file} is missing or unreadable (${e.code ?? e.message}).`);
+  }
+}
+
+/** Loads a checkpoint folder; any bad or missing file is CHECKPOINT_CORRUPT naming the path. */
+export async function loadModelDir(dirIn: string): Promise<tf.LayersModel> {
+  const dir = readableDir(dirIn);
+  const jsonFile = join(dir, 'model.json');
+  let parsed: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    parsed = JSON.parse(readOrCorrupt(jsonFile).toString('utf8'));
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${jsonFile} is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifest = parsed.weightsManifest?.[0];
+  if (!parsed.modelTopology || !manifest) throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${jsonFile} has no model topology or weights manifest.`);
+  const weightsFile = join(dir, manifest.paths[0] ?? 'weights.bin');
+  const bin = readOrCorrupt(weightsFile);
+  const expected = manifest.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (bin.length !== expected) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${weightsFile} holds ${bin.length} bytes but its manifest needs ${expected}.`);
+  }
+  try {
+    const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) as ArrayBuffer;
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: parsed.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs: manifest.weights, weightData }));
+  } catch (err) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${dir} cannot be loaded: ${(err as Error).message}`);
+  }
+}
+
+/** Optimizer slots (Adam moments, momentum buffers, iteration count) as one buffer + specs. */
+export async function encodeOptimizer(opt: tf.Optimizer): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const named = await opt.getWeights();
+  try {
+    const { data, specs } = await tf.io.encodeWeights(named);
+    const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+    return { data: new Uint8Array(buf), specs };
+  } finally {
+    // getWeights hands out the live slot variables plus freshly made scalars (the iteration count): free only those.
+    for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
+}
+
+export async function restoreOptimizer(opt: tf.Optimizer, data: Uint8Array, specs: tf.io.WeightsManifestEntry[], file: string): Promise<void> {
+  let map: tf.NamedTensorMap;
+  try {
+    map = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer, specs);
+  } catch (err) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Optimizer state ${file} cannot be decoded: ${(err as Error).message}`);
+  }
+  const list = specs.map((s) => ({ name: s.name, tensor: map[s.name]! }));
+  try {
+    await opt.setWeights(list);
+  } finally {
+    for (const { tensor } of list) tensor.dispose();
+  }
+}
+
+/** The model a run produced, its config and how to feed it — what evaluation needs. */
+export async function loadRunModel(wb: Workbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
+  const row = wb.db.prepare('SELECT config_json FROM runs WHERE id = ?').get(runId) as { config_json: string } | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+  const config = trainConfigSchema.parse(JSON.parse(row.config_json));
+  const art = wb.db
+    .prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND json_extract(meta_json, '$.which') = ? ORDER BY id DESC LIMIT 1`)
+    .get(runId, which) as { path: string } | undefined;
+  const dir = art?.path ?? checkpointDir(wb.home.runs, runId, which);
+  if (!existsSync(readableDir(dir))) throw new AppError('NOT_FOUND', `Run ${runId} has no '${which}' checkpoint (looked in ${dir}).`);
+  const model = await loadModelDir(dir);
+  return { model, config, spec: getModel(config.model).inputSpec(config) };
+}

@@ -1,0 +1,39 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelName, TrainConfig } from '../../../src-shared/contract/runs';
+import { AppError } from '../../../src-shared/errors';
+
+/** What a model wants its input to look like; `prepareBatch` turns packed 48×48 gray pixels into it. */
+export interface InputSpec {
+  size: number;
+  channels: 1 | 3;
+  /** 'unit': x/255. 'vggface' / 'imagenet-caffe': BGR mean subtraction on 0–255 values, as those weights expect. */
+  normalize: 'unit' | 'vggface' | 'imagenet-caffe';
+}
+
+export interface ModelDefinition {
+  name: ModelName;
+  /** Smallest input side the architecture accepts (pooling depth). */
+  minInputSize: number;
+  inputSpec(cfg: TrainConfig): InputSpec;
+  /** Builds a fresh model; weight initialisers are seeded from cfg.seed so a run is reproducible. */
+  build(cfg: TrainConfig, opts: { weightsFile: string | null }): Promise<tf.LayersModel>;
+}
+
+const MODELS = new Map<ModelName, ModelDefinition>();
+
+export function registerModel(def: ModelDefinition): void {
+  MODELS.set(def.name, def);
+}
+
+export function getModel(name: string): ModelDefinition {
+  const def = MODELS.get(name as ModelName);
+  if (!def) {
+    const known = [...MODELS.keys()].join(', ') || '(none registered)';
+    throw new AppError('INVALID_INPUT', `Unknown model "${name}": this build knows ${known}.`);
+  }
+  return def;
+}
+
+export function listModels(): ModelName[] {
+  return [...MODELS.keys()];
+}

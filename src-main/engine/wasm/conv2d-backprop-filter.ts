@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
+
+interface Attrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | Pad4;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/**
+ * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh-pt, ow·s+kw-pl, ci] · dy[n,oh,ow,co].
+ * wasm has no kernel for this at all; both formulations below run on XNNPACK's fast kernels.
+ */
+function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  if (attrs.dataFormat === 'NCHW') throw new Error("wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only");
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  return choosePatches(info) ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
+}
+
+/**
+ * Patches × matmul pays an im2col copy of N·OH·OW·KH·KW·CI floats, which is cheap only when it is small or the
+ * filter is 1×1 (then the patches are x itself). The batch-axis conv costs two transposes of the activations but
+ * no blow-up, so it wins on big spatial maps.
+ */
+export function choosePatches(info: ConvInfo): boolean {
+  if (info.filterHeight === 1 && info.filterWidth === 1) return true;
+  const patchFloats = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+  return patchFloats <= 1 << 20;
+}
+
+/**
+ * Treat the channels as the batch: xᵀ [CI,H,W,N] convolved with dyᵀ [OH,OW,N,CO] as the filter (dilated by the
+ * forward stride) gives [CI,KH,KW,CO], one XNNPACK conv with a long reduction over N·OH·OW.
+ */
+export function viaBatchAxisConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const { inHeight: h, inWidth: w, padInfo } = info;
+  // Rows past the last one the forward conv read are cropped; missing ones become padding.
+  const bottom = kh + (oh - 1) * sh - h - padInfo.top;
+  const right = kw + (ow - 1) * sw - w - padInfo.left;
+  let xUsed = x;
+  if (bottom < 0 || right < 0) {
+    const [n, , , c] = x.shape;
+    xUsed = callKernel(backend, 'Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c] });
+  }
+  const xT = callKernel(backend, 'Transpose', { x: xUsed }, { perm: [3, 1, 2, 0] });
+  if (xUsed !== x) release(backend, xUsed);
+  const dyT = callKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const pad: Pad4 = [
+    [0, 0],
+    [padInfo.top, Math.max(bottom, 0)],
+    [padInfo.left, Math.max(right, 0)],
+    [0, 0],
+  ];
+  const conv = callKernel(
+    backend,
+    'Conv2D',
+    { x: xT, filter: dyT },
+    { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined },
+  );
+  release(backend, xT, dyT);
+  const dw = callKernel(backend, 'Transpose', { x: conv }, { perm: [1, 2, 0, 3] });
+  release(backend, conv);
+  return dw;
+}
+
+/** im2col in JS straight on the wasm heap, then one XNNPACK matmul: patchesᵀ [K, M] × dy [M, CO]. */
+export function viaPatchesMatMul(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co, batchSize: n, padInfo } = info;
+  const rows = n * oh * ow;
+  const k = kh * kw * ci;
+  let patches: TensorInfo;
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && padInfo.top === 0 && padInfo.left === 0 && oh === h && ow === w) {
+    patches = callKernel(backend, 'Reshape', { x }, { shape: [rows, k] });
+  } else {
+    patches = backend.makeOutput([rows, k], 'float32');
+    const src = heapF32(backend, x);
+    const dst = heapF32(backend, patches);
+    let o = 0;
+    for (let b = 0; b < n; b++) {
+      const base = b * h * w * ci;
+      for (let r = 0; r < oh; r++) {
+        for (let c = 0; c < ow; c++) {
+          for (let fy = 0; fy < kh; fy++) {
+            const y = r * sh + fy - padInfo.top;
+            for (let fx = 0; fx < kw; fx++) {
+              const xx = c * sw + fx - padInfo.left;
+              if (y < 0 || y >= h || xx < 0 || xx >= w) {
+                dst.fill(0, o, o + ci);
+              } else {
+                const s = base + (y * w + xx) * ci;
+                if (ci === 1) dst[o] = src[s]!;
+                else dst.set(src.subarray(s, s + ci), o);
+              }
+              o += ci;
+            }
+          }
+        }
+      }
+    }
+  }
+  const dy2 = callKernel(backend, 'Reshape', { x: dy }, { shape: [rows, co] });
+  const prod = callKernel(backend, 'BatchMatMul', { a: patches, b: dy2 }, { transposeA: true, transposeB: false });
+  release(backend, patches, dy2);
+  const dw = callKernel(backend, 'Reshape', { x: prod }, { shape: [kh, kw, ci, co] });
+  release(backend, prod);
+  return dw;
+}
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

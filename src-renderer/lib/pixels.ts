@@ -1,0 +1,48 @@
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../src-shared/labels';
+
+/** The contract ships 48×48 grayscale faces as base64 of raw bytes: decode once per page. */
+export function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Draws `count` faces side by side into one 48-pixel-high strip canvas. One canvas per page means a
+ * grid redraw is a handful of drawImage calls, not thousands of putImageData ones.
+ */
+export function facesToStrip(pixels: Uint8Array, count: number): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.max(1, count * IMAGE_SIZE);
+  canvas.height = IMAGE_SIZE;
+  const ctx = canvas.getContext('2d');
+  if (!ctx || count === 0) return canvas;
+  const img = ctx.createImageData(count * IMAGE_SIZE, IMAGE_SIZE);
+  const rowWidth = count * IMAGE_SIZE;
+  for (let f = 0; f < count; f++) {
+    const src = f * PIXELS_PER_IMAGE;
+    for (let y = 0; y < IMAGE_SIZE; y++) {
+      for (let x = 0; x < IMAGE_SIZE; x++) {
+        const v = pixels[src + y * IMAGE_SIZE + x] ?? 0;
+        const o = (y * rowWidth + f * IMAGE_SIZE + x) * 4;
+        img.data[o] = v;
+        img.data[o + 1] = v;
+        img.data[o + 2] = v;
+        img.data[o + 3] = 255;
+      }
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+/** Paints one face, scaled without smoothing so the 48×48 pixels stay honest. */
+export function paintFace(canvas: HTMLCanvasElement, pixels: Uint8Array, offset = 0): void {
+  const strip = facesToStrip(pixels.subarray(offset, offset + PIXELS_PER_IMAGE), 1);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.imageSmoothingEnabled = false;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(strip, 0, 0, canvas.width, canvas.height);
+}

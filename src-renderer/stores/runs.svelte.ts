@@ -1,0 +1,130 @@
+import type { EpochMetrics, InvokeArgs, RunDetail, RunProgress, RunSummary } from '../../src-shared/contract';
+import { api } from '../lib/contract-client';
+import { errorText } from '../lib/errors';
+
+export const ACTIVE: RunSummary['status'][] = ['queued', 'running', 'stopping'];
+
+/**
+ * Every run, kept live: `run.status` replaces a row, `run.progress` records the latest batch and, at epoch
+ * ends, appends the epoch's metrics so an open run page's curves grow without refetching.
+ */
+export class RunsStore {
+  list = $state<RunSummary[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  /** Latest progress event per run id. */
+  live = $state<Record<number, RunProgress>>({});
+  /** Epoch metrics that arrived as events, per run id (merged with runs.get's history on the run page). */
+  liveEpochs = $state<Record<number, EpochMetrics[]>>({});
+  private lastAt: Record<number, { t: number; epoch: number }> = {};
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    api.on('run.status', (run) => this.upsert(run));
+    api.on('run.progress', (p) => this.onProgress(p));
+  }
+
+  async load(): Promise<void> {
+    this.error = null;
+    try {
+      this.list = await api.invoke('runs.list', {});
+    } catch (err) {
+      this.error = errorText(err);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  upsert(run: RunSummary): void {
+    const i = this.list.findIndex((r) => r.id === run.id);
+    if (i >= 0) this.list[i] = run;
+    else this.list = [run, ...this.list];
+  }
+
+  private onProgress(p: RunProgress): void {
+    this.live[p.runId] = p;
+    const row = this.list.find((r) => r.id === p.runId);
+    if (row && row.status === 'queued') row.status = 'running';
+    if (p.phase !== 'epoch') return;
+    const now = performance.now();
+    const prev = this.lastAt[p.runId];
+    this.lastAt[p.runId] = { t: now, epoch: p.epoch };
+    const metrics: EpochMetrics = {
+      epoch: p.epoch,
+      loss: p.loss,
+      acc: p.acc,
+      valLoss: p.valLoss ?? null,
+      valAcc: p.valAcc ?? null,
+      lr: p.lr,
+      imgPerSec: p.imgPerSec,
+      seconds: prev ? (now - prev.t) / 1000 : 0,
+    };
+    const list = (this.liveEpochs[p.runId] ??= []);
+    const at = list.findIndex((e) => e.epoch === p.epoch);
+    if (at >= 0) list[at] = metrics;
+    else list.push(metrics);
+    if (row) {
+      row.epochsDone = Math.max(row.epochsDone, p.epoch);
+      if (p.valAcc !== undefined && (row.bestValAcc === null || p.valAcc > row.bestValAcc)) row.bestValAcc = p.valAcc;
+    }
+  }
+
+  async create(args: InvokeArgs<'runs.create'>): Promise<RunSummary[]> {
+    const runs = await api.invoke('runs.create', args);
+    for (const r of runs) this.upsert(r);
+    return runs;
+  }
+
+  async stop(runId: number): Promise<void> {
+    this.upsert(await api.invoke('runs.stop', { runId }));
+  }
+}
+
+export const runsStore = new RunsStore();
+
+/** One run page: the stored detail plus whatever epochs stream in after it was fetched. */
+export class RunPageStore {
+  detail = $state<RunDetail | null>(null);
+  error = $state<string | null>(null);
+  actionError = $state<string | null>(null);
+  stopping = $state(false);
+  readonly runId: number;
+
+  constructor(runId: number) {
+    this.runId = runId;
+  }
+
+  /** The row from the live list wins over the fetched one: it is newer. */
+  run = $derived(runsStore.list.find((r) => r.id === this.runId) ?? this.detail?.run ?? null);
+  progress = $derived(runsStore.live[this.runId] ?? null);
+  epochs = $derived(mergeEpochs(this.detail?.epochs ?? [], runsStore.liveEpochs[this.runId] ?? []));
+
+  async load(): Promise<void> {
+    this.error = null;
+    try {
+      this.detail = await api.invoke('runs.get', { runId: this.runId });
+      runsStore.upsert(this.detail.run);
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.actionError = null;
+    try {
+      await runsStore.stop(this.runId);
+    } catch (err) {
+      this.actionError = errorText(err);
+    } finally {
+      this.stopping = false;
+    }
+  }
+}
+
+function mergeEpochs(stored: EpochMetrics[], streamed: EpochMetrics[]): EpochMetrics[] {
+  const byEpoch = new Map<number, EpochMetrics>();
+  for (const e of stored) byEpoch.set(e.epoch, e);
+  for (const e of streamed) if (!byEpoch.has(e.epoch)) byEpoch.set(e.epoch, e);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}

@@ -1,0 +1,97 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { handlers } from '../../../src-main/services/index';
+import { startBridge, type Bridge } from '../../../src-main/transports/ws-bridge';
+import type { ServerMessage } from '../../../src-main/transports/ws-protocol';
+import { tempDir, tempWorkbench } from '../../helpers/workbench';
+
+let bridge: Bridge;
+let cleanup: () => Promise<void>;
+let emit: (payload: { level: 'info'; message: string; at: string }) => void;
+
+beforeAll(async () => {
+  const t = tempWorkbench();
+  const staticDir = tempDir().dir;
+  mkdirSync(staticDir, { recursive: true });
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>t</title>');
+  bridge = await startBridge({ wb: t.wb, handlers, staticDir });
+  emit = (p) => t.wb.events.emit('system.log', p);
+  cleanup = async () => {
+    await bridge.close();
+    await t.cleanup();
+  };
+});
+afterAll(() => cleanup());
+
+function connect(opts: { token?: string; origin?: string }): Promise<{ ws: WebSocket; messages: ServerMessage[] }> {
+  const url = `ws://127.0.0.1:${bridge.port}/ws${opts.token === undefined ? '' : `?token=${opts.token}`}`;
+  const ws = new WebSocket(url, opts.origin ? { origin: opts.origin } : {});
+  const messages: ServerMessage[] = [];
+  ws.on('message', (d) => messages.push(JSON.parse(String(d)) as ServerMessage));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+async function invoke(ws: WebSocket, messages: ServerMessage[], id: number, channel: string, args: unknown) {
+  ws.send(JSON.stringify({ type: 'invoke', id, channel, args }));
+  for (let i = 0; i < 200; i++) {
+    const m = messages.find((x) => x.type === 'result' && x.id === id);
+    if (m && m.type === 'result') return m.envelope;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no reply');
+}
+
+describe('browser bridge', () => {
+  const origin = () => `http://127.0.0.1:${bridge.port}`;
+
+  it('listens on 127.0.0.1 only', () => {
+    expect(bridge.server.address()).toMatchObject({ address: '127.0.0.1' });
+  });
+
+  it('refuses a connection without the token', async () => {
+    await expect(connect({ origin: origin() })).rejects.toThrow('HTTP 401');
+    await expect(connect({ token: 'wrong', origin: origin() })).rejects.toThrow('HTTP 401');
+  });
+
+  it('refuses a foreign Origin even with the token', async () => {
+    await expect(connect({ token: bridge.token, origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(connect({ token: bridge.token })).rejects.toThrow('HTTP 403');
+  });
+
+  it('answers contract calls with envelopes, and refuses channels outside the contract', async () => {
+    const { ws, messages } = await connect({ token: bridge.token, origin: origin() });
+    const pong = await invoke(ws, messages, 1, 'system.ping', { echo: 'hi' });
+    expect(pong).toMatchObject({ ok: true, value: { pong: true, echo: 'hi' } });
+    const unknown = await invoke(ws, messages, 2, 'fs.readFile', { path: '/etc/passwd' });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    const proto = await invoke(ws, messages, 3, '__proto__', {});
+    expect(proto).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    const bad = await invoke(ws, messages, 4, 'system.ping', { echo: 42 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'BAD_ARGS' } });
+    expect((bad as { error: { message: string } }).error.message).toMatch(/echo/);
+    const extra = await invoke(ws, messages, 5, 'system.ping', { nope: true });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'BAD_ARGS' } });
+    ws.close();
+  });
+
+  it('streams service events to connected clients', async () => {
+    const { ws, messages } = await connect({ token: bridge.token, origin: origin() });
+    emit({ level: 'info', message: 'hello from the bus', at: 'now' });
+    for (let i = 0; i < 100 && !messages.some((m) => m.type === 'event'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(messages).toContainEqual({ type: 'event', name: 'system.log', payload: { level: 'info', message: 'hello from the bus', at: 'now' } });
+    ws.close();
+  });
+
+  it('serves the renderer but nothing outside its folder', async () => {
+    const ok = await fetch(`http://127.0.0.1:${bridge.port}/`);
+    expect(ok.status).toBe(200);
+    const escape = await fetch(`http://127.0.0.1:${bridge.port}/..%2f..%2f..%2fetc%2fpasswd`);
+    expect(escape.status).toBe(404);
+  });
+});
