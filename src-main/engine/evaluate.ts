@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { prepareBatch } from './input';
+import type { InputSpec } from './models/registry';
+
+export interface LabelledPixels {
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+}
+
+export interface EvalResult {
+  loss: number;
+  acc: number;
+  /** 7×7 counts, row = true label, column = predicted. */
+  confusion: Int32Array;
+  n: number;
+}
+
+/** Inference-mode loss, accuracy and confusion over a whole split, in chunks so memory stays flat. */
+export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec: InputSpec, chunk = 256): EvalResult {
+  const confusion = new Int32Array(NUM_CLASSES * NUM_CLASSES);
+  let lossSum = 0;
+  let correct = 0;
+  for (let from = 0; from < data.n; from += chunk) {
+    const m = Math.min(chunk, data.n - from);
+    const labels = data.labels.subarray(from, from + m);
+    const [lossPart, preds] = tf.tidy(() => {
+      const x = prepareBatch(data.pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec);
+      const p = model.predict(x) as tf.Tensor2D;
+      const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES).toFloat();
+      const ce = y.mul(p.clipByValue(1e-7, 1 - 1e-7).log()).sum().neg();
+      return [ce.dataSync()[0]!, p.argMax(1).dataSync() as Int32Array] as const;
+    });
+    lossSum += lossPart;
+    for (let i = 0; i < m; i++) {
+      const t = labels[i]!;
+      const p = preds[i]!;
+      confusion[t * NUM_CLASSES + p]! += 1;
+      if (t === p) correct++;
+    }
+  }
+  return { loss: data.n ? lossSum / data.n : NaN, acc: data.n ? correct / data.n : NaN, confusion, n: data.n };
+}

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+
+export type Sym = tf.SymbolicTensor;
+
+/**
+ * Builds layers with distinct, seed-derived initialiser seeds, so the same seed always yields the same
+ * random weights (a run without pretrained weights is still reproducible).
+ */
+export class LayerFactory {
+  private n = 0;
+  constructor(private readonly seed: number) {}
+
+  private nextSeed(): number {
+    return (this.seed * 7919 + ++this.n * 104729) % 2147483647;
+  }
+
+  /** He-normal: keeps activations of these deep ReLU stacks in range when no pretrained weights are loaded. */
+  heNormal(): tf.initializers.Initializer {
+    return tf.initializers.heNormal({ seed: this.nextSeed() });
+  }
+
+  glorot(): tf.initializers.Initializer {
+    return tf.initializers.glorotUniform({ seed: this.nextSeed() });
+  }
+
+  conv(
+    x: Sym,
+    o: { filters: number; kernel: number; strides?: number; padding?: 'same' | 'valid'; useBias: boolean; name: string; activation?: 'relu' },
+  ): Sym {
+    return tf.layers
+      .conv2d({
+        filters: o.filters,
+        kernelSize: o.kernel,
+        strides: o.strides ?? 1,
+        padding: o.padding ?? 'valid',
+        useBias: o.useBias,
+        activation: o.activation ?? 'linear',
+        kernelInitializer: this.heNormal(),
+        name: o.name,
+      })
+      .apply(x) as Sym;
+  }
+
+  bn(x: Sym, name: string, epsilon: number): Sym {
+    // Keras' default momentum (0.99): the pretrained statistics move slowly when the layer is fine-tuned.
+    return tf.layers.batchNormalization({ axis: 3, epsilon, momentum: 0.99, name }).apply(x) as Sym;
+  }
+
+  relu(x: Sym, name?: string): Sym {
+    return tf.layers.activation({ activation: 'relu', ...(name ? { name } : {}) }).apply(x) as Sym;
+  }
+
+  dense(x: Sym, units: number, name: string, activation: 'relu' | 'softmax' | 'linear'): Sym {
+    return tf.layers.dense({ units, activation, kernelInitializer: this.glorot(), name }).apply(x) as Sym;
+  }
+
+  add(xs: Sym[], name?: string): Sym {
+    return tf.layers.add(name ? { name } : {}).apply(xs) as Sym;
+  }
+}

@@ -1,0 +1,185 @@
+import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff } from '../../src-shared/contract';
+import type { Split } from '../../src-shared/labels';
+import { api } from '../lib/contract-client';
+import { errorText } from '../lib/errors';
+
+export const CELL_PAGE = 24;
+
+/** Run an evaluation, then look at it: confusion matrix (per epoch too), metrics, calibration, diffs. */
+export class EvaluationStore {
+  evaluations = $state<EvaluationSummary[]>([]);
+  loaded = $state(false);
+  listError = $state<string | null>(null);
+
+  // Launching an evaluation.
+  running = $state(false);
+  runError = $state<string | null>(null);
+  progress = $state<{ done: number; total: number; phase: string } | null>(null);
+  private runningFor: number | null = null;
+
+  // The selected evaluation.
+  selectedId = $state<number | null>(null);
+  detail = $state<EvaluationDetail | null>(null);
+  detailError = $state<string | null>(null);
+  epochConfusions = $state<{ epoch: number; split: Split; confusion: number[][] }[]>([]);
+  epochError = $state<string | null>(null);
+  /** Index into epochConfusions, or -1 for the evaluation's own matrix (the drillable one). */
+  scrub = $state(-1);
+  normalise = $state(false);
+
+  calibration = $state<CalibrationReport | null>(null);
+  calibrationError = $state<string | null>(null);
+  diffOther = $state<number | null>(null);
+  diff = $state<RunDiff | null>(null);
+  diffError = $state<string | null>(null);
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    api.on('eval.progress', (p) => {
+      if (this.running && (p.runId === null || p.runId === this.runningFor)) this.progress = { done: p.done, total: p.total, phase: p.phase };
+    });
+  }
+
+  async load(): Promise<void> {
+    this.listError = null;
+    try {
+      this.evaluations = await api.invoke('eval.list', {});
+    } catch (err) {
+      this.listError = errorText(err);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  async evaluate(runId: number, split: Split, tta: number, checkpoint: 'best' | 'last'): Promise<EvaluationSummary | null> {
+    this.running = true;
+    this.runningFor = runId;
+    this.runError = null;
+    this.progress = null;
+    try {
+      const ev = await api.invoke('eval.run', { runId, split, tta, checkpoint });
+      this.evaluations = [ev, ...this.evaluations.filter((e) => e.id !== ev.id)];
+      return ev;
+    } catch (err) {
+      this.runError = errorText(err);
+      return null;
+    } finally {
+      this.running = false;
+      this.runningFor = null;
+    }
+  }
+
+  async select(id: number): Promise<void> {
+    if (this.selectedId === id && this.detail) return;
+    this.selectedId = id;
+    this.detail = null;
+    this.detailError = null;
+    this.epochConfusions = [];
+    this.epochError = null;
+    this.scrub = -1;
+    this.calibration = null;
+    this.calibrationError = null;
+    this.diff = null;
+    this.diffError = null;
+    try {
+      const detail = await api.invoke('eval.get', { evaluationId: id });
+      if (this.selectedId !== id) return;
+      this.detail = detail;
+      if (!this.evaluations.some((e) => e.id === id)) this.evaluations = [detail.evaluation, ...this.evaluations];
+      const runId = detail.evaluation.runId;
+      if (runId !== null) {
+        try {
+          const ec = await api.invoke('eval.epochConfusions', { runId });
+          if (this.selectedId === id) this.epochConfusions = ec.sort((a, b) => a.epoch - b.epoch);
+        } catch (err) {
+          if (this.selectedId === id) this.epochError = errorText(err);
+        }
+      }
+    } catch (err) {
+      if (this.selectedId === id) this.detailError = errorText(err);
+    }
+  }
+
+  async loadCalibration(): Promise<void> {
+    const id = this.selectedId;
+    if (id === null) return;
+    this.calibrationError = null;
+    try {
+      const c = await api.invoke('eval.calibration', { evaluationId: id, bins: 10 });
+      if (this.selectedId === id) this.calibration = c;
+    } catch (err) {
+      if (this.selectedId === id) this.calibrationError = errorText(err);
+    }
+  }
+
+  async loadDiff(other: number): Promise<void> {
+    const id = this.selectedId;
+    if (id === null) return;
+    this.diffOther = other;
+    this.diff = null;
+    this.diffError = null;
+    try {
+      const d = await api.invoke('eval.diff', { a: other, b: id });
+      if (this.selectedId === id && this.diffOther === other) this.diff = d;
+    } catch (err) {
+      if (this.selectedId === id) this.diffError = errorText(err);
+    }
+  }
+}
+
+export const evaluationStore = new EvaluationStore();
+
+/** The misclassification review of one confusion cell: faces by confidence, paged, optionally vs another evaluation. */
+export class CellReviewStore {
+  page = $state<CellPage | null>(null);
+  offset = $state(0);
+  error = $state<string | null>(null);
+  loading = $state(false);
+  otherId = $state<number | null>(null);
+  otherProbs = $state<Record<number, { predLabel: number; probs: number[] }>>({});
+  otherError = $state<string | null>(null);
+
+  constructor(
+    readonly evaluationId: number,
+    readonly trueLabel: number,
+    readonly predLabel: number,
+  ) {}
+
+  async load(offset = 0): Promise<void> {
+    this.loading = true;
+    this.error = null;
+    try {
+      const page = await api.invoke('eval.cell', {
+        evaluationId: this.evaluationId,
+        trueLabel: this.trueLabel,
+        predLabel: this.predLabel,
+        offset,
+        limit: CELL_PAGE,
+      });
+      // Sorted by confidence, most confident first: the service pages in that order, and we keep it within a page.
+      this.page = page;
+      this.offset = offset;
+      if (this.otherId !== null) await this.compareWith(this.otherId);
+    } catch (err) {
+      this.error = errorText(err);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async compareWith(otherId: number | null): Promise<void> {
+    this.otherId = otherId;
+    this.otherProbs = {};
+    this.otherError = null;
+    if (otherId === null || !this.page || this.page.items.length === 0) return;
+    try {
+      const rows = await api.invoke('eval.sampleProbs', { evaluationId: otherId, sampleIds: this.page.items.map((i) => i.sampleId) });
+      if (this.otherId !== otherId) return;
+      const map: Record<number, { predLabel: number; probs: number[] }> = {};
+      for (const r of rows) map[r.sampleId] = { predLabel: r.predLabel, probs: r.probs };
+      this.otherProbs = map;
+    } catch (err) {
+      this.otherError = errorText(err);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/workbench';
+
+const run = promisify(execFile);
+const FER = join(__dirname, '../../../bin/fer.mjs');
+const home = tempDir();
+afterAll(() => home.cleanup());
+
+async function fer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [FER, ...args], { env: { ...process.env, FER_HOME: '' } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+
+describe('fer CLI', () => {
+  it('doctor --json reports wasm and cpu usable and says why Electron and tfjs-node are absent', async () => {
+    const r = await fer('doctor', '--json', '--home', home.dir);
+    expect(r.code).toBe(0);
+    const report = lastJson(r.stdout) as { backends: { name: string; usable: boolean; reason: string }[]; electron: { present: boolean; reason: string }; home: string };
+    const by = Object.fromEntries(report.backends.map((b) => [b.name, b]));
+    expect(by.wasm!.usable).toBe(true);
+    expect(by.cpu!.usable).toBe(true);
+    expect(report.home).toBe(home.dir);
+    if (!by.tensorflow!.usable) expect(by.tensorflow!.reason).toMatch(/tfjs-node/);
+    if (!report.electron.present) expect(report.electron.reason).toMatch(/electron/i);
+  });
+
+  it('--version prints the versions', async () => {
+    const r = await fer('--version', '--json');
+    expect(r.code).toBe(0);
+    expect(lastJson(r.stdout)).toMatchObject({ fer: expect.any(String), node: process.versions.node, tfjs: expect.any(String) });
+  });
+
+  it('an unknown command, an unknown option and a missing home are usage errors with a clear message', async () => {
+    const unknown = await fer('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
+    const badOpt = await fer('doctor', '--bogus', '--home', home.dir);
+    expect(badOpt.code).toBe(2);
+    expect(badOpt.stderr).toMatch(/bogus/);
+    const missing = await fer('doctor', '--json', '--home', join(home.dir, 'nowhere'));
+    expect(missing.code).toBe(1);
+    expect(lastJson(missing.stdout)).toMatchObject({ ok: false, error: { code: 'HOME_MISSING' } });
+  });
+
+  it('refuses a home whose DB comes from a newer version, and leaves it unchanged', async () => {
+    const future = tempDir();
+    try {
+      const db = new Database(join(future.dir, 'workbench.sqlite'));
+      db.pragma('user_version = 99999');
+      db.close();
+      const r = await fer('doctor', '--json', '--home', future.dir);
+      expect(r.code).toBe(1);
+      expect(lastJson(r.stdout)).toMatchObject({ ok: false, error: { code: 'DB_FROM_FUTURE' } });
+      const again = new Database(join(future.dir, 'workbench.sqlite'));
+      expect(again.pragma('user_version', { simple: true })).toBe(99999);
+      again.close();
+    } finally {
+      future.cleanup();
+    }
+  });
+});
