@@ -7,12 +7,14 @@ import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { systemEvents, systemInvoke } from './contract/system';
+import { weightsEvents, weightsInvoke } from './contract/weights';
 
 export const invokeChannels = {
   ...systemInvoke,
   ...datasetsInvoke,
   ...runsInvoke,
   ...evaluationInvoke,
+  ...weightsInvoke,
 };
 
 export const eventChannels = {
@@ -20,6 +22,7 @@ export const eventChannels = {
   ...datasetsEvents,
   ...runsEvents,
   ...evaluationEvents,
+  ...weightsEvents,
 };
 
 export type InvokeChannels = typeof invokeChannels;
@@ -49,4 +52,5 @@ export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/runs';
 export * from './contract/system';
+export * from './contract/weights';
 export * from './errors';

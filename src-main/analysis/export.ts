@@ -127,7 +127,8 @@ export function toLatex(table: CompareTable): string {
     const cells = [latexEscape(r.label), String(r.n), latexEscape(r.runIds.join(', ')), latexEscape(r.seeds.join(', '))];
     table.columns.forEach((c, j) => {
       const v = r.values[c];
-      const text = isStat(v) ? cellText(r, c, ' $\\pm$ ') : latexEscape(cellText(r, c, ''));
+      // A missing value is an en dash written the ASCII way, so the file compiles without a UTF-8 setup.
+      const text = v === null || v === undefined ? '--' : isStat(v) ? cellText(r, c, ' $\\pm$ ') : latexEscape(cellText(r, c, ''));
       cells.push(bold[j]!.has(i) ? `\\textbf{${text}}` : text);
     });
     lines.push(`${cells.join(' & ')} \\\\`);

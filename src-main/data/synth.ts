@@ -147,6 +147,8 @@ export async function writeSynthFolders(dir: string, options: SynthOptions): Pro
     for (const sample of synthSamples(options)) {
       const file = join(tmp, splitFolder(sample.split), EMOTIONS[sample.label]!, `${sample.split}_${sample.seq}.png`);
       const job = sharp(Buffer.from(sample.pixels), { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: 1 } })
+        // Without b-w, sharp widens single-channel raw input to sRGB and the PNG would be RGB.
+        .toColourspace('b-w')
         .png()
         .toFile(file)
         .finally(() => inFlight.delete(job));

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
+import { registerWasmTrainingKernels } from './wasm/register';
 
 const require = createRequire(import.meta.url);
 
@@ -54,9 +55,10 @@ async function probeNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Backe
   return { name, packageName: pkg, usable: true, reason: `${pkg} ${version} loaded (native TensorFlow on the CPU).`, version };
 }
 
-async function detectTfGpu(): Promise<{ ok: boolean; reason: string }> {
+/** Exported for tests: decides from the loaded tensorflow backend's binding whether TF really sees a GPU. */
+export async function detectTfGpu(findBackend: (name: string) => unknown = (n) => tf.findBackend(n)): Promise<{ ok: boolean; reason: string }> {
   try {
-    const backend = tf.findBackend('tensorflow') as unknown as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
+    const backend = findBackend('tensorflow') as { binding?: { isUsingGpuDevice?: () => boolean } } | null;
     const usingGpu = backend?.binding?.isUsingGpuDevice?.();
     if (usingGpu) return { ok: true, reason: 'tfjs-node-gpu loaded and TensorFlow reports a CUDA GPU device.' };
     return { ok: false, reason: 'tfjs-node-gpu loaded but TensorFlow found no usable GPU (CUDA 11.2 / cuDNN 8.1 libraries missing?); it would silently run on the CPU.' };
@@ -77,13 +79,22 @@ async function probeWasm(): Promise<BackendProbe> {
   }
 }
 
-export async function probeBackends(): Promise<BackendProbe[]> {
-  return [
-    await probeNative('tensorflow-gpu'),
-    await probeNative('tensorflow'),
-    await probeWasm(),
-    { name: 'cpu', packageName: PACKAGES.cpu, usable: true, reason: 'Pure JavaScript; always available, and slowest.', version: packageVersion(PACKAGES.cpu) },
-  ];
+/** How each backend is probed; injectable so the selection logic can be tested on machines without native TF. */
+export interface BackendProbers {
+  native(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendProbe>;
+  wasm(): Promise<BackendProbe>;
+  cpu(): BackendProbe;
+}
+
+export const realProbers: BackendProbers = {
+  native: probeNative,
+  wasm: probeWasm,
+  cpu: () => ({ name: 'cpu', packageName: PACKAGES.cpu, usable: true, reason: 'Pure JavaScript; always available, and slowest.', version: packageVersion(PACKAGES.cpu) }),
+};
+
+/** Every backend in preference order, each with whether it can run here and why. */
+export async function probeBackends(probers: BackendProbers = realProbers): Promise<BackendProbe[]> {
+  return [await probers.native('tensorflow-gpu'), await probers.native('tensorflow'), await probers.wasm(), probers.cpu()];
 }
 
 export interface BackendChoice {
@@ -92,20 +103,43 @@ export interface BackendChoice {
   probes: BackendProbe[];
 }
 
-/** The best usable backend (or the forced one), with a sentence saying why the better ones were passed over. */
-export async function chooseBackend(forced?: BackendName | null, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
-  const probes = await probeBackends();
-  const want = forced ?? (env.FER_BACKEND ? (env.FER_BACKEND as BackendName) : null);
+function isBackendName(v: string): v is BackendName {
+  return (BACKEND_ORDER as readonly string[]).includes(v);
+}
+
+/**
+ * Pure selection: a per-run forced backend wins, then FER_BACKEND, else the first usable one in BACKEND_ORDER.
+ * A forced backend that cannot load is an error, never a silent fallback (the user asked for it by name).
+ * The reason says why each better backend was passed over, so runs and `fer doctor` can show it.
+ */
+export function pickBackend(probes: BackendProbe[], forced: string | null | undefined, env: NodeJS.ProcessEnv = process.env): BackendChoice {
+  const envWant = env.FER_BACKEND?.trim();
+  const source = forced ? 'the run settings' : 'FER_BACKEND';
+  const want = forced || (envWant && envWant !== 'auto' ? envWant : null);
   if (want) {
+    if (!isBackendName(want)) {
+      throw new AppError('BACKEND_UNAVAILABLE', `Unknown backend "${want}" (from ${source}). Choose one of ${BACKEND_ORDER.join(', ')}${forced ? '' : ', or auto'}.`);
+    }
     const probe = probes.find((p) => p.name === want);
-    if (!probe) throw new AppError('BACKEND_UNAVAILABLE', `Unknown backend "${want}". Choose one of ${BACKEND_ORDER.join(', ')}.`);
-    if (!probe.usable) throw new AppError('BACKEND_UNAVAILABLE', `Backend ${want} was forced but cannot load: ${probe.reason}`);
-    return { name: want, reason: `forced by ${forced ? 'the run config' : 'FER_BACKEND'}; ${probe.reason}`, probes };
+    if (!probe || !probe.usable) {
+      throw new AppError('BACKEND_UNAVAILABLE', `Backend ${want} was forced by ${source} but cannot load: ${probe?.reason ?? 'it was not probed.'}`);
+    }
+    return { name: want, reason: `Forced by ${source}. ${probe.reason}`, probes };
   }
-  const chosen = probes.find((p) => p.usable)!;
+  const chosen = probes.find((p) => p.usable);
+  if (!chosen) throw new AppError('BACKEND_UNAVAILABLE', `No TensorFlow.js backend can load: ${probes.map((p) => `${p.name}: ${p.reason}`).join(' ')}`);
   const skipped = probes.slice(0, probes.indexOf(chosen)).map((p) => `${p.name}: ${p.reason}`);
-  const reason = skipped.length ? `${chosen.reason} Skipped — ${skipped.join(' ')}` : chosen.reason;
+  const reason = skipped.length ? `${chosen.reason} Skipped: ${skipped.join(' ')}` : chosen.reason;
   return { name: chosen.name, reason, probes };
+}
+
+/** The best usable backend (or the forced one), with a sentence saying why the better ones were passed over. */
+export async function chooseBackend(
+  forced?: BackendName | null,
+  env: NodeJS.ProcessEnv = process.env,
+  probers: BackendProbers = realProbers,
+): Promise<BackendChoice> {
+  return pickBackend(await probeBackends(probers), forced, env);
 }
 
 /** Makes `name` the active tfjs backend in this process. */
@@ -113,6 +147,7 @@ export async function activateBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
+    registerWasmTrainingKernels();
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     await import(PACKAGES[name]);
   }
@@ -120,4 +155,14 @@ export async function activateBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new AppError('BACKEND_UNAVAILABLE', `tfjs could not initialise the ${name} backend.`);
   await tf.ready();
+}
+
+/** Threads the wasm backend computes with (1 unless the threaded build started its workers). */
+export function wasmThreadCount(): number {
+  try {
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
+    return tf.getBackend() === 'wasm' && wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+  } catch {
+    return 1;
+  }
 }

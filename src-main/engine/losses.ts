@@ -22,3 +22,16 @@ export function crossEntropy(probs: tf.Tensor2D, labels: tf.Tensor1D, classWeigh
 export function correctCount(probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => probs.argMax(1).equal(labels).toFloat().sum() as tf.Scalar);
 }
+
+/**
+ * The same loss as a Keras-style (yTrue one-hot, yPred probs) function for model.compile: model.trainOnBatch
+ * runs the graph in training mode (batch-norm batch statistics, dropout), which model.apply does not.
+ */
+export function makeLoss(classWeights: tf.Tensor1D | null): (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor {
+  return (yTrue, yPred) =>
+    tf.tidy(() => {
+      const perSample = yTrue.mul(yPred.clipByValue(EPS, 1 - EPS).log()).sum(-1).neg();
+      if (!classWeights) return perSample.mean();
+      return perSample.mul(yTrue.mul(classWeights.reshape([1, -1])).sum(-1)).mean();
+    });
+}

@@ -13,6 +13,8 @@ export function makeOptimizer(cfg: Pick<TrainConfig, 'optimizer' | 'lr' | 'momen
 
 /** Changes the rate between epochs without rebuilding the optimizer (its slots must survive). */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr); // MomentumOptimizer extends SGD
-  else (opt as unknown as { learningRate: number }).learningRate = lr;
+  // SGD and Momentum cache -lr in a kept scalar, so they need their setter; Adam reads the field each step.
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

@@ -1,12 +1,28 @@
+import { resolve } from 'node:path';
 import { datasetsInvoke } from '../../src-shared/contract/datasets';
-import { AppError } from '../../src-shared/errors';
+import { importDataset } from '../data/import';
+import { deleteDataset, listDatasets } from '../data/packed-store';
+import { samplePage } from '../data/samples';
+import { datasetStats } from '../data/stats';
+import { writeSynthCsv, writeSynthFolders } from '../data/synth';
 import type { HandlersFor } from './types';
 
-// Placeholder until the datasets service lands: every channel answers with a clear error.
-function pending(): never {
-  throw new AppError('INTERNAL', 'The datasets service is not built yet.');
-}
-
-export const datasetsHandlers: HandlersFor<typeof datasetsInvoke> = Object.fromEntries(
-  Object.keys(datasetsInvoke).map((name) => [name, pending]),
-) as unknown as HandlersFor<typeof datasetsInvoke>;
+export const datasetsHandlers: HandlersFor<typeof datasetsInvoke> = {
+  'datasets.list': (_args, wb) => listDatasets(wb),
+  'datasets.import': (args, wb) => importDataset(wb, args.importId === undefined ? { path: args.path, name: args.name } : { path: args.path, name: args.name, importId: args.importId }),
+  'datasets.stats': (args, wb) => datasetStats(wb, args.dataset),
+  'datasets.samples': (args, wb) => samplePage(wb, args),
+  'datasets.delete': (args, wb) => {
+    deleteDataset(wb, args.dataset);
+    return { deleted: true as const };
+  },
+  'datasets.synth': async (args) => {
+    const out = resolve(args.out);
+    const options = { perClass: args.perClass, seed: args.seed };
+    if (args.format === 'csv') {
+      const path = `${out}/fer2013.csv`;
+      return { path, counts: writeSynthCsv(path, options) };
+    }
+    return { path: out, counts: await writeSynthFolders(out, options) };
+  },
+};

@@ -3,6 +3,7 @@ import { evaluationHandlers } from './evaluation';
 import { runsHandlers } from './runs';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
+import { weightsHandlers } from './weights';
 
 /** Every contract channel's handler. The type makes a channel without a handler a compile error. */
 export const handlers: AllHandlers = {
@@ -10,4 +11,5 @@ export const handlers: AllHandlers = {
   ...datasetsHandlers,
   ...runsHandlers,
   ...evaluationHandlers,
+  ...weightsHandlers,
 };

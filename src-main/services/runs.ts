@@ -1,12 +1,107 @@
-import { runsInvoke } from '../../src-shared/contract/runs';
+import { existsSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { runsInvoke, type RunSummary, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
+import type { Workbench } from '../context';
+import { resolveDataset } from '../data/packed-store';
+import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
+import { getModel } from '../engine/models/index';
+import { MODEL_PRESETS } from '../engine/models/presets';
+import { readState } from '../engine/train';
+import { resolveWeightsFile } from '../trainer/data';
+import { queueFor } from '../trainer/queue';
+import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../trainer/store';
+import { appVersion } from './system';
 import type { HandlersFor } from './types';
 
-// Placeholder until the runs service lands: every channel answers with a clear error.
-function pending(): never {
-  throw new AppError('INTERNAL', 'The runs service is not built yet.');
+function splitCount(wb: Workbench, datasetId: number, split: string): number {
+  return (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(datasetId, split) as { n: number }).n;
 }
 
-export const runsHandlers: HandlersFor<typeof runsInvoke> = Object.fromEntries(
-  Object.keys(runsInvoke).map((name) => [name, pending]),
-) as unknown as HandlersFor<typeof runsInvoke>;
+/** Everything about a config that needs the workbench (the schema already checked ranges and names). */
+export function validateConfig(wb: Workbench, cfg: TrainConfig): { datasetId: number; datasetName: string } {
+  const ds = resolveDataset(wb, cfg.dataset);
+  const def = getModel(cfg.model);
+  if (cfg.inputSize < def.minInputSize) {
+    throw new AppError('INVALID_INPUT', `config.inputSize: ${cfg.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${cfg.inputSize}.`);
+  }
+  if (cfg.valSplit !== null && cfg.valSplit === cfg.trainSplit) {
+    throw new AppError('INVALID_INPUT', `config.valSplit: validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
+  }
+  const total = splitCount(wb, ds.id, cfg.trainSplit);
+  const n = cfg.limitTrain === null ? total : Math.min(total, cfg.limitTrain);
+  if (n === 0) throw new AppError('INVALID_INPUT', `config.trainSplit: dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on.`);
+  if (cfg.batch > n) {
+    throw new AppError('INVALID_INPUT', `config.batch: batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
+  }
+  if (cfg.valSplit !== null && splitCount(wb, ds.id, cfg.valSplit) === 0) {
+    throw new AppError('INVALID_INPUT', `config.valSplit: dataset "${ds.name}" has no ${cfg.valSplit} samples; set valSplit to null to train without validation.`);
+  }
+  resolveWeightsFile(wb, cfg.weights);
+  return { datasetId: ds.id, datasetName: ds.name };
+}
+
+function createRuns(wb: Workbench, config: TrainConfig, replicates: number, name: string | undefined): RunSummary[] {
+  const { datasetId, datasetName } = validateConfig(wb, config);
+  const groupId = replicates > 1 ? randomUUID() : null;
+  const base = name?.trim() || `${config.model} on ${datasetName}`;
+  const ids = wb.db.transaction(() =>
+    Array.from({ length: replicates }, (_, i) => {
+      // Replicates differ only in their seed; the group id ties them together for mean ± sd.
+      const cfg = { ...config, seed: config.seed + i };
+      const runName = replicates > 1 ? `${base} #${i + 1} (seed ${cfg.seed})` : base;
+      return insertRun(wb, { name: runName, datasetId, config: cfg, groupId, codeVersion: appVersion() });
+    }),
+  )();
+  const queue = queueFor(wb);
+  for (const id of ids) queue.enqueue(id, false);
+  return ids.map((id) => runSummary(wb, id));
+}
+
+function resumeRun(wb: Workbench, runId: number): RunSummary {
+  const s = runSummary(wb, runId);
+  const queue = queueFor(wb);
+  if (queue.isActive(runId) || !TERMINAL.includes(s.status)) throw new AppError('CONFLICT', `Run ${runId} is ${s.status}; only a stopped or failed run can be resumed.`);
+  if (s.status === 'completed') throw new AppError('CONFLICT', `Run ${runId} already completed all its epochs.`);
+  const last = checkpointDir(wb.home.runs, runId, 'last');
+  const hasCheckpoint = existsSync(readableDir(last));
+  if (hasCheckpoint) {
+    try {
+      readState(last);
+    } catch (err) {
+      const msg = err instanceof AppError ? err.message : String(err);
+      patchRun(wb, runId, { status: 'failed', error: `[CHECKPOINT_CORRUPT] ${msg}`, finished_at: nowIso() });
+      wb.events.emit('run.status', runSummary(wb, runId));
+      throw err;
+    }
+  }
+  validateConfig(wb, runConfig(wb, runId));
+  patchRun(wb, runId, { status: 'queued', error: null, finished_at: null, pid: process.pid });
+  queue.enqueue(runId, hasCheckpoint);
+  return runSummary(wb, runId);
+}
+
+export const runsHandlers: HandlersFor<typeof runsInvoke> = {
+  'runs.create': (args, wb) => createRuns(wb, args.config, args.replicates, args.name),
+  'runs.list': (_args, wb) => {
+    queueFor(wb); // first use in a process: fail runs a dead process left behind
+    return listRuns(wb);
+  },
+  'runs.get': (args, wb) => {
+    queueFor(wb);
+    return runDetail(wb, args.runId);
+  },
+  'runs.stop': (args, wb) => queueFor(wb).stop(args.runId),
+  'runs.resume': (args, wb) => resumeRun(wb, args.runId),
+  'runs.delete': (args, wb) => {
+    const s = runSummary(wb, args.runId);
+    if (queueFor(wb).isActive(args.runId) || !TERMINAL.includes(s.status)) {
+      throw new AppError('CONFLICT', `Run ${args.runId} is ${s.status}; stop it before deleting it.`);
+    }
+    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(args.runId);
+    rmSync(runDir(wb.home.runs, args.runId), { recursive: true, force: true });
+    return { deleted: true as const };
+  },
+  'models.presets': () => MODEL_PRESETS,
+};
+

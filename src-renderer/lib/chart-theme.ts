@@ -20,3 +20,11 @@ export function applyChartTheme(): void {
   Chart.defaults.borderColor = cssVar('--border', '#d9dce3');
   Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
 }
+
+/** One line of a LineChart. */
+export interface Series {
+  label: string;
+  color: string;
+  data: (number | null)[];
+  dashed?: boolean;
+}

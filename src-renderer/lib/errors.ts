@@ -12,7 +12,14 @@ export function errorText(err: unknown): string {
  */
 export function fieldErrors(err: unknown, prefix = ''): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!(err instanceof ContractError) || err.code !== 'BAD_ARGS' || !Array.isArray(err.details)) return out;
+  if (!(err instanceof ContractError)) return out;
+  // Service-side checks name the field the same way: "config.inputSize: resnet50 needs …".
+  const named = /^([\w.]+): (.+)$/s.exec(err.message);
+  if (err.code !== 'BAD_ARGS' && named && prefix && named[1]!.startsWith(prefix)) {
+    out[named[1]!.slice(prefix.length)] = named[2]!;
+    return out;
+  }
+  if (err.code !== 'BAD_ARGS' || !Array.isArray(err.details)) return out;
   for (const d of err.details) {
     if (typeof d !== 'string') continue;
     const at = d.indexOf(': ');

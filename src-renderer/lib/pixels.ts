@@ -19,18 +19,16 @@ export function facesToStrip(pixels: Uint8Array, count: number): HTMLCanvasEleme
   const ctx = canvas.getContext('2d');
   if (!ctx || count === 0) return canvas;
   const img = ctx.createImageData(count * IMAGE_SIZE, IMAGE_SIZE);
+  // One 32-bit write per pixel (gray → 0xAABBGGRR, little-endian) instead of four byte writes.
+  const out = new Uint32Array(img.data.buffer);
   const rowWidth = count * IMAGE_SIZE;
   for (let f = 0; f < count; f++) {
     const src = f * PIXELS_PER_IMAGE;
+    const col = f * IMAGE_SIZE;
     for (let y = 0; y < IMAGE_SIZE; y++) {
-      for (let x = 0; x < IMAGE_SIZE; x++) {
-        const v = pixels[src + y * IMAGE_SIZE + x] ?? 0;
-        const o = (y * rowWidth + f * IMAGE_SIZE + x) * 4;
-        img.data[o] = v;
-        img.data[o + 1] = v;
-        img.data[o + 2] = v;
-        img.data[o + 3] = 255;
-      }
+      const s0 = src + y * IMAGE_SIZE;
+      const d0 = y * rowWidth + col;
+      for (let x = 0; x < IMAGE_SIZE; x++) out[d0 + x] = 0xff000000 | ((pixels[s0 + x] ?? 0) * 0x010101);
     }
   }
   ctx.putImageData(img, 0, 0);

@@ -1,4 +1,4 @@
-import type { CompareTable, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
+import type { CompareTable, EnsembleSummary, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
@@ -22,7 +22,7 @@ export class CompareStore {
   ensembleName = $state('');
   ensembleVote = $state<'soft' | 'hard'>('soft');
   ensembleError = $state<string | null>(null);
-  ensembleMade = $state<EvaluationSummary | null>(null);
+  ensembleMade = $state<EnsembleSummary | null>(null);
   count = $derived(this.runIds.length + this.ensembleIds.length);
 
   private args(): InvokeArgs<'compare.table'> {

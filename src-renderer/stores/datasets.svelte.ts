@@ -25,9 +25,9 @@ export class DatasetsStore {
   }
 
   async load(): Promise<void> {
-    this.listError = null;
     try {
       this.list = await api.invoke('datasets.list', {});
+      this.listError = null;
       if (this.selectedId === null || !this.list.some((d) => d.id === this.selectedId)) {
         const first = this.list[0];
         if (first) await this.select(first.id);

@@ -41,9 +41,9 @@ export class EvaluationStore {
   }
 
   async load(): Promise<void> {
-    this.listError = null;
     try {
       this.evaluations = await api.invoke('eval.list', {});
+      this.listError = null;
     } catch (err) {
       this.listError = errorText(err);
     } finally {
@@ -139,11 +139,15 @@ export class CellReviewStore {
   otherProbs = $state<Record<number, { predLabel: number; probs: number[] }>>({});
   otherError = $state<string | null>(null);
 
-  constructor(
-    readonly evaluationId: number,
-    readonly trueLabel: number,
-    readonly predLabel: number,
-  ) {}
+  readonly evaluationId: number;
+  readonly trueLabel: number;
+  readonly predLabel: number;
+
+  constructor(evaluationId: number, trueLabel: number, predLabel: number) {
+    this.evaluationId = evaluationId;
+    this.trueLabel = trueLabel;
+    this.predLabel = predLabel;
+  }
 
   async load(offset = 0): Promise<void> {
     this.loading = true;

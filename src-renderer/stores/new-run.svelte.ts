@@ -1,4 +1,4 @@
-import type { ModelName, ModelPreset, RunSummary, TrainConfigInput } from '../../src-shared/contract';
+import type { ModelName, ModelPreset, RunSummary, TrainConfigInput, WeightsInfo } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
 import { errorText, fieldErrors } from '../lib/errors';
@@ -107,7 +107,6 @@ export function validate(f: RunForm): Record<string, string> {
     if (!(f.plateauFactor > 0 && f.plateauFactor < 1)) e.plateauFactor = 'Factor must be between 0 and 1.';
   }
   if ((f.schedule === 'cosine' || f.schedule === 'plateau') && !(f.minLr >= 0)) e.minLr = 'Minimum learning rate must be ≥ 0.';
-  if (f.model !== 'baseline' && f.weights.trim() === '') e.weights = 'Pretrained models need an imported weights id (fer weights import).';
   return e;
 }
 
@@ -191,6 +190,8 @@ export class NewRunStore {
   form = $state<RunForm>(defaultForm());
   presets = $state<ModelPreset[]>([]);
   presetsError = $state<string | null>(null);
+  weights = $state<WeightsInfo[]>([]);
+  weightsError = $state<string | null>(null);
   serverErrors = $state<Record<string, string>>({});
   submitError = $state<string | null>(null);
   submitting = $state(false);
@@ -206,6 +207,15 @@ export class NewRunStore {
       this.presets = await api.invoke('models.presets', {});
     } catch (err) {
       this.presetsError = errorText(err);
+    }
+  }
+
+  async loadWeights(): Promise<void> {
+    try {
+      this.weights = await api.invoke('weights.list', {});
+      this.weightsError = null;
+    } catch (err) {
+      this.weightsError = errorText(err);
     }
   }
 

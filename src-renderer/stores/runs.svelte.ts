@@ -25,9 +25,9 @@ export class RunsStore {
   }
 
   async load(): Promise<void> {
-    this.error = null;
     try {
       this.list = await api.invoke('runs.list', {});
+      this.error = null;
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -59,10 +59,11 @@ export class RunsStore {
       imgPerSec: p.imgPerSec,
       seconds: prev ? (now - prev.t) / 1000 : 0,
     };
-    const list = (this.liveEpochs[p.runId] ??= []);
-    const at = list.findIndex((e) => e.epoch === p.epoch);
-    if (at >= 0) list[at] = metrics;
-    else list.push(metrics);
+    // A new array each time: one assignment that every reader of this run's epochs sees.
+    const list = (this.liveEpochs[p.runId] ?? []).filter((e) => e.epoch !== p.epoch);
+    list.push(metrics);
+    list.sort((a, b) => a.epoch - b.epoch);
+    this.liveEpochs[p.runId] = list;
     if (row) {
       row.epochsDone = Math.max(row.epochsDone, p.epoch);
       if (p.valAcc !== undefined && (row.bestValAcc === null || p.valAcc > row.bestValAcc)) row.bestValAcc = p.valAcc;
@@ -94,10 +95,16 @@ export class RunPageStore {
     this.runId = runId;
   }
 
-  /** The row from the live list wins over the fetched one: it is newer. */
-  run = $derived(runsStore.list.find((r) => r.id === this.runId) ?? this.detail?.run ?? null);
-  progress = $derived(runsStore.live[this.runId] ?? null);
-  epochs = $derived(mergeEpochs(this.detail?.epochs ?? [], runsStore.liveEpochs[this.runId] ?? []));
+  /** The row from the live list wins over the fetched one: it is newer. (Getters: they read $state, so they stay reactive.) */
+  get run(): RunSummary | null {
+    return runsStore.list.find((r) => r.id === this.runId) ?? this.detail?.run ?? null;
+  }
+  get progress(): RunProgress | null {
+    return runsStore.live[this.runId] ?? null;
+  }
+  get epochs(): EpochMetrics[] {
+    return mergeEpochs(this.detail?.epochs ?? [], runsStore.liveEpochs[this.runId] ?? []);
+  }
 
   async load(): Promise<void> {
     this.error = null;

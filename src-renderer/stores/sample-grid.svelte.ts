@@ -29,7 +29,7 @@ export class SampleGridStore {
   private generation = 0;
 
   setFilter(datasetId: number | null, split: Split | null, label: number | null): void {
-    if (datasetId === this.datasetId && split === this.split && label === this.label && this.total !== null) return;
+    if (datasetId === this.datasetId && split === this.split && label === this.label) return;
     this.datasetId = datasetId;
     this.split = split;
     this.label = label;

@@ -10,6 +10,30 @@ export interface PerClassMetrics {
   support: number;
 }
 
+/** One recorded TTA view: the affine map every face went through. */
+export interface TtaViewSpec {
+  name: string;
+  flip: boolean;
+  angle: number;
+  scale: number;
+  dx: number;
+  dy: number;
+}
+
+export interface TtaSummary {
+  /** K: augmented views besides the original and the mirror. */
+  views: number;
+  flip: boolean;
+  /** Views averaged in all: 1 + (flip ? 1 : 0) + K. */
+  totalViews: number;
+  seed: number;
+  rotation: number;
+  zoom: number;
+  shiftX: number;
+  shiftY: number;
+  viewSpecs: TtaViewSpec[];
+}
+
 export interface EvaluationSummary {
   id: number;
   runId: number | null;
@@ -19,7 +43,8 @@ export interface EvaluationSummary {
   datasetId: number;
   split: Split;
   checkpoint: string;
-  tta: { views: number; flip: boolean } | null;
+  /** Test-time augmentation used, or null for a plain evaluation (original view only). */
+  tta: TtaSummary | null;
   accuracy: number;
   loss: number;
   macroF1: number;
@@ -65,7 +90,35 @@ export interface RunDiff {
   /** Right in b, wrong in a, and the reverse. */
   fixed: number[];
   broken: number[];
-  mcnemar: { b: number; c: number; statistic: number; pValue: number };
+  /** b = right in a only, c = right in b only; pValue is the exact binomial one. */
+  mcnemar: { b: number; c: number; statistic: number; pValue: number; pValueExact: number; pValueChiSquare: number };
+}
+
+export interface EnsembleMember {
+  evaluationId: number;
+  runId: number | null;
+  name: string;
+  seed: number | null;
+  weight: number;
+  accuracy: number;
+  loss: number;
+}
+
+export interface EnsembleInfo {
+  id: number;
+  name: string;
+  vote: 'soft' | 'hard';
+  members: EnsembleMember[];
+  /** The member with the highest accuracy (lowest loss on a tie): what the ensemble must beat. */
+  bestMemberEvaluationId: number;
+  /** Sample ids the ensemble gets right and its best member got wrong, and the reverse. */
+  fixed: number[];
+  broken: number[];
+}
+
+/** An ensemble's evaluation, with who is in it and what it changed against its best member. */
+export interface EnsembleSummary extends EvaluationSummary {
+  ensemble: EnsembleInfo;
 }
 
 export interface CompareRow {
@@ -87,6 +140,7 @@ export interface CompareTable {
 }
 
 export const COMPARE_METRICS = ['accuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
+/** Besides COMPARE_METRICS a column may be ece, model, split, tta, or per class: recall.sad, precision.fear, f1.happy. */
 
 const compareArgs = z.strictObject({
   runIds: z.array(z.number().int().positive()).default([]),
@@ -102,7 +156,13 @@ export const evaluationInvoke = {
       runId: z.number().int().positive(),
       split: z.enum(SPLITS),
       checkpoint: z.enum(['best', 'last']).default('best'),
+      /** K augmented views (0–32). The paper used 7 plus the mirror. */
       tta: z.number().int().min(0).max(32).default(0),
+      /** Add the mirrored face as a view; defaults to on when tta > 0. */
+      ttaFlip: z.boolean().optional(),
+      ttaSeed: z.number().int().min(0).default(0),
+      /** Faces per forward pass; by default 128 at 48×48 and 16 for the large transfer inputs. */
+      batch: z.number().int().min(1).max(4096).optional(),
     }),
     returns<EvaluationSummary>(),
   ),
@@ -138,8 +198,10 @@ export const evaluationInvoke = {
       weights: z.array(z.number().min(0)).optional(),
       name: z.string().max(200).optional(),
     }),
-    returns<EvaluationSummary>(),
+    returns<EnsembleSummary>(),
   ),
+  'ensembles.get': invoke(z.strictObject({ ensembleId: z.number().int().positive() }), returns<EnsembleSummary>()),
+  'ensembles.list': invoke(z.strictObject({}), returns<EnsembleSummary[]>()),
   'compare.table': invoke(compareArgs, returns<CompareTable>()),
   'compare.export': invoke(
     compareArgs.extend({ format: z.enum(['csv', 'md', 'latex']), path: z.string().min(1).optional() }),

@@ -1,6 +1,12 @@
 import type { Command } from '../command';
+import { datasetStatsCommand } from './dataset-stats';
+import { datasetsCommand } from './datasets';
 import { doctorCommand } from './doctor';
+import { importCommand } from './import';
+import { synthCommand } from './synth';
 import { webCommand } from './web';
+import { calibrationCommand, cellCommand, compareCommand, diffCommand, ensembleCommand, evalCommand, exportCommand } from './eval-commands';
+import { weightsCommand } from './weights';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, weightsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand];

@@ -1,4 +1,7 @@
 // Importing this module registers every model: each file calls registerModel() when it loads.
 import './baseline';
+import './resnet50';
+import './senet50';
+import './vgg16';
 
 export { getModel, listModels, registerModel, type InputSpec, type ModelDefinition } from './registry';

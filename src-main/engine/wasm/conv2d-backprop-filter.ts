@@ -13,6 +13,13 @@ interface Attrs {
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
+export type FilterGradStrategy = 'auto' | 'patches' | 'batch-conv';
+let strategy: FilterGradStrategy = 'auto';
+/** Pins one formulation (tests cover both; the bench compares them); 'auto' picks by shape. */
+export function setFilterGradStrategy(s: FilterGradStrategy): void {
+  strategy = s;
+}
+
 /**
  * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh-pt, ow·s+kw-pl, ci] · dy[n,oh,ow,co].
  * wasm has no kernel for this at all; both formulations below run on XNNPACK's fast kernels.
@@ -31,7 +38,8 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     false,
     'channelsLast',
   );
-  return choosePatches(info) ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
+  const patches = strategy === 'auto' ? choosePatches(info) : strategy === 'patches';
+  return patches ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
@@ -29,3 +29,32 @@ export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
 }
 
 export type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Upstream's own wasm kernels that ours replace, kept so a replacement can hand cases it does not cover back. */
+const originals = new Map<string, KernelConfig>();
+const setUp = new WeakMap<object, Set<string>>();
+
+export function rememberOriginal(config: KernelConfig): void {
+  if (!originals.has(config.kernelName)) originals.set(config.kernelName, config);
+}
+
+export function callOriginal(name: string, args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: unknown }): TensorInfo {
+  const config = originals.get(name);
+  if (!config) throw new Error(`wasm has no upstream kernel ${name} to fall back to`);
+  // Unregistered kernels miss the backend's setup pass (it binds their C entry points), so run it on first use.
+  let done = setUp.get(args.backend);
+  if (!done) setUp.set(args.backend, (done = new Set()));
+  if (!done.has(name)) {
+    config.setupFunc?.(args.backend);
+    done.add(name);
+  }
+  const out = config.kernelFunc({ inputs: args.inputs, backend: args.backend, attrs: args.attrs as NamedAttrMap });
+  return Array.isArray(out) ? out[0]! : out;
+}
+
+/** A [1, n] tensor of one value: the left operand that turns a column reduction into one XNNPACK matmul. */
+export function filled(backend: BackendWasm, shape: number[], value: number): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  heapF32(backend, out).fill(value);
+  return out;
+}

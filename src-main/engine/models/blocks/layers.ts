@@ -8,18 +8,24 @@ export type Sym = tf.SymbolicTensor;
  */
 export class LayerFactory {
   private n = 0;
-  constructor(private readonly seed: number) {}
+  /** `zeros`: skip random initialisation (for reading a topology's weight shapes, or before loading weights). */
+  constructor(
+    private readonly seed: number,
+    private readonly opts: { zeros?: boolean } = {},
+  ) {}
 
   private nextSeed(): number {
     return (this.seed * 7919 + ++this.n * 104729) % 2147483647;
   }
 
   /** He-normal: keeps activations of these deep ReLU stacks in range when no pretrained weights are loaded. */
-  heNormal(): tf.initializers.Initializer {
+  heNormal(): ReturnType<typeof tf.initializers.zeros> {
+    if (this.opts.zeros) return tf.initializers.zeros();
     return tf.initializers.heNormal({ seed: this.nextSeed() });
   }
 
-  glorot(): tf.initializers.Initializer {
+  glorot(): ReturnType<typeof tf.initializers.zeros> {
+    if (this.opts.zeros) return tf.initializers.zeros();
     return tf.initializers.glorotUniform({ seed: this.nextSeed() });
   }
 

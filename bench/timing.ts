@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface BenchData {
+  x: tf.Tensor4D;
+  y: tf.Tensor2D;
+  n: number;
+}
+
+/** Random images and labels, as the peer uses (uniform pixels, uniform classes). */
+export function randomData(n: number, seed = 0): BenchData {
+  return tf.tidy(() => {
+    const x = tf.randomUniform([n, 48, 48, 1], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const labels = tf.floor(tf.randomUniform([n], 0, 7, 'float32', seed + 1)).toInt();
+    return { x, y: tf.oneHot(labels, 7).toFloat() as tf.Tensor2D, n };
+  });
+}
+
+/** One training step exactly like the peer's: forward in training mode, softmax CE on logits, backward, Adam. */
+export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, xb: tf.Tensor, yb: tf.Tensor): void {
+  tf.tidy(() => {
+    optimizer.minimize(() => {
+      const logits = model.apply(xb, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(yb, logits) as tf.Scalar;
+    }, false);
+  });
+}
+
+export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: BenchData, batch: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < data.n; i += batch) {
+    const size = Math.min(batch, data.n - i);
+    const xb = data.x.slice([i, 0, 0, 0], [size, 48, 48, 1]);
+    const yb = data.y.slice([i, 0], [size, 7]);
+    trainStep(model, optimizer, xb, yb);
+    tf.dispose([xb, yb]);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** Inference mode, softmax probabilities read back per batch (the peer's eval pass). */
+export function evalPass(model: tf.LayersModel, data: BenchData, batch: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < data.n; i += batch) {
+    const size = Math.min(batch, data.n - i);
+    tf.tidy(() => {
+      const xb = data.x.slice([i, 0, 0, 0], [size, 48, 48, 1]);
+      const probs = tf.softmax(model.predict(xb, { batchSize: size }) as tf.Tensor);
+      probs.dataSync();
+    });
+  }
+  return (performance.now() - t0) / 1000;
+}

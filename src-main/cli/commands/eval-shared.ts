@@ -1,0 +1,87 @@
+import type { EvaluationDetail, EvaluationSummary } from '../../../src-shared/contract/evaluation';
+import { EMOTIONS, SPLITS, type Split } from '../../../src-shared/labels';
+import { CliUsageError, stringOpt, type CliContext, type OptionValues } from '../command';
+
+/** Helpers shared by the evaluation commands (eval, ensemble, cell, compare, export, calibration, diff). */
+
+export function parseId(text: string | undefined, what: string): number {
+  if (text === undefined) throw new CliUsageError(`Missing ${what}.`);
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new CliUsageError(`${what} must be a positive integer id, got "${text}".`);
+  return n;
+}
+
+export function parseIds(list: string[], what: string): number[] {
+  return list.flatMap((s) => s.split(',')).filter(Boolean).map((s) => parseId(s, what));
+}
+
+export function parseSplit(values: OptionValues, required: true): Split;
+export function parseSplit(values: OptionValues, required: false): Split | null;
+export function parseSplit(values: OptionValues, required: boolean): Split | null {
+  const s = stringOpt(values, 'split');
+  if (s === undefined) {
+    if (required) throw new CliUsageError(`--split is required: one of ${SPLITS.join(', ')}.`);
+    return null;
+  }
+  const hit = SPLITS.find((x) => x.toLowerCase() === s.toLowerCase());
+  if (!hit) throw new CliUsageError(`Unknown split "${s}": use ${SPLITS.join(', ')}.`);
+  return hit;
+}
+
+/** An emotion by name (sad) or index (4). */
+export function parseEmotion(text: string | undefined, flag: string): number {
+  if (text === undefined) throw new CliUsageError(`--${flag} is required: an emotion name (${EMOTIONS.join(', ')}) or 0–6.`);
+  const byName = EMOTIONS.indexOf(text.toLowerCase() as (typeof EMOTIONS)[number]);
+  if (byName >= 0) return byName;
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 0 && n < EMOTIONS.length) return n;
+  throw new CliUsageError(`--${flag} "${text}" is not an emotion: use ${EMOTIONS.join(', ')} or 0–6.`);
+}
+
+export function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+export function describeEval(e: EvaluationSummary): string {
+  const tta = e.tta ? `, TTA ${e.tta.totalViews} views` : '';
+  return `evaluation ${e.id} — ${e.name} on ${e.split} (${e.samples} faces, ${e.checkpoint}${tta}): accuracy ${pct(e.accuracy)}, CE loss ${e.loss.toFixed(4)}, macro-F1 ${pct(e.macroF1)}`;
+}
+
+export function confusionLines(m: number[][], signed = false): string[] {
+  const w = Math.max(7, ...m.flat().map((v) => String(v).length + (signed ? 1 : 0)));
+  const short = EMOTIONS.map((e) => e.slice(0, w));
+  const fmt = (v: number) => (signed && v > 0 ? `+${v}` : String(v)).padStart(w);
+  return [`${'true\\pred'.padEnd(9)} ${short.map((s) => s.padStart(w)).join(' ')}`, ...m.map((row, t) => `${EMOTIONS[t]!.padEnd(9)} ${row.map(fmt).join(' ')}`)];
+}
+
+export function printDetail(ctx: CliContext, d: EvaluationDetail): void {
+  ctx.print(describeEval(d.evaluation));
+  ctx.print('');
+  ctx.print(`${'class'.padEnd(9)} ${'precision'.padStart(9)} ${'recall'.padStart(9)} ${'F1'.padStart(9)} ${'support'.padStart(8)}`);
+  for (const m of d.perClass) {
+    ctx.print(`${EMOTIONS[m.label]!.padEnd(9)} ${pct(m.precision).padStart(9)} ${pct(m.recall).padStart(9)} ${pct(m.f1).padStart(9)} ${String(m.support).padStart(8)}`);
+  }
+  ctx.print('');
+  for (const l of confusionLines(d.confusion)) ctx.print(l);
+}
+
+/** Runs eval.run with a progress bar fed by eval.progress events. */
+export async function evalWithProgress(ctx: CliContext, args: { runId: number; split: Split; tta?: number; checkpoint?: 'best' | 'last'; ttaFlip?: boolean; ttaSeed?: number; batch?: number }): Promise<EvaluationSummary> {
+  const { ProgressBar } = await import('../progress');
+  const bar = new ProgressBar(`evaluating run ${args.runId} on ${args.split}`);
+  const stop = ctx.workbench().events.subscribe((event, payload) => {
+    if (event !== 'eval.progress') return;
+    const p = payload as { runId: number | null; done: number; total: number; phase: string };
+    if (p.runId === args.runId && p.phase === 'predicting') bar.update(p.done, p.total, 'images×views');
+  });
+  try {
+    const ev = await ctx.call('eval.run', args);
+    bar.done();
+    return ev;
+  } catch (err) {
+    bar.done();
+    throw err;
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,33 @@
+import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
+import { evalWithProgress, parseId, parseSplit, printDetail } from './eval-shared';
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'Evaluate a run on a split (optionally with test-time augmentation) and store every prediction',
+  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--json]',
+  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' } },
+  allowPositionals: true,
+  async run(ctx, positionals, values) {
+    if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
+    const runId = parseId(positionals[0], 'RUN');
+    const split = parseSplit(values, true);
+    const checkpoint = stringOpt(values, 'checkpoint') ?? 'best';
+    if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
+    const tta = numberOpt(values, 'tta') ?? 0;
+    const ttaSeed = numberOpt(values, 'tta-seed');
+    const batch = numberOpt(values, 'batch');
+    const ev = await evalWithProgress(ctx, {
+      runId,
+      split,
+      checkpoint,
+      tta,
+      ...(values['no-flip'] ? { ttaFlip: false } : {}),
+      ...(ttaSeed === undefined ? {} : { ttaSeed }),
+      ...(batch === undefined ? {} : { batch }),
+    });
+    const detail = await ctx.call('eval.get', { evaluationId: ev.id });
+    printDetail(ctx, detail);
+    if (ev.tta) ctx.print(`\nTTA views averaged: ${ev.tta.viewSpecs.map((v) => v.name).join(', ')} (seed ${ev.tta.seed})`);
+    return detail;
+  },
+};

@@ -1,0 +1,141 @@
+import { readdirSync, type Dirent } from 'node:fs';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { AppError } from '../../src-shared/errors';
+import { EMOTIONS, emotionIndex, IMAGE_SIZE, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
+import type { PackedWriter } from './packed-writer';
+
+/** What sharp's bundled libvips decodes. Anything else in an emotion folder is skipped and counted. */
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.tif', '.tiff', '.avif']);
+/** Images decoded at once: sharp's pool has 4 threads; a few more keeps it busy while JS appends results. */
+const WINDOW = 16;
+
+type FolderRole = 'train' | 'test' | 'val';
+const ROLE_NAMES: Record<string, FolderRole> = {
+  train: 'train',
+  training: 'train',
+  test: 'test',
+  testing: 'test',
+  privatetest: 'test',
+  val: 'val',
+  valid: 'val',
+  validation: 'val',
+  publictest: 'val',
+};
+
+interface ImageFile {
+  path: string;
+  /** Relative to the root, with forward slashes: the sample's `source`. */
+  source: string;
+  label: number;
+  split: number;
+}
+
+export interface FolderResult {
+  converted: number;
+  skipped: number;
+}
+
+/**
+ * Which split an image belongs to. `train/` is Training; `test/` holds FER2013's two test splits, told apart
+ * by the Kaggle file-name prefix (PublicTest_*, PrivateTest_*), and defaults to PrivateTest, the paper's test
+ * set; `val/` (or `validation/`, `PublicTest/`) is PublicTest, the validation split.
+ */
+export function splitFor(role: FolderRole, fileName: string): Split {
+  if (role === 'train') return 'Training';
+  if (role === 'val') return 'PublicTest';
+  if (/^publictest[_-]/i.test(fileName)) return 'PublicTest';
+  return 'PrivateTest';
+}
+
+function listDir(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => collator.compare(a.name, b.name));
+  } catch (err) {
+    throw new AppError('IO_ERROR', `Cannot list ${dir}: ${(err as Error).message}`);
+  }
+}
+const collator = new Intl.Collator('en', { numeric: true });
+
+/** Finds (role, emotion folder) pairs; `root/<emotion>/` alone is taken as Training. */
+function findEmotionFolders(root: string): { dir: string; rel: string; role: FolderRole; label: number }[] {
+  const found: { dir: string; rel: string; role: FolderRole; label: number }[] = [];
+  const top = listDir(root).filter((e) => e.isDirectory());
+  for (const entry of top) {
+    const role = ROLE_NAMES[entry.name.toLowerCase()];
+    if (!role) continue;
+    for (const sub of listDir(join(root, entry.name))) {
+      const label = emotionIndex(sub.name);
+      if (sub.isDirectory() && label >= 0) found.push({ dir: join(root, entry.name, sub.name), rel: `${entry.name}/${sub.name}`, role, label });
+    }
+  }
+  if (!found.length) {
+    for (const entry of top) {
+      const label = emotionIndex(entry.name);
+      if (label >= 0) found.push({ dir: join(root, entry.name), rel: entry.name, role: 'train', label });
+    }
+  }
+  return found;
+}
+
+/** Streams an image-folder tree into `writer`, decoding each image to 48×48 8-bit grayscale with sharp. */
+export async function readFerFolders(root: string, writer: PackedWriter, onProgress: (done: number, total: number) => void): Promise<FolderResult> {
+  const folders = findEmotionFolders(root);
+  if (!folders.length) {
+    throw new AppError(
+      'INVALID_DATA',
+      `${root} has no emotion subfolders: expected train/<emotion>/ and test/<emotion>/ (or <emotion>/ directly), where <emotion> is one of ${EMOTIONS.join(', ')}.`,
+      { path: root },
+    );
+  }
+  const images: ImageFile[] = [];
+  let skipped = 0;
+  for (const folder of folders) {
+    for (const entry of listDir(folder.dir)) {
+      if (!entry.isFile() || !IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+        skipped++;
+        continue;
+      }
+      images.push({
+        path: join(folder.dir, entry.name),
+        source: `${folder.rel}/${entry.name}`,
+        label: folder.label,
+        split: SPLITS.indexOf(splitFor(folder.role, entry.name)),
+      });
+    }
+  }
+  if (!images.length) throw new AppError('INVALID_DATA', `${root} has emotion folders but no images in them (${skipped} other file(s) skipped).`, { path: root });
+
+  let converted = 0;
+  for (let i = 0; i < images.length; i += WINDOW) {
+    const batch = images.slice(i, i + WINDOW);
+    const decoded = await Promise.all(batch.map((img) => decodeImage(img.path)));
+    decoded.forEach((d, k) => {
+      const img = batch[k]!;
+      if (d.converted) converted++;
+      writer.append(d.pixels, img.label, img.split, img.source);
+    });
+    onProgress(Math.min(i + WINDOW, images.length), images.length);
+  }
+  return { converted, skipped };
+}
+
+/** 48×48 grayscale bytes of one image, and whether it had to be resized or converted to get there. */
+export async function decodeImage(file: string): Promise<{ pixels: Buffer; converted: boolean }> {
+  try {
+    const meta = await sharp(file).metadata();
+    const converted = meta.width !== IMAGE_SIZE || meta.height !== IMAGE_SIZE || meta.channels !== 1 || (meta.depth !== undefined && meta.depth !== 'uchar');
+    const { data, info } = await sharp(file, { failOn: 'truncated' })
+      .removeAlpha()
+      .toColourspace('b-w')
+      .resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'fill' })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 || data.length !== PIXELS_PER_IMAGE) {
+      throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, not 48×48×1`);
+    }
+    return { pixels: data, converted };
+  } catch (err) {
+    throw new AppError('INVALID_DATA', `${file}: cannot decode this image (${(err as Error).message.split('\n')[0]}). Remove or replace the file.`, { path: file });
+  }
+}

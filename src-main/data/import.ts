@@ -1,0 +1,74 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DatasetSummary, ImportProgress } from '../../src-shared/contract/datasets';
+import { AppError } from '../../src-shared/errors';
+import type { Workbench } from '../context';
+import { readFerCsv } from './csv-import';
+import { readFerFolders } from './folder-import';
+import { resolveDataset, summarize } from './packed-store';
+import { PackedWriter, sweepStaleImports } from './packed-writer';
+
+export interface ImportRequest {
+  path: string;
+  name: string;
+  /** Tags this import's `import.progress` events so a UI can follow several. */
+  importId?: string;
+  /** Minimum time between progress events (the last one always goes out). */
+  progressEveryMs?: number;
+}
+
+/**
+ * Imports a FER2013 CSV file or image-folder tree as a new dataset: everything is written under `home.tmp`
+ * and committed at the end in one transaction (see PackedWriter), so any failure leaves nothing behind.
+ */
+export async function importDataset(wb: Workbench, req: ImportRequest): Promise<DatasetSummary> {
+  const path = resolve(req.path);
+  const name = req.name.trim();
+  const importId = req.importId ?? `import-${Date.now()}`;
+  if (!existsSync(path)) throw new AppError('NOT_FOUND', `${path} does not exist: give the path of a fer2013.csv file or of a folder with train/ and test/.`);
+  const existing = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
+  if (existing) throw new AppError('ALREADY_EXISTS', `A dataset named "${name}" already exists (id ${existing.id}). Choose another --name, or delete the old one.`);
+  sweepStaleImports(wb);
+
+  const isDir = statSync(path).isDirectory();
+  const started = Date.now();
+  const everyMs = req.progressEveryMs ?? 250;
+  let last = 0;
+  const emit = (phase: ImportProgress['phase'], done: number, total: number | null, force = false, message?: string) => {
+    const now = Date.now();
+    if (!force && now - last < everyMs) return;
+    last = now;
+    const secs = Math.max(1e-3, (now - started) / 1000);
+    const payload: ImportProgress = { importId, name, phase, done, total, rowsPerSec: Math.round(done / secs) };
+    if (message !== undefined) payload.message = message;
+    wb.events.emit('import.progress', payload);
+  };
+
+  const writer = new PackedWriter(wb);
+  try {
+    emit('reading', 0, null, true);
+    let converted = 0;
+    let skipped = 0;
+    if (isDir) {
+      const r = await readFerFolders(path, writer, (done, total) => emit('reading', done, total));
+      converted = r.converted;
+      skipped = r.skipped;
+    } else {
+      await readFerCsv(path, writer, (rows, bytesRead, totalBytes) => {
+        // Rows are unknown until the end; extrapolate from the bytes read so far.
+        const total = totalBytes > 0 && bytesRead > 0 ? Math.max(rows, Math.round((rows * totalBytes) / bytesRead)) : null;
+        emit('reading', rows, total);
+      });
+    }
+    emit('committing', writer.count, writer.count, true);
+    const id = writer.finish({ name, sourcePath: path, format: isDir ? 'folders' : 'csv', converted, skipped });
+    emit('done', writer.count, writer.count, true);
+    return summarize(wb, resolveDataset(wb, id));
+  } catch (err) {
+    writer.abort();
+    const appErr =
+      err instanceof AppError ? err : new AppError('IO_ERROR', `Import of ${path} failed: ${(err as Error).message}`);
+    emit('failed', writer.count, null, true, appErr.message);
+    throw appErr;
+  }
+}

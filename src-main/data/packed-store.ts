@@ -1,0 +1,184 @@
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatasetSummary, SplitCounts } from '../../src-shared/contract/datasets';
+import { AppError } from '../../src-shared/errors';
+import { NUM_CLASSES, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
+import type { Workbench } from '../context';
+
+/** A `datasets` table row, as stored. */
+export interface DatasetRow {
+  id: number;
+  name: string;
+  source_path: string;
+  format: 'csv' | 'folders';
+  /** Relative to `home.datasets`: `<id>/pixels.u8`. */
+  pixels_file: string;
+  sample_count: number;
+  converted: number;
+  skipped: number;
+  created_at: string;
+}
+
+export interface SplitData {
+  /** samples.id of each image. */
+  ids: Int32Array;
+  labels: Uint8Array;
+  /** n × 2,304 bytes, row-major 48×48, in sample idx order. */
+  pixels: Uint8Array;
+  n: number;
+}
+
+/** A dataset by id or by name (a numeric string that names no dataset is tried as an id). */
+export function resolveDataset(wb: Workbench, ref: string | number): DatasetRow {
+  const byId = wb.db.prepare('SELECT * FROM datasets WHERE id = ?');
+  let row: DatasetRow | undefined;
+  if (typeof ref === 'number') row = byId.get(ref) as DatasetRow | undefined;
+  else {
+    row = wb.db.prepare('SELECT * FROM datasets WHERE name = ?').get(ref) as DatasetRow | undefined;
+    if (!row && /^\d+$/.test(ref)) row = byId.get(Number(ref)) as DatasetRow | undefined;
+  }
+  if (!row) {
+    const what = typeof ref === 'number' ? `with id ${ref}` : `named "${ref}"`;
+    throw new AppError('NOT_FOUND', `No dataset ${what}. \`fer datasets\` lists the imported ones.`);
+  }
+  return row;
+}
+
+export function pixelsPath(wb: Workbench, row: DatasetRow): string {
+  return join(wb.home.datasets, row.pixels_file);
+}
+
+export function splitCounts(wb: Workbench, datasetId: number): SplitCounts[] {
+  const rows = wb.db
+    .prepare('SELECT split, label, count(*) AS n FROM samples WHERE dataset_id = ? GROUP BY split, label')
+    .all(datasetId) as { split: Split; label: number; n: number }[];
+  const out = SPLITS.map((split) => ({ split, total: 0, perClass: new Array<number>(NUM_CLASSES).fill(0) }));
+  for (const r of rows) {
+    const s = out[SPLITS.indexOf(r.split)]!;
+    s.perClass[r.label] = r.n;
+    s.total += r.n;
+  }
+  return out;
+}
+
+export function summarize(wb: Workbench, row: DatasetRow): DatasetSummary {
+  return {
+    id: row.id,
+    name: row.name,
+    sourcePath: row.source_path,
+    format: row.format,
+    createdAt: row.created_at,
+    sampleCount: row.sample_count,
+    splits: splitCounts(wb, row.id),
+    converted: row.converted,
+    skipped: row.skipped,
+  };
+}
+
+export function listDatasets(wb: Workbench): DatasetSummary[] {
+  const rows = wb.db.prepare('SELECT * FROM datasets ORDER BY id').all() as DatasetRow[];
+  return rows.map((r) => summarize(wb, r));
+}
+
+/**
+ * Reads rows `idxs[i]` of a packed file into `out` at slot i, one read per run of consecutive rows, so a
+ * contiguous split is a single read.
+ */
+export function readRows(file: string, idxs: ArrayLike<number>, out: Uint8Array): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new AppError('IO_ERROR', `Cannot read the packed pixel file ${file}: ${(err as Error).message}. Re-import the dataset.`);
+  }
+  try {
+    let i = 0;
+    while (i < idxs.length) {
+      let j = i + 1;
+      while (j < idxs.length && idxs[j] === idxs[j - 1]! + 1) j++;
+      const bytes = (j - i) * PIXELS_PER_IMAGE;
+      let got = 0;
+      while (got < bytes) {
+        const n = readSync(fd, out, i * PIXELS_PER_IMAGE + got, bytes - got, idxs[i]! * PIXELS_PER_IMAGE + got);
+        if (n === 0) throw new AppError('IO_ERROR', `The packed pixel file ${file} is shorter than its index says: re-import the dataset.`);
+        got += n;
+      }
+      i = j;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One split's images, labels and sample ids, in sample idx order (the order of the source file). */
+export function loadSplit(wb: Workbench, datasetId: number, split: Split, opts: { limit?: number } = {}): SplitData {
+  const row = resolveDataset(wb, datasetId);
+  const limit = opts.limit ?? -1;
+  const rows = wb.db
+    .prepare('SELECT id, idx, label FROM samples WHERE dataset_id = ? AND split = ? ORDER BY idx LIMIT ?')
+    .all(datasetId, split, limit) as { id: number; idx: number; label: number }[];
+  const n = rows.length;
+  const ids = new Int32Array(n);
+  const labels = new Uint8Array(n);
+  const idxs = new Int32Array(n);
+  rows.forEach((r, i) => {
+    ids[i] = r.id;
+    labels[i] = r.label;
+    idxs[i] = r.idx;
+  });
+  const pixels = new Uint8Array(n * PIXELS_PER_IMAGE);
+  if (n) readRows(pixelsPath(wb, row), idxs, pixels);
+  return { ids, labels, pixels, n };
+}
+
+/** Pixels of the given samples (any datasets), in the order given: sampleIds.length × 2,304 bytes. */
+export function readPixelsByIds(wb: Workbench, sampleIds: number[]): Uint8Array {
+  const out = new Uint8Array(sampleIds.length * PIXELS_PER_IMAGE);
+  if (!sampleIds.length) return out;
+  const found = wb.db
+    .prepare('SELECT id, dataset_id, idx FROM samples WHERE id IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(sampleIds)) as { id: number; dataset_id: number; idx: number }[];
+  const byId = new Map(found.map((r) => [r.id, r]));
+  const perDataset = new Map<number, { slots: number[]; idxs: number[] }>();
+  sampleIds.forEach((id, slot) => {
+    const r = byId.get(id);
+    if (!r) throw new AppError('NOT_FOUND', `No sample with id ${id}.`);
+    let group = perDataset.get(r.dataset_id);
+    if (!group) perDataset.set(r.dataset_id, (group = { slots: [], idxs: [] }));
+    group.slots.push(slot);
+    group.idxs.push(r.idx);
+  });
+  for (const [datasetId, group] of perDataset) {
+    const file = pixelsPath(wb, resolveDataset(wb, datasetId));
+    const tmp = new Uint8Array(group.idxs.length * PIXELS_PER_IMAGE);
+    readRows(file, group.idxs, tmp);
+    group.slots.forEach((slot, k) => out.set(tmp.subarray(k * PIXELS_PER_IMAGE, (k + 1) * PIXELS_PER_IMAGE), slot * PIXELS_PER_IMAGE));
+  }
+  return out;
+}
+
+/**
+ * Deletes a dataset's rows and packed file. Refuses while runs or evaluations use it: the schema would cascade
+ * and silently erase their results.
+ */
+export function deleteDataset(wb: Workbench, ref: string | number): void {
+  const row = resolveDataset(wb, ref);
+  const runs = (wb.db.prepare('SELECT count(*) AS n FROM runs WHERE dataset_id = ?').get(row.id) as { n: number }).n;
+  const evals = (wb.db.prepare('SELECT count(*) AS n FROM evaluations WHERE dataset_id = ?').get(row.id) as { n: number }).n;
+  if (runs || evals) {
+    throw new AppError('CONFLICT', `Dataset "${row.name}" is used by ${runs} run(s) and ${evals} evaluation(s); delete those first.`);
+  }
+  const dir = join(wb.home.datasets, String(row.id));
+  // Move the folder aside first: if the DB delete fails it is moved back, and after the commit a crash leaves
+  // only a temp folder that the next import sweeps.
+  const aside = join(wb.home.tmp, `import-${process.pid}-deleted-${row.id}-${Date.now()}`);
+  const moved = existsSync(dir);
+  if (moved) renameSync(dir, aside);
+  try {
+    wb.db.transaction(() => wb.db.prepare('DELETE FROM datasets WHERE id = ?').run(row.id))();
+  } catch (err) {
+    if (moved) renameSync(aside, dir);
+    throw err;
+  }
+  rmSync(aside, { recursive: true, force: true });
+}

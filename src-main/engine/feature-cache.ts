@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../../src-shared/contract/runs';
+import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { isIdentity } from './augment';
+import { prepareBatch } from './input';
+import { HEAD_LAYER_PREFIX } from './models/heads';
+import type { InputSpec } from './models/registry';
+
+/**
+ * Feature caching for a frozen pretrained base. When every base layer is frozen (frozen BN layers run in
+ * inference mode, see models/blocks/frozen-bn.ts) and no augmentation changes the base's input, the base
+ * maps each image to the same features in every epoch. Computing them once and training only the head on
+ * them gives the same result as running the whole network each step, at a fraction of the cost — at 197 px
+ * the base is >95% of the work.
+ */
+export interface CachePlan {
+  applies: boolean;
+  /** One sentence for the UI / CLI saying why caching is or is not used. */
+  reason: string;
+  /** Floats per image the cache stores, when it applies. */
+  featureSize?: number;
+}
+
+/** In-memory budget for cached features (all splits together). */
+export const FEATURE_CACHE_MAX_BYTES = 2 ** 31;
+
+/** Index of the first head layer = the number of base layers; -1 when the model has no pretrained-style head. */
+function headStart(model: tf.LayersModel): number {
+  return model.layers.findIndex((l) => l.name.startsWith(HEAD_LAYER_PREFIX));
+}
+
+export function planFeatureCache(cfg: Pick<TrainConfig, 'cacheFeatures' | 'augment' | 'freeze'>, model: tf.LayersModel, samples: number): CachePlan {
+  if (!cfg.cacheFeatures) return { applies: false, reason: 'Feature caching is off (cacheFeatures: false).' };
+  const base = headStart(model);
+  if (base < 0) return { applies: false, reason: `Feature caching needs a pretrained base with a separate head; ${model.name} has none.` };
+  if (!isIdentity(cfg.augment)) {
+    return { applies: false, reason: 'Feature caching does not apply: augmentation changes the base\'s input every epoch, so its features cannot be reused.' };
+  }
+  if (cfg.freeze < base) {
+    return { applies: false, reason: `Feature caching does not apply: only ${cfg.freeze} of the base's ${base} layers are frozen, so its features change as it trains. Freeze ${base} to cache.` };
+  }
+  const shape = model.layers[base - 1]!.outputShape as (number | null)[];
+  const featureSize = shape.slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
+  const bytes = featureSize * 4 * samples;
+  if (bytes > FEATURE_CACHE_MAX_BYTES) {
+    return { applies: false, reason: `Feature caching does not apply: ${samples} images × ${featureSize} features would take ${(bytes / 2 ** 30).toFixed(1)} GiB (limit ${FEATURE_CACHE_MAX_BYTES / 2 ** 30} GiB). Lower inputSize or limitTrain.` };
+  }
+  return { applies: true, reason: `Caching the frozen base's ${featureSize} features per image: the base runs once, later epochs train only the head.`, featureSize };
+}
+
+/** The frozen base (input → features) and the head (features → probabilities) of one model, sharing its layers. */
+export function splitAtHead(model: tf.LayersModel): { base: tf.LayersModel; head: tf.LayersModel } {
+  const start = headStart(model);
+  if (start <= 0) throw new Error(`${model.name} has no head layers named ${HEAD_LAYER_PREFIX}*`);
+  const cut = model.layers[start - 1]!;
+  const base = tf.model({ inputs: model.inputs, outputs: cut.output as tf.SymbolicTensor, name: `${model.name}_base` });
+  // The head is a chain; re-applying its layers to a new input shares their weights with `model`.
+  const featureShape = (cut.outputShape as (number | null)[]).slice(1) as number[];
+  const input = tf.input({ shape: featureShape, name: 'features' });
+  let x: tf.SymbolicTensor = input;
+  for (const layer of model.layers.slice(start)) x = layer.apply(x) as tf.SymbolicTensor;
+  const head = tf.model({ inputs: input, outputs: x, name: `${model.name}_head` });
+  return { base, head };
+}
+
+/** Features of one split, computed once by the frozen base, in the split's sample order. */
+export class CachedFeatures {
+  private constructor(
+    readonly data: Float32Array,
+    readonly n: number,
+    readonly shape: number[],
+  ) {}
+
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  static compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => void): CachedFeatures {
+    const shape = (base.outputs[0]!.shape as (number | null)[]).slice(1) as number[];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n * size);
+    for (let from = 0; from < n; from += chunk) {
+      const m = Math.min(chunk, n - from);
+      const out = tf.tidy(() => {
+        const x = prepareBatch(pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec);
+        return base.predict(x) as tf.Tensor;
+      });
+      data.set(out.dataSync() as Float32Array, from * size);
+      out.dispose();
+      onChunk?.(from + m);
+    }
+    return new CachedFeatures(data, n, shape);
+  }
+
+  /** The features of rows order[from..to), as one batch tensor for the head. */
+  gather(order: ArrayLike<number>, from: number, to: number): tf.Tensor {
+    const size = this.size;
+    const m = to - from;
+    const buf = new Float32Array(m * size);
+    for (let i = 0; i < m; i++) {
+      const row = order[from + i]!;
+      buf.set(this.data.subarray(row * size, (row + 1) * size), i * size);
+    }
+    return tf.tensor(buf, [m, ...this.shape]);
+  }
+}

@@ -1,0 +1,30 @@
+import type { ModelPreset } from '../../../src-shared/contract/runs';
+
+/** The paper's setups (sec. 4–5), ready to start from the UI or `fer train --preset`. */
+export const MODEL_PRESETS: ModelPreset[] = [
+  {
+    id: 'baseline',
+    label: 'Baseline CNN (paper §5.1)',
+    description: '4× conv3×3×32 + BN + ReLU, two 2×2 max-pools, dropout 0.5, dense 7. Adam, augmentation as in §4.1.',
+    config: { model: 'baseline', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 60, inputSize: 48, channels: 1, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 }, patience: 10 },
+  },
+  {
+    id: 'resnet50',
+    label: 'ResNet50 fine-tuning (paper §5.2.1)',
+    description: 'VGGFace ResNet50, first 170 layers frozen, FC 4096 + 1024 head, SGD lr 0.01, batch 32, 197×197 RGB input.',
+    config: { model: 'resnet50', optimizer: 'sgd', lr: 0.01, momentum: 0.9, batch: 32, epochs: 122, inputSize: 197, channels: 3, freeze: 170, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 } },
+  },
+  {
+    id: 'senet50',
+    label: 'SeNet50 fine-tuning (paper §5.2.2)',
+    description: 'VGGFace SeNet50 with the ResNet50 setup: SGD lr 0.01, batch 32, 197×197 RGB input.',
+    config: { model: 'senet50', optimizer: 'sgd', lr: 0.01, momentum: 0.9, batch: 32, epochs: 122, inputSize: 197, channels: 3, freeze: 170, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 } },
+  },
+  {
+    id: 'vgg16',
+    label: 'VGG16 transfer (paper §5.2.3)',
+    description: 'VGG16 base frozen, FC 4096 + 1024 with 50% dropout, Adam, 100 epochs, 197×197 RGB input.',
+    // freeze 19 = every layer of the VGG16 base (input + 13 conv + 5 pool); the transfer model reads it.
+    config: { model: 'vgg16', optimizer: 'adam', lr: 0.001, batch: 32, epochs: 100, inputSize: 197, channels: 3, freeze: 19, cacheFeatures: true, augment: null },
+  },
+];

@@ -1,0 +1,67 @@
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { applyView, IDENTITY_VIEW, type TtaView } from './tta';
+
+/** Turns n packed 48×48 faces into the model's input tensor (the training engineer's prepareBatch, bound to a spec). */
+export type PrepareFn = (pixels: Uint8Array, n: number) => tf.Tensor4D;
+
+export interface PredictOptions {
+  prepare: PrepareFn;
+  batch?: number;
+  /** Views to average; defaults to the original only. */
+  views?: readonly TtaView[];
+  /** Called after each batch with images × views done so far. */
+  onProgress?: (done: number, total: number) => void;
+  /** Checked between batches; throwing from it (e.g. on cancel) stops the loop. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Batched prediction over packed faces, averaging softmax probabilities over the views.
+ * Returns n×7 float32, row-major. Yields to the event loop between batches so progress and
+ * cancel messages get through.
+ */
+export async function predictProbs(model: tf.LayersModel, pixels: Uint8Array, n: number, opts: PredictOptions): Promise<Float32Array> {
+  const batch = opts.batch ?? 128;
+  const views = opts.views?.length ? opts.views : [IDENTITY_VIEW];
+  if (pixels.length < n * PIXELS_PER_IMAGE) throw new RangeError(`predictProbs: ${pixels.length} bytes for ${n} faces`);
+  const out = new Float32Array(n * NUM_CLASSES);
+  const total = n * views.length;
+  let done = 0;
+  for (let start = 0; start < n; start += batch) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('cancelled');
+    const m = Math.min(batch, n - start);
+    const chunk = pixels.subarray(start * PIXELS_PER_IMAGE, (start + m) * PIXELS_PER_IMAGE);
+    const sum = new Float64Array(m * NUM_CLASSES);
+    for (const view of views) {
+      const viewed = applyView(chunk, m, view);
+      const probs = tf.tidy(() => {
+        const x = opts.prepare(viewed, m);
+        const y = model.predict(x) as tf.Tensor;
+        return asProbabilities(y);
+      });
+      const data = (await probs.data()) as Float32Array;
+      probs.dispose();
+      if (data.length !== m * NUM_CLASSES) throw new Error(`model returned ${data.length / m} outputs per face, expected ${NUM_CLASSES}`);
+      for (let j = 0; j < data.length; j++) sum[j]! += data[j]!;
+      done += m;
+      opts.onProgress?.(done, total);
+    }
+    for (let j = 0; j < sum.length; j++) out[start * NUM_CLASSES + j] = sum[j]! / views.length;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return out;
+}
+
+/**
+ * Models end in a softmax, but a checkpoint built with raw logits must not be scored as if they
+ * were probabilities: rows that are not already a distribution get a softmax.
+ */
+function asProbabilities(y: tf.Tensor): tf.Tensor2D {
+  const y2 = y.reshape([y.shape[0]!, -1]) as tf.Tensor2D;
+  const min = y2.min().dataSync()[0]!;
+  const rowSums = y2.sum(1);
+  const maxDev = rowSums.sub(1).abs().max().dataSync()[0]!;
+  if (min >= 0 && maxDev < 1e-3) return y2;
+  return tf.softmax(y2);
+}

@@ -1,0 +1,291 @@
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import type { EpochMetrics, TrainConfig } from '../../src-shared/contract/runs';
+import { AppError } from '../../src-shared/errors';
+import { augmentBatch, isIdentity } from './augment';
+import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
+import { evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
+import { finishInput, gatherRows, pixelsToImages } from './input';
+import { makeLoss } from './losses';
+import { NUM_CLASSES } from '../../src-shared/labels';
+import type { InputSpec } from './models/registry';
+import { makeOptimizer, setLearningRate } from './optimizers';
+import { STREAM, mixSeed, shuffledIndices } from './rng';
+import { afterEpoch, initialSchedule, lrForEpoch, type ScheduleState } from './schedule';
+
+/** Everything needed to continue a run exactly where it stopped; saved as state.json in each checkpoint. */
+export interface TrainState {
+  version: 1;
+  /** Whole epochs finished. */
+  epochsDone: number;
+  /** Batches already trained in epoch epochsDone+1 (non-zero only after a graceful mid-epoch stop). */
+  batchInEpoch: number;
+  partial: { lossSum: number; correct: number; seen: number; seconds: number };
+  schedule: ScheduleState;
+  best: { epoch: number; loss: number; valAcc: number | null } | null;
+  /** Epochs since the best one, for early stopping. */
+  sinceBest: number;
+  history: (EpochMetrics & { confusion: number[] | null })[];
+  optimizer: tf.io.WeightsManifestEntry[];
+}
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  acc: number;
+  lr: number;
+  imgPerSec: number;
+  etaSec: number;
+}
+
+export interface TrainHooks {
+  /** After a resume has loaded its checkpoint: the epochs it already holds. */
+  onResumed?(state: TrainState): void;
+  onProgress?(p: BatchProgress): void;
+  onEpoch?(m: EpochMetrics, confusion: Int32Array | null, isBest: boolean): void;
+  onCheckpoint?(which: CheckpointWhich, epoch: number, dir: string): void;
+  /** Polled after every batch: true finishes the batch, checkpoints and returns 'stopped'. */
+  shouldStop?(): boolean;
+}
+
+export interface TrainOptions {
+  config: TrainConfig;
+  model: tf.LayersModel;
+  spec: InputSpec;
+  train: LabelledPixels;
+  val: LabelledPixels | null;
+  test?: LabelledPixels | null;
+  /** Per-class loss weights (inverse frequency), or null for plain cross-entropy. */
+  classWeights: number[] | null;
+  /** Run folder for `last/` and `best/` checkpoints; null trains without checkpoints (benchmarks, tests). */
+  dir: string | null;
+  /** Continue from the `last` checkpoint in `dir` (weights, optimizer slots, schedule, history). */
+  resume?: boolean;
+  hooks?: TrainHooks;
+  progressEveryMs?: number;
+}
+
+export interface TrainOutcome {
+  status: 'completed' | 'stopped';
+  earlyStopped: boolean;
+  state: TrainState;
+  /** Test-split result of the best weights, when a test split was given and training completed. */
+  test: EvalResult | null;
+}
+
+type DropoutLike = { seed?: number };
+
+/** Dropout layers anywhere in the model (nested models included): their seed is set per batch. */
+function dropoutLayers(model: tf.LayersModel | tf.layers.Layer): DropoutLike[] {
+  const out: DropoutLike[] = [];
+  const visit = (layer: tf.layers.Layer) => {
+    if (layer.getClassName() === 'Dropout') out.push(layer as unknown as DropoutLike);
+    const inner = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
+    if (inner) inner.forEach(visit);
+  };
+  (model as unknown as { layers: tf.layers.Layer[] }).layers.forEach(visit);
+  return out;
+}
+
+export function freshState(cfg: TrainConfig): TrainState {
+  return {
+    version: 1,
+    epochsDone: 0,
+    batchInEpoch: 0,
+    partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+    schedule: initialSchedule(cfg),
+    best: null,
+    sinceBest: 0,
+    history: [],
+    optimizer: [],
+  };
+}
+
+export function readState(dir: string): TrainState {
+  const file = join(readableDir(dir), 'state.json');
+  let state: TrainState;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8')) as TrainState;
+  } catch (err) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint state ${file} is missing or not valid JSON: ${(err as Error).message}`);
+  }
+  if (state?.version !== 1 || !Number.isInteger(state.epochsDone) || !Array.isArray(state.history)) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint state ${file} is not a FER Workbench training state.`);
+  }
+  return state;
+}
+
+async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: TrainState, dir: string): Promise<void> {
+  const { data, specs } = await encodeOptimizer(opt);
+  await saveModelDir(model, dir, { 'optimizer.bin': data, 'state.json': JSON.stringify({ ...state, optimizer: specs }) });
+}
+
+/**
+ * The training loop: seeded shuffle, one batched augmentation transform, class-weighted loss through
+ * optimizer.minimize, per-epoch validation with a confusion matrix, `last` and `best` checkpoints every
+ * epoch, early stopping with best-weights restore, and a graceful stop that finishes the current batch.
+ */
+export async function train(opts: TrainOptions): Promise<TrainOutcome> {
+  const { config: cfg, model, spec, train: data, val, hooks = {} } = opts;
+  const bs = cfg.batch;
+  if (data.n === 0) throw new AppError('INVALID_INPUT', `The ${cfg.trainSplit} split has no samples to train on.`);
+  if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
+  const batches = Math.ceil(data.n / bs);
+  const opt = makeOptimizer(cfg);
+  const drops = dropoutLayers(model);
+  const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
+  // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
+  // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
+  model.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
+  const aug = isIdentity(cfg.augment) ? null : cfg.augment;
+  const lastDir = opts.dir ? join(opts.dir, 'last') : null;
+  const bestDir = opts.dir ? join(opts.dir, 'best') : null;
+
+  let state = freshState(cfg);
+  if (opts.resume) {
+    if (!lastDir) throw new Error('resume needs a run folder');
+    state = readState(lastDir);
+    const saved = await loadModelDir(lastDir);
+    try {
+      model.setWeights(saved.getWeights());
+    } catch (err) {
+      throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${lastDir} does not fit this model: ${(err as Error).message}`);
+    } finally {
+      saved.dispose();
+    }
+    const file = join(readableDir(lastDir), 'optimizer.bin');
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      throw new AppError('CHECKPOINT_CORRUPT', `Optimizer state ${file} is missing: ${(err as Error).message}`);
+    }
+    if (state.optimizer.length) await restoreOptimizer(opt, bytes, state.optimizer, file);
+    hooks.onResumed?.(state);
+  }
+
+  const batchBuf = new Uint8Array(bs * 2304);
+  const labelBuf = new Int32Array(bs);
+  const everyMs = opts.progressEveryMs ?? 250;
+  let lastProgress = 0;
+  let stopped = false;
+  let earlyStopped = false;
+  let epochSecondsEstimate: number | null = null;
+
+  try {
+    for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
+      const lr = lrForEpoch(cfg, epoch, state.schedule);
+      setLearningRate(opt, lr);
+      const order = shuffledIndices(data.n, mixSeed(cfg.seed, STREAM.shuffle, epoch));
+      const startBatch = state.batchInEpoch;
+      let { lossSum, correct, seen, seconds } = state.partial;
+      const epochStart = performance.now() - seconds * 1000;
+
+      for (let b = startBatch; b < batches; b++) {
+        const from = b * bs;
+        const to = Math.min(data.n, from + bs);
+        const m = to - from;
+        const rows = gatherRows(data.pixels, order, from, to, batchBuf);
+        for (let i = 0; i < m; i++) labelBuf[i] = data.labels[order[from + i]!]!;
+        drops.forEach((d, i) => (d.seed = mixSeed(cfg.seed, STREAM.dropout, epoch, b, i)));
+
+        const [x, y] = tf.tidy(() => {
+          let img = pixelsToImages(rows, m);
+          if (aug) img = augmentBatch(img, aug, mixSeed(cfg.seed, STREAM.augment, epoch, b));
+          return [finishInput(img, spec), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+        });
+        let out: number | number[];
+        try {
+          out = await model.trainOnBatch(x, y);
+        } finally {
+          tf.dispose([x, y]);
+        }
+        const [batchLoss, batchAcc] = Array.isArray(out) ? out : [out, NaN];
+        const batchCorrect = Math.round(batchAcc! * m);
+        if (!Number.isFinite(batchLoss)) {
+          throw new AppError('INVALID_INPUT', `Training diverged: the loss became ${batchLoss} at epoch ${epoch}, batch ${b + 1}. Lower the learning rate (now ${lr}).`);
+        }
+        lossSum += batchLoss! * m;
+        correct += batchCorrect;
+        seen += m;
+        const now = performance.now();
+        seconds = (now - epochStart) / 1000;
+        const stopNow = hooks.shouldStop?.() ?? false;
+        if (hooks.onProgress && (now - lastProgress >= everyMs || b === batches - 1 || stopNow)) {
+          lastProgress = now;
+          const perBatch = seconds / Math.max(1, b + 1 - startBatch);
+          const left = (batches - b - 1) * perBatch + (cfg.epochs - epoch) * (epochSecondsEstimate ?? perBatch * batches * 1.1);
+          hooks.onProgress({ epoch, epochs: cfg.epochs, batch: b + 1, batches, loss: lossSum / seen, acc: correct / seen, lr, imgPerSec: seen / Math.max(seconds, 1e-9), etaSec: left });
+        }
+        if (stopNow && b < batches - 1) {
+          // Graceful stop mid-epoch: keep the partial sums so a resume continues this very epoch.
+          state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds } };
+          if (lastDir) {
+            await saveCheckpoint(model, opt, state, lastDir);
+            hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
+          }
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) break;
+
+      const trainSeconds = seconds;
+      const v = val && val.n > 0 ? evaluateSplit(model, val, spec) : null;
+      const monitored = v ? v.loss : lossSum / seen;
+      const isBest = state.best === null || monitored < state.best.loss;
+      const metrics: EpochMetrics = {
+        epoch,
+        loss: lossSum / seen,
+        acc: correct / seen,
+        valLoss: v ? v.loss : null,
+        valAcc: v ? v.acc : null,
+        lr,
+        imgPerSec: seen / Math.max(trainSeconds, 1e-9),
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      epochSecondsEstimate = metrics.seconds;
+      state = {
+        ...state,
+        epochsDone: epoch,
+        batchInEpoch: 0,
+        partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+        schedule: afterEpoch(cfg, state.schedule, lr, monitored),
+        best: isBest ? { epoch, loss: monitored, valAcc: v ? v.acc : null } : state.best,
+        sinceBest: isBest ? 0 : state.sinceBest + 1,
+        history: [...state.history, { ...metrics, confusion: v ? Array.from(v.confusion) : null }],
+      };
+      if (cfg.patience > 0 && state.sinceBest >= cfg.patience) earlyStopped = true;
+      if (lastDir && bestDir) {
+        await saveCheckpoint(model, opt, state, lastDir);
+        if (isBest) await saveCheckpoint(model, opt, state, bestDir);
+      }
+      hooks.onEpoch?.(metrics, v ? v.confusion : null, isBest);
+      if (lastDir && bestDir) {
+        hooks.onCheckpoint?.('last', epoch, lastDir);
+        if (isBest) hooks.onCheckpoint?.('best', epoch, bestDir);
+      }
+      if (hooks.shouldStop?.() && epoch < cfg.epochs) stopped = true;
+      if (earlyStopped) break;
+    }
+
+    let test: EvalResult | null = null;
+    if (!stopped) {
+      // Best-weights restore: the model a finished run leaves behind is its best epoch's.
+      if (bestDir && state.best && state.best.epoch !== state.epochsDone) {
+        const best = await loadModelDir(bestDir);
+        model.setWeights(best.getWeights());
+        best.dispose();
+      }
+      if (opts.test && opts.test.n > 0) test = evaluateSplit(model, opts.test, spec);
+    }
+    return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test };
+  } finally {
+    weights?.dispose();
+    opt.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { fusedBatchNormGradConfig } from './batch-norm-grad';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { fusedBatchNormConfig } from './batch-norm';
+import { rememberOriginal } from './kernel-call';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { meanConfig, sumConfig } from './reduce';
+
+/** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  sumConfig,
+  meanConfig,
+  fusedBatchNormConfig,
+];
+
+let registered = false;
+
+/**
+ * Makes CNN training work, and fast, on the wasm backend. Idempotent; safe before or after the backend initialises
+ * (these kernels have no setup step: they compose the backend's own kernels).
+ */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  for (const config of WASM_TRAINING_KERNELS) {
+    const upstream = tf.getKernel(config.kernelName, 'wasm');
+    if (upstream) {
+      rememberOriginal(upstream);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
+    tf.registerKernel(config);
+  }
+  // Gradients are registered per kernel, not per backend; this one is the same maths with broadcasts.
+  const restore = silenceOverrideWarning();
+  try {
+    tf.registerGradient(fusedBatchNormGradConfig);
+  } finally {
+    restore();
+  }
+  registered = true;
+}
+
+/** tfjs warns on every gradient override; ours is deliberate. */
+function silenceOverrideWarning(): () => void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Overriding the gradient')) return;
+    warn(...args);
+  };
+  return () => {
+    console.warn = warn;
+  };
+}

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  TRANSFER_ARCHITECTURES,
+  WEIGHT_VARIANTS,
+  type TransferArchitecture,
+  type WeightsFormat,
+  type WeightsInfo,
+  type WeightVariant,
+} from '../../../src-shared/contract/weights';
+import { AppError } from '../../../src-shared/errors';
+import type { Workbench } from '../../context';
+import { variantDef } from '../models/blocks/architectures';
+import { candidateLabel, detectArchitecture } from './detect';
+import { assertComplete } from './mapping';
+import { isStored, readWeightsFile, writeStored } from './stored';
+import { countValues, type WeightSet } from './types';
+
+/** Ids say what they are: `resnet50-vggface-3fa9c0d1e2b4` (architecture, layer naming, content hash). */
+export function weightsId(architecture: TransferArchitecture, variant: WeightVariant, sha256: string): string {
+  return `${architecture}-${variant}-${sha256.slice(0, 12)}`;
+}
+
+const ID_RE = new RegExp(`^(${TRANSFER_ARCHITECTURES.join('|')})-(${WEIGHT_VARIANTS.join('|')})-[0-9a-f]{12}$`);
+
+/** The architecture and naming an id encodes, or null for anything that is not a weights id. */
+export function parseWeightsId(id: string): { architecture: TransferArchitecture; variant: WeightVariant } | null {
+  const m = ID_RE.exec(id);
+  return m ? { architecture: m[1] as TransferArchitecture, variant: m[2] as WeightVariant } : null;
+}
+
+interface WeightsRow {
+  id: string;
+  name: string;
+  architecture: string;
+  format: string;
+  path: string;
+  sha256: string;
+  meta_json: string | null;
+  created_at: string;
+}
+
+interface WeightsMeta {
+  variant: WeightVariant;
+  sourceFile: string;
+  layers: number;
+  params: number;
+  unmatched: string[];
+}
+
+function toInfo(row: WeightsRow): WeightsInfo {
+  const meta = JSON.parse(row.meta_json ?? '{}') as WeightsMeta;
+  const architecture = row.architecture as TransferArchitecture;
+  return {
+    id: row.id,
+    name: row.name,
+    architecture,
+    variant: meta.variant,
+    normalize: variantDef(architecture, meta.variant).normalize,
+    format: row.format as WeightsFormat,
+    path: row.path,
+    sha256: row.sha256,
+    sourceFile: meta.sourceFile,
+    layers: meta.layers,
+    params: meta.params,
+    unmatched: meta.unmatched,
+    createdAt: row.created_at,
+  };
+}
+
+/** The files a weights source consists of: a tfjs model.json brings its shards. */
+function sourceFiles(path: string): string[] {
+  if (path.toLowerCase().endsWith('.json') && !isStored(path)) {
+    try {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
+      const shards = (json.weightsManifest ?? []).flatMap((g) => g.paths ?? []).map((p) => join(dirname(path), p));
+      return [path, ...shards.filter((s) => existsSync(s))];
+    } catch {
+      return [path];
+    }
+  }
+  return [path];
+}
+
+async function sha256Of(files: string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    await new Promise<void>((res, rej) => {
+      createReadStream(file)
+        .on('data', (chunk) => hash.update(chunk))
+        .on('end', () => res())
+        .on('error', (err) => rej(new AppError('IO_ERROR', `Cannot read ${file}: ${err.message}`)));
+    });
+  }
+  return hash.digest('hex');
+}
+
+export function listWeights(wb: Workbench): WeightsInfo[] {
+  const rows = wb.db.prepare('SELECT * FROM weights ORDER BY created_at, id').all() as WeightsRow[];
+  return rows.map(toInfo);
+}
+
+/** By id or by name. */
+export function getWeights(wb: Workbench, ref: string): WeightsInfo {
+  const row = (wb.db.prepare('SELECT * FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT * FROM weights WHERE name = ?').get(ref)) as
+    | WeightsRow
+    | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `No imported weights with id or name "${ref}". Import them first: fer weights import FILE --name NAME.`);
+  return toInfo(row);
+}
+
+export interface ImportRequest {
+  path: string;
+  name: string;
+  architecture?: TransferArchitecture | undefined;
+}
+
+/**
+ * Reads a weights file, works out (or checks) which architecture and layer naming it is for, checks every
+ * layer and shape, and stores the layers the model uses once in the home, keyed by the file's content hash.
+ */
+export async function importWeights(wb: Workbench, req: ImportRequest): Promise<WeightsInfo> {
+  const path = resolve(req.path);
+  if (!existsSync(path)) throw new AppError('NOT_FOUND', `Weights file ${path} does not exist.`);
+  if (statSync(path).isDirectory() && !isStored(path) && !existsSync(join(path, 'model.json'))) {
+    throw new AppError('INVALID_INPUT', `${path} is a folder; pass a Keras .h5 file or a tfjs model.json.`);
+  }
+  const files = statSync(path).isDirectory() ? sourceFiles(existsSync(join(path, 'model.json')) ? join(path, 'model.json') : path) : sourceFiles(path);
+  const sha256 = await sha256Of(files.filter((f) => statSync(f).isFile()));
+  const sameName = wb.db.prepare('SELECT * FROM weights WHERE name = ?').get(req.name) as WeightsRow | undefined;
+  if (sameName && sameName.sha256 !== sha256) {
+    throw new AppError('ALREADY_EXISTS', `Weights named "${req.name}" already exist (${sameName.id}) with different content; choose another name.`);
+  }
+
+  const set = await readWeightsFile(path);
+  const found = detectArchitecture(set, req.architecture);
+  const label = candidateLabel(found);
+  assertComplete(found.report, label, path);
+
+  const id = weightsId(found.architecture, found.variant, sha256);
+  const existing = wb.db.prepare('SELECT * FROM weights WHERE id = ?').get(id) as WeightsRow | undefined;
+  if (existing && existsSync(existing.path)) return { ...toInfo(existing), existed: true };
+
+  // Keep only what the model uses (a full-model file also carries its old classifier and optimizer state).
+  const kept: WeightSet = { format: set.format, file: set.file, layers: new Map(found.specs.map((l) => [l.name, set.layers.get(l.name)!])) };
+  const dir = join(wb.home.weights, id);
+  writeStored(dir, wb.home.tmp, kept, { architecture: found.architecture, variant: found.variant });
+  const meta: WeightsMeta = { variant: found.variant, sourceFile: path, layers: kept.layers.size, params: countValues(kept), unmatched: found.report.unexpected };
+  try {
+    wb.db
+      .prepare('INSERT OR REPLACE INTO weights (id, name, architecture, format, path, sha256, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, req.name, found.architecture, set.format, dir, sha256, JSON.stringify(meta), new Date().toISOString());
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return getWeights(wb, id);
+}
+
+export function deleteWeights(wb: Workbench, id: string): void {
+  const info = getWeights(wb, id);
+  wb.db.prepare('DELETE FROM weights WHERE id = ?').run(info.id);
+  rmSync(info.path, { recursive: true, force: true });
+}
+
+/**
+ * What a run's `config.weights` points at, as a file `ModelDefinition.build` can load: an id or a name of
+ * imported weights, or a path to a weights file, which is imported first (named after the file) so runs
+ * always reference a stored copy.
+ */
+export async function resolveWeightsRef(wb: Workbench, ref: string, architecture?: TransferArchitecture): Promise<WeightsInfo> {
+  const byRef = wb.db.prepare('SELECT id FROM weights WHERE id = ? OR name = ?').get(ref, ref) as { id: string } | undefined;
+  const info = byRef ? getWeights(wb, byRef.id) : existsSync(ref) ? await importWeights(wb, { path: ref, name: basename(ref), architecture }) : getWeights(wb, ref);
+  if (architecture && info.architecture !== architecture) {
+    throw new AppError('WEIGHTS_MISMATCH', `Weights ${info.id} ("${info.name}") are for ${info.architecture}, but the run trains ${architecture}.`);
+  }
+  return info;
+}

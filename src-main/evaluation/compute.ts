@@ -1,0 +1,78 @@
+import type { TtaSummary } from '../../src-shared/contract/evaluation';
+import type { Split } from '../../src-shared/labels';
+import type { Workbench } from '../context';
+import { activateBackend, chooseBackend } from '../engine/backend';
+import { loadRunModel } from '../engine/checkpoint';
+import { prepareBatch } from '../engine/input';
+import { predictProbs } from '../engine/predict';
+import { DEFAULT_TTA, ttaViews, type TtaOptions } from '../engine/tta';
+import { loadSplit } from '../data/packed-store';
+
+/** What the evaluation process is asked to do: plain data, so it crosses a process boundary. */
+export interface EvalJob {
+  runId: number;
+  datasetId: number;
+  split: Split;
+  checkpoint: 'best' | 'last';
+  /** null: the original view only. */
+  tta: TtaOptions | null;
+  /** null: chosen from the model's input size. */
+  batch: number | null;
+}
+
+export interface EvalOutput {
+  ids: Int32Array;
+  labels: Uint8Array;
+  probs: Float32Array;
+  tta: TtaSummary | null;
+  backend: string;
+  seconds: number;
+}
+
+export function ttaSummary(opts: TtaOptions | null): TtaSummary | null {
+  if (!opts) return null;
+  const views = ttaViews(opts);
+  return {
+    views: opts.augmented,
+    flip: opts.flip,
+    totalViews: views.length,
+    seed: opts.seed,
+    rotation: opts.rotation,
+    zoom: opts.zoom,
+    shiftX: opts.shiftX,
+    shiftY: opts.shiftY,
+    viewSpecs: views,
+  };
+}
+
+/** The TTA options an eval.run request means: K augmented views, the mirror on by default once K > 0. */
+export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number): TtaOptions | null {
+  const useFlip = flip ?? k > 0;
+  if (k === 0 && !useFlip) return null;
+  return { ...DEFAULT_TTA, augmented: k, flip: useFlip, seed };
+}
+
+/**
+ * Loads the run's checkpoint and the split, and predicts every face (averaged over the TTA views).
+ * The heavy part of eval.run: it runs in a child process so the UI's process stays responsive.
+ */
+export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+  const started = performance.now();
+  const backend = await chooseBackend(null);
+  await activateBackend(backend.name);
+  const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint);
+  try {
+    const data = loadSplit(wb, job.datasetId, job.split);
+    const views = job.tta ? ttaViews(job.tta) : undefined;
+    const probs = await predictProbs(model, data.pixels, data.n, {
+      prepare: (px, n) => prepareBatch(px, n, spec),
+      // Activation memory grows with the input side squared: a 197×197 ResNet batch of 128 would need gigabytes.
+      batch: job.batch ?? (spec.size > 64 ? 16 : 128),
+      ...(views ? { views } : {}),
+      onProgress,
+    });
+    return { ids: data.ids, labels: data.labels, probs, tta: ttaSummary(job.tta), backend: backend.name, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    model.dispose();
+  }
+}

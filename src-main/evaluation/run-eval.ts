@@ -1,0 +1,43 @@
+import type { EvaluationSummary, InvokeParsedArgs } from '../../src-shared/contract';
+import { AppError } from '../../src-shared/errors';
+import type { Workbench } from '../context';
+import { validateTta } from '../engine/tta';
+import { ttaFromArgs, type EvalJob } from './compute';
+import { runEvalJob } from './runner';
+import { getSummary, insertEvaluation } from './store';
+
+/**
+ * eval.run: checks everything that can be checked cheaply first (run, split, TTA range), then predicts
+ * in a child process and stores the result in one transaction, so a failure leaves no evaluation behind.
+ */
+export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>): Promise<EvaluationSummary> {
+  const run = wb.db.prepare('SELECT id, dataset_id, status FROM runs WHERE id = ?').get(args.runId) as { id: number; dataset_id: number; status: string } | undefined;
+  if (!run) throw new AppError('NOT_FOUND', `Run ${args.runId} does not exist.`);
+  const count = (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(run.dataset_id, args.split) as { n: number }).n;
+  if (!count) throw new AppError('INVALID_INPUT', `Run ${args.runId}'s dataset (id ${run.dataset_id}) has no ${args.split} samples to evaluate on.`);
+  const tta = ttaFromArgs(args.tta, args.ttaFlip, args.ttaSeed);
+  if (tta) {
+    try {
+      validateTta(tta);
+    } catch (err) {
+      throw new AppError('INVALID_INPUT', (err as Error).message);
+    }
+  }
+  const job: EvalJob = { runId: run.id, datasetId: run.dataset_id, split: args.split, checkpoint: args.checkpoint, tta, batch: args.batch ?? null };
+  wb.events.emit('eval.progress', { runId: run.id, done: 0, total: count * (tta ? 1 + (tta.flip ? 1 : 0) + tta.augmented : 1), phase: 'loading' });
+  const out = await runEvalJob(wb, job, (done, total) => wb.events.emit('eval.progress', { runId: run.id, done, total, phase: 'predicting' }));
+  wb.events.emit('eval.progress', { runId: run.id, done: out.ids.length, total: out.ids.length, phase: 'storing' });
+  const { id } = insertEvaluation(wb.db, {
+    runId: run.id,
+    ensembleId: null,
+    datasetId: run.dataset_id,
+    split: args.split,
+    checkpoint: args.checkpoint,
+    tta: out.tta,
+    sampleIds: out.ids,
+    labels: out.labels,
+    probs: out.probs,
+  });
+  wb.events.emit('eval.progress', { runId: run.id, done: out.ids.length, total: out.ids.length, phase: 'done' });
+  return getSummary(wb.db, id);
+}

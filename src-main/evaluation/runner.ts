@@ -1,0 +1,83 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
+import type { Workbench } from '../context';
+import { computeEval, type EvalJob, type EvalOutput } from './compute';
+import type { WorkerMessage, WorkerRequest } from './worker';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the cwd, which may be any folder. */
+function tsxLoader(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return 'tsx';
+  }
+}
+const children = new WeakMap<Workbench, Set<ChildProcess>>();
+
+/**
+ * Runs an evaluation job in a child process (tfjs inference blocks its thread for seconds to minutes,
+ * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build without the TS
+ * worker file next to this one, runs it in this process instead.
+ */
+export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+  if (process.env.FER_EVAL_INPROCESS === '1' || !existsSync(WORKER)) return computeEval(wb, job, onProgress);
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], {
+      execArgv: ['--import', tsxLoader()],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env },
+    });
+    let set = children.get(wb);
+    if (!set) {
+      set = new Set();
+      children.set(wb, set);
+      const mine = set;
+      wb.onClose(() => {
+        for (const c of mine) c.kill();
+      });
+    }
+    set.add(child);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      set!.delete(child);
+      fn();
+    };
+    child.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'progress') onProgress(msg.done, msg.total);
+      else if (msg.type === 'result') finish(() => resolve({ ids: msg.ids, labels: msg.labels, probs: msg.probs, tta: msg.tta, backend: msg.backend, seconds: msg.seconds }));
+      else if (msg.type === 'error') {
+        const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(msg.code) ? (msg.code as ErrorCode) : 'INTERNAL';
+        finish(() => reject(new AppError(code, msg.message)));
+      }
+    });
+    child.on('error', (err) => finish(() => reject(new AppError('INTERNAL', `The evaluation process failed to start: ${err.message}`))));
+    child.on('exit', (code, signal) => {
+      finish(() =>
+        reject(
+          new AppError(
+            signal ? 'CANCELLED' : 'INTERNAL',
+            signal ? `The evaluation process was stopped (${signal}).` : `The evaluation process exited with code ${code} before answering. ${lastLines(stderr)}`.trim(),
+          ),
+        ),
+      );
+    });
+    const req: WorkerRequest = { type: 'job', home: wb.home.root, job };
+    child.send(req);
+  });
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-5).join('\n');
+}

@@ -1,0 +1,163 @@
+import type { EvaluationDetail, EvaluationSummary, PerClassMetrics, TtaSummary } from '../../src-shared/contract/evaluation';
+import { AppError } from '../../src-shared/errors';
+import { NUM_CLASSES, type Split } from '../../src-shared/labels';
+import { endianness } from 'node:os';
+import { decodeConfusion, decodeProbsInto, encodeConfusion, encodeProbs } from '../analysis/blobs';
+import { score, type ScoreReport } from '../analysis/metrics';
+import type { Db } from '../store/db';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Everything an evaluation stores: the scores are derived here so a run and an ensemble are scored alike. */
+export interface NewEvaluation {
+  runId: number | null;
+  ensembleId: number | null;
+  datasetId: number;
+  split: Split;
+  checkpoint: string;
+  tta: TtaSummary | null;
+  sampleIds: ArrayLike<number>;
+  labels: ArrayLike<number>;
+  /** n×7 float32, row-major, in sampleIds order. */
+  probs: Float32Array;
+  /** Overrides the argmax (hard voting breaks its ties its own way). */
+  preds?: Uint8Array;
+}
+
+/** Inserts an evaluation with its per-class metrics, confusion matrix and every prediction, in one transaction. */
+export function insertEvaluation(db: Db, ev: NewEvaluation): { id: number; report: ScoreReport } {
+  const n = ev.labels.length;
+  if (ev.sampleIds.length !== n) throw new Error(`insertEvaluation: ${ev.sampleIds.length} ids for ${n} labels`);
+  const report = score(ev.probs, ev.labels, NUM_CLASSES, ev.preds);
+  if (!Number.isFinite(report.loss)) throw new AppError('INVALID_DATA', 'The model produced non-finite probabilities (NaN): nothing was stored.');
+  const insert = db.transaction(() => {
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO evaluations (run_id, ensemble_id, dataset_id, split, checkpoint, tta, tta_json, accuracy, loss, macro_f1, samples, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(ev.runId, ev.ensembleId, ev.datasetId, ev.split, ev.checkpoint, ev.tta?.views ?? 0, ev.tta ? JSON.stringify(ev.tta) : null, report.accuracy, report.loss, report.macroF1, n, new Date().toISOString());
+    const id = Number(lastInsertRowid);
+    const cm = db.prepare('INSERT INTO class_metrics (evaluation_id, label, precision, recall, f1, support) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const m of report.perClass) cm.run(id, m.label, m.precision, m.recall, m.f1, m.support);
+    db.prepare('INSERT INTO confusions (evaluation_id, split, matrix) VALUES (?, ?, ?)').run(id, ev.split, encodeConfusion(report.confusion));
+    const pred = db.prepare('INSERT INTO predictions (evaluation_id, sample_id, true_label, pred_label, confidence, probs) VALUES (?, ?, ?, ?, ?, ?)');
+    // One buffer for all rows, sliced per row: better-sqlite3 copies a bound Buffer, so the views are safe.
+    // Float32Array bytes are the platform's order; the stored layout is little-endian, so big-endian hosts encode per row.
+    const all = LITTLE_ENDIAN ? Buffer.from(ev.probs.buffer, ev.probs.byteOffset, ev.probs.byteLength) : null;
+    for (let i = 0; i < n; i++) {
+      const blob = all ? all.subarray(i * NUM_CLASSES * 4, (i + 1) * NUM_CLASSES * 4) : encodeProbs(ev.probs, i * NUM_CLASSES);
+      pred.run(id, ev.sampleIds[i]!, ev.labels[i]!, report.preds[i]!, report.confidence[i]!, blob);
+    }
+    return id;
+  });
+  return { id: insert(), report };
+}
+
+interface EvalRow {
+  id: number;
+  run_id: number | null;
+  ensemble_id: number | null;
+  dataset_id: number;
+  split: Split;
+  checkpoint: string;
+  tta_json: string | null;
+  accuracy: number;
+  loss: number;
+  macro_f1: number;
+  samples: number;
+  created_at: string;
+  name: string;
+}
+
+const SUMMARY_SQL = `
+  SELECT e.*, COALESCE(r.name, en.name) AS name
+  FROM evaluations e
+  LEFT JOIN runs r ON r.id = e.run_id
+  LEFT JOIN ensembles en ON en.id = e.ensemble_id`;
+
+function toSummary(r: EvalRow): EvaluationSummary {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    ensembleId: r.ensemble_id,
+    name: r.name,
+    datasetId: r.dataset_id,
+    split: r.split,
+    checkpoint: r.checkpoint,
+    tta: r.tta_json ? (JSON.parse(r.tta_json) as TtaSummary) : null,
+    accuracy: r.accuracy,
+    loss: r.loss,
+    macroF1: r.macro_f1,
+    samples: r.samples,
+    createdAt: r.created_at,
+  };
+}
+
+export function getSummary(db: Db, evaluationId: number): EvaluationSummary {
+  const row = db.prepare(`${SUMMARY_SQL} WHERE e.id = ?`).get(evaluationId) as EvalRow | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `Evaluation ${evaluationId} does not exist.`);
+  return toSummary(row);
+}
+
+export function listSummaries(db: Db, filter: { runId?: number; ensembleId?: number } = {}): EvaluationSummary[] {
+  if (filter.runId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC`).all(filter.runId) as EvalRow[]).map(toSummary);
+  if (filter.ensembleId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.ensemble_id = ? ORDER BY e.id DESC`).all(filter.ensembleId) as EvalRow[]).map(toSummary);
+  return (db.prepare(`${SUMMARY_SQL} ORDER BY e.id DESC`).all() as EvalRow[]).map(toSummary);
+}
+
+/** A run's newest evaluation, on `split` if given. */
+export function latestForRun(db: Db, runId: number, split: Split | null): EvaluationSummary | null {
+  const row = (
+    split
+      ? db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? AND e.split = ? ORDER BY e.id DESC LIMIT 1`).get(runId, split)
+      : db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC LIMIT 1`).get(runId)
+  ) as EvalRow | undefined;
+  return row ? toSummary(row) : null;
+}
+
+export function perClassOf(db: Db, evaluationId: number): PerClassMetrics[] {
+  return db.prepare('SELECT label, precision, recall, f1, support FROM class_metrics WHERE evaluation_id = ? ORDER BY label').all(evaluationId) as PerClassMetrics[];
+}
+
+export function getDetail(db: Db, evaluationId: number): EvaluationDetail {
+  const evaluation = getSummary(db, evaluationId);
+  const row = db.prepare('SELECT matrix FROM confusions WHERE evaluation_id = ?').get(evaluationId) as { matrix: Buffer } | undefined;
+  if (!row) throw new AppError('DB_CORRUPT', `Evaluation ${evaluationId} has no confusion matrix stored.`);
+  return { evaluation, perClass: perClassOf(db, evaluationId), confusion: decodeConfusion(row.matrix) };
+}
+
+export interface StoredPredictions {
+  n: number;
+  /** Ascending sample id: the order every evaluation of a split shares, so two can be compared row by row. */
+  sampleIds: Int32Array;
+  labels: Uint8Array;
+  preds: Uint8Array;
+  probs: Float32Array;
+}
+
+export function loadPredictions(db: Db, evaluationId: number): StoredPredictions {
+  const count = (db.prepare('SELECT count(*) AS n FROM predictions WHERE evaluation_id = ?').get(evaluationId) as { n: number }).n;
+  const out: StoredPredictions = {
+    n: count,
+    sampleIds: new Int32Array(count),
+    labels: new Uint8Array(count),
+    preds: new Uint8Array(count),
+    probs: new Float32Array(count * NUM_CLASSES),
+  };
+  const stmt = db.prepare('SELECT sample_id, true_label, pred_label, probs FROM predictions WHERE evaluation_id = ? ORDER BY sample_id').raw(true);
+  let i = 0;
+  for (const row of stmt.iterate(evaluationId) as Iterable<[number, number, number, Buffer]>) {
+    out.sampleIds[i] = row[0];
+    out.labels[i] = row[1];
+    out.preds[i] = row[2];
+    decodeProbsInto(row[3], out.probs, i);
+    i++;
+  }
+  return out;
+}
+
+export function epochConfusions(db: Db, runId: number): { epoch: number; split: Split; confusion: number[][] }[] {
+  const rows = db.prepare('SELECT epoch, split, matrix FROM confusions WHERE run_id = ? AND epoch IS NOT NULL ORDER BY epoch, split').all(runId) as { epoch: number; split: Split; matrix: Buffer }[];
+  return rows.map((r) => ({ epoch: r.epoch, split: r.split, confusion: decodeConfusion(r.matrix) }));
+}

@@ -1,0 +1,41 @@
+/**
+ * Child-process entry for eval.run: forked with tsx registered, it opens the same workbench home,
+ * does the tfjs work and sends back progress and the probability table. Storing stays in the parent,
+ * so the database has a single writer for evaluations.
+ */
+import { toErrorInfo } from '../../src-shared/errors';
+import { openWorkbench } from '../context';
+import { computeEval, type EvalJob } from './compute';
+
+export type WorkerRequest = { type: 'job'; home: string; job: EvalJob };
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'result'; ids: Int32Array; labels: Uint8Array; probs: Float32Array; tta: import('../../src-shared/contract/evaluation').TtaSummary | null; backend: string; seconds: number }
+  | { type: 'error'; code: string; message: string };
+
+function send(msg: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => process.send!(msg, undefined, {}, () => resolve()));
+}
+
+process.once('message', async (req: WorkerRequest) => {
+  const wb = openWorkbench({ flag: req.home });
+  let lastSent = 0;
+  try {
+    const out = await computeEval(wb, req.job, (done, total) => {
+      const now = Date.now();
+      // A message per batch would flood the parent on fast backends; a few per second is plenty for a bar.
+      if (now - lastSent > 200 || done === total) {
+        lastSent = now;
+        void send({ type: 'progress', done, total });
+      }
+    });
+    await send({ type: 'result', ...out });
+  } catch (err) {
+    const info = toErrorInfo(err);
+    await send({ type: 'error', code: info.code, message: info.message });
+  } finally {
+    await wb.close();
+    // Every send was awaited, so nothing is lost; exit rather than wait on handles a backend may keep open.
+    process.exit(0);
+  }
+});

@@ -1,0 +1,20 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AppError } from '../../src-shared/errors';
+
+/** Writes via a temp file in the same folder plus a rename, so a failed export leaves no partial file. */
+export function writeFileAtomic(path: string, text: string): string {
+  const target = resolve(path);
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    writeFileSync(tmp, text, { flag: 'wx' });
+    renameSync(tmp, target);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+    throw new AppError('IO_ERROR', `Cannot write ${target}: ${why}. Nothing was written.`);
+  }
+  return target;
+}

@@ -1,0 +1,105 @@
+/**
+ * The training process. Started by a TrainerLauncher, it waits for one 'start' message, trains that run and
+ * exits. It reads the workbench DB read-only and reports everything to the parent, which records it.
+ */
+import type { Workbench } from '../context';
+import { EventBus } from '../events';
+import { resolveHome } from '../home';
+import { openDb } from '../store/db';
+import { activateBackend, chooseBackend } from '../engine/backend';
+import { runDir } from '../engine/checkpoint';
+import { getModel } from '../engine/models/index';
+import { train } from '../engine/train';
+import { toErrorInfo } from '../../src-shared/errors';
+import { loadRunData, resolveWeightsFile } from './data';
+import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol';
+
+let stopRequested = false;
+let started = false;
+let finished = false;
+
+function send(msg: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(msg, undefined, {}, () => resolve());
+  });
+}
+
+function openReadOnly(home: string): Workbench {
+  const paths = resolveHome({ flag: home });
+  const db = openDb(paths.db, { readonly: true });
+  return { home: paths, db, events: new EventBus(), onClose() {}, async close() { db.close(); } };
+}
+
+async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<number> {
+  const { runId, config } = msg;
+  let wb: Workbench | null = null;
+  try {
+    wb = openReadOnly(msg.home);
+    const choice = await chooseBackend(config.backend);
+    await activateBackend(choice.name);
+    const data = loadRunData(wb, config);
+    const def = getModel(config.model);
+    const spec = def.inputSpec(config);
+    const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
+    const dir = runDir(wb.home.runs, runId);
+    await send({ type: 'started', runId, backend: choice.name, backendReason: choice.reason, trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
+    const outcome = await train({
+      config,
+      model,
+      spec,
+      train: data.train,
+      val: data.val,
+      test: data.test,
+      classWeights: data.classWeights,
+      dir,
+      resume: msg.resume,
+      hooks: {
+        onResumed(state) {
+          void send({ type: 'history', runId, epochs: state.history });
+        },
+        onProgress: (progress) => void send({ type: 'progress', runId, progress }),
+        onEpoch: (metrics, confusion, isBest) => void send({ type: 'epoch', runId, metrics, confusion: confusion ? Array.from(confusion) : null, isBest }),
+        onCheckpoint: (which, epoch, path) => void send({ type: 'checkpoint', runId, which, epoch, path }),
+        shouldStop: () => stopRequested,
+      },
+    });
+    model.dispose();
+    const test = outcome.test && config.testSplit ? { split: config.testSplit, loss: outcome.test.loss, acc: outcome.test.acc, confusion: Array.from(outcome.test.confusion) } : null;
+    await send({ type: 'done', runId, status: outcome.status, earlyStopped: outcome.earlyStopped, epochsDone: outcome.state.epochsDone, best: outcome.state.best, test });
+    return 0;
+  } catch (err) {
+    if (process.env.FER_TRAINER_STDERR) console.error(err);
+    await send({ type: 'failed', runId, error: toErrorInfo(err) });
+    return 1;
+  } finally {
+    await wb?.close();
+  }
+}
+
+process.on('message', (m: unknown) => {
+  if (!isParentMessage(m)) return;
+  if (m.type === 'stop') {
+    stopRequested = true;
+    return;
+  }
+  if (started) return;
+  started = true;
+  void run(m).then((code) => {
+    finished = true;
+    process.exitCode = code;
+    process.disconnect?.();
+    // The wasm backend keeps no handles, but a stray timer must not keep a finished trainer alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  });
+});
+// `fer stop` from another process (the queue owner is elsewhere) signals the trainer directly.
+process.on('SIGTERM', () => {
+  stopRequested = true;
+});
+// Orphaned (the queue's process died): nobody would record this run's progress, so stop at once.
+process.on('disconnect', () => {
+  if (!started || finished) return;
+  process.exit(3);
+});
+void send({ type: 'ready' });

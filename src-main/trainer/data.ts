@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { TrainConfig } from '../../src-shared/contract/runs';
+import { AppError } from '../../src-shared/errors';
+import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
+import type { Workbench } from '../context';
+import { loadSplit, resolveDataset } from '../data/packed-store';
+import { inverseFrequencyWeights } from '../data/stats';
+import type { LabelledPixels } from '../engine/evaluate';
+import { STREAM, mixSeed, shuffledIndices } from '../engine/rng';
+
+export interface RunData {
+  datasetId: number;
+  train: LabelledPixels;
+  val: LabelledPixels | null;
+  test: LabelledPixels | null;
+  classWeights: number[] | null;
+}
+
+/**
+ * A seeded random subset when `limitTrain` caps the split: taking the first N rows would follow the source
+ * file's order, which can be sorted by class.
+ */
+function subset(data: LabelledPixels, limit: number | null, seed: number): LabelledPixels {
+  if (limit === null || limit >= data.n) return data;
+  const pick = Array.from(shuffledIndices(data.n, mixSeed(seed, STREAM.subset)).subarray(0, limit)).sort((a, b) => a - b);
+  const pixels = new Uint8Array(limit * PIXELS_PER_IMAGE);
+  const labels = new Uint8Array(limit);
+  pick.forEach((row, i) => {
+    pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+    labels[i] = data.labels[row]!;
+  });
+  return { pixels, labels, n: limit };
+}
+
+function split(wb: Workbench, datasetId: number, name: Split | null): LabelledPixels | null {
+  if (!name) return null;
+  const s = loadSplit(wb, datasetId, name);
+  return { pixels: s.pixels, labels: s.labels, n: s.n };
+}
+
+export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
+  const ds = resolveDataset(wb, cfg.dataset);
+  const train = subset(split(wb, ds.id, cfg.trainSplit)!, cfg.limitTrain, cfg.seed);
+  let classWeights: number[] | null = null;
+  if (cfg.classWeights) {
+    const counts = new Array<number>(7).fill(0);
+    for (const l of train.labels) counts[l]! += 1;
+    classWeights = inverseFrequencyWeights(counts);
+  }
+  return { datasetId: ds.id, train, val: split(wb, ds.id, cfg.valSplit), test: split(wb, ds.id, cfg.testSplit), classWeights };
+}
+
+/** The file behind `config.weights`: an imported weights id, or a path to a weights file. */
+export function resolveWeightsFile(wb: Workbench, ref: string | null): string | null {
+  if (ref === null) return null;
+  const row = wb.db.prepare('SELECT path FROM weights WHERE id = ?').get(ref) as { path: string } | undefined;
+  if (row) return isAbsolute(row.path) ? row.path : join(wb.home.weights, row.path);
+  if (existsSync(ref)) return ref;
+  throw new AppError('NOT_FOUND', `No imported weights with id "${ref}" and no such file. \`fer weights\` lists the imported ones.`);
+}

@@ -1,0 +1,79 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ChildMessage, ParentMessage } from './protocol';
+import { isChildMessage } from './protocol';
+
+/** One running training process, whatever hosts it (a Node child here; Electron's utilityProcess in the app). */
+export interface TrainerHandle {
+  readonly pid: number | undefined;
+  send(msg: ParentMessage): void;
+  onMessage(fn: (msg: ChildMessage) => void): void;
+  /** Exactly once, when the process is gone: its exit code or signal. */
+  onExit(fn: (info: { code: number | null; signal: string | null }) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface TrainerLauncher {
+  launch(): TrainerHandle;
+}
+
+export const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+/** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the caller's cwd, which may be anywhere. */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
+
+/**
+ * Forks `child.ts` through tsx (as bin/fer.mjs runs the CLI) with structured-clone IPC, so typed arrays and
+ * nested objects cross unchanged.
+ */
+export const nodeLauncher: TrainerLauncher = {
+  launch() {
+    const child: ChildProcess = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', tsxLoader()],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      env: { ...process.env, FER_TRAINER_CHILD: '1' },
+    });
+    // Keep the last few KB of stderr: when the child dies hard, that is the only account of why.
+    let stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      stderrTail = (stderrTail + text).slice(-4000);
+      if (process.env.FER_TRAINER_STDERR) process.stderr.write(text);
+    });
+    const exitFns: ((info: { code: number | null; signal: string | null }) => void)[] = [];
+    let exited: { code: number | null; signal: string | null } | null = null;
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      for (const fn of exitFns) fn(exited);
+    });
+    return {
+      pid: child.pid,
+      send(msg) {
+        if (child.connected) child.send(msg);
+      },
+      onMessage(fn) {
+        child.on('message', (m) => {
+          if (isChildMessage(m)) fn(m);
+        });
+      },
+      onExit(fn) {
+        if (exited) fn(exited);
+        else exitFns.push(fn);
+      },
+      kill(signal = 'SIGKILL') {
+        if (exited === null) child.kill(signal);
+      },
+      get stderrTail() {
+        return stderrTail;
+      },
+    } as TrainerHandle & { stderrTail: string };
+  },
+};
+
+export function stderrTailOf(h: TrainerHandle): string {
+  return (h as { stderrTail?: string }).stderrTail?.trim() ?? '';
+}

@@ -1,0 +1,156 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSynthCsv } from '../../src-main/data/synth';
+import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+
+/**
+ * The researcher's path through the UI, in order, on one server: import → train (two seeds, watched live)
+ * → evaluate and drill into a confusion cell → compare the two runs and export Markdown.
+ */
+let served: Served;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let runIds: number[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fer-e2e-wf-'));
+  writeSynthCsv(join(dir, 'synth.csv'), { perClass: 40, seed: 11 });
+  served = await serveWorkbench();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(`${served.url}#/datasets`);
+  await page.getByTestId('import-path').fill(join(dir, 'synth.csv'));
+  await page.getByTestId('import-name').fill('wf');
+  await page.getByTestId('import-button').click();
+  await page.getByTestId('class-chart-Training').waitFor({ timeout: 60_000 });
+});
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Seen {
+  status: string | null;
+  counter: string;
+  points: number;
+}
+
+describe('the experiment workflow in the browser', () => {
+  it('launches a short baseline run from the form and shows its epochs and curves live', async () => {
+    await page.goto(`${served.url}#/new`);
+    await page.getByTestId('f-dataset').locator('option').first().waitFor({ state: 'attached' });
+    await page.getByTestId('f-model').selectOption('baseline');
+    await page.getByTestId('f-augment').uncheck();
+    await page.getByTestId('f-batch').fill('32');
+    await page.getByTestId('f-limitTrain').fill('200');
+    await page.getByTestId('f-replicates').fill('2');
+    // A bad value is caught inline before any run is queued.
+    await page.getByTestId('f-epochs').fill('0');
+    await page.getByTestId('launch').click();
+    expect(await page.getByTestId('err-epochs').innerText()).toMatch(/Epochs must be/);
+    expect(await page.getByTestId('f-epochs').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'new-experiment');
+    await page.getByTestId('f-epochs').fill('2');
+    await page.getByTestId('launch').click();
+
+    // Two replicates: the list shows both; the second waits in the queue, so its page sees it start.
+    await page.waitForURL(/#\/runs$/, { timeout: 30_000 });
+    const rows = page.locator('[data-testid="runs-table"] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
+    runIds = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-run'))))).sort((a, b) => a - b);
+    const watched = runIds[1]!;
+    await page.getByTestId(`run-link-${watched}`).click();
+    await page.getByTestId('run-page').waitFor();
+
+    // Sample what the page shows while the run streams; nothing here re-fetches, so changes come from events.
+    const seen: Seen[] = [];
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      const s: Seen = {
+        status: await page.getByTestId('run-page').getAttribute('data-status'),
+        counter: await page.getByTestId('epoch-counter').innerText(),
+        points: Number(await page.getByTestId('loss-chart').getAttribute('data-points')),
+      };
+      if (seen.at(-1)?.status !== s.status || seen.at(-1)?.counter !== s.counter || seen.at(-1)?.points !== s.points) seen.push(s);
+      if (s.status === 'completed' || s.status === 'failed') break;
+      if (Date.now() > deadline) throw new Error(`run ${watched} did not finish: ${JSON.stringify(seen)}`);
+      await page.waitForTimeout(100);
+    }
+    expect(seen.at(-1)!.status, (await page.getByTestId('run-page').innerText()).slice(0, 800)).toBe('completed');
+    // It was seen running with one epoch on the chart before it had both: the curves grew live.
+    expect(seen.some((s) => s.status === 'running' && s.points === 1), JSON.stringify(seen)).toBe(true);
+    expect(seen.some((s) => s.status === 'running' && /^[12] \/ 2$/.test(s.counter)), JSON.stringify(seen)).toBe(true);
+    expect(seen.at(-1)!.counter).toBe('2 / 2');
+    await expect.poll(() => page.getByTestId('loss-chart').getAttribute('data-points'), { timeout: 10_000 }).toBe('2');
+    expect(await page.getByTestId('acc-chart').getAttribute('data-points')).toBe('2');
+    expect(await page.getByTestId('run-backend').innerText()).toMatch(/Backend: \w+/);
+    await screenshot(page, 'run');
+
+    await page.goto(`${served.url}#/runs`);
+    await expect.poll(() => page.locator('[data-testid="runs-table"] tr[data-status="completed"]').count(), { timeout: 120_000 }).toBe(2);
+    await screenshot(page, 'runs');
+  });
+
+  it('evaluates the run, and a click on an off-diagonal cell shows exactly its faces with probability bars', async () => {
+    expect(runIds).toHaveLength(2);
+    for (const id of runIds) {
+      await page.goto(`${served.url}#/evaluation/run/${id}`);
+      await expect.poll(() => page.getByTestId('eval-run').inputValue(), { timeout: 10_000 }).toBe(String(id));
+      await page.getByTestId('eval-split').selectOption('PrivateTest');
+      await page.getByTestId('eval-button').click();
+      await page.waitForURL(/#\/evaluation\/\d+$/, { timeout: 120_000 });
+      await page.getByTestId('eval-detail').waitFor({ timeout: 30_000 });
+    }
+    // The second evaluation is open; find a non-empty mistake.
+    const cells = await page.locator('[data-testid="confusion"] button[data-count]').evaluateAll((bs) =>
+      bs.map((b) => ({ t: Number(b.getAttribute('data-t')), p: Number(b.getAttribute('data-p')), n: Number(b.getAttribute('data-count')) })),
+    );
+    expect(cells).toHaveLength(49);
+    const total = cells.reduce((a, c) => a + c.n, 0);
+    expect(total).toBeGreaterThan(0);
+    const mistake = cells.filter((c) => c.t !== c.p && c.n > 0).sort((a, b) => a.n - b.n)[0];
+    expect(mistake, 'a 2-epoch model on 200 faces makes mistakes').toBeDefined();
+    await page.getByTestId(`cell-${mistake!.t}-${mistake!.p}`).click();
+    const review = page.getByTestId('cell-review');
+    await expect.poll(() => review.getAttribute('data-total'), { timeout: 30_000 }).toBe(String(mistake!.n));
+    const faces = review.getByTestId('cell-face');
+    await expect.poll(() => faces.count(), { timeout: 30_000 }).toBe(Math.min(mistake!.n, 24));
+    expect(await review.getByTestId('prob-bar').count()).toBe(Math.min(mistake!.n, 24));
+    // Side by side with the other run's evaluation of the same faces.
+    await review.getByTestId('review-compare').selectOption({ index: 1 });
+    await expect.poll(() => review.getByTestId('prob-bar').count(), { timeout: 30_000 }).toBe(2 * Math.min(mistake!.n, 24));
+    await page.getByTestId('per-class').waitFor();
+    await screenshot(page, 'evaluation');
+  });
+
+  it('compares the two runs and exports the table to a Markdown file with one row per run', async () => {
+    await page.goto(`${served.url}#/compare`);
+    for (const id of runIds) await page.getByTestId(`pick-run-${id}`).check();
+    const table = page.getByTestId('compare-table');
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBe(2);
+    const out = join(dir, 'compare.md');
+    await page.getByTestId('fmt-md').check();
+    await page.getByTestId('export-path').fill(out);
+    await page.getByTestId('export-button').click();
+    await page.getByTestId('export-saved').waitFor({ timeout: 30_000 });
+    const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('|'));
+    expect(lines[0]).toMatch(/^\| Row \| n \| Runs \| Seeds \|/);
+    expect(lines[1]).toMatch(/^\| -+ \|/);
+    const body = lines.slice(2);
+    expect(body).toHaveLength(2);
+    for (const id of runIds) expect(body.filter((l) => l.split('|')[3]!.trim() === String(id))).toHaveLength(1);
+    // Grouped by model, the two seeds become one row with mean ± std.
+    await page.getByTestId('compare-group').selectOption('model');
+    await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBe(1);
+    expect(await table.locator('tbody tr').first().innerText()).toContain('±');
+    await screenshot(page, 'compare');
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,52 @@
+import { trainConfigSchema } from '../../src-shared/contract/runs';
+import { NUM_CLASSES, type Split } from '../../src-shared/labels';
+import type { Workbench } from '../../src-main/context';
+import { loadSplit } from '../../src-main/data/packed-store';
+import { mulberry32 } from '../../src-main/engine/tta';
+import { insertEvaluation } from '../../src-main/evaluation/store';
+
+/**
+ * For tests where training is not what is tested: a run is a row with a config, and an evaluation is a
+ * stored probability table from a seeded "noisy oracle", so every expected number can be recomputed.
+ */
+export function insertRun(wb: Workbench, ds: number, seed: number, classWeights: boolean, name = `r${seed}${classWeights ? 'w' : ''}`): number {
+  const config = trainConfigSchema.parse({ dataset: ds, seed, classWeights });
+  const now = new Date('2026-01-01T00:00:00Z');
+  const end = new Date(now.getTime() + 1000 * (60 + seed));
+  return Number(
+    wb.db
+      .prepare(
+        `INSERT INTO runs (name, dataset_id, model, config_json, seed, backend, code_version, status, epochs_done, best_epoch, created_at, started_at, finished_at)
+         VALUES (?, ?, 'baseline', ?, ?, 'wasm', 'test', 'completed', 5, ?, ?, ?, ?)`,
+      )
+      .run(name, ds, JSON.stringify(config), seed, seed + 1, now.toISOString(), now.toISOString(), end.toISOString()).lastInsertRowid,
+  );
+}
+
+/** Probabilities that put p ∈ [0.3, 0.9) on the true class with chance `skill`, else on a random wrong one. */
+export function oracleProbs(labels: Uint8Array, skill: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  const out = new Float32Array(labels.length * NUM_CLASSES);
+  for (let i = 0; i < labels.length; i++) {
+    const right = r() < skill;
+    const target = right ? labels[i]! : (labels[i]! + 1 + Math.floor(r() * 6)) % 7;
+    const p = 0.3 + 0.6 * r();
+    for (let k = 0; k < 7; k++) out[i * 7 + k] = k === target ? p : (1 - p) / 6;
+  }
+  return out;
+}
+
+export function fakeEval(wb: Workbench, runId: number, ds: number, split: Split, skill: number, seed: number): number {
+  const data = loadSplit(wb, ds, split);
+  return insertEvaluation(wb.db, {
+    runId,
+    ensembleId: null,
+    datasetId: ds,
+    split,
+    checkpoint: 'best',
+    tta: null,
+    sampleIds: data.ids,
+    labels: data.labels,
+    probs: oracleProbs(data.labels, skill, seed),
+  }).id;
+}

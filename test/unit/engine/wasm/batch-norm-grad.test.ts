@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend } from '../../../../src-main/engine/backend';
+
+/**
+ * The broadcast FusedBatchNorm gradient (src-main/engine/wasm/batch-norm-grad.ts) replaces upstream's for every
+ * backend, so the reference here is autodiff through the same formula written with elementary ops (sub, mul,
+ * rsqrt, add), whose gradients are untouched upstream ones. Mean and variance come from tf.moments as in
+ * tfjs-layers' training path, so the mean/variance gradients are exercised too.
+ * Tolerance: |got − ref| ≤ 1e-4 · (1 + |ref|).
+ */
+const TOL = 1e-4;
+const EPS = 1e-3;
+
+function lossFused(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, dy: tf.Tensor): tf.Scalar {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  return tf.sum(tf.mul(tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, EPS), dy));
+}
+
+function lossElementary(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, dy: tf.Tensor): tf.Scalar {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const y = tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, EPS))), gamma), beta);
+  return tf.sum(tf.mul(y, dy));
+}
+
+function gradsOf(loss: typeof lossFused, shape: [number, number, number, number]): Float32Array[] {
+  return tf.tidy(() => {
+    const c = shape[3];
+    const x = tf.randomNormal(shape, 0.5, 2, 'float32', 1) as tf.Tensor4D;
+    const gamma = tf.randomNormal([c], 1, 0.3, 'float32', 2) as tf.Tensor1D;
+    const beta = tf.randomNormal([c], 0, 1, 'float32', 3) as tf.Tensor1D;
+    const dy = tf.randomNormal(shape, 0, 1, 'float32', 4);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor, d: tf.Tensor) => loss(a as tf.Tensor4D, b as tf.Tensor1D, d as tf.Tensor1D, dy));
+    return g([x, gamma, beta]).map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  expect(worst, what).toBeLessThanOrEqual(TOL);
+}
+
+beforeAll(async () => {
+  await activateBackend('wasm');
+});
+
+describe('batch-norm gradient with broadcasts', () => {
+  for (const shape of [
+    [1, 3, 5, 1],
+    [3, 4, 7, 3],
+    [2, 6, 6, 8],
+  ] as [number, number, number, number][]) {
+    it(`matches elementary-op autodiff on wasm and cpu for ${shape}`, async () => {
+      await tf.setBackend('cpu');
+      const ref = gradsOf(lossElementary, shape);
+      const cpu = gradsOf(lossFused, shape);
+      await tf.setBackend('wasm');
+      const wasm = gradsOf(lossFused, shape);
+      ['dx', 'dgamma', 'dbeta'].forEach((name, i) => {
+        expectClose(cpu[i]!, ref[i]!, `cpu ${name}`);
+        expectClose(wasm[i]!, ref[i]!, `wasm ${name}`);
+      });
+    });
+  }
+
+  it('does not run the Tile kernel and leaks nothing', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => {
+      gradsOf(lossFused, [2, 4, 4, 3]);
+    });
+    expect(profile.kernelNames).toContain('FusedBatchNorm');
+    expect(profile.kernelNames).not.toContain('Tile');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend } from '../../../../src-main/engine/backend';
+
+/**
+ * The other replaced wasm kernels (Sum, Mean, MaxPoolGrad, FusedBatchNorm) against the cpu backend.
+ * Tolerance: |wasm − cpu| ≤ 1e-4 · (1 + |cpu|), except sums of thousands of terms: 1e-4 · (1 + Σ|x|/√n).
+ */
+const TOL = 1e-4;
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string, tol = TOL): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  expect(worst, what).toBeLessThanOrEqual(tol);
+}
+
+async function onBoth(f: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shapes: number[][] }> {
+  await tf.setBackend('cpu');
+  const c = f();
+  const cpu = c.dataSync() as Float32Array;
+  await tf.setBackend('wasm');
+  const w = f();
+  const wasm = w.dataSync() as Float32Array;
+  const shapes = [c.shape, w.shape];
+  tf.dispose([c, w]);
+  return { cpu, wasm, shapes };
+}
+
+beforeAll(async () => {
+  await activateBackend('wasm');
+});
+
+describe('Sum and Mean as matmuls', () => {
+  const shape = [3, 5, 7, 8];
+  const cases: [number | number[] | undefined, boolean][] = [
+    [[0, 1, 2], false],
+    [[0, 1, 2], true],
+    [0, false],
+    [[2, 1, 0], false],
+    [3, false],
+    [[2, 3], true],
+    [undefined, false],
+    [[1, 2], false], // middle axes: upstream's kernel
+    [[0, 2], true],
+  ];
+  for (const op of ['sum', 'mean'] as const) {
+    it(`${op} matches cpu over leading, trailing, all and middle axes, with and without keepDims`, async () => {
+      for (const [axis, keepDims] of cases) {
+        const r = await onBoth(() => tf.tidy(() => tf[op](tf.randomNormal(shape, 0, 1, 'float32', 1), axis, keepDims)));
+        expect(r.shapes[1], `shape ${axis} ${keepDims}`).toEqual(r.shapes[0]);
+        expectClose(r.wasm, r.cpu, `${op} ${axis} ${keepDims}`);
+      }
+    });
+  }
+
+  it('int32 sums still go to upstream and stay exact', async () => {
+    const r = await onBoth(() => tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0)));
+    expect(Array.from(r.wasm)).toEqual([9, 12]);
+  });
+});
+
+describe('MaxPoolGrad', () => {
+  const cases: { shape: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }[] = [
+    { shape: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' },
+    { shape: [3, 7, 9, 1], size: 2, stride: 2, pad: 'same' },
+    { shape: [1, 7, 5, 8], size: 3, stride: 1, pad: 'same' },
+    { shape: [2, 9, 9, 3], size: 3, stride: 2, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    it(`matches cpu for ${c.shape} pool ${c.size} stride ${c.stride} ${c.pad}, ties included`, async () => {
+      const grad = () =>
+        tf.tidy(() => {
+          // After a ReLU whole windows are 0: the gradient must go to the same (first) position as on cpu.
+          const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', 2));
+          const y = tf.maxPool(x, c.size, c.stride, c.pad);
+          const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+          return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), dy)))(x);
+        });
+      const r = await onBoth(grad);
+      expectClose(r.wasm, r.cpu, 'dx');
+    });
+  }
+});
+
+describe('FusedBatchNorm forward', () => {
+  it('matches cpu with and without scale and offset', async () => {
+    for (const withParams of [true, false]) {
+      const r = await onBoth(() =>
+        tf.tidy(() => {
+          const x = tf.randomNormal([3, 5, 4, 8], 1, 2, 'float32', 4) as tf.Tensor4D;
+          const mean = tf.randomNormal([8], 0, 1, 'float32', 5) as tf.Tensor1D;
+          const variance = tf.randomUniform([8], 0.5, 2, 'float32', 6) as tf.Tensor1D;
+          const offset = withParams ? (tf.randomNormal([8], 0, 1, 'float32', 7) as tf.Tensor1D) : undefined;
+          const scale = withParams ? (tf.randomNormal([8], 1, 0.5, 'float32', 8) as tf.Tensor1D) : undefined;
+          return tf.batchNorm4d(x, mean, variance, offset, scale, 1e-3);
+        }),
+      );
+      expectClose(r.wasm, r.cpu, `batchNorm params=${withParams}`);
+    }
+  });
+
+  it('falls back to upstream for non-channel-vector parameters', async () => {
+    const r = await onBoth(() =>
+      tf.tidy(() => tf.batchNorm(tf.randomNormal([2, 3, 4], 0, 1, 'float32', 9), tf.scalar(0.5), tf.scalar(2), tf.scalar(1), tf.scalar(3), 1e-3)),
+    );
+    expectClose(r.wasm, r.cpu, 'scalar params');
+  });
+});
