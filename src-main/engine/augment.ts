@@ -44,7 +44,11 @@ export function augmentBatch(images: tf.Tensor4D, aug: AugmentConfig, seed: numb
   const [n, h] = images.shape;
   return tf.tidy(() => {
     const m = tf.tensor2d(augmentMatrices(n, h, aug, seed), [n, 8]);
-    return tf.image.transform(images, m, 'bilinear', 'nearest');
+    if (tf.getBackend() !== 'cpu') return tf.image.transform(images, m, 'bilinear', 'nearest');
+    // tfjs-backend-cpu 4.22's Transform writes zeros for every image after the first (wrong batch offset);
+    // wasm and native TensorFlow are right. The cpu backend is the last-resort fallback, so loop there only.
+    const parts = tf.split(images, n).map((img, i) => tf.image.transform(img as tf.Tensor4D, m.slice([i, 0], [1, 8]), 'bilinear', 'nearest'));
+    return tf.concat(parts) as tf.Tensor4D;
   });
 }
 

@@ -77,9 +77,17 @@ type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
 interface State {
   /** Upstream's factory, kept so that `threads: 1` (or a failure) can put it back. */
   upstream: Factory | null;
-  threads: number;
+  /** A threaded backend built by setup but not yet handed to tfjs (disposed if setup runs again first). */
+  pending: tf.KernelBackend | null;
+  /** What the last setup decided, for `fer doctor`, the bench and run records. */
+  last: WasmThreadsResult | null;
 }
-const state: State = { upstream: null, threads: 1 };
+const state: State = { upstream: null, pending: null, last: null };
+
+/** The last `setupWasmThreads` outcome in this process, or null if it never ran. */
+export function wasmThreadsStatus(): WasmThreadsResult | null {
+  return state.last;
+}
 
 /** The thread count asked for: explicit argument, then FER_WASM_THREADS, then one per core. */
 export function requestedThreads(requested?: number, env: NodeJS.ProcessEnv = process.env): { n: number; source: string } {
@@ -256,36 +264,46 @@ async function createThreadedBackend(wasmPkg: WasmPackage, threads: number, time
   return backend;
 }
 
-function isInitialised(): boolean {
-  // findBackend returns only an initialised instance; the registry factory alone does not count.
-  return tf.findBackend('wasm') != null;
+/** The initialised wasm backend, if any. (Not tf.findBackend: that starts initialising a registered backend.) */
+function liveWasmBackend(): tf.KernelBackend | undefined {
+  return tf.engine().registry['wasm'];
 }
 
 function register(factory: Factory): void {
+  if (state.pending) {
+    state.pending.dispose(); // terminates its workers
+    state.pending = null;
+  }
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', factory, WASM_PRIORITY);
 }
 
 /**
  * Makes the next `tf.setBackend('wasm')` use the multi-threaded SIMD build with `requested` threads (else
- * FER_WASM_THREADS, else one per core up to 16). Must run BEFORE `tf.setBackend('wasm')` / `tf.ready()`.
+ * FER_WASM_THREADS, else one per logical core; at most 8, tfjs's own cap).
+ *
+ * Must run BEFORE `tf.setBackend('wasm')`, and before any tf op or `tf.ready()` (those initialise the
+ * highest-priority backend, which is upstream's single-threaded wasm when tfjs-node is absent).
  *
  * It starts the worker threads now, so the result is the truth: `threads` is the count XNNPACK reports, or 1 with
  * the reason when threads were disabled or could not start (the backend then stays upstream's single-threaded SIMD
  * build). It never throws for a runtime that cannot do threads; it throws AppError INVALID_INPUT for a bad count.
  */
 export async function setupWasmThreads(requested?: number, opts: SetupOptions = {}): Promise<WasmThreadsResult> {
+  const result = await setup(requested, opts);
+  state.last = result;
+  return result;
+}
+
+async function setup(requested: number | undefined, opts: SetupOptions): Promise<WasmThreadsResult> {
   const { n, source } = requestedThreads(requested);
   const timeoutMs = opts.initTimeoutMs ?? INIT_TIMEOUT_MS;
   const wasmPkg = await import('@tensorflow/tfjs-backend-wasm');
 
-  if (isInitialised()) {
-    let current = 1;
-    try {
-      current = wasmPkg.getThreadsCount();
-    } catch {
-      /* not initialised through BackendWasm: leave 1 */
-    }
+  const live = liveWasmBackend() as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
+  if (live) {
+    // Ask this backend's own module: the package-level getThreadsCount() is whatever BackendWasm was built last.
+    const current = live.wasm?.tfjs?.getThreadsCount?.() ?? 1;
     return { threads: current, reason: `The wasm backend was already initialised (with ${current} thread${current === 1 ? '' : 's'}); setupWasmThreads must run before tf.setBackend('wasm').` };
   }
 
@@ -298,7 +316,6 @@ export async function setupWasmThreads(requested?: number, opts: SetupOptions = 
   const single = (why: string): WasmThreadsResult => {
     register(upstream);
     wasmPkg.setThreadsCount(-1);
-    state.threads = 1;
     return { threads: 1, reason: why };
   };
 
@@ -316,14 +333,17 @@ export async function setupWasmThreads(requested?: number, opts: SetupOptions = 
     return single(`Single-threaded SIMD build: the ${threads}-thread build failed to start (${msg.split('\n')[0]}).`);
   }
   const actual = wasmPkg.getThreadsCount();
+  if (actual < 2) {
+    prepared.dispose();
+    return single(`Single-threaded SIMD build: the threaded build started but XNNPACK made ${actual} thread(s) of ${threads}.`);
+  }
 
   // The first setBackend gets the backend built above; a later re-initialisation (tf.engine().reset(),
   // removeBackend + setup again) builds a fresh one, falling back to upstream's if that fails.
-  let spare: tf.KernelBackend | null = prepared;
   register(async () => {
-    if (spare) {
-      const b = spare;
-      spare = null;
+    if (state.pending) {
+      const b = state.pending;
+      state.pending = null;
       return b;
     }
     try {
@@ -333,6 +353,6 @@ export async function setupWasmThreads(requested?: number, opts: SetupOptions = 
       return upstream();
     }
   });
-  state.threads = actual;
+  state.pending = prepared;
   return { threads: actual, reason: `Multi-threaded SIMD build with ${actual} threads (${n} requested by ${source}${clamp}).` };
 }

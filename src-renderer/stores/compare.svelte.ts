@@ -42,6 +42,9 @@ export class CompareStore {
   }
 
   async refresh(): Promise<void> {
+    // An export preview describes the old table: drop it rather than show something stale.
+    this.exportText = null;
+    this.exportSaved = null;
     if (this.count === 0) {
       this.table = null;
       return;

@@ -197,9 +197,14 @@ export class NewRunStore {
   submitting = $state(false);
   touched = $state(false);
   launched = $state<RunSummary[]>([]);
+  /** The config the service refused: its messages hold only while the form still says the same. */
+  private refused = $state<string | null>(null);
   localErrors = $derived(validate(this.form));
-  /** Local messages show once the user tried to launch; server ones always. */
-  errors = $derived({ ...(this.touched ? this.localErrors : {}), ...this.serverErrors });
+  /** Local messages show once the user tried to launch; the service's until the user changes the form. */
+  errors = $derived({
+    ...(this.touched ? this.localErrors : {}),
+    ...(this.refused !== null && this.refused === JSON.stringify(toConfig(this.form)) ? this.serverErrors : {}),
+  });
 
   async loadPresets(): Promise<void> {
     this.presetsError = null;
@@ -242,6 +247,7 @@ export class NewRunStore {
       return runs;
     } catch (err) {
       this.serverErrors = fieldErrors(err, 'config.');
+      this.refused = JSON.stringify(toConfig(this.form));
       this.submitError = errorText(err);
       return null;
     } finally {

@@ -88,4 +88,19 @@ describe('Datasets view', () => {
     await page.keyboard.press('Escape');
     expect(pageErrors).toEqual([]);
   });
+
+  it('shows a training config the service refuses at the field it names', async () => {
+    await page.goto(`${served.url}#/new`);
+    await page.getByTestId('f-dataset').locator('option').first().waitFor({ state: 'attached' });
+    await page.getByTestId('f-model').selectOption('vgg16');
+    await page.getByTestId('f-inputSize').fill('40');
+    await page.getByTestId('launch').click();
+    // The form's own checks pass (32–256); the service knows VGG16 needs 48 and says so.
+    await page.getByTestId('launch-error').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('launch-error').innerText()).toMatch(/inputSize/);
+    expect(await page.getByTestId('err-inputSize').innerText()).toMatch(/48/);
+    expect(await page.getByTestId('f-inputSize').getAttribute('aria-invalid')).toBe('true');
+    await page.goto(`${served.url}#/runs`);
+    await page.getByTestId('runs-empty').waitFor({ timeout: 10_000 });
+  });
 });

@@ -127,7 +127,11 @@ describe('the experiment workflow in the browser', () => {
     await review.getByTestId('review-compare').selectOption({ index: 1 });
     await expect.poll(() => review.getByTestId('prob-bar').count(), { timeout: 30_000 }).toBe(2 * Math.min(mistake!.n, 24));
     await page.getByTestId('per-class').waitFor();
+    await page.getByTestId('reliability').waitFor({ timeout: 30_000 });
     await screenshot(page, 'evaluation');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'evaluation-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('compares the two runs and exports the table to a Markdown file with one row per run', async () => {
@@ -150,7 +154,28 @@ describe('the experiment workflow in the browser', () => {
     await page.getByTestId('compare-group').selectOption('model');
     await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBe(1);
     expect(await table.locator('tbody tr').first().innerText()).toContain('±');
+    // The selection becomes an ensemble of the two runs' PrivateTest evaluations.
+    await page.getByTestId('ensemble-name').fill('two seeds');
+    await page.getByTestId('ensemble-button').click();
+    await page.getByTestId('ensemble-made').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('ensemble-made').innerText()).toMatch(/two seeds: [\d.]+% on PrivateTest/);
+    await page.locator('[data-testid^="pick-ensemble-"]').first().waitFor({ timeout: 10_000 });
     await screenshot(page, 'compare');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('stops a running run from its page', async () => {
+    await page.goto(`${served.url}#/new`);
+    await page.getByTestId('f-replicates').fill('1');
+    await page.getByTestId('f-epochs').fill('30');
+    await page.getByTestId('launch').click();
+    await page.waitForURL(/#\/runs\/\d+$/, { timeout: 30_000 });
+    const runPage = page.getByTestId('run-page');
+    await expect.poll(() => runPage.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    await page.getByTestId('stop-run').click();
+    await expect.poll(() => runPage.getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
+    expect(await page.getByTestId('stop-run').count()).toBe(0);
+    expect(await page.getByTestId('epoch-counter').innerText()).not.toBe('30 / 30');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -38,19 +38,20 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     false,
     'channelsLast',
   );
-  const patches = strategy === 'auto' ? choosePatches(info) : strategy === 'patches';
-  return patches ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
+  const how = strategy === 'auto' ? chooseFormulation(info) : strategy;
+  return how === 'patches' ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
 }
 
 /**
  * Patches × matmul pays an im2col copy of N·OH·OW·KH·KW·CI floats, which is cheap only when it is small or the
- * filter is 1×1 (then the patches are x itself). The batch-axis conv costs two transposes of the activations but
- * no blow-up, so it wins on big spatial maps.
+ * filter is 1×1 (then the patches are x itself). The batch-axis conv has no blow-up, so it wins on big maps.
+ * (Tried and dropped: one matmul per filter tap over a padded copy of x, with no im2col. XNNPACK's matmul streams
+ * its operands once per output tile, so a 150k-long reduction is memory-bound: 2× slower than the batch-axis conv.)
  */
-export function choosePatches(info: ConvInfo): boolean {
-  if (info.filterHeight === 1 && info.filterWidth === 1) return true;
+export function chooseFormulation(info: ConvInfo): Exclude<FilterGradStrategy, 'auto'> {
+  if (info.filterHeight === 1 && info.filterWidth === 1) return 'patches';
   const patchFloats = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
-  return patchFloats <= 1 << 20;
+  return patchFloats <= 1 << 20 ? 'patches' : 'batch-conv';
 }
 
 /**
@@ -63,13 +64,7 @@ export function viaBatchAxisConv(backend: BackendWasm, x: TensorInfo, dy: Tensor
   // Rows past the last one the forward conv read are cropped; missing ones become padding.
   const bottom = kh + (oh - 1) * sh - h - padInfo.top;
   const right = kw + (ow - 1) * sw - w - padInfo.left;
-  let xUsed = x;
-  if (bottom < 0 || right < 0) {
-    const [n, , , c] = x.shape;
-    xUsed = callKernel(backend, 'Slice', { x }, { begin: [0, 0, 0, 0], size: [n, h + Math.min(bottom, 0), w + Math.min(right, 0), c] });
-  }
-  const xT = callKernel(backend, 'Transpose', { x: xUsed }, { perm: [3, 1, 2, 0] });
-  if (xUsed !== x) release(backend, xUsed);
+  const xT = channelsToBatch(backend, x, h + Math.min(bottom, 0), w + Math.min(right, 0));
   const dyT = callKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const pad: Pad4 = [
     [0, 0],
@@ -131,6 +126,28 @@ export function viaPatchesMatMul(backend: BackendWasm, x: TensorInfo, dy: Tensor
   const dw = callKernel(backend, 'Reshape', { x: prod }, { shape: [kh, kw, ci, co] });
   release(backend, prod);
   return dw;
+}
+
+/**
+ * x [N,H,W,C] → [C,h,w,N] keeping the top-left h×w, in JS: upstream's wasm Transpose takes ~8× longer on this
+ * permutation. Loops run pixel-major so each read is one contiguous C-run and each write one N-run per channel.
+ */
+function channelsToBatch(backend: BackendWasm, x: TensorInfo, h: number, w: number): TensorInfo {
+  const [n, fullH, fullW, c] = x.shape as [number, number, number, number];
+  const out = backend.makeOutput([c, h, w, n], 'float32');
+  const src = heapF32(backend, x);
+  const dst = heapF32(backend, out);
+  const plane = h * w * n;
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < w; xx++) {
+      const pix = (y * w + xx) * n;
+      for (let b = 0; b < n; b++) {
+        const s0 = ((b * fullH + y) * fullW + xx) * c;
+        for (let d = 0; d < c; d++) dst[d * plane + pix + b] = src[s0 + d]!;
+      }
+    }
+  }
+  return out;
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {

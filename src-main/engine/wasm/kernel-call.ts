@@ -52,9 +52,3 @@ export function callOriginal(name: string, args: { inputs: Record<string, Tensor
   return Array.isArray(out) ? out[0]! : out;
 }
 
-/** A [1, n] tensor of one value: the left operand that turns a column reduction into one XNNPACK matmul. */
-export function filled(backend: BackendWasm, shape: number[], value: number): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  heapF32(backend, out).fill(value);
-  return out;
-}

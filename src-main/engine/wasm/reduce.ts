@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, callOriginal, filled, release } from './kernel-call';
+import { callKernel, callOriginal, heapF32, release } from './kernel-call';
 
 interface Attrs {
   axis: number | number[];
@@ -9,12 +9,14 @@ interface Attrs {
 }
 
 /**
- * Sum/Mean over leading axes (batch-norm statistics, bias and BN gradients reduce [N,H,W] of NHWC) or trailing
- * axes, as one XNNPACK matmul with a constant vector: ones[1,M]·x[M,C] or x[R,M]·ones[M,1]. Upstream transposes
- * the reduced axes innermost first and sums with a scalar loop, ~30× slower on a 64×48×48×32 activation.
- * Other axis sets and non-float tensors go to upstream's kernel.
+ * Sum/Mean over leading axes (batch-norm statistics, bias and BN gradients reduce N,H,W of NHWC) or trailing
+ * axes. Upstream transposes the reduced axes innermost and then sums with a scalar loop (~50 ms on a 64×48×48×32
+ * activation). Over H,W (and N) of NHWC this is XNNPACK's global average pool, a single memory-bound pass (~1 ms),
+ * then a tiny sum over N; other leading/trailing sets stream once through JS with float64 accumulators.
+ * (A ones-vector matmul looked fastest in isolation, but only because XNNPACK had cached the packed operand;
+ * packing it costs ~50 ms per call.) Other axis sets and non-float tensors go to upstream's kernel.
  */
-function reduceByMatMul(kernelName: 'Sum' | 'Mean') {
+function reduceInJs(kernelName: 'Sum' | 'Mean') {
   return (args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
@@ -25,25 +27,48 @@ function reduceByMatMul(kernelName: 'Sum' | 'Mean') {
     if (x.dtype !== 'float32' || axes.length === 0 || (!leading && !trailing)) return callOriginal(kernelName, args);
     const reduced = axes.reduce((p, a) => p * x.shape[a]!, 1);
     const kept = tf.util.sizeFromShape(x.shape) / reduced;
-    const value = kernelName === 'Mean' ? 1 / reduced : 1;
-    let prod: TensorInfo;
-    if (leading) {
-      const ones = filled(backend, [1, reduced], value);
-      const x2 = callKernel(backend, 'Reshape', { x }, { shape: [reduced, kept] });
-      prod = callKernel(backend, 'BatchMatMul', { a: ones, b: x2 }, { transposeA: false, transposeB: false });
-      release(backend, ones, x2);
-    } else {
-      const ones = filled(backend, [reduced, 1], value);
-      const x2 = callKernel(backend, 'Reshape', { x }, { shape: [kept, reduced] });
-      prod = callKernel(backend, 'BatchMatMul', { a: x2, b: ones }, { transposeA: false, transposeB: false });
-      release(backend, ones, x2);
-    }
+    const scale = kernelName === 'Mean' ? 1 / reduced : 1;
     const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    const out = callKernel(backend, 'Reshape', { x: prod }, { shape: outShape });
-    release(backend, prod);
+    if (rank === 4 && axes.includes(1) && axes.includes(2) && !axes.includes(3)) {
+      return viaGlobalPool(backend, x, axes.includes(0), kernelName, outShape);
+    }
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = heapF32(backend, x);
+    const dst = heapF32(backend, out);
+    if (leading) {
+      // Column sums of [reduced, kept]: walk memory once, one accumulator per column.
+      const acc = new Float64Array(kept);
+      for (let r = 0, o = 0; r < reduced; r++) for (let c = 0; c < kept; c++, o++) acc[c] = acc[c]! + src[o]!;
+      for (let c = 0; c < kept; c++) dst[c] = acc[c]! * scale;
+    } else {
+      for (let r = 0, o = 0; r < kept; r++) {
+        let s = 0;
+        for (let c = 0; c < reduced; c++, o++) s += src[o]!;
+        dst[r] = s * scale;
+      }
+    }
     return out;
   };
 }
 
-export const sumConfig: KernelConfig = { kernelName: 'Sum', backendName: 'wasm', kernelFunc: reduceByMatMul('Sum') as unknown as KernelFunc };
-export const meanConfig: KernelConfig = { kernelName: 'Mean', backendName: 'wasm', kernelFunc: reduceByMatMul('Mean') as unknown as KernelFunc };
+function viaGlobalPool(backend: BackendWasm, x: TensorInfo, overBatch: boolean, kernelName: 'Sum' | 'Mean', outShape: number[]): TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const pooled = callKernel(backend, 'AvgPool', { x }, { filterSize: [h, w], strides: [h, w], pad: 'valid' });
+  const out = backend.makeOutput(outShape, 'float32');
+  const src = heapF32(backend, pooled);
+  const dst = heapF32(backend, out);
+  const perImage = kernelName === 'Sum' ? h * w : 1;
+  if (overBatch) {
+    const acc = new Float64Array(c);
+    for (let b = 0, o = 0; b < n; b++) for (let d = 0; d < c; d++, o++) acc[d] = acc[d]! + src[o]!;
+    const scale = kernelName === 'Sum' ? perImage : 1 / n;
+    for (let d = 0; d < c; d++) dst[d] = acc[d]! * scale;
+  } else {
+    for (let i = 0; i < n * c; i++) dst[i] = src[i]! * perImage;
+  }
+  release(backend, pooled);
+  return out;
+}
+
+export const sumConfig: KernelConfig = { kernelName: 'Sum', backendName: 'wasm', kernelFunc: reduceInJs('Sum') as unknown as KernelFunc };
+export const meanConfig: KernelConfig = { kernelName: 'Mean', backendName: 'wasm', kernelFunc: reduceInJs('Mean') as unknown as KernelFunc };

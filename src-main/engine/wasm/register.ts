@@ -4,6 +4,7 @@ import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './batch-norm';
+import { identityConfig } from './identity';
 import { rememberOriginal } from './kernel-call';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig, sumConfig } from './reduce';
@@ -16,6 +17,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   sumConfig,
   meanConfig,
   fusedBatchNormConfig,
+  identityConfig,
 ];
 
 let registered = false;

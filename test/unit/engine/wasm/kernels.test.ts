@@ -72,10 +72,10 @@ describe('MaxPoolGrad', () => {
       const grad = () =>
         tf.tidy(() => {
           // After a ReLU whole windows are 0: the gradient must go to the same (first) position as on cpu.
-          const x = tf.relu(tf.randomNormal(c.shape, 0, 1, 'float32', 2));
+          const x = tf.relu(tf.randomNormal(c.shape, 0, 1, "float32", 2)) as tf.Tensor4D;
           const y = tf.maxPool(x, c.size, c.stride, c.pad);
           const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
-          return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), dy)))(x);
+          return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad), dy)))(x as tf.Tensor4D);
         });
       const r = await onBoth(grad);
       expectClose(r.wasm, r.cpu, 'dx');

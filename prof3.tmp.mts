@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs';
+import { activateBackend } from './src-main/engine/backend';
+import { getModel } from './src-main/engine/models/index';
+import { trainConfigSchema } from './src-shared/contract/runs';
+import { CachedFeatures, splitAtHead } from './src-main/engine/feature-cache';
+import { tempWorkbench } from './test/helpers/workbench';
+import { createSyntheticDataset } from './test/helpers/fixtures';
+import { loadRunData } from './src-main/trainer/data';
+await activateBackend('wasm');
+let t = Date.now();
+const lap = (s: string) => { console.log(s, Date.now() - t); t = Date.now(); };
+const { wb, cleanup } = tempWorkbench();
+const ds = await createSyntheticDataset(wb, { perClass: 20, seed: 5, balanced: true, testFraction: 0.4, name: 'small' });
+for (const arch of ['resnet50', 'senet50'] as const) {
+const config = trainConfigSchema.parse({ dataset: ds.id, model: arch, freeze: arch === 'resnet50' ? 174 : 286, inputSize: 32, cacheFeatures: true, seed: 2 });
+const model = await getModel(arch).build(config, { weightsFile: null });
+const data = loadRunData(wb, config);
+const { base, head } = splitAtHead(model);
+const spec = getModel(arch).inputSpec(config);
+const f = CachedFeatures.compute(base, data.train.pixels, data.train.n, spec);
+const v = CachedFeatures.compute(base, data.val!.pixels, data.val!.n, spec);
+lap(`features ${data.train.n} ${data.val!.n}`);
+const xs = f.gather(Array.from({ length: f.n }, (_, i) => i), 0, f.n);
+console.log('feature stats', xs.mean().dataSync()[0], xs.abs().max().dataSync()[0], tf.moments(xs, 0).variance.mean().dataSync()[0]);
+head.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+const ys = tf.oneHot(tf.tensor1d(Array.from(data.train.labels), 'int32'), 7);
+const vx = v.gather(Array.from({ length: v.n }, (_, i) => i), 0, v.n);
+const vy = tf.oneHot(tf.tensor1d(Array.from(data.val!.labels), 'int32'), 7);
+const h = await head.fit(xs, ys, { epochs: 10, batchSize: 140, verbose: 0, validationData: [vx, vy] });
+lap('fit');
+console.log(arch, h.history.acc, h.history.val_acc);
+}
+await cleanup();

@@ -1,0 +1,6 @@
+// The training commands, re-exported so the command index needs one import line for all of them.
+export { resumeCommand } from './resume';
+export { runCommand } from './run';
+export { runsCommand } from './runs';
+export { stopCommand } from './stop';
+export { trainCommand } from './train';

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../../src-shared/contract/runs';
+import type { Workbench } from '../../../src-main/context';
+import { call } from '../../../src-main/services/dispatch';
+import { handlers } from '../../../src-main/services/index';
+import { createSyntheticDataset } from '../../helpers/fixtures';
+import { tempWorkbench } from '../../helpers/workbench';
+
+// The real path end to end: the runs service trains in its process, eval.run evaluates in its own.
+let t: ReturnType<typeof tempWorkbench>;
+let wb: Workbench;
+let run: RunSummary;
+
+beforeAll(async () => {
+  t = tempWorkbench();
+  wb = t.wb;
+  const ds = await createSyntheticDataset(wb, { perClass: 24, seed: 7 });
+  const finished = new Promise<RunSummary>((resolve) => {
+    wb.events.subscribe((name, p) => {
+      const s = p as RunSummary;
+      if (name === 'run.status' && ['completed', 'failed', 'stopped'].includes(s.status)) resolve(s);
+    });
+  });
+  await call(handlers, wb, 'runs.create', { config: { dataset: ds.id, epochs: 2, batch: 32, seed: 3, valSplit: 'PublicTest' } });
+  run = await finished;
+}, 150_000);
+afterAll(() => t.cleanup());
+
+describe('train → eval', () => {
+  it("re-scoring the best checkpoint on the validation split reproduces training's best epoch", async () => {
+    expect(run.status, run.error ?? '').toBe('completed');
+    const ev = await call(handlers, wb, 'eval.run', { runId: run.id, split: 'PublicTest', checkpoint: 'best' });
+    const detail = await call(handlers, wb, 'runs.get', { runId: run.id });
+    expect(ev.samples).toBeGreaterThan(0);
+    expect(ev.accuracy).toBeCloseTo(detail.run.bestValAcc!, 6);
+    expect(ev.loss).toBeCloseTo(detail.run.bestValLoss!, 3);
+    const epochs = await call(handlers, wb, 'eval.epochConfusions', { runId: run.id });
+    const atBest = epochs.find((e) => e.epoch === detail.run.bestEpoch && e.split === 'PublicTest');
+    expect(atBest).toBeDefined();
+    expect((await call(handlers, wb, 'eval.get', { evaluationId: ev.id })).confusion).toEqual(atBest!.confusion);
+  });
+});
