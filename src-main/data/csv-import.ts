@@ -109,7 +109,11 @@ function parseHeader(text: string, file: string): Columns {
   const missing = (['emotion', 'pixels', 'usage'] as const).filter((k) => cols[k] === -1).map((k) => (k === 'usage' ? 'Usage' : k));
   if (missing.length) {
     const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
-    const hint = /^\s*"?\d/.test(text) ? ' The first line looks like data: the header line is missing.' : '';
+    const hint = /^\s*"?\d/.test(text)
+      ? ' The first line looks like data: the header line is missing.'
+      : names.includes('image name')
+        ? ' This looks like the FER+ label file (fer2013new.csv), which holds votes but no pixels: import fer2013.csv (FER+ vote columns next to emotion/pixels/Usage are accepted and ignored).'
+        : '';
     throw new AppError(
       'INVALID_DATA',
       `${file}, line 1: the header must name the columns emotion, pixels and Usage; ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing (found "${shown}").${hint}`,

@@ -88,10 +88,10 @@ export function sampleFace(expression: number, rng: Rng, options: FaceOptions = 
     occlusion = { x0, y0, x1: x0 + w, y1: y0 + h, value: rng.uniform(10, 245), stripes: rng.chance(0.3) };
   }
   return {
-    cx: 24 + n(1.6),
-    cy: 25 + n(1.6),
+    cx: 24 + n(1.3),
+    cy: 25 + n(1.3),
     scale: 1 + n(0.06),
-    angle: n(0.12),
+    angle: n(0.1),
     yaw: n(0.5),
     faceRx: 15 + n(0.8),
     faceRy: 19 + n(0.8),
@@ -177,7 +177,7 @@ export function renderFace(p: FaceParams, rng: Rng, out: Uint8Array = new Uint8A
           const ix = side * 3.4 + shift;
           const ox = side * 11.5 + shift;
           const d = segmentDistance(u, v, ix, browY + p.browSlant, ox, browY - 0.4 * p.browSlant - 0.8);
-          if (d < 2.5) value += (p.hair * 0.9 - value) * clamp01(0.5 - (d - 1.0) * aa);
+          if (d < 2.5) value += (p.hair * 0.9 - value) * clamp01(0.5 - (d - 1.15) * aa);
         }
         // Nose: a soft shadow line and nostrils, the same for every class.
         const dn = segmentDistance(u, v, shift * 1.1 + 0.8, p.eyeY + 1.5, shift * 1.1 + 1.2, p.eyeY + 8.5);
@@ -190,8 +190,8 @@ export function renderFace(p: FaceParams, rng: Rng, out: Uint8Array = new Uint8A
           const yc = p.mouthY - p.mouthCurve * (tc * tc - 0.35) - p.mouthTilt * 0.5 * (tc + tc * tc * Math.sign(p.mouthTilt));
           const half = (p.mouthOpen / 2) * (1 - tc * tc);
           let d: number;
-          if (Math.abs(t) <= 1) d = Math.abs(v - yc) - half - 0.75;
-          else d = len(mu - tc * p.mouthW, v - yc) - 0.75;
+          if (Math.abs(t) <= 1) d = Math.abs(v - yc) - half - 0.9;
+          else d = len(mu - tc * p.mouthW, v - yc) - 0.9;
           if (d < 1.5) value += ((p.mouthOpen > 0.8 ? dark : lip) - value) * clamp01(0.5 - d * aa);
         }
       }

@@ -1,5 +1,5 @@
 import type { DatasetStats, DuplicateGroup } from '../../src-shared/contract/datasets';
-import { NUM_CLASSES, SPLITS, type Split } from '../../src-shared/labels';
+import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { resolveDataset, summarize } from './packed-store';
 
@@ -56,7 +56,3 @@ export function duplicateReport(wb: Workbench, datasetId: number): DatasetStats[
     examples: ranked.slice(0, EXAMPLES),
   };
 }
-
-/** Column order for printing Table 1 style. */
-export const TABLE_SPLITS = SPLITS;
-export const TABLE_CLASSES = NUM_CLASSES;

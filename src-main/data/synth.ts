@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { SplitCounts } from '../../src-shared/contract/datasets';
 import { AppError } from '../../src-shared/errors';
-import { EMOTIONS, IMAGE_SIZE, NUM_CLASSES, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
+import { EMOTIONS, IMAGE_SIZE, NUM_CLASSES, SPLITS, type Split } from '../../src-shared/labels';
 import { renderFace, sampleFace } from './face';
 import { mixSeed, Rng } from './prng';
 
@@ -165,4 +165,3 @@ export async function writeSynthFolders(dir: string, options: SynthOptions): Pro
   return countsToSplitCounts(planCounts(options));
 }
 
-export { PIXELS_PER_IMAGE };

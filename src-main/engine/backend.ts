@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName, BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { registerWasmTrainingKernels } from './wasm/register';
+import { setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 
 const require = createRequire(import.meta.url);
 
@@ -148,6 +149,9 @@ export async function activateBackend(name: BackendName): Promise<void> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
     registerWasmTrainingKernels();
+    // Threads must be chosen before tfjs first initialises wasm (FER_WASM_THREADS, else one per core); once the
+    // backend exists this is a no-op that reports the count it has.
+    if (!tf.engine().registry.wasm) await setupWasmThreads();
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     await import(PACKAGES[name]);
   }
@@ -157,12 +161,8 @@ export async function activateBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
-/** Threads the wasm backend computes with (1 unless the threaded build started its workers). */
+/** Threads the wasm backend computes with: asks the live backend's own module (1 = single-threaded build). */
 export function wasmThreadCount(): number {
-  try {
-    const wasm = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount?: () => number };
-    return tf.getBackend() === 'wasm' && wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
-  } catch {
-    return 1;
-  }
+  const live = tf.engine().registry.wasm as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
+  return live?.wasm?.tfjs?.getThreadsCount?.() ?? wasmThreadsStatus()?.threads ?? 1;
 }

@@ -15,6 +15,9 @@
  *
  * Call `setupWasmThreads()` BEFORE `tf.setBackend('wasm')`: once tfjs has initialised the wasm backend, the binary
  * (single- or multi-threaded) is fixed for the life of the process.
+ *
+ * Side effect to know about: emscripten's glue sets `globalThis.Worker = worker_threads.Worker` when the threaded
+ * factory runs (it spawns pthreads through that global later), so after setup Node has a global `Worker`.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -274,7 +277,7 @@ function register(factory: Factory): void {
     state.pending.dispose(); // terminates its workers
     state.pending = null;
   }
-  tf.removeBackend('wasm');
+  if (tf.engine().registryFactory['wasm']) tf.removeBackend('wasm');
   tf.registerBackend('wasm', factory, WASM_PRIORITY);
 }
 

@@ -7,7 +7,15 @@ import type { Workbench } from '../context';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** In the electron-vite build the worker is its own bundle next to main's (input name `eval-worker`). */
+const WORKER_JS = fileURLToPath(new URL('./eval-worker.js', import.meta.url));
+
+function workerEntry(): { file: string; execArgv: string[] } | null {
+  if (existsSync(WORKER_TS)) return { file: WORKER_TS, execArgv: ['--import', tsxLoader()] };
+  if (existsSync(WORKER_JS)) return { file: WORKER_JS, execArgv: [] };
+  return null;
+}
 
 /** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the cwd, which may be any folder. */
 function tsxLoader(): string {
@@ -21,14 +29,15 @@ const children = new WeakMap<Workbench, Set<ChildProcess>>();
 
 /**
  * Runs an evaluation job in a child process (tfjs inference blocks its thread for seconds to minutes,
- * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build without the TS
- * worker file next to this one, runs it in this process instead.
+ * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build with neither worker
+ * file next to this one, runs it in this process instead.
  */
 export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
-  if (process.env.FER_EVAL_INPROCESS === '1' || !existsSync(WORKER)) return computeEval(wb, job, onProgress);
+  const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
+  if (!entry) return computeEval(wb, job, onProgress);
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], {
-      execArgv: ['--import', tsxLoader()],
+    const child = fork(entry.file, [], {
+      execArgv: entry.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env },

@@ -28,3 +28,25 @@ export interface Series {
   data: (number | null)[];
   dashed?: boolean;
 }
+
+/**
+ * Recolours an existing chart from the current CSS variables (text, grid, titles). Chart.js copies its
+ * defaults at creation, so a theme switch must be applied to each chart's own options.
+ */
+export function themeChart(chart: Chart): void {
+  const text = cssVar('--muted', '#5d6372');
+  const grid = cssVar('--border', '#d9dce3');
+  const opts = chart.options as {
+    scales?: Record<string, { ticks?: { color?: string }; grid?: { color?: string }; title?: { color?: string } }>;
+    plugins?: { title?: { color?: string }; legend?: { labels?: { color?: string } } };
+  };
+  for (const scale of Object.values(opts.scales ?? {})) {
+    scale.ticks = { ...scale.ticks, color: text };
+    scale.grid = { ...scale.grid, color: grid };
+    scale.title = { ...scale.title, color: text };
+  }
+  if (opts.plugins) {
+    opts.plugins.title = { ...opts.plugins.title, color: text };
+    opts.plugins.legend = { ...opts.plugins.legend, labels: { ...opts.plugins.legend?.labels, color: text } };
+  }
+}

@@ -23,7 +23,18 @@ export class EvaluationStore {
   detailError = $state<string | null>(null);
   epochConfusions = $state<{ epoch: number; split: Split; confusion: number[][] }[]>([]);
   epochError = $state<string | null>(null);
-  /** Index into epochConfusions, or -1 for the evaluation's own matrix (the drillable one). */
+  /**
+   * The matrices the scrubber walks: one split's, one per epoch. Training records the validation split every
+   * epoch (and the test split only at the best one), so the split with the most epochs is the one to scrub.
+   */
+  scrubList = $derived.by(() => {
+    const bySplit = new Map<Split, { epoch: number; split: Split; confusion: number[][] }[]>();
+    for (const e of this.epochConfusions) bySplit.set(e.split, [...(bySplit.get(e.split) ?? []), e]);
+    let best: { epoch: number; split: Split; confusion: number[][] }[] = [];
+    for (const list of bySplit.values()) if (list.length > best.length) best = list;
+    return best;
+  });
+  /** Index into scrubList, or -1 for the evaluation's own matrix (the drillable one). */
   scrub = $state(-1);
   normalise = $state(false);
 

@@ -76,6 +76,12 @@ export interface ImportProgress {
 
 const datasetRef = z.union([z.string().min(1), z.number().int().positive()]);
 
+/**
+ * Splits: a CSV import keeps FER2013's Usage column (Training, PublicTest, PrivateTest). A folder import maps
+ * train/ to Training, test/ to PrivateTest (PublicTest_* files to PublicTest) and val/ to PublicTest. The paper
+ * validates on PublicTest, the default; a dataset without one gets its validation split from the training
+ * config, carved from Training with `stratifiedSplit(labels, fraction, seed)` (src-main/data/split.ts).
+ */
 export const datasetsInvoke = {
   'datasets.list': invoke(z.strictObject({}), returns<DatasetSummary[]>()),
   'datasets.import': invoke(

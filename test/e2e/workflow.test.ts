@@ -123,12 +123,27 @@ describe('the experiment workflow in the browser', () => {
     const faces = review.getByTestId('cell-face');
     await expect.poll(() => faces.count(), { timeout: 30_000 }).toBe(Math.min(mistake!.n, 24));
     expect(await review.getByTestId('prob-bar').count()).toBe(Math.min(mistake!.n, 24));
+    // Most confident mistakes first.
+    const conf = (await faces.evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-confidence')))));
+    expect(conf).toEqual([...conf].sort((a, b) => b - a));
     // Side by side with the other run's evaluation of the same faces.
     await review.getByTestId('review-compare').selectOption({ index: 1 });
     await expect.poll(() => review.getByTestId('prob-bar').count(), { timeout: 30_000 }).toBe(2 * Math.min(mistake!.n, 24));
     await page.getByTestId('per-class').waitFor();
     await page.getByTestId('reliability').waitFor({ timeout: 30_000 });
+    // Run versus run: the other seed's evaluation of the same faces.
+    await page.getByTestId('diff-select').selectOption({ index: 1 });
+    await expect.poll(() => page.getByTestId('diff-summary').innerText(), { timeout: 30_000 }).toMatch(/\d+ fixed, \d+ broken/);
+    await page.getByTestId('diff-matrix').waitFor();
     await screenshot(page, 'evaluation');
+    // The epoch scrubber shows the per-epoch validation matrices; those cells are not drillable.
+    const scrubber = page.getByTestId('epoch-scrubber');
+    await scrubber.fill('0');
+    expect(await page.getByTestId('scrub-label').innerText()).toMatch(/^epoch 1 · PublicTest/);
+    expect(await page.locator('[data-testid="confusion"] button').count()).toBe(0);
+    expect(await page.locator('[data-testid="confusion"] [data-count]').count()).toBe(49);
+    await scrubber.fill('2');
+    await expect.poll(() => page.locator('[data-testid="confusion"] button').count()).toBe(49);
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'evaluation-dark');
     await page.emulateMedia({ colorScheme: 'light' });

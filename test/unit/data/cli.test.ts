@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatasetStats, DatasetSummary, SplitCounts } from '../../../src-shared/contract/datasets';
+import { main } from '../../../src-main/cli/fer';
 import { inverseFrequencyWeights } from '../../../src-main/data/stats';
 import { tempDir } from '../../helpers/workbench';
 
@@ -16,53 +17,76 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-function fer(...args: string[]): { code: number | null; json: unknown; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['bin/fer.mjs', ...args, '--home', home, '--json'], { encoding: 'utf8', timeout: 120_000 });
-  const last = r.stdout.trim().split('\n').at(-1) ?? 'null';
-  return { code: r.status, json: JSON.parse(last), stderr: r.stderr, stdout: r.stdout };
+/** Runs the real CLI entry in-process (a spawned `fer` pays seconds of tfjs start-up per call on this machine). */
+async function fer(...args: string[]): Promise<{ code: number; json: unknown; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+  try {
+    const code = await main([...args, '--home', home]);
+    const last = out.at(-1) ?? 'null';
+    let json: unknown = null;
+    try {
+      json = JSON.parse(last);
+    } catch {
+      // human output
+    }
+    return { code, json, stdout: out.join('\n'), stderr: err.join('') };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+  }
 }
 
 describe('fer synth → fer import → fer dataset-stats', () => {
-  it('gives the same per split and class counts on both layouts as the generator wrote', () => {
+  it('gives the same per split and class counts on both layouts as the generator wrote', async () => {
     const out = join(dir, 'synth');
-    const csv = fer('synth', '--out', out, '--format', 'csv', '--per-class', '6', '--seed', '5');
-    expect(csv.code).toBe(0);
-    const folders = fer('synth', '--out', out, '--format', 'folders', '--per-class', '6', '--seed', '5');
-    expect(folders.code).toBe(0);
+    const csv = await fer('synth', '--out', out, '--format', 'csv', '--per-class', '6', '--seed', '5', '--json');
+    expect(csv.code, csv.stderr).toBe(0);
+    const folders = await fer('synth', '--out', out, '--format', 'folders', '--per-class', '6', '--seed', '5', '--json');
+    expect(folders.code, folders.stderr).toBe(0);
     const written = (csv.json as { counts: SplitCounts[] }).counts;
     expect((folders.json as { counts: SplitCounts[] }).counts).toEqual(written);
 
-    const a = fer('import', join(out, 'fer2013.csv'), '--name', 'from-csv');
+    const a = await fer('import', join(out, 'fer2013.csv'), '--name', 'from-csv', '--json');
     expect(a.code, a.stderr).toBe(0);
-    expect(a.stderr).toMatch(/imported \d+ images in [\d.]+ s \(\d+ rows\/s\)/);
-    const b = fer('import', out, '--name', 'from-folders');
+    const b = await fer('import', out, '--name', 'from-folders', '--json');
     expect(b.code, b.stderr).toBe(0);
     expect((a.json as DatasetSummary).splits).toEqual(written);
     expect((b.json as DatasetSummary).splits).toEqual(written);
 
-    const list = fer('datasets');
+    const list = await fer('datasets', '--json');
     expect((list.json as DatasetSummary[]).map((d) => d.name)).toEqual(['from-csv', 'from-folders']);
 
-    const stats = fer('dataset-stats', 'from-folders');
+    const stats = await fer('dataset-stats', 'from-folders', '--json');
     const s = stats.json as DatasetStats;
     expect(s.table.map((t) => t.perClass.map((c) => c.count))).toEqual(written.map((w) => w.perClass));
     expect(s.classWeights).toEqual(inverseFrequencyWeights(written[0]!.perClass));
   });
 
-  it('prints the Table 1 layout for humans', () => {
-    const r = spawnSync(process.execPath, ['bin/fer.mjs', 'dataset-stats', 'from-csv', '--home', home], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
+  it('prints the Table 1 layout for humans', async () => {
+    const r = await fer('dataset-stats', 'from-csv');
+    expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/class\s+Training\s+PublicTest\s+PrivateTest\s+weight/);
     expect(r.stdout).toMatch(/disgust\s+\d+ \(\d+\.\d%\)/);
   });
 
-  it('reports bad input as a JSON error with the code, exit 1, and no dataset', () => {
-    const r = fer('import', join(dir, 'missing.csv'), '--name', 'x');
+  it('reports bad input as a JSON error with the code and a non-zero exit, adding no dataset', async () => {
+    const r = await fer('import', join(dir, 'missing.csv'), '--name', 'x', '--json');
     expect(r.code).toBe(1);
     expect(r.json).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(r.stderr).toContain('missing.csv does not exist');
-    const dup = fer('import', join(dir, 'synth', 'fer2013.csv'), '--name', 'from-csv');
+    const dup = await fer('import', join(dir, 'synth', 'fer2013.csv'), '--name', 'from-csv', '--json');
     expect(dup.json).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
-    expect(fer('synth', '--out', dir, '--format', 'xml').code).toBe(2);
+    expect(((await fer('datasets', '--json')).json as unknown[]).length).toBe(2);
+    expect((await fer('synth', '--out', dir, '--format', 'xml')).code).toBe(2);
+  });
+
+  it('the installed bin imports with a progress summary in rows/s on stderr', () => {
+    const r = spawnSync(process.execPath, ['bin/fer.mjs', 'import', join(dir, 'synth', 'fer2013.csv'), '--name', 'bin', '--home', home], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/imported \d+ images in [\d.]+ s \(\d+ rows\/s\)/);
+    expect(r.stdout).toMatch(/dataset \d+ "bin" \(csv\): Training \d+, PublicTest \d+, PrivateTest \d+/);
   });
 });

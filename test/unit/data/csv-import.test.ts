@@ -129,3 +129,12 @@ describe('CSV import', () => {
     expect(events.length).toBeLessThan(10);
   });
 });
+
+describe('CSV import hints', () => {
+  it('recognises the FER+ label file, which has votes but no pixels', async () => {
+    const file = csv('fer2013new.csv', 'Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\nTraining,fer0000000.png,4,0,0,1,3,2,0,0,0,0\n');
+    const err = await importError(file);
+    expect(err.message).toMatch(/line 1: .*emotion, pixels are missing.*FER\+ label file/);
+    expectNothingWritten(wb);
+  });
+});

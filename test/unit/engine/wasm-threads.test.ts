@@ -23,7 +23,7 @@ function values(n: number, seed: number): Float32Array {
 /** conv2d (same and strided valid) and matMul on whatever backend is active, read back to plain arrays. */
 function workload(): Float32Array[] {
   return tf.tidy(() => {
-    const x = tf.tensor4d(values(8 * 48 * 48 * 16, 1), [8, 48, 48, 16]);
+    const x = tf.tensor4d(values(4 * 32 * 32 * 16, 1), [4, 32, 32, 16]);
     const w = tf.tensor4d(values(3 * 3 * 16 * 32, 2), [3, 3, 16, 32]);
     const a = tf.tensor2d(values(200 * 300, 3), [200, 300]);
     const b = tf.tensor2d(values(300 * 150, 4), [300, 150]);

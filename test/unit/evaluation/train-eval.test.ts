@@ -14,7 +14,7 @@ let run: RunSummary;
 beforeAll(async () => {
   t = tempWorkbench();
   wb = t.wb;
-  const ds = await createSyntheticDataset(wb, { perClass: 24, seed: 7 });
+  const ds = await createSyntheticDataset(wb, { perClass: 16, seed: 7 });
   const finished = new Promise<RunSummary>((resolve) => {
     wb.events.subscribe((name, p) => {
       const s = p as RunSummary;

@@ -1,11 +1,8 @@
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../../../src-shared/contract/runs';
 import type { Workbench } from '../../../../src-main/context';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { CachedFeatures, planFeatureCache, splitAtHead } from '../../../../src-main/engine/feature-cache';
-import { prepareBatch } from '../../../../src-main/engine/input';
 import { getModel } from '../../../../src-main/engine/models/index';
 import { train } from '../../../../src-main/engine/train';
 import { baseSpecs } from '../../../../src-main/engine/weights/detect';
@@ -59,31 +56,3 @@ it('fine-tunes ResNet50 from imported .h5 weights on wasm: frozen layers keep th
   model.dispose();
 });
 
-it('ResNet50 with its whole base frozen learns synthetic expressions from cached features (held-out accuracy)', async () => {
-  const ds = await createSyntheticDataset(wb, { perClass: 40, seed: 5, balanced: true, testFraction: 0.25, name: 'small' });
-  const config = trainConfigSchema.parse({ dataset: ds.id, model: 'resnet50', freeze: 174, inputSize: 32, cacheFeatures: true, seed: 2, valSplit: 'PublicTest' });
-  const def = getModel('resnet50');
-  const spec = def.inputSpec(config);
-  const model = await def.build(config, { weightsFile: null });
-  const data = loadRunData(wb, config);
-  expect(planFeatureCache(config, model, data.train.n).applies).toBe(true);
-  const { base, head } = splitAtHead(model);
-  const trainF = CachedFeatures.compute(base, data.train.pixels, data.train.n, spec);
-  const valF = CachedFeatures.compute(base, data.val!.pixels, data.val!.n, spec);
-  const all = (f: CachedFeatures) => f.gather(Array.from({ length: f.n }, (_, i) => i), 0, f.n);
-
-  head.compile({ optimizer: tf.train.adam(1e-4), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const xs = all(trainF);
-  const ys = tf.oneHot(tf.tensor1d(Array.from(data.train.labels), 'int32'), 7);
-  await head.fit(xs, ys, { epochs: 15, batchSize: 32, shuffle: true, verbose: 0 });
-  // Scored through the full model on raw pixels: the head trained on cached features is the model's own.
-  const probs = tf.tidy(() => model.predict(prepareBatch(data.val!.pixels, data.val!.n, spec)) as tf.Tensor);
-  const cachedProbs = tf.tidy(() => head.predict(all(valF)) as tf.Tensor);
-  expect(tf.tidy(() => probs.sub(cachedProbs).abs().max().dataSync()[0]!)).toBeLessThan(1e-4);
-  const pred = probs.argMax(1).dataSync();
-  const acc = Array.from(pred).filter((p, i) => p === data.val!.labels[i]).length / data.val!.n;
-  expect(data.val!.n).toBeGreaterThanOrEqual(49);
-  expect(acc).toBeGreaterThan(0.45); // chance is 1/7
-  tf.dispose([xs, ys, probs, cachedProbs]);
-  model.dispose();
-});

@@ -40,7 +40,9 @@ export function randomWeights(specs: ExpectedLayer[], seed: number): FakeLayer[]
             data[i] = normal() * Math.sqrt(1 / fanIn);
             break;
           case 'gamma':
-            data[i] = 0.8 + 0.4 * rand();
+            // Well below 1, as in trained residual nets: 16 residual additions then leave features of order 1
+            // (not hundreds, which would saturate a fresh head's softmax and stop every gradient).
+            data[i] = 0.2 + 0.3 * rand();
             break;
           case 'moving_variance':
             data[i] = 0.5 + rand();

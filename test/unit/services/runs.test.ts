@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetSummary } from '../../../src-shared/contract/datasets';
+import { createSyntheticDataset } from '../../helpers/fixtures';
+import { tempWorkbench } from '../../helpers/workbench';
+import { queueFor } from '../../../src-main/trainer/queue';
+import { api, finished, waitForStatus } from '../trainer/helpers';
+
+describe('runs service', () => {
+  const t = tempWorkbench();
+  const wb = t.wb;
+  let ds: DatasetSummary;
+  beforeAll(async () => {
+    ds = await createSyntheticDataset(wb, { perClass: 4, seed: 9, balanced: true });
+  });
+  afterAll(() => t.cleanup());
+
+  const create = (config: Record<string, unknown>) => api(wb, 'runs.create', { config: { dataset: ds.name, batch: 8, epochs: 1, ...config } });
+
+  it.each([
+    [{ lr: 0 }, 'BAD_ARGS', /config\.lr/],
+    [{ lr: -1 }, 'BAD_ARGS', /config\.lr/],
+    [{ batch: 0 }, 'BAD_ARGS', /config\.batch/],
+    [{ epochs: 0 }, 'BAD_ARGS', /config\.epochs/],
+    [{ model: 'lenet' }, 'BAD_ARGS', /config\.model/],
+    [{ optimizer: 'rmsprop' }, 'BAD_ARGS', /config\.optimizer/],
+    [{ augment: { rotation: 90 } }, 'BAD_ARGS', /config\.augment\.rotation/],
+    [{ augment: { zoom: 2 } }, 'BAD_ARGS', /config\.augment\.zoom/],
+    [{ batch: 500 }, 'INVALID_INPUT', /batch 500 is larger than the 28 training samples/],
+    [{ batch: 8, limitTrain: 4 }, 'INVALID_INPUT', /batch 8 is larger than the 4 training samples.*limitTrain 4/],
+    [{ valSplit: 'Training' }, 'INVALID_INPUT', /valSplit/],
+    [{ dataset: 'no-such-set' }, 'NOT_FOUND', /No dataset named "no-such-set"/],
+    [{ weights: 'no-such-weights' }, 'NOT_FOUND', /no-such-weights/],
+  ])('rejects %j with %s', async (config, code, message) => {
+    await expect(create(config)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    expect(await api(wb, 'runs.list', {})).toEqual([]);
+  });
+
+  it('lists the paper presets', async () => {
+    const presets = await api(wb, 'models.presets', {});
+    expect(presets.map((p) => p.id)).toEqual(['baseline', 'resnet50', 'senet50', 'vgg16']);
+  });
+
+  it('a forced backend that cannot load fails the run with the reason, and the queue moves on', async () => {
+    const [bad] = await create({ backend: 'tensorflow-gpu' });
+    const s = await waitForStatus(wb, bad!.id, finished);
+    expect(s.status).toBe('failed');
+    expect(s.error).toMatch(/^\[BACKEND_UNAVAILABLE\] .*tensorflow-gpu/);
+    expect(s.finishedAt).not.toBeNull();
+  });
+
+  it('replicates share a group id and take consecutive seeds; delete removes a finished run', async () => {
+    // A backend that cannot load ends each replicate quickly: this test is about bookkeeping, not training.
+    const runs = await api(wb, 'runs.create', { config: { dataset: ds.name, batch: 8, epochs: 1, seed: 10, backend: 'tensorflow' }, replicates: 2 });
+    expect(runs.map((r) => r.seed)).toEqual([10, 11]);
+    expect(runs.map((r) => r.name)).toEqual([expect.stringContaining('#1 (seed 10)'), expect.stringContaining('#2 (seed 11)')]);
+    expect(new Set(runs.map((r) => r.groupId)).size).toBe(1);
+    expect(runs[0]!.groupId).toMatch(/^[0-9a-f-]{36}$/);
+    for (const r of runs) await waitForStatus(wb, r.id, finished);
+    await expect(api(wb, 'runs.delete', { runId: runs[0]!.id })).resolves.toEqual({ deleted: true });
+    await expect(api(wb, 'runs.get', { runId: runs[0]!.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('at startup, runs a dead process left queued or running become failed, never stuck', () => {
+    const insert = wb.db.prepare(
+      `INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, pid, created_at) VALUES ('ghost', ?, 'baseline', ?, 1, 'x', ?, ?, '2026-01-01')`,
+    );
+    const cfg = JSON.stringify({ dataset: ds.name });
+    // A pid far above any live one: no such process.
+    const a = Number(insert.run(ds.id, cfg, 'running', 4_000_000).lastInsertRowid);
+    const b = Number(insert.run(ds.id, cfg, 'queued', 4_000_001).lastInsertRowid);
+    const live = Number(insert.run(ds.id, cfg, 'running', process.ppid).lastInsertRowid);
+    // A second workbench object over the same DB stands for a freshly started process: its queue recovers.
+    queueFor({ ...wb, onClose() {} });
+    const status = (id: number) => wb.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(id) as { status: string; error: string };
+    expect(status(a)).toMatchObject({ status: 'failed', error: expect.stringMatching(/pid 4000000\) exited while the run was running/) });
+    expect(status(b).status).toBe('failed');
+    expect(status(live).status).toBe('running');
+    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(live);
+  });
+
+  it('stop and resume refuse runs in the wrong state with CONFLICT', async () => {
+    const [r] = await api(wb, 'runs.list', {});
+    await expect(api(wb, 'runs.stop', { runId: r!.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(api(wb, 'runs.get', { runId: 99999 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
