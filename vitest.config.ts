@@ -11,6 +11,8 @@ export default defineConfig({
           pool: 'forks',
           // Two cores here: more workers only make the training tests fight for them.
           maxWorkers: 2,
+          // Two test files already fill both cores; wasm threads on top only oversubscribe them.
+          env: { FER_WASM_THREADS: '1' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
