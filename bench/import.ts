@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openWorkbench } from '../src-main/context';
 import { importDataset } from '../src-main/data/import';
@@ -27,9 +27,13 @@ export async function benchImport(): Promise<ImportBench> {
     writeSynthCsv(csv, { perClass: 1, seed: 2013, counts: [[...TABLE1_TRAINING], [...TABLE1_TEST], [...TABLE1_TEST]] });
     const home = join(dir, 'home');
     mkdirSync(home);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', csv, home], { encoding: 'utf8', timeout: 300_000 });
+    // cwd at the repo root so `--import tsx` resolves from its node_modules whoever calls this.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--child', csv, home], { encoding: 'utf8', timeout: 300_000, cwd: dirname(dirname(SELF)) });
     if (r.status !== 0) throw new Error(`import bench child failed (${r.status}): ${r.stderr}`);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ImportBench & { bytes: number };
+    process.stderr.write(
+      `import: ${result.import_rows} rows (${(result.bytes / 1e6).toFixed(0)} MB CSV) in ${result.import_csv_s} s, peak RSS ${result.import_peak_rss_mb} MB\n`,
+    );
     return { import_csv_s: result.import_csv_s, import_rows: result.import_rows, import_peak_rss_mb: result.import_peak_rss_mb };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { readdirSync, type Dirent } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../src-shared/errors';
@@ -123,9 +124,11 @@ export async function readFerFolders(root: string, writer: PackedWriter, onProgr
 /** 48×48 grayscale bytes of one image, and whether it had to be resized or converted to get there. */
 export async function decodeImage(file: string): Promise<{ pixels: Buffer; converted: boolean }> {
   try {
-    const meta = await sharp(file).metadata();
+    // One read: header parse and decode both work from the same buffer.
+    const bytes = await readFile(file);
+    const meta = await sharp(bytes).metadata();
     const converted = meta.width !== IMAGE_SIZE || meta.height !== IMAGE_SIZE || meta.channels !== 1 || (meta.depth !== undefined && meta.depth !== 'uchar');
-    const { data, info } = await sharp(file, { failOn: 'truncated' })
+    const { data, info } = await sharp(bytes, { failOn: 'truncated' })
       .removeAlpha()
       .toColourspace('b-w')
       .resize(IMAGE_SIZE, IMAGE_SIZE, { fit: 'fill' })

@@ -166,3 +166,16 @@ export function wasmThreadCount(): number {
   const live = tf.engine().registry.wasm as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
   return live?.wasm?.tfjs?.getThreadsCount?.() ?? wasmThreadsStatus()?.threads ?? 1;
 }
+
+/**
+ * For `fer doctor`: the threads wasm computes with in this process, starting (and so verifying) the threaded build
+ * if wasm is not initialised yet. The started backend is kept for this process's later wasm use.
+ */
+export async function wasmThreadsForDoctor(): Promise<number> {
+  if (tf.engine().registry.wasm) return wasmThreadCount();
+  try {
+    return (await setupWasmThreads()).threads;
+  } catch {
+    return 1;
+  }
+}

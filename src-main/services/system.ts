@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DoctorReport } from '../../src-shared/contract';
 import { systemInvoke } from '../../src-shared/contract/system';
 import type { Workbench } from '../context';
-import { chooseBackend } from '../engine/backend';
+import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
 import type { HandlersFor } from './types';
 
 const require = createRequire(import.meta.url);
@@ -43,7 +43,7 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
     electron: electronStatus(),
     backends: choice.probes,
     chosen: { name: choice.name, reason: choice.reason },
-    wasmThreads: 1,
+    wasmThreads: await wasmThreadsForDoctor(),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CompareTable, EnsembleSummary, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
-import { api } from '../lib/contract-client';
+import { api, ContractError } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
 
 export type ExportFormat = 'csv' | 'md' | 'latex';
@@ -13,6 +13,8 @@ export class CompareStore {
   split = $state<Split | ''>('');
   table = $state<CompareTable | null>(null);
   tableError = $state<string | null>(null);
+  /** Runs the service could not tabulate because they have no evaluation yet: the view links to evaluating them. */
+  unevaluated = $state<number[]>([]);
   loading = $state(false);
   format = $state<ExportFormat>('md');
   exportPath = $state('');
@@ -51,10 +53,13 @@ export class CompareStore {
     }
     this.loading = true;
     this.tableError = null;
+    this.unevaluated = [];
     try {
       this.table = await api.invoke('compare.table', this.args());
     } catch (err) {
       this.tableError = errorText(err);
+      const details = err instanceof ContractError ? (err.details as { runIds?: unknown } | undefined) : undefined;
+      if (Array.isArray(details?.runIds)) this.unevaluated = details.runIds.filter((x): x is number => typeof x === 'number');
       this.table = null;
     } finally {
       this.loading = false;

@@ -117,6 +117,13 @@ describe('the experiment workflow in the browser', () => {
     expect(total).toBeGreaterThan(0);
     const mistake = cells.filter((c) => c.t !== c.p && c.n > 0).sort((a, b) => a.n - b.n)[0];
     expect(mistake, 'a 2-epoch model on 200 faces makes mistakes').toBeDefined();
+    // Keyboard: the matrix is one tab stop; arrows move between cells and Enter opens one.
+    const first = page.getByTestId('cell-0-0');
+    await first.focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('cell-1-0');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('cell-review').getAttribute('data-total')).toBe(String(cells.find((c) => c.t === 1 && c.p === 0)!.n));
     await page.getByTestId(`cell-${mistake!.t}-${mistake!.p}`).click();
     const review = page.getByTestId('cell-review');
     await expect.poll(() => review.getAttribute('data-total'), { timeout: 30_000 }).toBe(String(mistake!.n));
@@ -187,6 +194,10 @@ describe('the experiment workflow in the browser', () => {
     await page.waitForURL(/#\/runs\/\d+$/, { timeout: 30_000 });
     const runPage = page.getByTestId('run-page');
     await expect.poll(() => runPage.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+    // Batch progress events drive throughput and ETA while it trains.
+    await expect.poll(() => page.getByTestId('throughput').innerText(), { timeout: 60_000 }).toMatch(/^\d+ img\/s$/);
+    await expect.poll(() => page.getByTestId('eta').innerText(), { timeout: 60_000 }).toMatch(/\d+s$/);
+    await screenshot(page, 'run-live');
     await page.getByTestId('stop-run').click();
     await expect.poll(() => runPage.getAttribute('data-status'), { timeout: 60_000 }).toBe('stopped');
     expect(await page.getByTestId('stop-run').count()).toBe(0);

@@ -31,6 +31,10 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
   const x = heapF32(backend, input);
   const g = heapF32(backend, dy);
   const out = heapF32(backend, dx);
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && oh * 2 === h && ow * 2 === w) {
+    tiled2x2(x, g, out, n, oh, ow, c);
+    return dx;
+  }
   out.fill(0);
   const best = new Float32Array(c);
   const where = new Int32Array(c);
@@ -66,6 +70,40 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
     }
   }
   return dx;
+}
+
+/**
+ * The common 2×2 stride-2 pool over even sizes: windows tile the input exactly, so every input gets written once
+ * (its dy or 0) with no zero-fill, no accumulation and no per-window scratch.
+ */
+function tiled2x2(x: Float32Array, g: Float32Array, out: Float32Array, n: number, oh: number, ow: number, c: number): void {
+  const row = ow * 2 * c;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      const top = (b * oh * 2 + r * 2) * row;
+      for (let col = 0; col < ow; col++) {
+        const i00 = top + col * 2 * c;
+        const gi = ((b * oh + r) * ow + col) * c;
+        for (let d = 0; d < c; d++) {
+          const a = i00 + d;
+          const b1 = a + c;
+          const b2 = a + row;
+          const b3 = b2 + c;
+          // First maximum in row-major window order, as the cpu backend picks it.
+          let at = a;
+          let best = x[a]!;
+          if (x[b1]! > best) (at = b1), (best = x[b1]!);
+          if (x[b2]! > best) (at = b2), (best = x[b2]!);
+          if (x[b3]! > best) at = b3;
+          out[a] = 0;
+          out[b1] = 0;
+          out[b2] = 0;
+          out[b3] = 0;
+          out[at] = g[gi + d]!;
+        }
+      }
+    }
+  }
 }
 
 export const maxPoolGradConfig: KernelConfig = {

@@ -4,10 +4,12 @@ import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { fusedBatchNormConfig } from './batch-norm';
-import { identityConfig } from './identity';
+import { castConfig, identityConfig } from './identity';
 import { rememberOriginal } from './kernel-call';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
+import { tileConfig } from './tile';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -18,6 +20,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   meanConfig,
   fusedBatchNormConfig,
   identityConfig,
+  castConfig,
+  tileConfig,
 ];
 
 let registered = false;
@@ -36,10 +40,11 @@ export function registerWasmTrainingKernels(): void {
     }
     tf.registerKernel(config);
   }
-  // Gradients are registered per kernel, not per backend; this one is the same maths with broadcasts.
+  // Gradients are registered per kernel, not per backend; these are the same maths with broadcasts.
   const restore = silenceOverrideWarning();
   try {
     tf.registerGradient(fusedBatchNormGradConfig);
+    tf.registerGradient(meanGradConfig);
   } finally {
     restore();
   }

@@ -30,7 +30,10 @@ async function runOnce(over: Partial<TrainConfigInput>, dir: string | null, opts
     resume: opts.resume ?? false,
     progressEveryMs: 0,
     hooks: {
-      onProgress: (p) => (last = { epoch: p.epoch, batch: p.batch }),
+      onProgress: (p) => {
+        last = { epoch: p.epoch, batch: p.batch };
+        if (process.env.DBG) console.log('p', p.epoch, p.batch);
+      },
       onEpoch: (m) => {
         epochs.push(m);
         tensorsAtEpoch.push(tf.memory().numTensors);

@@ -92,6 +92,20 @@ describe('eval.run on a trained synthetic model (child process)', () => {
     expect(progress.filter((p) => p.phase === 'predicting').at(-1)!.total).toBe(5 * test.n);
   });
 
+  it('FER_EVAL_INPROCESS=1 runs the same job in this process with the same result', async () => {
+    const child = (await call(handlers, wb, 'eval.list', { runId })).find((e) => e.tta === null)!;
+    process.env.FER_EVAL_INPROCESS = '1';
+    try {
+      const here = await call(handlers, wb, 'eval.run', { runId, split: 'PublicTest' });
+      expect(here.id).not.toBe(child.id);
+      expect(here.accuracy).toBe(child.accuracy);
+      expect(here.loss).toBeCloseTo(child.loss, 6);
+    } finally {
+      delete process.env.FER_EVAL_INPROCESS;
+      await tf.setBackend('cpu');
+    }
+  });
+
   it('a missing checkpoint is a clear error from the child, and nothing is stored', async () => {
     const before = (wb.db.prepare('SELECT count(*) AS n FROM evaluations').get() as { n: number }).n;
     await expect(call(handlers, wb, 'eval.run', { runId, split: 'PublicTest', checkpoint: 'last' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/no 'last' checkpoint/) });

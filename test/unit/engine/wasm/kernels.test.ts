@@ -146,3 +146,37 @@ describe('a whole training step on wasm', () => {
     opt.dispose();
   });
 });
+
+describe('Tile and the Mean gradient', () => {
+  it('Tile matches cpu for leading-dim broadcasts (fast path) and other tilings (upstream)', async () => {
+    const cases: [number[], number[]][] = [
+      [[1, 1, 1, 5], [3, 4, 2, 1]],
+      [[1, 3], [7, 1]],
+      [[1, 1, 2, 3], [2, 3, 1, 1]],
+      [[2, 3], [2, 2]],
+      [[1, 3], [1, 2]],
+    ];
+    for (const [shape, reps] of cases) {
+      const r = await onBoth(() => tf.tidy(() => tf.tile(tf.randomNormal(shape, 0, 1, 'float32', 5), reps)));
+      expect(r.shapes[1]).toEqual(r.shapes[0]);
+      expectClose(r.wasm, r.cpu, `tile ${shape} × ${reps}`);
+    }
+  });
+
+  it('the Mean gradient equals the Sum gradient / n (upstream Sum gradient as the reference)', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      for (const axis of [[0, 1, 2], [0], [1, 2], [3], [0, 2]]) {
+        const [viaMean, viaSum] = tf.tidy(() => {
+          const x = tf.randomNormal([3, 4, 5, 6], 0, 1, 'float32', 6);
+          const w = tf.randomNormal(tf.mean(x, axis).shape, 0, 1, 'float32', 7);
+          const n = axis.reduce((p, a) => p * x.shape[a]!, 1);
+          const gm = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.mean(a, axis), w)))(x);
+          const gs = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.div(tf.sum(a, axis), n), w)))(x);
+          return [gm.dataSync() as Float32Array, gs.dataSync() as Float32Array];
+        });
+        expectClose(viaMean, viaSum, `${backend} mean grad over ${axis}`);
+      }
+    }
+  });
+});
