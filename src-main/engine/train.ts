@@ -214,6 +214,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         seen += m;
         const now = performance.now();
         seconds = (now - epochStart) / 1000;
+        // Yield to the event loop once a batch: on wasm every await above resolves as a microtask, so without
+        // this a stop request (an IPC message) and our own progress sends would wait until training ends.
+        await new Promise<void>((r) => setImmediate(r));
         const stopNow = hooks.shouldStop?.() ?? false;
         if (hooks.onProgress && (now - lastProgress >= everyMs || b === batches - 1 || stopNow)) {
           lastProgress = now;

@@ -47,8 +47,9 @@ export class RunQueue {
     this.pump();
   }
 
+  /** Queued or training here. A child that already reported done/failed and is only exiting does not count. */
   isActive(runId: number): boolean {
-    return this.current?.runId === runId || this.pending.some((p) => p.runId === runId);
+    return (this.current?.runId === runId && !this.current.settled) || this.pending.some((p) => p.runId === runId);
   }
 
   /** Graceful: the child finishes its batch, checkpoints, and reports 'stopped'. */

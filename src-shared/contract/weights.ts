@@ -38,6 +38,50 @@ export interface WeightsInfo {
   existed?: boolean;
 }
 
+/** Layers of each conv base (model.layers, input layer included, as Keras counts for `freeze`). */
+export const BASE_LAYER_COUNTS: Record<TransferArchitecture, Partial<Record<WeightVariant, number>>> = {
+  resnet50: { vggface: 174, keras: 176 },
+  senet50: { vggface: 286 },
+  vgg16: { vggface: 19, keras: 19 },
+};
+
+const WEIGHTS_ID_RE = new RegExp(`^(${TRANSFER_ARCHITECTURES.join('|')})-(${WEIGHT_VARIANTS.join('|')})-[0-9a-f]{12}$`);
+
+/** The architecture and layer naming a weights id encodes (ids look like `resnet50-vggface-3fa9c0d1e2b4`). */
+export function parseWeightsId(id: string): { architecture: TransferArchitecture; variant: WeightVariant } | null {
+  const m = WEIGHTS_ID_RE.exec(id);
+  return m ? { architecture: m[1] as TransferArchitecture, variant: m[2] as WeightVariant } : null;
+}
+
+interface CacheHintConfig {
+  model: string;
+  weights: string | null;
+  freeze: number;
+  cacheFeatures: boolean;
+  augment: { flip: boolean; rotation: number; zoom: number; shiftX: number; shiftY: number } | null;
+}
+
+/**
+ * Whether the frozen-base feature cache applies to a run config, with a sentence for the new-run form:
+ * it needs the option on, the whole pretrained base frozen, and no augmentation that changes the base's input.
+ * (The trainer decides with the built model — engine/feature-cache.ts — and agrees with this.)
+ */
+export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reason: string } {
+  if (!(TRANSFER_ARCHITECTURES as readonly string[]).includes(cfg.model)) return { applies: false, reason: `Feature caching is for the pretrained models (${TRANSFER_ARCHITECTURES.join(', ')}).` };
+  const arch = cfg.model as TransferArchitecture;
+  const variant = (cfg.weights ? parseWeightsId(cfg.weights)?.variant : undefined) ?? 'vggface';
+  const base = BASE_LAYER_COUNTS[arch][variant] ?? BASE_LAYER_COUNTS[arch].vggface!;
+  const a = cfg.augment;
+  const augments = a !== null && (a.flip || a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
+  if (!cfg.cacheFeatures) {
+    const could = !augments && cfg.freeze >= base;
+    return { applies: false, reason: could ? 'Feature caching is off; turn it on: the base is frozen and the input is not augmented, so later epochs could train only the head.' : 'Feature caching is off.' };
+  }
+  if (augments) return { applies: false, reason: 'Feature caching does not apply: augmentation changes the base\'s input every epoch.' };
+  if (cfg.freeze < base) return { applies: false, reason: `Feature caching does not apply: only ${cfg.freeze} of ${arch}'s ${base} base layers are frozen. Freeze ${base} to cache.` };
+  return { applies: true, reason: `Feature caching applies: the frozen base runs once; later epochs train only the head.` };
+}
+
 export const weightsInvoke = {
   /** Imports a Keras .h5 (full model or weights only) or a tfjs model.json, checking every layer and shape. */
   'weights.import': invoke(

@@ -2,6 +2,7 @@ import type { TrainConfig } from '../../../src-shared/contract/runs';
 import type { TransferArchitecture, WeightVariant } from '../../../src-shared/contract/weights';
 import { AppError } from '../../../src-shared/errors';
 import { parseWeightsId } from '../weights/catalog';
+import { baseLayerTotal } from '../weights/detect';
 import { ARCHITECTURES, variantDef } from './blocks/architectures';
 import type { InputSpec } from './registry';
 
@@ -33,7 +34,22 @@ export function checkInputSize(arch: TransferArchitecture, size: number): void {
   }
 }
 
-export function transferInputSpec(arch: TransferArchitecture, cfg: Pick<TrainConfig, 'weights' | 'inputSize'>): InputSpec {
+/**
+ * A freeze count beyond the pretrained base. Checked here too (not only when the model is built) so that
+ * anything asking for the input spec up front — run creation — refuses the config before a run is queued.
+ */
+export function checkFreeze(arch: TransferArchitecture, variant: WeightVariant, freeze: number): void {
+  const base = baseLayerTotal({ architecture: arch, variant });
+  if (freeze > base) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `freeze ${freeze} is beyond ${arch}'s depth: its pretrained base has ${base} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${base}; ${base} freezes the whole base.`,
+    );
+  }
+}
+
+export function transferInputSpec(arch: TransferArchitecture, cfg: Pick<TrainConfig, 'weights' | 'inputSize' | 'freeze'>): InputSpec {
   checkInputSize(arch, cfg.inputSize);
+  checkFreeze(arch, transferVariant(arch, cfg), cfg.freeze);
   return { size: cfg.inputSize, channels: 3, normalize: variantDef(arch, transferVariant(arch, cfg)).normalize };
 }

@@ -44,14 +44,16 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
 
 /**
  * Patches × matmul pays an im2col copy of N·OH·OW·KH·KW·CI floats, which is cheap only when it is small or the
- * filter is 1×1 (then the patches are x itself). The batch-axis conv has no blow-up, so it wins on big maps.
+ * filter is 1×1 (then the patches are x itself), and then it beats the batch-axis conv, whose XNNPACK conv repacks
+ * all of dy as its filter each call (123 ms against ~20 ms for the peer net's first conv, CI = 1). The batch-axis
+ * conv has no blow-up, so it wins on big maps (the 48×48×32 convs: 4× fewer bytes than a 42M-float im2col).
  * (Tried and dropped: one matmul per filter tap over a padded copy of x, with no im2col. XNNPACK's matmul streams
  * its operands once per output tile, so a 150k-long reduction is memory-bound: 2× slower than the batch-axis conv.)
  */
 export function chooseFormulation(info: ConvInfo): Exclude<FilterGradStrategy, 'auto'> {
   if (info.filterHeight === 1 && info.filterWidth === 1) return 'patches';
   const patchFloats = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
-  return patchFloats <= 1 << 20 ? 'patches' : 'batch-conv';
+  return patchFloats <= 1 << 22 ? 'patches' : 'batch-conv';
 }
 
 /**
@@ -84,7 +86,7 @@ export function viaBatchAxisConv(backend: BackendWasm, x: TensorInfo, dy: Tensor
   return dw;
 }
 
-/** im2col in JS straight on the wasm heap, then one XNNPACK matmul: patchesᵀ [K, M] × dy [M, CO]. */
+/** im2col in JS straight on the wasm heap, then one XNNPACK matmul: dyᵀ [CO, M] × patches [M, K]. */
 export function viaPatchesMatMul(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co, batchSize: n, padInfo } = info;
@@ -120,16 +122,26 @@ export function viaPatchesMatMul(backend: BackendWasm, x: TensorInfo, dy: Tensor
       }
     }
   }
-  const dy2 = callKernel(backend, 'Reshape', { x: dy }, { shape: [rows, co] });
-  const prod = callKernel(backend, 'BatchMatMul', { a: patches, b: dy2 }, { transposeA: true, transposeB: false });
-  release(backend, patches, dy2);
-  const dw = callKernel(backend, 'Reshape', { x: prod }, { shape: [kh, kw, ci, co] });
+  // dy goes in as the streamed left operand (transposed here, in JS); XNNPACK repacks its right operand on every
+  // call, so that side gets the smaller patches. (transposeA on upstream's BatchMatMul is a slow scalar path.)
+  const dyT = backend.makeOutput([co, rows], 'float32');
+  {
+    const src = heapF32(backend, dy);
+    const dst = heapF32(backend, dyT);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < co; c++) dst[c * rows + r] = src[r * co + c]!;
+  }
+  const prod = callKernel(backend, 'BatchMatMul', { a: dyT, b: patches }, { transposeA: false, transposeB: false });
+  release(backend, patches, dyT);
+  const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+  const p = heapF32(backend, prod);
+  const out = heapF32(backend, dw);
+  for (let c = 0; c < co; c++) for (let i = 0; i < k; i++) out[i * co + c] = p[c * k + i]!;
   release(backend, prod);
   return dw;
 }
 
 /**
- * x [N,H,W,C] → [C,h,w,N] keeping the top-left h×w, in JS: upstream's wasm Transpose takes ~8× longer on this
+ * x [N,H,W,C] → [C,h,w,N] keeping the top-left h×w, in JS: upstream's wasm Transpose takes ~3× longer on this
  * permutation. Loops run pixel-major so each read is one contiguous C-run and each write one N-run per channel.
  */
 function channelsToBatch(backend: BackendWasm, x: TensorInfo, h: number, w: number): TensorInfo {

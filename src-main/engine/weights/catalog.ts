@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
-  TRANSFER_ARCHITECTURES,
-  WEIGHT_VARIANTS,
+  parseWeightsId,
   type TransferArchitecture,
   type WeightsFormat,
   type WeightsInfo,
@@ -22,13 +21,7 @@ export function weightsId(architecture: TransferArchitecture, variant: WeightVar
   return `${architecture}-${variant}-${sha256.slice(0, 12)}`;
 }
 
-const ID_RE = new RegExp(`^(${TRANSFER_ARCHITECTURES.join('|')})-(${WEIGHT_VARIANTS.join('|')})-[0-9a-f]{12}$`);
-
-/** The architecture and naming an id encodes, or null for anything that is not a weights id. */
-export function parseWeightsId(id: string): { architecture: TransferArchitecture; variant: WeightVariant } | null {
-  const m = ID_RE.exec(id);
-  return m ? { architecture: m[1] as TransferArchitecture, variant: m[2] as WeightVariant } : null;
-}
+export { parseWeightsId };
 
 interface WeightsRow {
   id: string;

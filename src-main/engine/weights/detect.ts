@@ -13,22 +13,31 @@ export function candidateLabel(c: Candidate): string {
   return `${c.architecture} (${c.variant} layer names)`;
 }
 
-const SPEC_CACHE = new Map<string, ExpectedLayer[]>();
+const SPEC_CACHE = new Map<string, { specs: ExpectedLayer[]; layerCount: number }>();
+
+function described(c: Candidate): { specs: ExpectedLayer[]; layerCount: number } {
+  const key = `${c.architecture}/${c.variant}`;
+  let entry = SPEC_CACHE.get(key);
+  if (!entry) {
+    const model = buildBase(c.architecture, c.variant, ARCHITECTURES[c.architecture].minInputSize, 0, { zeros: true });
+    entry = { specs: expectedLayers(model), layerCount: model.layers.length };
+    model.dispose();
+    SPEC_CACHE.set(key, entry);
+  }
+  return entry;
+}
+
+/** How many layers the conv base has (model.layers, counting the input layer as Keras does). */
+export function baseLayerTotal(c: Candidate): number {
+  return described(c).layerCount;
+}
 
 /**
  * The weighted layers of a conv base, with shapes. Built once per process with zero initialisers at the
  * smallest input (weight shapes of a conv base do not depend on the input size), then disposed.
  */
 export function baseSpecs(c: Candidate): ExpectedLayer[] {
-  const key = `${c.architecture}/${c.variant}`;
-  let specs = SPEC_CACHE.get(key);
-  if (!specs) {
-    const model = buildBase(c.architecture, c.variant, ARCHITECTURES[c.architecture].minInputSize, 0, { zeros: true });
-    specs = expectedLayers(model);
-    model.dispose();
-    SPEC_CACHE.set(key, specs);
-  }
-  return specs;
+  return described(c).specs;
 }
 
 export function allCandidates(): Candidate[] {

@@ -23,7 +23,9 @@ describe('checkpoints', () => {
     const loaded = await loadModelDir(dir);
     const x = tf.randomUniform([2, 48, 48, 1], 0, 1, 'float32', 1);
     expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()));
-    tf.dispose([x, model, loaded]);
+    x.dispose();
+    model.dispose();
+    loaded.dispose();
   });
 
   it('names the file when a checkpoint is corrupt or missing', async () => {

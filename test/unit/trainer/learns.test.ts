@@ -16,18 +16,18 @@ describe('fer train on synthetic FER', () => {
   it('trains the baseline on wasm to a held-out accuracy far above chance (1/7), recorded in the run', async () => {
     await createSyntheticDataset(t.wb, { perClass: 24, seed: 7, balanced: true, testFraction: 0.25, name: 'synth' });
     await t.wb.close(); // the CLI opens the home itself, as a user's shell would
-    const args = ['train', '--dataset', 'synth', '--model', 'baseline', '--epochs', '3', '--batch', '16', '--seed', '3', '--backend', 'wasm', '--home', t.dir, '--json'];
+    const args = ['train', '--dataset', 'synth', '--model', 'baseline', '--epochs', '4', '--batch', '16', '--seed', '3', '--backend', 'wasm', '--home', t.dir, '--json'];
     const out = await run(process.execPath, [FER, ...args], { timeout: 240_000 });
     const lines = out.stdout.trim().split('\n');
     const [summary] = JSON.parse(lines[lines.length - 1]!) as RunSummary[];
-    expect(summary).toMatchObject({ status: 'completed', epochsDone: 3, backend: 'wasm' });
+    expect(summary).toMatchObject({ status: 'completed', epochsDone: 4, backend: 'wasm' });
     // The progress bar and per-epoch lines go to stderr, never into the JSON on stdout.
-    expect(out.stderr).toMatch(/epoch 3\/3 .*img\/s/);
-    // Chance is 0.14; three epochs of the paper's baseline on 168 synthetic faces reach ~0.5 with this seed.
+    expect(out.stderr).toMatch(/epoch 4\/4 .*img\/s/);
+    // Chance is 0.14; four epochs of the paper's baseline on 168 synthetic faces reach ~0.5.
     expect(summary!.bestValAcc).toBeGreaterThan(0.35);
 
     const detail = JSON.parse((await run(process.execPath, [FER, 'run', String(summary!.id), '--home', t.dir, '--json'])).stdout.trim().split('\n').pop()!) as RunDetail;
-    expect(detail.epochs).toHaveLength(3);
+    expect(detail.epochs).toHaveLength(4);
     expect(detail.epochs.every((e) => e.imgPerSec > 0 && e.valAcc !== null)).toBe(true);
     const list = JSON.parse((await run(process.execPath, [FER, 'runs', '--home', t.dir, '--json'])).stdout.trim().split('\n').pop()!) as RunSummary[];
     expect(list.map((r) => r.id)).toEqual([summary!.id]);

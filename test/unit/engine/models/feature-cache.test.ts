@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfigInput } from '../../../../src-shared/contract/runs';
+import { featureCacheHint } from '../../../../src-shared/contract/weights';
 import { CachedFeatures, planFeatureCache, splitAtHead } from '../../../../src-main/engine/feature-cache';
 import { prepareBatch } from '../../../../src-main/engine/input';
 import { getModel } from '../../../../src-main/engine/models/index';
@@ -24,6 +25,11 @@ describe('feature cache for a frozen base', () => {
     expect(planFeatureCache({ ...c, augment: { flip: false, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }, model, 1000).applies).toBe(true);
     expect(planFeatureCache({ ...c, freeze: 170 }, model, 1000).reason).toMatch(/only 170 of the base's 174 layers are frozen.*Freeze 174/);
     expect(planFeatureCache(c, model, 10_000_000).reason).toMatch(/GiB/);
+    // The renderer's hint (shared, no tfjs) agrees with the trainer's decision on the built model.
+    for (const variant of [c, { ...c, cacheFeatures: false }, { ...c, freeze: 170 }, { ...c, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }]) {
+      expect(featureCacheHint(variant).applies).toBe(planFeatureCache(variant, model, 1000).applies);
+    }
+    expect(featureCacheHint({ ...c, cacheFeatures: false }).reason).toMatch(/turn it on/);
     model.dispose();
   });
 

@@ -21,9 +21,10 @@ async function fer(args: string[]): Promise<{ stdout: string; stderr: string; js
 /**
  * `fer train --model ARCH --weights FILE --freeze N` end to end, as a user runs it: a keras-vggface-layout
  * .h5 with random weights, a tiny synthetic FER dataset, one epoch at 64×64 on wasm. Then the run's `last`
- * checkpoint must hold the file's weights in its frozen layers — proof they were loaded, not re-initialised.
+ * checkpoint must hold the file's weights in its frozen layers — proof they were loaded, not re-initialised —
+ * and changed weights in a trainable base layer (conv gradients flow on wasm into the unfrozen tail).
  */
-export async function ferTrainTransfer(arch: TransferArchitecture, freeze: number, frozenLayer: string): Promise<void> {
+export async function ferTrainTransfer(arch: TransferArchitecture, freeze: number, frozenLayer: string, trainableLayer: string | null): Promise<void> {
   const t = tempWorkbench();
   try {
     await createSyntheticDataset(t.wb, { perClass: 3, seed: 9, balanced: true, name: 'tiny' });
@@ -44,6 +45,14 @@ export async function ferTrainTransfer(arch: TransferArchitecture, freeze: numbe
     expect(model.inputs[0]!.shape).toEqual([null, 64, 64, 3]);
     const want = layers.find((l) => l.name === frozenLayer)!.weights[0]!.data;
     expect(Array.from(model.getLayer(frozenLayer).getWeights()[0]!.dataSync())).toEqual(Array.from(want));
+    expect(model.getLayer(frozenLayer).trainable).toBe(false);
+    if (trainableLayer) {
+      const before = layers.find((l) => l.name === trainableLayer)!.weights[0]!.data;
+      const after = model.getLayer(trainableLayer).getWeights()[0]!.dataSync();
+      expect(model.getLayer(trainableLayer).trainable).toBe(true);
+      expect(after.length).toBe(before.length);
+      expect(after.some((v, i) => v !== before[i])).toBe(true);
+    }
     model.dispose();
   } finally {
     await t.cleanup();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfigInput } from '../../../../src-shared/contract/runs';
+import { BASE_LAYER_COUNTS } from '../../../../src-shared/contract/weights';
 import { AppError } from '../../../../src-shared/errors';
 import { buildBase } from '../../../../src-main/engine/models/blocks/architectures';
 import { getModel } from '../../../../src-main/engine/models/index';
@@ -12,6 +13,8 @@ function cfg(over: Partial<TrainConfigInput>) {
 function countOf(arch: 'resnet50' | 'senet50' | 'vgg16', variant: 'vggface' | 'keras') {
   const m = buildBase(arch, variant, 48, 0, { zeros: true });
   const out = { params: m.countParams(), layers: m.layers.length };
+  // The shared constants the UI uses for freeze limits and cache hints must match the real bases.
+  expect(BASE_LAYER_COUNTS[arch][variant]).toBe(out.layers);
   m.dispose();
   return out;
 }
@@ -68,6 +71,9 @@ describe('full models: base + the paper head, registered in the model registry',
     expect(m.countParams()).toBe(23_561_152 + HEAD);
     expect(m.layers.length).toBe(174 + 3);
     expect(m.layers.slice(0, 170).every((l) => !l.trainable)).toBe(true);
+    // What the paper's "first 170 layers frozen" leaves trainable in keras-vggface's layer order: the last
+    // BN of the last block (its conv, index 169, is frozen), the add/ReLU/pool, and the head.
+    expect(m.layers.slice(169).map((l) => l.name)).toEqual(['conv5_3_1x1_increase', 'conv5_3_1x1_increase/bn', 'conv5_3/add', 'conv5_3/relu', 'avg_pool', 'head_fc4096', 'head_fc1024', 'head_softmax']);
     expect(m.layers.slice(170).every((l) => l.trainable)).toBe(true);
     const probs = tf.tidy(() => (m.predict(tf.randomNormal([2, 64, 64, 3], 0, 50, 'float32', 1)) as tf.Tensor).sum(1).dataSync());
     expect(Array.from(probs).map((p) => Math.round(p * 1e4) / 1e4)).toEqual([1, 1]);
@@ -93,6 +99,9 @@ describe('full models: base + the paper head, registered in the model registry',
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe('INVALID_INPUT');
     expect((err as AppError).message).toMatch(/freeze 175 is beyond resnet50's depth: its pretrained base has 174 layers/);
+    // The input spec refuses it too, so run creation can reject the config before queueing a run.
+    expect(() => getModel('senet50').inputSpec(cfg({ model: 'senet50', freeze: 287 }))).toThrow(/freeze 287 is beyond senet50's depth: its pretrained base has 286 layers/);
+    expect(getModel('senet50').inputSpec(cfg({ model: 'senet50', freeze: 286, inputSize: 197 }))).toEqual({ size: 197, channels: 3, normalize: 'vggface' });
 
     const small = cfg({ model: 'vgg16', inputSize: 40 });
     expect(() => getModel('vgg16').inputSpec(small)).toThrow(/inputSize 40 is too small for vgg16: it needs at least 48×48/);
