@@ -34,16 +34,19 @@ export const nodeLauncher: TrainerLauncher = {
     const child: ChildProcess = fork(CHILD_ENTRY, [], {
       execArgv: ['--import', tsxLoader()],
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      // stdout is piped too: tfjs prints a banner there, and the CLI's stdout must stay clean for --json.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, FER_TRAINER_CHILD: '1' },
     });
     // Keep the last few KB of stderr: when the child dies hard, that is the only account of why.
     let stderrTail = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
+    const keep = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       stderrTail = (stderrTail + text).slice(-4000);
       if (process.env.FER_TRAINER_STDERR) process.stderr.write(text);
-    });
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     const exitFns: ((info: { code: number | null; signal: string | null }) => void)[] = [];
     let exited: { code: number | null; signal: string | null } | null = null;
     child.once('exit', (code, signal) => {

@@ -19,17 +19,45 @@ export function loadH5wasm(): Promise<H5> {
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** HDF5 puts its signature at 0, 512, 1024, 2048, … (after an optional user block). */
-export function looksLikeHdf5(path: string): boolean {
+/** Where the HDF5 signature is: 0, 512, 1024, 2048, … (after an optional user block); -1 when absent. */
+export function hdf5SignatureAt(path: string): number {
   const size = statSync(path).size;
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(8);
     for (let at = 0; at + 8 <= size && at <= 1 << 20; at = at === 0 ? 512 : at * 2) {
       readSync(fd, buf, 0, 8, at);
-      if (buf.equals(HDF5_SIGNATURE)) return true;
+      if (buf.equals(HDF5_SIGNATURE)) return at;
     }
-    return false;
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function looksLikeHdf5(path: string): boolean {
+  return hdf5SignatureAt(path) >= 0;
+}
+
+/**
+ * The file length the HDF5 superblock records (base address + end-of-file address), or null when the
+ * superblock is of a version this does not read. Lets a truncated download be named as such before
+ * libhdf5 prints its error stack straight to the process's stderr.
+ */
+export function hdf5RecordedLength(path: string, at: number): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(96);
+    const n = readSync(fd, b, 0, 96, at);
+    const version = b[8]!;
+    const offsets = version <= 1 ? b[13]! : b[9]!;
+    if (offsets !== 8 && offsets !== 4) return null;
+    const read = (pos: number) => (offsets === 8 ? Number(b.readBigUInt64LE(pos)) : b.readUInt32LE(pos));
+    // v0/v1: fixed fields (24 bytes; v1 adds 4), then base, free-space, end-of-file addresses.
+    // v2/v3: sig, version, sizes, flags (12 bytes), then base, extension, end-of-file addresses.
+    const fields = version === 0 ? 24 : version === 1 ? 28 : version <= 3 ? 12 : -1;
+    if (fields < 0 || fields + 3 * offsets > n) return null;
+    return read(fields) + read(fields + 2 * offsets);
   } finally {
     closeSync(fd);
   }
@@ -73,7 +101,13 @@ function readFloat(ds: H5Dataset, where: string, file: string): { shape: number[
  */
 export async function readKerasH5(file: string): Promise<WeightSet> {
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `Weights file ${file} does not exist.`);
-  if (!looksLikeHdf5(file)) throw new AppError('INVALID_DATA', `${file} is not an HDF5 file (no HDF5 signature): expected a Keras .h5 weights file.`);
+  const at = hdf5SignatureAt(file);
+  if (at < 0) throw new AppError('INVALID_DATA', `${file} is not an HDF5 file (no HDF5 signature): expected a Keras .h5 weights file.`);
+  const recorded = hdf5RecordedLength(file, at);
+  const size = statSync(file).size;
+  if (recorded !== null && recorded > size) {
+    throw new AppError('INVALID_DATA', `${file} is truncated or corrupt: its HDF5 header records ${recorded} bytes but the file has ${size}. Download it again.`);
+  }
   const h5 = await loadH5wasm();
   let f: InstanceType<H5['File']>;
   try {

@@ -71,7 +71,16 @@ describe('weights import refuses bad input with a specific error', () => {
     const e1 = await importError({ path: truncated, name: 't' });
     expect(e1.code).toBe('INVALID_DATA');
     expect(e1.message).toContain(truncated);
-    expect(e1.message).toMatch(/truncated or corrupt/);
+    expect(e1.message).toMatch(/truncated or corrupt: its HDF5 header records \d+ bytes but the file has \d+/);
+
+    // Same length, scrambled metadata: libhdf5 itself refuses it, and that becomes the same kind of error.
+    const scrambled = join(dir, 'scrambled.h5');
+    const copy = Buffer.from(bytes);
+    for (let i = 96; i < Math.min(copy.length, 4096); i++) copy[i] = (i * 197) & 0xff;
+    writeFileSync(scrambled, copy);
+    const e3 = await importError({ path: scrambled, name: 'c' });
+    expect(e3.code).toBe('INVALID_DATA');
+    expect(e3.message).toContain(scrambled);
 
     const junk = join(dir, 'junk.h5');
     writeFileSync(junk, 'this is not an HDF5 file, just text');

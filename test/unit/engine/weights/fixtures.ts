@@ -87,11 +87,13 @@ export async function writeKerasH5(file: string, layers: FakeLayer[], layout: 'w
       f.create_attribute('model_config', JSON.stringify({ class_name: 'Functional', config: { name: 'test' } }));
       root = f.create_group('model_weights');
     }
-    root.create_attribute('layer_names', layers.map((l) => l.name));
+    // h5py stores these as fixed-length byte strings (numpy 'S' arrays), so the test does too.
+    const fixed = (names: string[]): [string[], number[], string] => [names, [names.length], `S${Math.max(1, ...names.map((n) => n.length))}`];
+    root.create_attribute('layer_names', ...fixed(layers.map((l) => l.name)));
     for (const layer of layers) {
       ensureGroup(root, layer.name);
       const g = root.get(layer.name) as InstanceType<typeof h5.Group>;
-      g.create_attribute('weight_names', layer.weights.map((w) => w.name));
+      g.create_attribute('weight_names', ...fixed(layer.weights.map((w) => w.name)));
       for (const w of layer.weights) {
         const parent = w.name.slice(0, w.name.lastIndexOf('/'));
         if (parent) ensureGroup(g, parent);
