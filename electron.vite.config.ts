@@ -11,9 +11,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
+        output: { format: 'es', entryFileNames: '[name].js' },
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
-          trainer: resolve(__dirname, 'src-main/trainer/entry.ts'),
+          // Child processes, found next to main's bundle by src-main/child-entry.ts.
+          trainer: resolve(__dirname, 'src-main/trainer/child.ts'),
+          'eval-worker': resolve(__dirname, 'src-main/evaluation/worker.ts'),
         },
       },
     },
@@ -21,7 +24,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve(__dirname, 'src-preload/index.ts') } },
+      // A sandboxed preload must be CommonJS.
+      rollupOptions: { input: { index: resolve(__dirname, 'src-preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
   renderer: {

@@ -1,9 +1,9 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_NAMES, INVOKE_NAMES, IPC_EVENT, IPC_INVOKE } from '../src-shared/contract';
+import { EVENT_CHANNEL_NAMES, INVOKE_CHANNEL_NAMES, IPC_EVENT, IPC_INVOKE } from '../src-shared/channel-names';
 import type { Envelope } from '../src-shared/errors';
 
-const invokeNames = new Set<string>(INVOKE_NAMES);
-const eventNames = new Set<string>(EVENT_NAMES);
+const invokeNames = new Set<string>(INVOKE_CHANNEL_NAMES);
+const eventNames = new Set<string>(EVENT_CHANNEL_NAMES);
 
 /**
  * The renderer sees two named functions and nothing of ipcRenderer. Channels outside the contract are

@@ -44,9 +44,7 @@ export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && Object.hasOwn(eventChannels, name);
 }
 
-/** Electron IPC channel names. Only these two cross the preload. */
-export const IPC_INVOKE = 'fer:invoke';
-export const IPC_EVENT = 'fer:event';
+export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/datasets';
 export * from './contract/evaluation';

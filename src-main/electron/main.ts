@@ -1,12 +1,15 @@
 // The only module that imports electron: a thin shell that wires the contract to IPC.
 import { app, BrowserWindow, ipcMain, shell } from 'electron';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/contract';
 import { openWorkbench, type Workbench } from '../context';
 import { dispatch } from '../services/dispatch';
 import { handlers } from '../services/index';
 
 let wb: Workbench | undefined;
+// Bundled as ESM, so there is no __dirname: the preload and renderer sit beside out/main.
+const here = fileURLToPath(new URL('.', import.meta.url));
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -15,7 +18,7 @@ function createWindow(): BrowserWindow {
     title: 'FER Workbench',
     show: false,
     webPreferences: {
-      preload: join(__dirname, '../preload/index.mjs'),
+      preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -30,7 +33,7 @@ function createWindow(): BrowserWindow {
   });
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  else void win.loadFile(join(here, '../renderer/index.html'));
   return win;
 }
 

@@ -6,7 +6,8 @@ import { AppError } from '../../src-shared/errors';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
+const requireHere = createRequire(import.meta.url);
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
@@ -19,7 +20,7 @@ const PACKAGES: Record<BackendName, string> = {
 
 function packageVersion(pkg: string): string | undefined {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    return (requireHere(`${pkg}/package.json`) as { version: string }).version;
   } catch {
     return undefined;
   }
@@ -35,7 +36,7 @@ function nativeMissingReason(pkg: string, err: unknown): string {
 }
 
 export function wasmDistDir(): string {
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+  return join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 }
 
 async function probeNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendProbe> {

@@ -27,7 +27,8 @@ import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../src-shared/errors';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
+const requireHere = createRequire(import.meta.url);
 
 /**
  * tfjs's C++ init caps XNNPACK's threadpool at 8 (backend.cc `max_num_threads`, matching the 8 workers its
@@ -124,9 +125,9 @@ function runtimeUnsupported(): string | null {
 }
 
 function packageFiles(): { mainScript: string; workerSource: string; binary: string } {
-  const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const pkgDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   const mainScript = join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
-  const workerModule = require(join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents?: unknown };
+  const workerModule = requireHere(join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents?: unknown };
   if (typeof workerModule.wasmWorkerContents !== 'string') throw new Error('tfjs-backend-wasm no longer exports wasmWorkerContents');
   return { mainScript, workerSource: workerModule.wasmWorkerContents, binary: join(pkgDir, 'dist', 'tfjs-backend-wasm-threaded-simd.wasm') };
 }
@@ -162,7 +163,7 @@ function workerUrl(mainScript: string, workerSource: string): URL {
 async function instantiateThreaded(threads: number, timeoutMs: number): Promise<ThreadedModule> {
   const files = packageFiles();
   const wasmBytes = readFileSync(files.binary);
-  const factory = require(files.mainScript) as (cfg: FactoryConfig) => Promise<ThreadedModule>;
+  const factory = requireHere(files.mainScript) as (cfg: FactoryConfig) => Promise<ThreadedModule>;
   const url = workerUrl(files.mainScript, files.workerSource);
   const listenersBefore = {
     uncaughtException: process.listeners('uncaughtException'),

@@ -1,30 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
+import { childEntry, type ChildEntry } from '../child-entry';
 import type { Workbench } from '../context';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
-const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** In the electron-vite build the worker is its own bundle next to main's (input name `eval-worker`). */
-const WORKER_JS = fileURLToPath(new URL('./eval-worker.js', import.meta.url));
-
-function workerEntry(): { file: string; execArgv: string[] } | null {
-  if (existsSync(WORKER_TS)) return { file: WORKER_TS, execArgv: ['--import', tsxLoader()] };
-  if (existsSync(WORKER_JS)) return { file: WORKER_JS, execArgv: [] };
-  return null;
+function workerEntry(): ChildEntry | null {
+  return childEntry(new URL('./worker.ts', import.meta.url), new URL('./eval-worker.js', import.meta.url));
 }
 
-/** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the cwd, which may be any folder. */
-function tsxLoader(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  } catch {
-    return 'tsx';
-  }
-}
 const children = new WeakMap<Workbench, Set<ChildProcess>>();
 
 /**

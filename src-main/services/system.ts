@@ -7,17 +7,18 @@ import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
 import type { HandlersFor } from './types';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
+const requireHere = createRequire(import.meta.url);
 
 export function appVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
+  return (requireHere('../../package.json') as { version: string }).version;
 }
 
 function electronStatus(): DoctorReport['electron'] {
   try {
-    const pkg = require('electron/package.json') as { version: string };
+    const pkg = requireHere('electron/package.json') as { version: string };
     // The electron package's main export is the binary's path; it throws when the download failed.
-    const binary = require('electron') as unknown;
+    const binary = requireHere('electron') as unknown;
     if (typeof binary === 'string') return { present: true, version: pkg.version, reason: `Electron ${pkg.version} binary at ${binary}.` };
     return { present: false, version: pkg.version, reason: 'The electron package is installed but its binary is not.' };
   } catch (err) {

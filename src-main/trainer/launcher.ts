@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AppError } from '../../src-shared/errors';
+import { childEntry, type ChildEntry } from '../child-entry';
 import type { ChildMessage, ParentMessage } from './protocol';
 import { isChildMessage } from './protocol';
 
@@ -18,11 +18,11 @@ export interface TrainerLauncher {
   launch(): TrainerHandle;
 }
 
-export const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
-
-/** tsx's loader by absolute URL: a bare `--import tsx` would resolve from the caller's cwd, which may be anywhere. */
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** In the electron-vite build the trainer is its own bundle next to main's (input name `trainer`). */
+function trainerEntry(): ChildEntry {
+  const entry = childEntry(new URL('./child.ts', import.meta.url), new URL('./trainer.js', import.meta.url));
+  if (!entry) throw new AppError('INTERNAL', 'The trainer entry (trainer/child.ts or trainer.js) is missing from this build.');
+  return entry;
 }
 
 /**
@@ -31,8 +31,9 @@ function tsxLoader(): string {
  */
 export const nodeLauncher: TrainerLauncher = {
   launch() {
-    const child: ChildProcess = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', tsxLoader()],
+    const entry = trainerEntry();
+    const child: ChildProcess = fork(entry.file, [], {
+      execArgv: entry.execArgv,
       serialization: 'advanced',
       // stdout is piped too: tfjs prints a banner there, and the CLI's stdout must stay clean for --json.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

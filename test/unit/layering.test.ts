@@ -46,3 +46,17 @@ describe('folders say where code runs', () => {
     expect(preload).toMatch(/invokeNames\.has\(channel\)/);
   });
 });
+
+describe('the preload channel lists', () => {
+  it('hold exactly the contract channels', async () => {
+    const { INVOKE_NAMES, EVENT_NAMES } = await import('../../src-shared/contract');
+    const { INVOKE_CHANNEL_NAMES, EVENT_CHANNEL_NAMES } = await import('../../src-shared/channel-names');
+    expect([...INVOKE_CHANNEL_NAMES].sort()).toEqual([...INVOKE_NAMES].sort());
+    expect([...EVENT_CHANNEL_NAMES].sort()).toEqual([...EVENT_NAMES].sort());
+  });
+
+  it('the preload imports nothing but electron and the channel names (a sandboxed preload can require only electron)', () => {
+    const specs = importsOf(join(REPO, 'src-preload/index.ts')).filter((i) => !i.typeOnly).map((i) => i.spec);
+    expect(specs.sort()).toEqual(['../src-shared/channel-names', 'electron']);
+  });
+});

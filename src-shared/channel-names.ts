@@ -1,0 +1,25 @@
+/**
+ * The contract's channel names as plain data, for the sandboxed preload: it may only require `electron`,
+ * so it cannot load the zod schemas in contract.ts. The types below make a name missing here, or one that is
+ * not in the contract, a compile error.
+ */
+import type { EventName, InvokeName } from './contract';
+
+export const INVOKE_CHANNEL_NAMES = [
+  'system.doctor', 'system.ping',
+  'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
+  'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
+  'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',
+  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
+  'weights.import', 'weights.list', 'weights.delete',
+] as const satisfies readonly InvokeName[];
+
+export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];
+
+type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
+export const invokeNamesComplete: Exhaustive<InvokeName, (typeof INVOKE_CHANNEL_NAMES)[number]> = true;
+export const eventNamesComplete: Exhaustive<EventName, (typeof EVENT_CHANNEL_NAMES)[number]> = true;
+
+/** Electron IPC channel names. Only these two cross the preload. */
+export const IPC_INVOKE = 'fer:invoke';
+export const IPC_EVENT = 'fer:event';
