@@ -19,15 +19,22 @@ export interface EvalResult {
 
 /** Inference-mode loss, accuracy and confusion over a whole split, in chunks so memory stays flat. */
 export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec: InputSpec, chunk = 256): EvalResult {
+  return evaluateInputs(model, data.labels, data.n, (from, m) => prepareBatch(data.pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec), chunk);
+}
+
+/**
+ * The same over any input source: `input(from, m)` gives rows from..from+m as one batch (pixels prepared for
+ * the model, or a frozen base's cached features for its head). It runs inside a tidy that frees it.
+ */
+export function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Array, n: number, input: (from: number, m: number) => tf.Tensor, chunk = 256): EvalResult {
   const confusion = new Int32Array(NUM_CLASSES * NUM_CLASSES);
   let lossSum = 0;
   let correct = 0;
-  for (let from = 0; from < data.n; from += chunk) {
-    const m = Math.min(chunk, data.n - from);
-    const labels = data.labels.subarray(from, from + m);
+  for (let from = 0; from < n; from += chunk) {
+    const m = Math.min(chunk, n - from);
+    const labels = allLabels.subarray(from, from + m);
     const [lossPart, preds] = tf.tidy(() => {
-      const x = prepareBatch(data.pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec);
-      const p = model.predict(x) as tf.Tensor2D;
+      const p = model.predict(input(from, m)) as tf.Tensor2D;
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES).toFloat();
       const ce = y.mul(p.clipByValue(1e-7, 1 - 1e-7).log()).sum().neg();
       return [ce.dataSync()[0]!, p.argMax(1).dataSync() as Int32Array] as const;
@@ -40,5 +47,5 @@ export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec:
       if (t === p) correct++;
     }
   }
-  return { loss: data.n ? lossSum / data.n : NaN, acc: data.n ? correct / data.n : NaN, confusion, n: data.n };
+  return { loss: n ? lossSum / n : NaN, acc: n ? correct / n : NaN, confusion, n };
 }

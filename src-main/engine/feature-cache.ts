@@ -92,6 +92,11 @@ export class CachedFeatures {
     return new CachedFeatures(data, n, shape);
   }
 
+  /** The features of rows from..to in split order, as one batch tensor (evaluation reads them in order). */
+  rows(from: number, to: number): tf.Tensor {
+    return tf.tensor(this.data.slice(from * this.size, to * this.size), [to - from, ...this.shape]);
+  }
+
   /** The features of rows order[from..to), as one batch tensor for the head. */
   gather(order: ArrayLike<number>, from: number, to: number): tf.Tensor {
     const size = this.size;

@@ -5,7 +5,8 @@ import type { EpochMetrics, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
-import { evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
+import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
+import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
 import { NUM_CLASSES } from '../../src-shared/labels';
@@ -67,6 +68,11 @@ export interface TrainOptions {
   resume?: boolean;
   hooks?: TrainHooks;
   progressEveryMs?: number;
+  /**
+   * Whether to train the head on cached frozen-base features (planFeatureCache's decision). Computed here when
+   * absent; the trainer process passes the plan it already reported, so the run records what actually ran.
+   */
+  featureCache?: CachePlan;
 }
 
 export interface TrainOutcome {
@@ -75,6 +81,15 @@ export interface TrainOutcome {
   state: TrainState;
   /** Test-split result of the best weights, when a test split was given and training completed. */
   test: EvalResult | null;
+  /** Whether the head trained on cached base features, and why (or why not). */
+  featureCache: CachePlan;
+}
+
+/** The head of a frozen-base model and the base's features for train and validation, computed once. */
+interface FeatureCache {
+  head: tf.LayersModel;
+  train: CachedFeatures;
+  val: CachedFeatures | null;
 }
 
 type DropoutLike = { seed?: number };
@@ -138,9 +153,16 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const opt = makeOptimizer(cfg);
   const drops = dropoutLayers(model);
   const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
+  const plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
+  // With a cache, the network that trains is the head alone (the frozen base has nothing to learn).
+  // base and head share model's layer objects (so its weight variables): training the head trains the model's
+  // head, and checkpoints of `model` save base + head as one model that evaluation loads unchanged. They are
+  // never disposed: that would dispose the model's own weights.
+  const split = plan.applies ? splitAtHead(model) : null;
+  const net = split?.head ?? model;
   // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
   // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
-  model.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
+  net.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
   const aug = isIdentity(cfg.augment) ? null : cfg.augment;
   const lastDir = opts.dir ? join(opts.dir, 'last') : null;
   const bestDir = opts.dir ? join(opts.dir, 'best') : null;
@@ -167,6 +189,14 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     if (state.optimizer.length) await restoreOptimizer(opt, bytes, state.optimizer, file);
     hooks.onResumed?.(state);
   }
+  // After a resume has loaded its weights (the base's are frozen, so they are the ones it was cached with).
+  const cache: FeatureCache | null = split
+    ? {
+        head: split.head,
+        train: CachedFeatures.compute(split.base, data.pixels, data.n, spec),
+        val: val && val.n > 0 ? CachedFeatures.compute(split.base, val.pixels, val.n, spec) : null,
+      }
+    : null;
 
   const batchBuf = new Uint8Array(bs * 2304);
   const labelBuf = new Int32Array(bs);
@@ -189,18 +219,18 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         const from = b * bs;
         const to = Math.min(data.n, from + bs);
         const m = to - from;
-        const rows = gatherRows(data.pixels, order, from, to, batchBuf);
         for (let i = 0; i < m; i++) labelBuf[i] = data.labels[order[from + i]!]!;
         drops.forEach((d, i) => (d.seed = mixSeed(cfg.seed, STREAM.dropout, epoch, b, i)));
 
         const [x, y] = tf.tidy(() => {
-          let img = pixelsToImages(rows, m);
+          if (cache) return [cache.train.gather(order, from, to), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+          let img = pixelsToImages(gatherRows(data.pixels, order, from, to, batchBuf), m);
           if (aug) img = augmentBatch(img, aug, mixSeed(cfg.seed, STREAM.augment, epoch, b));
           return [finishInput(img, spec), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
         });
         let out: number | number[];
         try {
-          out = await model.trainOnBatch(x, y);
+          out = await net.trainOnBatch(x, y);
         } finally {
           tf.dispose([x, y]);
         }
@@ -238,7 +268,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       if (stopped) break;
 
       const trainSeconds = seconds;
-      const v = val && val.n > 0 ? evaluateSplit(model, val, spec) : null;
+      const v = !val || val.n === 0 ? null : cache?.val ? evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : evaluateSplit(model, val, spec);
       const monitored = v ? v.loss : lossSum / seen;
       const isBest = state.best === null || monitored < state.best.loss;
       const metrics: EpochMetrics = {
@@ -286,7 +316,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       }
       if (opts.test && opts.test.n > 0) test = evaluateSplit(model, opts.test, spec);
     }
-    return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test };
+    return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test, featureCache: plan };
   } finally {
     weights?.dispose();
     opt.dispose();

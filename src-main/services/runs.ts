@@ -8,7 +8,7 @@ import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
 import { getModel } from '../engine/models/index';
 import { MODEL_PRESETS } from '../engine/models/presets';
 import { readState } from '../engine/train';
-import { resolveWeightsFile } from '../trainer/data';
+import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
 import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../trainer/store';
 import { appVersion } from './system';
@@ -18,12 +18,34 @@ function splitCount(wb: Workbench, datasetId: number, split: string): number {
   return (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(datasetId, split) as { n: number }).n;
 }
 
-/** Everything about a config that needs the workbench (the schema already checked ranges and names). */
-export function validateConfig(wb: Workbench, cfg: TrainConfig): { datasetId: number; datasetName: string } {
-  const ds = resolveDataset(wb, cfg.dataset);
-  const def = getModel(cfg.model);
-  if (cfg.inputSize < def.minInputSize) {
-    throw new AppError('INVALID_INPUT', `config.inputSize: ${cfg.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${cfg.inputSize}.`);
+/** The field a model's own config check is about, named as the form maps messages to inputs ("config.freeze: …"). */
+function configField(err: AppError): string {
+  if (err.code === 'WEIGHTS_MISMATCH') return 'config.weights';
+  const field = /^(freeze|inputSize)\b/.exec(err.message)?.[1];
+  return field ? `config.${field}` : 'config';
+}
+
+/**
+ * Everything about a config that needs the workbench (the schema already checked ranges and names). Returns
+ * the config to store: `weights` given by name becomes the import's id, because the id carries the layer
+ * naming (and so the input normalisation and base depth) the model reads from it, and names can be reused.
+ */
+export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: number; datasetName: string; config: TrainConfig } {
+  const ds = resolveDataset(wb, input.dataset);
+  const def = getModel(input.model);
+  if (input.inputSize < def.minInputSize) {
+    throw new AppError('INVALID_INPUT', `config.inputSize: ${input.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${input.inputSize}.`);
+  }
+  const weights = input.weights === null ? null : resolveWeights(wb, input.weights);
+  const cfg: TrainConfig = weights?.id ? { ...input, weights: weights.id } : input;
+  // Architecture-dependent limits (freeze beyond the pretrained base, input below the pooling depth, weights
+  // for another architecture) are the model's own checks: run them now, so a bad config is refused here
+  // instead of queueing a run that fails when its trainer builds the model.
+  try {
+    def.inputSpec(cfg);
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError(err.code, `${configField(err)}: ${err.message}`);
+    throw err;
   }
   if (cfg.valSplit !== null && cfg.valSplit === cfg.trainSplit) {
     throw new AppError('INVALID_INPUT', `config.valSplit: validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
@@ -37,12 +59,11 @@ export function validateConfig(wb: Workbench, cfg: TrainConfig): { datasetId: nu
   if (cfg.valSplit !== null && splitCount(wb, ds.id, cfg.valSplit) === 0) {
     throw new AppError('INVALID_INPUT', `config.valSplit: dataset "${ds.name}" has no ${cfg.valSplit} samples; set valSplit to null to train without validation.`);
   }
-  resolveWeightsFile(wb, cfg.weights);
-  return { datasetId: ds.id, datasetName: ds.name };
+  return { datasetId: ds.id, datasetName: ds.name, config: cfg };
 }
 
-function createRuns(wb: Workbench, config: TrainConfig, replicates: number, name: string | undefined): RunSummary[] {
-  const { datasetId, datasetName } = validateConfig(wb, config);
+function createRuns(wb: Workbench, input: TrainConfig, replicates: number, name: string | undefined): RunSummary[] {
+  const { datasetId, datasetName, config } = validateConfig(wb, input);
   const groupId = replicates > 1 ? randomUUID() : null;
   const base = name?.trim() || `${config.model} on ${datasetName}`;
   const ids = wb.db.transaction(() =>

@@ -8,6 +8,7 @@ import { resolveHome } from '../home';
 import { openDb } from '../store/db';
 import { activateBackend, chooseBackend } from '../engine/backend';
 import { runDir } from '../engine/checkpoint';
+import { planFeatureCache } from '../engine/feature-cache';
 import { getModel } from '../engine/models/index';
 import { train } from '../engine/train';
 import { toErrorInfo } from '../../src-shared/errors';
@@ -31,6 +32,14 @@ function openReadOnly(home: string): Workbench {
   return { home: paths, db, events: new EventBus(), onClose() {}, async close() { db.close(); } };
 }
 
+/**
+ * The run's backend line (RunSummary.backendReason, shown on the run page) also says whether the frozen-base
+ * feature cache is in use and why, when the config asked for it: the cache changes what an epoch costs.
+ */
+function withCacheNote(backendReason: string, asked: boolean, cacheReason: string): string {
+  return asked ? `${backendReason} ${cacheReason}` : backendReason;
+}
+
 async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<number> {
   const { runId, config } = msg;
   let wb: Workbench | null = null;
@@ -43,7 +52,8 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     const spec = def.inputSpec(config);
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
     const dir = runDir(wb.home.runs, runId);
-    await send({ type: 'started', runId, backend: choice.name, backendReason: choice.reason, trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
+    const featureCache = planFeatureCache(config, model, data.train.n + (data.val?.n ?? 0));
+    await send({ type: 'started', runId, backend: choice.name, backendReason: withCacheNote(choice.reason, config.cacheFeatures, featureCache.reason), trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
     const outcome = await train({
       config,
       model,
@@ -54,6 +64,7 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
       classWeights: data.classWeights,
       dir,
       resume: msg.resume,
+      featureCache,
       hooks: {
         onResumed(state) {
           void send({ type: 'history', runId, epochs: state.history });

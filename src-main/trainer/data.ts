@@ -51,11 +51,21 @@ export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
   return { datasetId: ds.id, train, val: split(wb, ds.id, cfg.valSplit), test: split(wb, ds.id, cfg.testSplit), classWeights };
 }
 
-/** The file behind `config.weights`: an imported weights id, or a path to a weights file. */
+/**
+ * What `config.weights` names: imported weights by id or by name (as `fer weights` lists them, and as
+ * catalog.getWeights accepts), or a path to a weights file. `id` is null for a plain file.
+ */
+export function resolveWeights(wb: Workbench, ref: string): { id: string | null; file: string } {
+  // Id first: a name could look like another import's id, and the id is what identifies content.
+  const row = (wb.db.prepare('SELECT id, path FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT id, path FROM weights WHERE name = ?').get(ref)) as
+    | { id: string; path: string }
+    | undefined;
+  if (row) return { id: row.id, file: isAbsolute(row.path) ? row.path : join(wb.home.weights, row.path) };
+  if (existsSync(ref)) return { id: null, file: ref };
+  throw new AppError('NOT_FOUND', `config.weights: no imported weights with id or name "${ref}" and no such file. \`fer weights list\` shows the imported ones.`);
+}
+
+/** The file behind `config.weights`: an imported weights id or name, or a path to a weights file. */
 export function resolveWeightsFile(wb: Workbench, ref: string | null): string | null {
-  if (ref === null) return null;
-  const row = wb.db.prepare('SELECT path FROM weights WHERE id = ?').get(ref) as { path: string } | undefined;
-  if (row) return isAbsolute(row.path) ? row.path : join(wb.home.weights, row.path);
-  if (existsSync(ref)) return ref;
-  throw new AppError('NOT_FOUND', `No imported weights with id "${ref}" and no such file. \`fer weights\` lists the imported ones.`);
+  return ref === null ? null : resolveWeights(wb, ref).file;
 }

@@ -1,4 +1,14 @@
-import type { ModelName, ModelPreset, TrainConfigInput } from '../../src-shared/contract';
+import {
+  BASE_LAYER_COUNTS,
+  TRANSFER_ARCHITECTURES,
+  featureCacheHint,
+  parseWeightsId,
+  type ModelName,
+  type ModelPreset,
+  type TrainConfigInput,
+  type TransferArchitecture,
+  type WeightsInfo,
+} from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
 
 /**
@@ -88,8 +98,41 @@ function isInt(x: unknown): x is number {
   return typeof x === 'number' && Number.isInteger(x);
 }
 
+function isTransfer(model: ModelName): model is TransferArchitecture {
+  return (TRANSFER_ARCHITECTURES as readonly string[]).includes(model);
+}
+
+/**
+ * How many layers the chosen pretrained base has (the most `freeze` may be), or null for the baseline. The
+ * count depends on the weights' layer naming: from the imported list, else the id, else the architecture's
+ * default (vggface), as the trainer decides.
+ */
+export function baseLayers(f: Pick<RunForm, 'model' | 'weights'>, weights: readonly WeightsInfo[] = []): { count: number; variant: string } | null {
+  if (!isTransfer(f.model)) return null;
+  const ref = f.weights.trim();
+  const known = weights.find((w) => w.id === ref || w.name === ref);
+  const variant = known?.variant ?? (ref ? parseWeightsId(ref)?.variant : undefined) ?? 'vggface';
+  const counts = BASE_LAYER_COUNTS[f.model];
+  const count = counts[variant] ?? counts.vggface!;
+  return { count, variant: counts[variant] !== undefined ? variant : 'vggface' };
+}
+
+/** What the feature-cache checkbox will do with this form, in one sentence (shared with the trainer's rule). */
+export function cacheHint(f: RunForm, weights: readonly WeightsInfo[] = []): { applies: boolean; reason: string } {
+  const ref = f.weights.trim();
+  // featureCacheHint reads the layer naming from an id: hand it the id of weights chosen by name.
+  const id = weights.find((w) => w.id === ref || w.name === ref)?.id ?? (ref || null);
+  return featureCacheHint({
+    model: f.model,
+    weights: id,
+    freeze: f.freeze,
+    cacheFeatures: f.cacheFeatures,
+    augment: f.augment ? { flip: f.flip, rotation: f.rotation, zoom: f.zoom, shiftX: f.shiftX, shiftY: f.shiftY } : null,
+  });
+}
+
 /** The checks the form can make before a round trip; the service's BAD_ARGS covers the rest. */
-export function validate(f: RunForm): Record<string, string> {
+export function validate(f: RunForm, weights: readonly WeightsInfo[] = []): Record<string, string> {
   const e: Record<string, string> = {};
   if (f.dataset === null) e.dataset = 'Choose a dataset (import one in Datasets first).';
   if (!(typeof f.lr === 'number' && f.lr > 0 && f.lr <= 10)) e.lr = 'Learning rate must be greater than 0 and at most 10.';
@@ -100,7 +143,11 @@ export function validate(f: RunForm): Record<string, string> {
   if (!isInt(f.seed) || f.seed < 0) e.seed = 'Seed must be a whole number ≥ 0.';
   if (!isInt(f.replicates) || f.replicates < 1 || f.replicates > 20) e.replicates = 'Replicates must be from 1 to 20.';
   if (f.limitTrain !== null && (!isInt(f.limitTrain) || f.limitTrain < 1)) e.limitTrain = 'Limit must be a positive whole number, or empty for the whole split.';
+  const base = baseLayers(f, weights);
   if (!isInt(f.freeze) || f.freeze < 0) e.freeze = 'Frozen layers must be a whole number ≥ 0.';
+  else if (base && f.freeze > base.count) {
+    e.freeze = `${f.model}'s pretrained base has ${base.count} layers (${base.variant} naming): freeze at most ${base.count}; ${base.count} freezes the whole base.`;
+  }
   if (!isInt(f.inputSize) || f.inputSize < 32 || f.inputSize > 256) e.inputSize = 'Input size must be from 32 to 256 pixels.';
   if (f.schedule === 'step') {
     if (!isInt(f.stepEvery) || f.stepEvery < 1) e.stepEvery = 'Step interval must be a positive whole number of epochs.';

@@ -30,9 +30,34 @@ describe('runs service', () => {
     [{ valSplit: 'Training' }, 'INVALID_INPUT', /valSplit/],
     [{ dataset: 'no-such-set' }, 'NOT_FOUND', /No dataset named "no-such-set"/],
     [{ weights: 'no-such-weights' }, 'NOT_FOUND', /no-such-weights/],
+    // Architecture-dependent limits are refused at creation, not when a queued run builds its model.
+    [{ model: 'vgg16', inputSize: 48, freeze: 20 }, 'INVALID_INPUT', /^config\.freeze: freeze 20 is beyond vgg16's depth.*19 layers/],
+    [{ model: 'resnet50', inputSize: 48, freeze: 175 }, 'INVALID_INPUT', /freeze 175 is beyond resnet50's depth.*174 layers/],
   ])('rejects %j with %s', async (config, code, message) => {
     await expect(create(config)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     expect(await api(wb, 'runs.list', {})).toEqual([]);
+  });
+
+  it('takes imported weights by name and stores their id, whose layer naming sets the base depth', async () => {
+    const id = 'resnet50-keras-0123456789ab';
+    wb.db
+      .prepare('INSERT INTO weights (id, name, architecture, format, path, sha256, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, 'imagenet-resnet50', 'resnet50', 'keras-h5-weights', wb.home.weights, 'ab'.repeat(32), '{"variant":"keras"}', '2026-01-01');
+    // Keras Applications' ResNet50 base has 176 layers (keras-vggface's 174): freeze 175 is valid only for it.
+    // A backend that cannot load ends the run at once: this test is about what runs.create accepts and stores.
+    const [r] = await create({ model: 'resnet50', inputSize: 48, weights: 'imagenet-resnet50', freeze: 175, backend: 'tensorflow' });
+    expect((await api(wb, 'runs.get', { runId: r!.id })).config.weights).toBe(id);
+    await waitForStatus(wb, r!.id, finished);
+    await expect(create({ model: 'resnet50', inputSize: 48, weights: 'imagenet-resnet50', freeze: 177 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/176 layers/) });
+    await api(wb, 'runs.delete', { runId: r!.id });
+  });
+
+  it('a frozen-base run trains its head on cached features and says so on the run', async () => {
+    const [r] = await create({ model: 'vgg16', inputSize: 48, freeze: 19, cacheFeatures: true, augment: null, backend: 'wasm', valSplit: 'PublicTest', testSplit: null });
+    const s = await waitForStatus(wb, r!.id, finished);
+    expect(s).toMatchObject({ status: 'completed', epochsDone: 1, backend: 'wasm' });
+    expect(s.backendReason).toMatch(/Caching the frozen base's 512 features per image/);
+    await api(wb, 'runs.delete', { runId: r!.id });
   });
 
   it('lists the paper presets', async () => {
