@@ -1,7 +1,7 @@
 import type { ModelPreset, RunSummary, WeightsInfo } from '../../src-shared/contract';
 import { api } from '../lib/contract-client';
 import { errorText, fieldErrors } from '../lib/errors';
-import { applyPreset, defaultForm, toConfig, validate, type RunForm } from '../lib/run-form';
+import { applyPreset, baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../lib/run-form';
 import { runsStore } from './runs.svelte';
 
 /** The New experiment form: presets, local checks, server checks, and launching. */
@@ -18,7 +18,11 @@ export class NewRunStore {
   launched = $state<RunSummary[]>([]);
   /** The config the service refused: its messages hold only while the form still says the same. */
   private refused = $state<string | null>(null);
-  localErrors = $derived(validate(this.form));
+  localErrors = $derived(validate(this.form, this.weights));
+  /** The pretrained base's depth for the chosen model and weights (null for the baseline): bounds `freeze`. */
+  base = $derived(baseLayers(this.form, this.weights));
+  /** Whether the feature cache will apply and why, shown next to its checkbox as the user edits. */
+  cache = $derived(cacheHint(this.form, this.weights));
   /** Local messages show once the user tried to launch; the service's until the user changes the form. */
   errors = $derived({
     ...(this.touched ? this.localErrors : {}),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-matmul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
@@ -22,6 +23,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   identityConfig,
   castConfig,
   tileConfig,
+  batchMatMulConfig,
 ];
 
 let registered = false;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { BASE_LAYER_COUNTS, type WeightsInfo } from '../../../src-shared/contract/weights';
+import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
+
+const form = (over: Partial<RunForm>): RunForm => ({ ...defaultForm(), dataset: 1, ...over });
+const kerasResnet = { id: 'resnet50-keras-0123456789ab', name: 'imagenet-resnet50', architecture: 'resnet50', variant: 'keras' } as WeightsInfo;
+
+describe('new-experiment form: pretrained models', () => {
+  it('bounds freeze by the chosen base, whose depth follows the weights\' layer naming', () => {
+    expect(baseLayers(form({ model: 'baseline' }))).toBeNull();
+    expect(baseLayers(form({ model: 'vgg16' }))).toEqual({ count: 19, variant: 'vggface' });
+    expect(validate(form({ model: 'vgg16', freeze: 19 }))).toEqual({});
+    expect(validate(form({ model: 'vgg16', freeze: 20 })).freeze).toMatch(/vgg16's pretrained base has 19 layers.*freeze at most 19/);
+    // 175 is beyond keras-vggface's ResNet50 (174) but within Keras Applications' (176), chosen by id or by name.
+    expect(validate(form({ model: 'resnet50', freeze: 175 })).freeze).toMatch(/174 layers/);
+    expect(validate(form({ model: 'resnet50', freeze: 175, weights: kerasResnet.id }))).toEqual({});
+    expect(validate(form({ model: 'resnet50', freeze: 175, weights: kerasResnet.name }), [kerasResnet])).toEqual({});
+    expect(validate(form({ model: 'resnet50', freeze: 177, weights: kerasResnet.name }), [kerasResnet]).freeze).toMatch(/176 layers \(keras naming\)/);
+    // The baseline has no pretrained base to bound.
+    expect(validate(form({ model: 'baseline', freeze: 500 }))).toEqual({});
+    expect(baseLayers(form({ model: 'senet50' }))!.count).toBe(BASE_LAYER_COUNTS.senet50.vggface);
+  });
+
+  it('says whether the feature cache will apply, and why, as the trainer decides', () => {
+    const frozen = form({ model: 'vgg16', freeze: 19, cacheFeatures: true, augment: false });
+    expect(cacheHint(frozen)).toMatchObject({ applies: true });
+    expect(cacheHint({ ...frozen, augment: true }).reason).toMatch(/augmentation changes the base's input/);
+    expect(cacheHint({ ...frozen, freeze: 10 }).reason).toMatch(/only 10 of vgg16's 19 base layers are frozen/);
+    expect(cacheHint({ ...frozen, cacheFeatures: false }).reason).toMatch(/turn it on/);
+    // Keras-named ResNet50 weights chosen by name: the whole base is 176 layers, so 174 frozen is not all of it.
+    const resnet = form({ model: 'resnet50', freeze: 174, cacheFeatures: true, augment: false, weights: kerasResnet.name });
+    expect(cacheHint(resnet, [kerasResnet]).reason).toMatch(/only 174 of resnet50's 176/);
+    expect(cacheHint({ ...resnet, freeze: 176 }, [kerasResnet]).applies).toBe(true);
+    expect(trainConfigSchema.parse(toConfig(frozen))).toMatchObject({ model: 'vgg16', freeze: 19, cacheFeatures: true, augment: null });
+  });
+});
