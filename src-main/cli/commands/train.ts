@@ -35,6 +35,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('backend', stringOpt(values, 'backend'));
   set('weights', stringOpt(values, 'weights'));
   set('freeze', numberOpt(values, 'freeze'));
+  set('cacheFeatures', onOff(values, 'cache-features'));
   set('notes', stringOpt(values, 'notes'));
   const val = stringOpt(values, 'val-split');
   if (val !== undefined) cfg.valSplit = val === 'none' ? null : val;
@@ -59,6 +60,7 @@ export const trainCommand: Command = {
     'fer train --dataset NAME --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     '          [--flip on|off] [--class-weights on|off] [--seed N] [--backend wasm|cpu|tensorflow|tensorflow-gpu]',
+    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N] [--preset ID] [--name TEXT] [--json]',
   ].join('\n'),
   options: {
@@ -86,6 +88,7 @@ export const trainCommand: Command = {
     'val-split': { type: 'string' },
     weights: { type: 'string' },
     freeze: { type: 'string' },
+    'cache-features': { type: 'string' },
     notes: { type: 'string' },
     replicates: { type: 'string' },
     name: { type: 'string' },
