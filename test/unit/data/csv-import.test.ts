@@ -1,38 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-shared/errors';
 import { importDataset } from '../../../src-main/data/import';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { synthSamples, writeSynthCsv } from '../../../src-main/data/synth';
-import type { Workbench } from '../../../src-main/context';
 import { expectNothingWritten } from '../../helpers/data-assertions';
-import { tempDir, tempWorkbench } from '../../helpers/workbench';
+import { useFreshWorkbench } from '../../helpers/workbench';
 
-let wb: Workbench;
-let dir: string;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  const t = tempWorkbench();
-  const d = tempDir();
-  wb = t.wb;
-  dir = d.dir;
-  cleanups.push(t.cleanup, d.cleanup);
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn();
-});
+const ctx = useFreshWorkbench();
 
 const px = (seed: number) => Array.from({ length: 2304 }, (_, i) => (i * 7 + seed) % 256).join(' ');
 function csv(name: string, text: string | Buffer): string {
-  const file = join(dir, name);
+  const file = join(ctx.dir, name);
   writeFileSync(file, text);
   return file;
 }
 const GOOD = `emotion,pixels,Usage\n0,${px(1)},Training\n3,${px(2)},PublicTest\n6,${px(3)},PrivateTest\n`;
 
 async function importError(file: string, name = 'bad'): Promise<AppError> {
-  const err = await importDataset(wb, { path: file, name }).then(
+  const err = await importDataset(ctx.wb, { path: file, name }).then(
     () => null,
     (e: unknown) => e,
   );
@@ -42,13 +29,13 @@ async function importError(file: string, name = 'bad'): Promise<AppError> {
 
 describe('CSV import', () => {
   it('imports the synthetic fer2013.csv with exactly the generator counts and pixels', async () => {
-    const file = join(dir, 'fer2013.csv');
+    const file = join(ctx.dir, 'fer2013.csv');
     const counts = writeSynthCsv(file, { perClass: 8, seed: 4 });
-    const summary = await importDataset(wb, { path: file, name: 'syn' });
+    const summary = await importDataset(ctx.wb, { path: file, name: 'syn' });
     expect(summary.splits).toEqual(counts);
     expect(summary.format).toBe('csv');
     const expected = [...synthSamples({ perClass: 8, seed: 4 })].filter((s) => s.split === 'PublicTest');
-    const got = loadSplit(wb, summary.id, 'PublicTest');
+    const got = loadSplit(ctx.wb, summary.id, 'PublicTest');
     expect(got.n).toBe(expected.length);
     expected.forEach((s, i) => {
       expect(got.labels[i]).toBe(s.label);
@@ -61,13 +48,13 @@ describe('CSV import', () => {
       '\uFEFFUsage,"pixels",neutral,happiness,emotion\r\n' +
       `Training,"${px(1)}",4,6,3\r\n\r\n` +
       `PrivateTest,${px(2)},10,0,5`;
-    const summary = await importDataset(wb, { path: csv('ferplus.csv', text), name: 'plus' });
+    const summary = await importDataset(ctx.wb, { path: csv('ferplus.csv', text), name: 'plus' });
     expect(summary.sampleCount).toBe(2);
     expect(summary.splits[0]!.perClass[3]).toBe(1);
     expect(summary.splits[2]!.perClass[5]).toBe(1);
-    const row = loadSplit(wb, summary.id, 'Training');
+    const row = loadSplit(ctx.wb, summary.id, 'Training');
     expect(Array.from(row.pixels.subarray(0, 4))).toEqual([1, 8, 15, 22]);
-    const src = wb.db.prepare('SELECT source FROM samples ORDER BY idx').all() as { source: string }[];
+    const src = ctx.wb.db.prepare('SELECT source FROM samples ORDER BY idx').all() as { source: string }[];
     expect(src.map((s) => s.source)).toEqual(['line 2', 'line 4']);
   });
 
@@ -94,35 +81,35 @@ describe('CSV import', () => {
       expect(err.code).toBe('INVALID_DATA');
       expect(err.message).toContain(file);
       expect(err.message).toMatch(message);
-      expectNothingWritten(wb);
+      expectNothingWritten(ctx.wb);
     });
   }
 
   it('rejects a path that does not exist', async () => {
-    const err = await importError(join(dir, 'nope.csv'));
+    const err = await importError(join(ctx.dir, 'nope.csv'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toMatch(/nope\.csv does not exist/);
-    expectNothingWritten(wb);
+    expectNothingWritten(ctx.wb);
   });
 
   it('rejects a duplicate dataset name and keeps the first dataset intact', async () => {
     const file = csv('good.csv', GOOD);
-    const first = await importDataset(wb, { path: file, name: 'fer' });
+    const first = await importDataset(ctx.wb, { path: file, name: 'fer' });
     const err = await importError(file, 'fer');
     expect(err.code).toBe('ALREADY_EXISTS');
     expect(err.message).toMatch(/A dataset named "fer" already exists/);
-    expect((wb.db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n).toBe(3);
-    expect(loadSplit(wb, first.id, 'Training').n).toBe(1);
+    expect((ctx.wb.db.prepare('SELECT count(*) AS n FROM samples').get() as { n: number }).n).toBe(3);
+    expect(loadSplit(ctx.wb, first.id, 'Training').n).toBe(1);
   });
 
   it('emits throttled import.progress events ending in done', async () => {
-    const file = join(dir, 'fer2013.csv');
+    const file = join(ctx.dir, 'fer2013.csv');
     writeSynthCsv(file, { perClass: 5, seed: 1 });
     const events: { phase: string; done: number; importId: string }[] = [];
-    const stop = wb.events.subscribe((name, payload) => {
+    const stop = ctx.wb.events.subscribe((name, payload) => {
       if (name === 'import.progress') events.push(payload as (typeof events)[number]);
     });
-    const summary = await importDataset(wb, { path: file, name: 'p', importId: 'abc' });
+    const summary = await importDataset(ctx.wb, { path: file, name: 'p', importId: 'abc' });
     stop();
     expect(events[0]!.phase).toBe('reading');
     expect(events.at(-1)).toMatchObject({ phase: 'done', done: summary.sampleCount, importId: 'abc' });
@@ -135,6 +122,6 @@ describe('CSV import hints', () => {
     const file = csv('fer2013new.csv', 'Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF\nTraining,fer0000000.png,4,0,0,1,3,2,0,0,0,0\n');
     const err = await importError(file);
     expect(err.message).toMatch(/line 1: .*emotion, pixels are missing.*FER\+ label file/);
-    expectNothingWritten(wb);
+    expectNothingWritten(ctx.wb);
   });
 });

@@ -1,32 +1,19 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-shared/errors';
 import { splitFor } from '../../../src-main/data/folder-import';
 import { importDataset } from '../../../src-main/data/import';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { synthSamples, writeSynthCsv, writeSynthFolders } from '../../../src-main/data/synth';
-import type { Workbench } from '../../../src-main/context';
 import { expectNothingWritten } from '../../helpers/data-assertions';
-import { tempDir, tempWorkbench } from '../../helpers/workbench';
+import { useFreshWorkbench } from '../../helpers/workbench';
 
-let wb: Workbench;
-let dir: string;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  const t = tempWorkbench();
-  const d = tempDir();
-  wb = t.wb;
-  dir = d.dir;
-  cleanups.push(t.cleanup, d.cleanup);
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn();
-});
+const ctx = useFreshWorkbench();
 
 async function importError(path: string): Promise<AppError> {
-  const err = await importDataset(wb, { path, name: 'bad' }).then(() => null, (e: unknown) => e);
+  const err = await importDataset(ctx.wb, { path, name: 'bad' }).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
@@ -41,25 +28,25 @@ describe('folder import', () => {
   });
 
   it('imports the synthetic folders with the same counts and pixels as the CSV of the same seed', async () => {
-    const counts = await writeSynthFolders(join(dir, 'folders'), { perClass: 6, seed: 9 });
-    writeSynthCsv(join(dir, 'fer2013.csv'), { perClass: 6, seed: 9 });
-    const fromFolders = await importDataset(wb, { path: join(dir, 'folders'), name: 'folders' });
-    const fromCsv = await importDataset(wb, { path: join(dir, 'fer2013.csv'), name: 'csv' });
+    const counts = await writeSynthFolders(join(ctx.dir, 'folders'), { perClass: 6, seed: 9 });
+    writeSynthCsv(join(ctx.dir, 'fer2013.csv'), { perClass: 6, seed: 9 });
+    const fromFolders = await importDataset(ctx.wb, { path: join(ctx.dir, 'folders'), name: 'folders' });
+    const fromCsv = await importDataset(ctx.wb, { path: join(ctx.dir, 'fer2013.csv'), name: 'csv' });
     expect(fromFolders.splits).toEqual(counts);
     expect(fromCsv.splits).toEqual(counts);
     expect(fromFolders.converted).toBe(0);
     expect(fromFolders.skipped).toBe(0);
     // Same images, compared as multisets of content hashes per split and label (orders differ between layouts).
     const hashes = (id: number) =>
-      (wb.db.prepare('SELECT split, label, hash FROM samples WHERE dataset_id = ? ORDER BY split, label, hash').all(id) as object[]).map((r) => JSON.stringify(r));
+      (ctx.wb.db.prepare('SELECT split, label, hash FROM samples WHERE dataset_id = ? ORDER BY split, label, hash').all(id) as object[]).map((r) => JSON.stringify(r));
     expect(hashes(fromFolders.id)).toEqual(hashes(fromCsv.id));
-    const pub = loadSplit(wb, fromFolders.id, 'PublicTest');
+    const pub = loadSplit(ctx.wb, fromFolders.id, 'PublicTest');
     const expected = [...synthSamples({ perClass: 6, seed: 9 })].filter((s) => s.split === 'PublicTest');
     expect(pub.n).toBe(expected.length);
   });
 
   it('reads emotion folders case-insensitively, converts colour/resized images and skips non-images', async () => {
-    const root = join(dir, 'mixed');
+    const root = join(ctx.dir, 'mixed');
     mkdirSync(join(root, 'Train', 'HAPPY'), { recursive: true });
     mkdirSync(join(root, 'TEST', 'Sad'), { recursive: true });
     const gray = Buffer.alloc(2304, 100);
@@ -69,28 +56,28 @@ describe('folder import', () => {
     await sharp(Buffer.alloc(48 * 48 * 4, 50), { raw: { width: 48, height: 48, channels: 4 } }).png().toFile(join(root, 'TEST', 'Sad', 'PublicTest_c.png'));
     writeFileSync(join(root, 'Train', 'HAPPY', 'notes.txt'), 'hello');
     writeFileSync(join(root, 'TEST', 'Sad', '.DS_Store'), 'x');
-    const summary = await importDataset(wb, { path: root, name: 'mixed' });
+    const summary = await importDataset(ctx.wb, { path: root, name: 'mixed' });
     expect(summary.sampleCount).toBe(3);
     expect(summary.converted).toBe(2);
     expect(summary.skipped).toBe(2);
     expect(summary.splits[0]!.perClass[3]).toBe(2);
     expect(summary.splits[1]!.perClass[4]).toBe(1);
-    const train = loadSplit(wb, summary.id, 'Training');
+    const train = loadSplit(ctx.wb, summary.id, 'Training');
     expect(train.pixels[0]).toBe(100);
     expect(Math.abs(train.pixels[2304]! - 200)).toBeLessThan(3);
   });
 
   it('rejects a folder with no emotion subfolders and writes nothing', async () => {
-    mkdirSync(join(dir, 'empty', 'train', 'happyish'), { recursive: true });
-    const err = await importError(join(dir, 'empty'));
+    mkdirSync(join(ctx.dir, 'empty', 'train', 'happyish'), { recursive: true });
+    const err = await importError(join(ctx.dir, 'empty'));
     expect(err.code).toBe('INVALID_DATA');
-    expect(err.message).toContain(join(dir, 'empty'));
+    expect(err.message).toContain(join(ctx.dir, 'empty'));
     expect(err.message).toMatch(/has no emotion subfolders: expected train\/<emotion>\/ and test\/<emotion>\//);
-    expectNothingWritten(wb);
+    expectNothingWritten(ctx.wb);
   });
 
   it('rejects a corrupt PNG naming its path, and writes nothing', async () => {
-    const root = join(dir, 'corrupt');
+    const root = join(ctx.dir, 'corrupt');
     await writeSynthFolders(root, { perClass: 2, seed: 1 });
     const victim = join(root, 'train', 'happy', readdirSync(join(root, 'train', 'happy'))[0]!);
     const bytes = readFileSync(victim);
@@ -99,24 +86,24 @@ describe('folder import', () => {
     expect(err.code).toBe('INVALID_DATA');
     expect(err.message).toContain(victim);
     expect(err.message).toMatch(/cannot decode this image/);
-    expectNothingWritten(wb);
+    expectNothingWritten(ctx.wb);
   });
 
   it('rejects an image extension on a file that is not an image', async () => {
-    const root = join(dir, 'fake');
+    const root = join(ctx.dir, 'fake');
     await writeSynthFolders(root, { perClass: 1, seed: 1 });
     const fake = join(root, 'test', 'fear', 'PrivateTest_x.png');
     writeFileSync(fake, 'this is text, not a PNG');
     const err = await importError(root);
     expect(err.message).toContain(fake);
-    expectNothingWritten(wb);
+    expectNothingWritten(ctx.wb);
   });
 
   it('takes <emotion>/ folders directly under the root as Training', async () => {
-    const root = join(dir, 'flat');
+    const root = join(ctx.dir, 'flat');
     await writeSynthFolders(root, { perClass: 2, seed: 1 });
-    renameSync(join(root, 'train'), join(dir, 'flat-train'));
-    const summary = await importDataset(wb, { path: join(dir, 'flat-train'), name: 'flat' });
+    renameSync(join(root, 'train'), join(ctx.dir, 'flat-train'));
+    const summary = await importDataset(ctx.wb, { path: join(ctx.dir, 'flat-train'), name: 'flat' });
     expect(summary.splits[0]!.total).toBe(summary.sampleCount);
   });
 });

@@ -1,25 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importDataset } from '../../../src-main/data/import';
 import { datasetStats, inverseFrequencyWeights } from '../../../src-main/data/stats';
-import type { Workbench } from '../../../src-main/context';
 import { createSyntheticDataset } from '../../helpers/fixtures';
-import { tempDir, tempWorkbench } from '../../helpers/workbench';
+import { useFreshWorkbench } from '../../helpers/workbench';
 
-let wb: Workbench;
-let dir: string;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  const t = tempWorkbench();
-  const d = tempDir();
-  wb = t.wb;
-  dir = d.dir;
-  cleanups.push(t.cleanup, d.cleanup);
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn();
-});
+const ctx = useFreshWorkbench();
 
 describe('class statistics', () => {
   it('computes inverse-frequency weights total / (classes × count), 0 for empty classes', () => {
@@ -32,8 +19,8 @@ describe('class statistics', () => {
   });
 
   it("gives Table 1's per split/class counts and shares, and weights from Training", async () => {
-    const ds = await createSyntheticDataset(wb, { perClass: 10, seed: 1 });
-    const stats = datasetStats(wb, ds.name);
+    const ds = await createSyntheticDataset(ctx.wb, { perClass: 10, seed: 1 });
+    const stats = datasetStats(ctx.wb, ds.name);
     expect(stats.table.map((t) => t.split)).toEqual(['Training', 'PublicTest', 'PrivateTest']);
     stats.table.forEach((t, s) => {
       expect(t.total).toBe(ds.splits[s]!.total);
@@ -53,10 +40,10 @@ describe('class statistics', () => {
       `4,${p(2)},PrivateTest`, // across splits, conflicting label
       `5,${p(3)},PublicTest`,
     ];
-    const file = join(dir, 'dups.csv');
+    const file = join(ctx.dir, 'dups.csv');
     writeFileSync(file, `emotion,pixels,Usage\n${rows.join('\n')}\n`);
-    const ds = await importDataset(wb, { path: file, name: 'dups' });
-    const d = datasetStats(wb, ds.id).duplicates;
+    const ds = await importDataset(ctx.wb, { path: file, name: 'dups' });
+    const d = datasetStats(ctx.wb, ds.id).duplicates;
     expect(d).toMatchObject({ groups: 2, withinSplit: 1, crossSplit: 1, conflictingLabels: 1 });
     expect(d.examples[0]!.splits).toEqual(['Training', 'PrivateTest']);
     expect(d.examples[0]!.labels).toEqual([3, 4]);

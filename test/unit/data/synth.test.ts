@@ -1,19 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EMOTIONS, SPLITS } from '../../../src-shared/labels';
 import { Rng } from '../../../src-main/data/prng';
 import { planCounts, synthSamples, TABLE1_TEST, TABLE1_TRAINING, writeSynthCsv, writeSynthFolders } from '../../../src-main/data/synth';
-import { tempDir } from '../../helpers/workbench';
+import { useTempDirs } from '../../helpers/workbench';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
-function tmp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = useTempDirs();
 
 describe('Rng', () => {
   it('is deterministic per seed and differs between seeds', () => {

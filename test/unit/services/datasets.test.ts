@@ -1,36 +1,23 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportProgress } from '../../../src-shared/contract/datasets';
-import type { Workbench } from '../../../src-main/context';
 import { dispatch } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
-import { tempDir, tempWorkbench } from '../../helpers/workbench';
+import { useFreshWorkbench } from '../../helpers/workbench';
 
-let wb: Workbench;
-let dir: string;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  const t = tempWorkbench();
-  const d = tempDir();
-  wb = t.wb;
-  dir = d.dir;
-  cleanups.push(t.cleanup, d.cleanup);
-});
-afterEach(async () => {
-  for (const fn of cleanups.splice(0)) await fn();
-});
+const ctx = useFreshWorkbench();
 
-const call = (name: string, args: unknown) => dispatch(handlers, wb, name, args);
+const call = (name: string, args: unknown) => dispatch(handlers, ctx.wb, name, args);
 
 describe('datasets service through the contract', () => {
   it('synth → import → list → stats → samples → delete, each as an envelope', async () => {
-    const synth = await call('datasets.synth', { out: join(dir, 'out'), format: 'csv', perClass: 4, seed: 3 });
+    const synth = await call('datasets.synth', { out: join(ctx.dir, 'out'), format: 'csv', perClass: 4, seed: 3 });
     expect(synth.ok).toBe(true);
     const { path, counts } = (synth as { value: { path: string; counts: { total: number }[] } }).value;
-    expect(path).toBe(join(dir, 'out', 'fer2013.csv'));
+    expect(path).toBe(join(ctx.dir, 'out', 'fer2013.csv'));
 
     const events: ImportProgress[] = [];
-    wb.events.subscribe((name, payload) => name === 'import.progress' && events.push(payload as ImportProgress));
+    ctx.wb.events.subscribe((name, payload) => name === 'import.progress' && events.push(payload as ImportProgress));
     const imported = await call('datasets.import', { path, name: 'svc', importId: 'ui-1' });
     expect(imported).toMatchObject({ ok: true, value: { name: 'svc', sampleCount: counts.reduce((a, c) => a + c.total, 0) } });
     expect(events.at(-1)).toMatchObject({ importId: 'ui-1', phase: 'done' });
@@ -57,11 +44,11 @@ describe('datasets service through the contract', () => {
     expect(badArgs).toMatchObject({ ok: false, error: { code: 'BAD_ARGS' } });
     const missing = await call('datasets.stats', { dataset: 'nope' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/No dataset named "nope"/) } });
-    const notThere = await call('datasets.import', { path: join(dir, 'none.csv'), name: 'n' });
+    const notThere = await call('datasets.import', { path: join(ctx.dir, 'none.csv'), name: 'n' });
     expect(notThere).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-    const folders = await call('datasets.synth', { out: join(dir, 'f'), format: 'folders', perClass: 1, seed: 1 });
+    const folders = await call('datasets.synth', { out: join(ctx.dir, 'f'), format: 'folders', perClass: 1, seed: 1 });
     expect(folders.ok).toBe(true);
-    const again = await call('datasets.synth', { out: join(dir, 'f'), format: 'folders', perClass: 1, seed: 1 });
+    const again = await call('datasets.synth', { out: join(ctx.dir, 'f'), format: 'folders', perClass: 1, seed: 1 });
     expect(again).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
   });
 });

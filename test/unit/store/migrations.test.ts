@@ -1,19 +1,13 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LATEST_VERSION, openDb } from '../../../src-main/store/db';
 import { MIGRATIONS } from '../../../src-main/store/migrations';
 import type { Migration } from '../../../src-main/store/migrations/types';
-import { tempDir } from '../../helpers/workbench';
+import { useTempDirs } from '../../helpers/workbench';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
-function tmp(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const tmp = useTempDirs();
 
 describe('migrations', () => {
   it('builds a fresh DB at the latest version with STRICT tables, WAL and foreign keys', () => {

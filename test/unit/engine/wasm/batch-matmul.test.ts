@@ -1,19 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
+import { onBoth } from './compare';
 
 /** The transposing BatchMatMul against the cpu backend. Tolerance: |wasm − cpu| ≤ 1e-4 · (1 + |cpu|). */
-async function onBoth(f: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shapes: number[][] }> {
-  await tf.setBackend('cpu');
-  const c = f();
-  const cpu = c.dataSync() as Float32Array;
-  await tf.setBackend('wasm');
-  const w = f();
-  const wasm = w.dataSync() as Float32Array;
-  const shapes = [c.shape, w.shape];
-  tf.dispose([c, w]);
-  return { cpu, wasm, shapes };
-}
 
 beforeAll(async () => {
   await activateBackend('wasm');

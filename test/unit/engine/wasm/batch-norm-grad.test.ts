@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
+import { expectClose } from './compare';
 
 /**
  * The broadcast FusedBatchNorm gradient (src-main/engine/wasm/batch-norm-grad.ts) replaces upstream's for every
@@ -9,7 +10,6 @@ import { activateBackend } from '../../../../src-main/engine/backend';
  * tfjs-layers' training path, so the mean/variance gradients are exercised too.
  * Tolerance: |got − ref| ≤ 1e-4 · (1 + |ref|).
  */
-const TOL = 1e-4;
 const EPS = 1e-3;
 
 function lossFused(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, dy: tf.Tensor): tf.Scalar {
@@ -35,12 +35,6 @@ function gradsOf(loss: typeof lossFused, shape: [number, number, number, number]
   });
 }
 
-function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
-  expect(worst, what).toBeLessThanOrEqual(TOL);
-}
 
 beforeAll(async () => {
   await activateBackend('wasm');

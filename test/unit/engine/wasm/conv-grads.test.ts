@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { setFilterGradStrategy, type FilterGradStrategy } from '../../../../src-main/engine/wasm/conv2d-backprop-filter';
+import { expectClose } from './compare';
 
 /**
  * The wasm conv gradients (src-main/engine/wasm) against tfjs's pure-JS cpu backend, which is the reference
@@ -9,7 +10,6 @@ import { setFilterGradStrategy, type FilterGradStrategy } from '../../../../src-
  * Tolerance: |wasm − cpu| ≤ 1e-4 · (1 + |cpu|) elementwise (float32 sums of up to a few hundred terms with a
  * different summation order).
  */
-const TOL = 1e-4;
 
 type Pad = 'same' | 'valid';
 interface Case {
@@ -54,12 +54,6 @@ function grads(c: Case, xs: Float32Array, fs: Float32Array, dys: Float32Array | 
   });
 }
 
-function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
-  expect(worst, what).toBeLessThanOrEqual(TOL);
-}
 
 beforeAll(async () => {
   await activateBackend('wasm');

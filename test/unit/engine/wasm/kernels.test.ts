@@ -1,31 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
+import { expectClose, onBoth } from './compare';
 
 /**
  * The other replaced wasm kernels (Sum, Mean, MaxPoolGrad, FusedBatchNorm) against the cpu backend.
  * Tolerance: |wasm − cpu| ≤ 1e-4 · (1 + |cpu|), except sums of thousands of terms: 1e-4 · (1 + Σ|x|/√n).
  */
-const TOL = 1e-4;
 
-function expectClose(actual: Float32Array, expected: Float32Array, what: string, tol = TOL): void {
-  expect(actual.length, what).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
-  expect(worst, what).toBeLessThanOrEqual(tol);
-}
 
-async function onBoth(f: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; shapes: number[][] }> {
-  await tf.setBackend('cpu');
-  const c = f();
-  const cpu = c.dataSync() as Float32Array;
-  await tf.setBackend('wasm');
-  const w = f();
-  const wasm = w.dataSync() as Float32Array;
-  const shapes = [c.shape, w.shape];
-  tf.dispose([c, w]);
-  return { cpu, wasm, shapes };
-}
 
 beforeAll(async () => {
   await activateBackend('wasm');
