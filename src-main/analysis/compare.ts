@@ -1,5 +1,5 @@
 import type { CompareRow } from '../../src-shared/contract/evaluation';
-import { columnInfo } from './columns';
+import { columnInfo } from '../../src-shared/columns';
 
 /** One evaluated thing going into a comparison table: a run's evaluation or an ensemble's. */
 export interface CompareEntry {

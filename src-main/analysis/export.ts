@@ -1,5 +1,5 @@
 import type { CompareRow, CompareTable } from '../../src-shared/contract/evaluation';
-import { columnInfo, formatNumber, type ColumnInfo } from './columns';
+import { describeColumn as info, formatCell, formatNumber } from '../../src-shared/columns';
 
 /**
  * A comparison table as CSV, Markdown or LaTeX (booktabs). Every row the researcher saw is written,
@@ -7,10 +7,6 @@ import { columnInfo, formatNumber, type ColumnInfo } from './columns';
  */
 
 export type ExportFormat = 'csv' | 'md' | 'latex';
-
-function info(col: string): ColumnInfo {
-  return columnInfo(col) ?? { name: col, header: col, kind: 'decimal', best: null };
-}
 
 type Cell = CompareRow['values'][string];
 
@@ -40,11 +36,7 @@ export function bestRows(rows: readonly CompareRow[], col: string): Set<number> 
 }
 
 function cellText(row: CompareRow, col: string, pm: string): string {
-  const v = row.values[col];
-  if (v === null || v === undefined) return '–';
-  if (!isStat(v)) return v;
-  const i = info(col);
-  return row.n > 1 ? `${formatNumber(i, v.mean)}${pm}${formatNumber(i, v.std)}` : formatNumber(i, v.mean);
+  return formatCell(col, row.values[col], row.n, pm);
 }
 
 function csvField(s: string): string {

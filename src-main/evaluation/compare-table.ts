@@ -2,7 +2,7 @@ import { COMPARE_METRICS, type CompareTable, type EvaluationSummary } from '../.
 import { AppError } from '../../src-shared/errors';
 import { EMOTIONS, NUM_CLASSES, type Split } from '../../src-shared/labels';
 import { calibration } from '../analysis/calibration';
-import { columnInfo, knownColumns } from '../analysis/columns';
+import { columnInfo, knownColumns } from '../../src-shared/columns';
 import { buildCompareRows, configField, groupFields, type CompareEntry } from '../analysis/compare';
 import type { Workbench } from '../context';
 import { getEnsemble } from './ensemble';

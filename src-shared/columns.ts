@@ -1,4 +1,4 @@
-import { EMOTIONS } from '../../src-shared/labels';
+import { EMOTIONS } from './labels';
 
 /**
  * What a comparison column is: how to print it, and which way is "best" (for bold in exports).
@@ -55,4 +55,21 @@ export function formatNumber(info: ColumnInfo, v: number): string {
     case 'text':
       return String(v);
   }
+}
+
+/** Any column, known or not: an unknown one prints as a plain decimal under its own name. */
+export function describeColumn(name: string): ColumnInfo {
+  return columnInfo(name) ?? { name, header: name, kind: 'decimal', best: null };
+}
+
+/** One table cell as the exports print it: mean ± std over replicates, the value alone for one run. */
+export function formatCell(name: string, v: { mean: number; std: number } | string | null | undefined, n: number, pm = ' ± '): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'string') return v;
+  const info = describeColumn(name);
+  return n > 1 ? `${formatNumber(info, v.mean)}${pm}${formatNumber(info, v.std)}` : formatNumber(info, v.mean);
+}
+
+export function columnHeader(name: string): string {
+  return describeColumn(name).header;
 }
