@@ -14,7 +14,7 @@ declare module 'electron' {
     webSecurity?: boolean;
   }
   export class BrowserWindow {
-    constructor(options: { width?: number; height?: number; title?: string; show?: boolean; webPreferences?: WebPreferences });
+    constructor(options: { width?: number; height?: number; title?: string; icon?: string; show?: boolean; webPreferences?: WebPreferences });
     webContents: WebContents;
     once(event: 'ready-to-show', listener: () => void): this;
     show(): void;

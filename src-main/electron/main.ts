@@ -16,6 +16,7 @@ function createWindow(): BrowserWindow {
     width: 1360,
     height: 880,
     title: 'FER Workbench',
+    icon: join(here, '../../resources/icon.png'),
     show: false,
     webPreferences: {
       preload: join(here, '../preload/index.cjs'),
