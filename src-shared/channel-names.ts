@@ -6,7 +6,7 @@
 import type { EventName, InvokeName } from './contract';
 
 export const INVOKE_CHANNEL_NAMES = [
-  'system.doctor', 'system.ping',
+  'system.doctor', 'system.pickPath', 'system.ping',
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',

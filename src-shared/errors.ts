@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'UNAUTHORIZED',
   'CANCELLED',
+  'UNSUPPORTED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -21,6 +21,7 @@ declare module 'electron' {
     loadURL(url: string): Promise<void>;
     loadFile(path: string): Promise<void>;
     static getAllWindows(): BrowserWindow[];
+    static getFocusedWindow(): BrowserWindow | null;
     static fromWebContents(wc: WebContents): BrowserWindow | null;
   }
   export interface IpcMainInvokeEvent {
@@ -34,6 +35,15 @@ declare module 'electron' {
     getPath(name: 'userData' | 'home' | 'temp'): string;
     on(event: 'activate' | 'window-all-closed' | 'will-quit', listener: () => void): void;
     quit(): void;
+  };
+  export interface OpenDialogOptions {
+    title?: string;
+    properties?: ('openFile' | 'openDirectory')[];
+    filters?: { name: string; extensions: string[] }[];
+  }
+  export const dialog: {
+    showOpenDialog(options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
+    showOpenDialog(win: BrowserWindow, options: OpenDialogOptions): Promise<{ canceled: boolean; filePaths: string[] }>;
   };
   export const shell: { openExternal(url: string): Promise<void> };
   export interface IpcRendererEvent {

@@ -1,13 +1,25 @@
 // The only module that imports electron: a thin shell that wires the contract to IPC.
-import { app, BrowserWindow, ipcMain, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/contract';
 import { openWorkbench, type Workbench } from '../context';
 import { dispatch } from '../services/dispatch';
-import { handlers } from '../services/index';
+import { handlers as domainHandlers } from '../services/index';
+import type { AllHandlers } from '../services/types';
 
 let wb: Workbench | undefined;
+
+/** The desktop app answers the one channel only it can: a native dialog for the import path. */
+const handlers: AllHandlers = {
+  ...domainHandlers,
+  'system.pickPath': async function pickPath(args) {
+    const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+    const options = { title: args.title ?? 'Choose FER2013 data', properties: [args.kind === 'file' ? 'openFile' : 'openDirectory'] as ('openFile' | 'openDirectory')[], filters: args.kind === 'file' ? [{ name: 'FER2013 CSV', extensions: ['csv'] }] : [] };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+  },
+};
 // Bundled as ESM, so there is no __dirname: the preload and renderer sit beside out/main.
 const here = fileURLToPath(new URL('.', import.meta.url));
 

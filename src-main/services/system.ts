@@ -3,6 +3,7 @@ import { cpus, platform, arch } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { DoctorReport } from '../../src-shared/contract';
 import { systemInvoke } from '../../src-shared/contract/system';
+import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
 import type { HandlersFor } from './types';
@@ -50,5 +51,8 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
 
 export const systemHandlers: HandlersFor<typeof systemInvoke> = {
   'system.doctor': (_args, wb) => doctor(wb),
+  'system.pickPath': function noNativeDialog() {
+    throw new AppError('UNSUPPORTED', 'There is no native file dialog outside the desktop app: type the path instead.');
+  },
   'system.ping': (args) => ({ pong: true, ...(args.echo === undefined ? {} : { echo: args.echo }), at: new Date().toISOString() }),
 };

@@ -30,6 +30,11 @@ export interface DoctorReport {
 
 export const systemInvoke = {
   'system.doctor': invoke(z.strictObject({}), returns<DoctorReport>()),
+  /** A native file/folder dialog: Electron only (the bridge answers UNSUPPORTED; its page takes a typed path). */
+  'system.pickPath': invoke(
+    z.strictObject({ kind: z.enum(['file', 'folder']), title: z.string().max(200).optional() }),
+    returns<{ path: string | null }>(),
+  ),
   'system.ping': invoke(z.strictObject({ echo: z.string().max(1000).optional() }), returns<{ pong: true; echo?: string; at: string }>()),
 };
 

@@ -13,6 +13,11 @@ describe('dispatch: the one entry point every transport uses', () => {
     await expect(dispatch(handlers, t.wb, 'system.ping', { echo: 'x' })).resolves.toMatchObject({ ok: true, value: { pong: true, echo: 'x' } });
   });
 
+  it('outside Electron, the native file dialog channel says to type the path instead', async () => {
+    const env = await dispatch(handlers, t.wb, 'system.pickPath', { kind: 'file' });
+    expect(env).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED', message: expect.stringMatching(/type the path/) } });
+  });
+
   it('refuses names outside the contract, including prototype keys', async () => {
     for (const name of ['nope', 'constructor', 'toString', '__proto__', 42, null]) {
       const env = await dispatch(handlers, t.wb, name, {});
