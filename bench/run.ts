@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src-shared/contract';
 import { activateBackend, chooseBackend, wasmThreadCount } from '../src-main/engine/backend';
+import { foldedPredict } from '../src-main/engine/wasm/folded-inference';
 import { setFilterGradStrategy, type FilterGradStrategy } from '../src-main/engine/wasm/conv2d-backprop-filter';
 import { buildPeerBaseline } from './baseline-model';
 import { REPO_ROOT, runPeer } from './peer';
@@ -91,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     const yb = data.y.slice([0, 0], [batch, 7]);
     const trainProfile = await kernelProfile(() => trainStep(model, optimizer, xb, yb));
     const xe = data.x.slice([0, 0, 0, 0], [Math.min(evalBatch, images), 48, 48, 1]);
-    const evalProfile = await kernelProfile(() => void tf.tidy(() => tf.softmax(model.predict(xe, { batchSize: evalBatch }) as tf.Tensor).dataSync()));
+    const evalProfile = await kernelProfile(() => void tf.tidy(() => tf.softmax(foldedPredict(model, xe) ?? (model.predict(xe, { batchSize: evalBatch }) as tf.Tensor)).dataSync()));
     tf.dispose([xb, yb, xe]);
     note(formatProfile(`one training step, batch ${batch}`, trainProfile));
     note(formatProfile(`one eval batch of ${Math.min(evalBatch, images)}`, evalProfile));

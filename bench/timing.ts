@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { foldedPredict } from '../src-main/engine/wasm/folded-inference';
 
 export interface BenchData {
   x: tf.Tensor4D;
@@ -44,7 +45,8 @@ export function evalPass(model: tf.LayersModel, data: BenchData, batch: number):
     const size = Math.min(batch, data.n - i);
     tf.tidy(() => {
       const xb = data.x.slice([i, 0, 0, 0], [size, 48, 48, 1]);
-      const probs = tf.softmax(model.predict(xb, { batchSize: size }) as tf.Tensor);
+      // The app's inference path (predict.ts): conv → BN → ReLU folded into one fused conv where the model allows.
+      const probs = tf.softmax(foldedPredict(model, xb) ?? (model.predict(xb, { batchSize: size }) as tf.Tensor));
       probs.dataSync();
     });
   }
