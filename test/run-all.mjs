@@ -21,6 +21,13 @@ for (const project of ['tsconfig.json', electronTypes ? 'tsconfig.electron.json'
   }
 }
 
+// The Svelte components' TypeScript, which tsc does not read.
+const svelteCheck = run(bin('svelte-check'), ['--workspace', 'src-renderer', '--tsconfig', join(repo, 'tsconfig.json'), '--fail-on-warnings', '--output', 'human']);
+if (svelteCheck.status !== 0) {
+  console.error('svelte-check failed');
+  process.exit(svelteCheck.status ?? 1);
+}
+
 const build = run(bin('vite'), ['build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn']);
 if (build.status !== 0) {
   console.error('renderer build failed');
