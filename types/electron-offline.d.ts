@@ -63,6 +63,6 @@ declare module 'electron' {
     kill(): boolean;
   }
   export const utilityProcess: {
-    fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' }): UtilityProcess;
+    fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore' }): UtilityProcess;
   };
 }

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/contract';
 import { openWorkbench, type Workbench } from '../context';
 import { dispatch } from '../services/dispatch';
+import { setTrainerLauncher } from '../trainer/queue';
+import { utilityLauncher } from './utility-launcher';
 import { handlers as domainHandlers } from '../services/index';
 import type { AllHandlers } from '../services/types';
 
@@ -52,6 +54,7 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   await app.whenReady();
+  setTrainerLauncher(utilityLauncher);
   const homeFlag = process.argv.find((a) => a.startsWith('--home='))?.slice('--home='.length);
   wb = openWorkbench({ flag: homeFlag, fallback: app.getPath('userData') });
   const workbench = wb;

@@ -13,17 +13,17 @@ import { getModel } from '../engine/models/index';
 import { train } from '../engine/train';
 import { toErrorInfo } from '../../src-shared/errors';
 import { loadRunData, resolveWeightsFile } from './data';
+import { parentChannel } from './parent-channel';
 import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol';
 
 let stopRequested = false;
 let started = false;
 let finished = false;
 
+const parent = parentChannel();
+
 function send(msg: ChildMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve();
-    process.send(msg, undefined, {}, () => resolve());
-  });
+  return parent.send(msg);
 }
 
 function openReadOnly(home: string): Workbench {
@@ -88,7 +88,7 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
   }
 }
 
-process.on('message', (m: unknown) => {
+parent.onMessage((m: unknown) => {
   if (!isParentMessage(m)) return;
   if (m.type === 'stop') {
     stopRequested = true;
@@ -99,7 +99,7 @@ process.on('message', (m: unknown) => {
   void run(m).then((code) => {
     finished = true;
     process.exitCode = code;
-    process.disconnect?.();
+    parent.close();
     // The wasm backend keeps no handles, but a stray timer must not keep a finished trainer alive.
     setTimeout(() => process.exit(code), 200).unref();
   });
@@ -109,7 +109,7 @@ process.on('SIGTERM', () => {
   stopRequested = true;
 });
 // Orphaned (the queue's process died): nobody would record this run's progress, so stop at once.
-process.on('disconnect', () => {
+parent.onDisconnect(() => {
   if (!started || finished) return;
   process.exit(3);
 });
