@@ -20,7 +20,8 @@ describe('the trainer talks to its parent over whichever channel it was started 
 
   it('falls back to Node IPC (process.send, message and disconnect events)', async () => {
     const sent: unknown[] = [];
-    const proc = Object.assign(new EventEmitter(), {
+    const emitter = new EventEmitter();
+    const proc = Object.assign(emitter, {
       connected: true,
       send(m: unknown, _h: unknown, _o: unknown, cb: () => void) {
         sent.push(m);
@@ -37,8 +38,8 @@ describe('the trainer talks to its parent over whichever channel it was started 
     let gone = false;
     ch.onMessage((m) => got.push(m));
     ch.onDisconnect(() => (gone = true));
-    proc.emit('message', { type: 'start' });
-    proc.emit('disconnect');
+    emitter.emit('message', { type: 'start' });
+    emitter.emit('disconnect');
     await ch.send({ type: 'ready' });
     ch.close();
     await ch.send({ type: 'ready' });
