@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { EpochMetrics, TrainConfig } from '../../src-shared/contract/runs';
+import type { EpochMetrics, RunProgress, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
@@ -31,17 +31,8 @@ export interface TrainState {
   optimizer: tf.io.WeightsManifestEntry[];
 }
 
-export interface BatchProgress {
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  acc: number;
-  lr: number;
-  imgPerSec: number;
-  etaSec: number;
-}
+/** What the loop reports per batch: a run's progress event without the run id and phase the parent adds. */
+export type BatchProgress = Omit<RunProgress, 'runId' | 'phase' | 'valLoss' | 'valAcc'>;
 
 export interface TrainHooks {
   /** After a resume has loaded its checkpoint: the epochs it already holds. */

@@ -1,4 +1,6 @@
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { prng } from './rng';
+import type { TtaViewSpec } from '../../src-shared/contract/evaluation';
 
 /**
  * Test-time augmentation views over raw 48×48 grayscale faces, before the model's own input
@@ -25,32 +27,10 @@ export const MAX_TTA_VIEWS = 32;
 /** The paper's augmentation ranges: ±10° rotation, ±10% zoom, ±10% shifts, mirroring. */
 export const DEFAULT_TTA: TtaOptions = { augmented: 0, flip: false, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1, seed: 0 };
 
-/** One view: an affine map applied to every face the same way, recorded with the evaluation. */
-export interface TtaView {
-  name: string;
-  flip: boolean;
-  /** Degrees, counter-clockwise. */
-  angle: number;
-  /** Scale factor (>1 zooms in). */
-  scale: number;
-  /** Shift in pixels. */
-  dx: number;
-  dy: number;
-}
+/** One view: an affine map applied to every face the same way, recorded with the evaluation as it is. */
+export type TtaView = TtaViewSpec;
 
 export const IDENTITY_VIEW: TtaView = { name: 'original', flip: false, angle: 0, scale: 1, dx: 0, dy: 0 };
-
-/** mulberry32: tiny, seedable, and the same on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function validateTta(opts: TtaOptions): void {
   if (!Number.isInteger(opts.augmented) || opts.augmented < 0 || opts.augmented > MAX_TTA_VIEWS) {
@@ -67,7 +47,7 @@ export function ttaViews(opts: TtaOptions): TtaView[] {
   validateTta(opts);
   const views: TtaView[] = [IDENTITY_VIEW];
   if (opts.flip) views.push({ ...IDENTITY_VIEW, name: 'flip', flip: true });
-  const rand = mulberry32(opts.seed * 7919 + 17);
+  const rand = prng(opts.seed * 7919 + 17);
   const uni = (r: number) => (rand() * 2 - 1) * r;
   for (let i = 0; i < opts.augmented; i++) {
     const flip = rand() < 0.5;

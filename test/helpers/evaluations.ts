@@ -2,7 +2,7 @@ import { trainConfigSchema } from '../../src-shared/contract/runs';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../../src-main/context';
 import { loadSplit } from '../../src-main/data/packed-store';
-import { mulberry32 } from '../../src-main/engine/tta';
+import { prng as mulberry32 } from '../../src-main/engine/rng';
 import { insertEvaluation } from '../../src-main/evaluation/store';
 
 /**

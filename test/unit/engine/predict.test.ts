@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIXELS_PER_IMAGE } from '../../../src-shared/labels';
 import { predictProbs, type PrepareFn } from '../../../src-main/engine/predict';
-import { applyView, IDENTITY_VIEW, mulberry32, ttaViews, DEFAULT_TTA } from '../../../src-main/engine/tta';
+import { prng as mulberry32 } from '../../../src-main/engine/rng';
+import { applyView, IDENTITY_VIEW, ttaViews, DEFAULT_TTA } from '../../../src-main/engine/tta';
 
 const prepare: PrepareFn = (px, n) => tf.tidy(() => tf.tensor4d(Float32Array.from(px.subarray(0, n * PIXELS_PER_IMAGE), (v) => v / 255), [n, 48, 48, 1]));
 

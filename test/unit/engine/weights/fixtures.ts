@@ -2,22 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadH5wasm } from '../../../../src-main/engine/weights/h5';
 import type { ExpectedLayer } from '../../../../src-main/engine/weights/mapping';
+import { prng as mulberry32 } from '../../../../src-main/engine/rng';
 
 /** Test-side weights: layer name → weights in Keras order, with Keras-style full names. */
 export interface FakeLayer {
   name: string;
   weights: { name: string; shape: number[]; data: Float32Array }[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
