@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
+import { heapOffset, winogradApplies, winogradConv } from './winograd-conv';
 
 interface Attrs {
   strides: number | [number, number];
@@ -38,7 +39,20 @@ function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   const bottom = h + kh - 1 - ((oh - 1) * sh + 1) - top;
   const right = w + kw - 1 - ((ow - 1) * sw + 1) - left;
   let dx: TensorInfo;
-  if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
+  if (winogradApplies(info, dy.dtype, filter.dtype)) {
+    dx = winogradConv(backend, {
+      x: dy,
+      filter: heapOffset(backend, flipped),
+      bias: null,
+      relu: false,
+      ci: info.outChannels,
+      co: info.inChannels,
+      oh: h,
+      ow: w,
+      padTop: top,
+      padLeft: left,
+    });
+  } else if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
     const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
     dx = callKernel(backend, 'Conv2D', { x: dy, filter: flipped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
   } else {

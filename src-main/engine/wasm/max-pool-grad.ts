@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32 } from './kernel-call';
+import { heapOffset } from './winograd-conv';
+import { winogradRuntime } from './winograd-runtime';
 
 interface Attrs {
   filterSize: number | [number, number];
@@ -12,7 +14,8 @@ interface Attrs {
 
 /**
  * Routes each dy to the first maximum of its window (the cpu backend's tie rule, which matters after ReLU, where
- * whole windows are 0). A channel-innermost JS loop over the wasm heap; upstream's wasm kernel is ~10× slower here.
+ * whole windows are 0). The common 2×2/2 pool runs as SIMD on the kernel threads (kernels/winograd.c), the rest as a
+ * channel-innermost JS loop over the wasm heap; upstream's wasm kernel is ~10× slower than even the JS.
  */
 function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -32,7 +35,11 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
   const g = heapF32(backend, dy);
   const out = heapF32(backend, dx);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && oh * 2 === h && ow * 2 === w) {
-    tiled2x2(x, g, out, n, oh, ow, c);
+    if (c % 4 === 0 && input.dtype === 'float32' && dy.dtype === 'float32') {
+      winogradRuntime(backend).maxPoolGrad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), n, oh, ow, c);
+    } else {
+      tiled2x2(x, g, out, n, oh, ow, c);
+    }
     return dx;
   }
   out.fill(0);

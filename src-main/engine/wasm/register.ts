@@ -4,6 +4,7 @@ import { batchMatMulConfig } from './batch-matmul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { conv2DConfig, fusedConv2DConfig } from './conv2d';
 import { fusedBatchNormConfig } from './batch-norm';
 import { castConfig, identityConfig } from './identity';
 import { rememberOriginal } from './kernel-call';
@@ -14,6 +15,8 @@ import { tileConfig } from './tile';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   maxPoolGradConfig,

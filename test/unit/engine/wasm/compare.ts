@@ -23,3 +23,19 @@ export async function onBoth(f: () => tf.Tensor): Promise<{ cpu: Float32Array; w
   tf.dispose([c, w]);
   return { cpu, wasm, shapes };
 }
+
+/**
+ * For long reductions (a filter gradient sums over every pixel of the batch) an elementwise bound is the wrong
+ * yardstick: both sides carry float32 rounding that grows with the sum's magnitude, so entries that cancel to near
+ * zero get errors that are tiny against the terms but not against themselves. Normwise: max|a − e| ≤ tol · max|e|.
+ */
+export function expectCloseNormwise(actual: Float32Array, expected: Float32Array, what: string, tol = TOL): void {
+  expect(actual.length, what).toBe(expected.length);
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < actual.length; i++) {
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  expect(worst, what).toBeLessThanOrEqual(tol * scale);
+}

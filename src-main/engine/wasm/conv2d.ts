@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { callOriginal, type Pad4 } from './kernel-call';
+import { heapOffset, winogradApplies, winogradConv } from './winograd-conv';
+
+interface Attrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | Pad4;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+interface Inputs {
+  x: TensorInfo;
+  filter: TensorInfo;
+  bias?: TensorInfo;
+  preluActivationWeights?: TensorInfo;
+}
+
+/**
+ * Forward conv (plain and fused with bias + ReLU): Winograd F(4×4, 3×3) where it applies, upstream's XNNPACK conv
+ * for everything else (other kernel sizes, strides, the 1-channel first layer, other activations).
+ */
+function conv(name: 'Conv2D' | 'FusedConv2D') {
+  return (args: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const activation = attrs.activation ?? 'linear';
+    const co = filter.shape[3]!;
+    const fusable =
+      (activation === 'linear' || activation === 'relu') &&
+      !preluActivationWeights &&
+      (!bias || (bias.shape.length === 1 && bias.shape[0] === co));
+    if (attrs.dataFormat === 'NHWC' && fusable) {
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        'channelsLast',
+      );
+      if (winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
+        return winogradConv(backend, {
+          x,
+          filter: heapOffset(backend, filter),
+          bias: bias ?? null,
+          relu: activation === 'relu',
+          ci: info.inChannels,
+          co,
+          oh: info.outHeight,
+          ow: info.outWidth,
+          padTop: info.padInfo.top,
+          padLeft: info.padInfo.left,
+        });
+      }
+    }
+    return callOriginal(name, { ...args, inputs: inputs as unknown as Record<string, TensorInfo> });
+  };
+}
+
+export const conv2DConfig: KernelConfig = {
+  kernelName: 'Conv2D',
+  backendName: 'wasm',
+  kernelFunc: conv('Conv2D') as unknown as KernelFunc,
+};
+
+export const fusedConv2DConfig: KernelConfig = {
+  kernelName: 'FusedConv2D',
+  backendName: 'wasm',
+  kernelFunc: conv('FusedConv2D') as unknown as KernelFunc,
+};

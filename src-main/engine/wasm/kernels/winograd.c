@@ -1,0 +1,392 @@
+// Winograd F(4x4, 3x3) convolution kernels for the wasm backend: forward (also the input gradient, run on the
+// rotated filter) and filter gradient, NHWC, stride 1, channels a multiple of 4.
+//
+// Why: XNNPACK's direct conv on 128-bit wasm SIMD (no FMA) is the ceiling of the wasm backend; Winograd does the
+// same 3x3 correlation with 36 instead of 144 multiplies per 4x4 output tile and channel pair.
+//
+// The module owns no memory and no data: it imports the backend's heap and the caller hands it every buffer,
+// including per-thread scratch, so several instances (one per thread) can run on one shared heap.
+// Matrices are Lavin & Gray's for the points 0, 1, -1, 2, -2, inf.
+
+#include <wasm_simd128.h>
+
+#define EXPORT __attribute__((visibility("default")))
+#define TB 32 // tiles per block: V, M and U blocks stay in L2
+
+typedef v128_t v;
+
+static inline v add(v a, v b) { return wasm_f32x4_add(a, b); }
+static inline v sub(v a, v b) { return wasm_f32x4_sub(a, b); }
+static inline v mul(v a, v b) { return wasm_f32x4_mul(a, b); }
+static inline v k(float c) { return wasm_f32x4_splat(c); }
+static inline v ld(const float *p) { return wasm_v128_load(p); }
+static inline void st(float *p, v x) { wasm_v128_store(p, x); }
+
+// B^T d, d = 6 values
+static inline void bt(const v *d, v *o) {
+  v four = k(4.f), five = k(5.f), two = k(2.f);
+  v t1 = sub(d[4], mul(four, d[2])); // d4 - 4 d2
+  v t2 = sub(d[3], mul(four, d[1])); // d3 - 4 d1
+  v t3 = sub(d[4], d[2]);            // d4 - d2
+  v t4 = mul(two, sub(d[3], d[1]));  // 2 (d3 - d1)
+  o[0] = add(sub(mul(four, d[0]), mul(five, d[2])), d[4]);
+  o[1] = add(t1, t2);
+  o[2] = sub(t1, t2);
+  o[3] = add(t3, t4);
+  o[4] = sub(t3, t4);
+  o[5] = add(sub(mul(four, d[1]), mul(five, d[3])), d[5]);
+}
+
+// A^T m, 6 values -> 4
+static inline void at(const v *m, v *o) {
+  v two = k(2.f), four = k(4.f), eight = k(8.f);
+  v s12 = add(m[1], m[2]), d12 = sub(m[1], m[2]);
+  v s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
+  o[0] = add(add(m[0], s12), s34);
+  o[1] = add(d12, mul(two, d34));
+  o[2] = add(s12, mul(four, s34));
+  o[3] = add(add(d12, mul(eight, d34)), m[5]);
+}
+
+// A y, 4 values -> 6 (transpose of the output transform, for the filter gradient)
+static inline void a6(const v *y, v *o) {
+  v two = k(2.f), four = k(4.f), eight = k(8.f);
+  v e = add(y[0], y[2]), f = add(y[1], y[3]);
+  v e2 = add(y[0], mul(four, y[2])), f2 = add(mul(two, y[1]), mul(eight, y[3]));
+  o[0] = y[0];
+  o[1] = add(e, f);
+  o[2] = sub(e, f);
+  o[3] = add(e2, f2);
+  o[4] = sub(e2, f2);
+  o[5] = y[3];
+}
+
+// G g, 3 values -> 6
+static inline void gg(const v *g, v *o) {
+  v s = add(g[0], g[2]);
+  o[0] = mul(k(0.25f), g[0]);
+  o[1] = mul(k(-1.f / 6), add(s, g[1]));
+  o[2] = mul(k(-1.f / 6), sub(s, g[1]));
+  v p = add(mul(k(1.f / 24), g[0]), mul(k(1.f / 6), g[2]));
+  v q = mul(k(1.f / 12), g[1]);
+  o[3] = add(p, q);
+  o[4] = sub(p, q);
+  o[5] = g[2];
+}
+
+// G^T m, 6 values -> 3
+static inline void gt(const v *m, v *o) {
+  v s12 = add(m[1], m[2]), d12 = sub(m[2], m[1]);
+  v s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
+  o[0] = add(sub(mul(k(0.25f), m[0]), mul(k(1.f / 6), s12)), mul(k(1.f / 24), s34));
+  o[1] = add(mul(k(1.f / 6), d12), mul(k(1.f / 12), d34));
+  o[2] = add(add(mul(k(-1.f / 6), s12), mul(k(1.f / 6), s34)), m[5]);
+}
+
+// w [3][3][ci][co] (HWIO) -> u [36][ci][co]
+EXPORT void wino_filter(const float *w, float *u, int ci, int co) {
+  for (int i = 0; i < ci; i++) {
+    for (int o = 0; o < co; o += 4) {
+      v g[3][3], t[6][3], r[6];
+      for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++) g[y][x] = ld(w + ((y * 3 + x) * ci + i) * co + o);
+      for (int x = 0; x < 3; x++) {
+        v col[3] = {g[0][x], g[1][x], g[2][x]};
+        gg(col, r);
+        for (int y = 0; y < 6; y++) t[y][x] = r[y];
+      }
+      for (int y = 0; y < 6; y++) {
+        gg(t[y], r);
+        for (int x = 0; x < 6; x++) st(u + ((y * 6 + x) * ci + i) * co + o, r[x]);
+      }
+    }
+  }
+}
+
+// One input tile (6x6 window at r0, c0 of image n) for 4 channels starting at c -> 36 vectors, stride `vs` floats.
+static inline void input_tile(const float *x, int h, int w, int ci, int r0, int c0, int c, float *dst, int vs) {
+  v d[6][6], t[6][6], r[6];
+  if (r0 >= 0 && c0 >= 0 && r0 + 6 <= h && c0 + 6 <= w) {
+    for (int y = 0; y < 6; y++)
+      for (int xx = 0; xx < 6; xx++) d[y][xx] = ld(x + ((r0 + y) * w + c0 + xx) * ci + c);
+  } else {
+    for (int y = 0; y < 6; y++)
+      for (int xx = 0; xx < 6; xx++) {
+        int yy = r0 + y, xc = c0 + xx;
+        d[y][xx] = (yy >= 0 && yy < h && xc >= 0 && xc < w) ? ld(x + (yy * w + xc) * ci + c) : wasm_f32x4_splat(0.f);
+      }
+  }
+  for (int xx = 0; xx < 6; xx++) {
+    v col[6] = {d[0][xx], d[1][xx], d[2][xx], d[3][xx], d[4][xx], d[5][xx]};
+    bt(col, r);
+    for (int y = 0; y < 6; y++) t[y][xx] = r[y];
+  }
+  for (int y = 0; y < 6; y++) {
+    bt(t[y], r);
+    for (int xx = 0; xx < 6; xx++) st(dst + (y * 6 + xx) * vs, r[xx]);
+  }
+}
+
+// m [nt][k] x u [k][co] -> out [nt][co], nt <= TB; co a multiple of 4.
+static void gemm_block(const float *m, const float *u, float *out, int nt, int kk, int co) {
+  int t = 0;
+  for (; t + 4 <= nt; t += 4) {
+    const float *a0 = m + t * kk, *a1 = a0 + kk, *a2 = a1 + kk, *a3 = a2 + kk;
+    int o = 0;
+    for (; o + 8 <= co; o += 8) {
+      v c00 = k(0), c01 = k(0), c10 = k(0), c11 = k(0), c20 = k(0), c21 = k(0), c30 = k(0), c31 = k(0);
+      const float *b = u + o;
+      for (int i = 0; i < kk; i++, b += co) {
+        v b0 = ld(b), b1 = ld(b + 4);
+        v x0 = wasm_v128_load32_splat(a0 + i), x1 = wasm_v128_load32_splat(a1 + i);
+        v x2 = wasm_v128_load32_splat(a2 + i), x3 = wasm_v128_load32_splat(a3 + i);
+        c00 = add(c00, mul(x0, b0)); c01 = add(c01, mul(x0, b1));
+        c10 = add(c10, mul(x1, b0)); c11 = add(c11, mul(x1, b1));
+        c20 = add(c20, mul(x2, b0)); c21 = add(c21, mul(x2, b1));
+        c30 = add(c30, mul(x3, b0)); c31 = add(c31, mul(x3, b1));
+      }
+      float *d = out + t * co + o;
+      st(d, c00); st(d + 4, c01); st(d + co, c10); st(d + co + 4, c11);
+      st(d + 2 * co, c20); st(d + 2 * co + 4, c21); st(d + 3 * co, c30); st(d + 3 * co + 4, c31);
+    }
+    for (; o < co; o += 4) {
+      v c0 = k(0), c1 = k(0), c2 = k(0), c3 = k(0);
+      const float *b = u + o;
+      for (int i = 0; i < kk; i++, b += co) {
+        v b0 = ld(b);
+        c0 = add(c0, mul(wasm_v128_load32_splat(a0 + i), b0));
+        c1 = add(c1, mul(wasm_v128_load32_splat(a1 + i), b0));
+        c2 = add(c2, mul(wasm_v128_load32_splat(a2 + i), b0));
+        c3 = add(c3, mul(wasm_v128_load32_splat(a3 + i), b0));
+      }
+      float *d = out + t * co + o;
+      st(d, c0); st(d + co, c1); st(d + 2 * co, c2); st(d + 3 * co, c3);
+    }
+  }
+  for (; t < nt; t++) {
+    const float *a0 = m + t * kk;
+    for (int o = 0; o < co; o += 4) {
+      v c0 = k(0);
+      const float *b = u + o;
+      for (int i = 0; i < kk; i++, b += co) c0 = add(c0, mul(wasm_v128_load32_splat(a0 + i), ld(b)));
+      st(out + t * co + o, c0);
+    }
+  }
+}
+
+// Scratch floats one thread needs for wino_conv / wino_wgrad.
+EXPORT int wino_scratch_floats(int ci, int co) { return 36 * TB * (ci + co); }
+
+// y[n, oh, ow, co] = sum x[n, oh + ky - pt, ow + kx - pl, ci] w[ky, kx, ci, co] (+ bias, relu) for the tiles
+// [t0, t1) of the N x ceil(OH/4) x ceil(OW/4) tile grid. u from wino_filter; bias may be 0.
+EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *y, int h, int w, int ci, int oh,
+                      int ow, int co, int pt, int pl, int relu, int t0, int t1, float *scratch) {
+  int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
+  float *vb = scratch, *mb = scratch + 36 * TB * ci;
+  for (int b0 = t0; b0 < t1; b0 += TB) {
+    int nt = t1 - b0 < TB ? t1 - b0 : TB;
+    for (int t = 0; t < nt; t++) {
+      int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
+      const float *xn = x + (long)n * h * w * ci;
+      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, TB * ci);
+    }
+    for (int e = 0; e < 36; e++) gemm_block(vb + e * TB * ci, u + e * ci * co, mb + e * TB * co, nt, ci, co);
+    for (int t = 0; t < nt; t++) {
+      int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
+      float *yn = y + (long)n * oh * ow * co;
+      int r0 = ty * 4, c0 = tx * 4;
+      int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
+      for (int o = 0; o < co; o += 4) {
+        v m[6][6], t4[4][6], r[4], out[4][4];
+        const float *src = mb + t * co + o;
+        for (int e = 0; e < 36; e++) m[e / 6][e % 6] = ld(src + e * TB * co);
+        for (int xx = 0; xx < 6; xx++) {
+          v col[6] = {m[0][xx], m[1][xx], m[2][xx], m[3][xx], m[4][xx], m[5][xx]};
+          at(col, r);
+          for (int yy = 0; yy < 4; yy++) t4[yy][xx] = r[yy];
+        }
+        v bv = bias ? ld(bias + o) : k(0);
+        for (int yy = 0; yy < 4; yy++) {
+          at(t4[yy], r);
+          for (int xx = 0; xx < 4; xx++) {
+            v s = add(r[xx], bv);
+            out[yy][xx] = relu ? wasm_f32x4_max(s, k(0)) : s;
+          }
+        }
+        for (int yy = 0; yy < rows; yy++)
+          for (int xx = 0; xx < cols; xx++) st(yn + ((r0 + yy) * ow + c0 + xx) * co + o, out[yy][xx]);
+      }
+    }
+  }
+}
+
+// acc [36][ci][co] += sum over tiles [t0, t1) of V^T Yhat: the filter gradient of wino_conv's correlation in the
+// Winograd domain (exact: the transforms are linear). dy is [n, oh, ow, co]; acc must start zeroed.
+EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w, int ci, int oh, int ow, int co,
+                       int pt, int pl, int t0, int t1, float *scratch) {
+  int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
+  float *vb = scratch, *yb = scratch + 36 * TB * ci;
+  for (int b0 = t0; b0 < t1; b0 += TB) {
+    int nt = t1 - b0 < TB ? t1 - b0 : TB;
+    for (int t = 0; t < nt; t++) {
+      int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
+      const float *xn = x + (long)n * h * w * ci;
+      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, TB * ci);
+      const float *dn = dy + (long)n * oh * ow * co;
+      int r0 = ty * 4, c0 = tx * 4;
+      int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
+      for (int o = 0; o < co; o += 4) {
+        v d[4][4], t6[6][4], r[6];
+        for (int yy = 0; yy < 4; yy++)
+          for (int xx = 0; xx < 4; xx++)
+            d[yy][xx] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
+        for (int xx = 0; xx < 4; xx++) {
+          v col[4] = {d[0][xx], d[1][xx], d[2][xx], d[3][xx]};
+          a6(col, r);
+          for (int yy = 0; yy < 6; yy++) t6[yy][xx] = r[yy];
+        }
+        for (int yy = 0; yy < 6; yy++) {
+          a6(t6[yy], r);
+          for (int xx = 0; xx < 6; xx++) st(yb + (yy * 6 + xx) * TB * co + t * co + o, r[xx]);
+        }
+      }
+    }
+    // acc[e] (ci x co) += vb[e]^T (ci x nt) * yb[e] (nt x co)
+    for (int e = 0; e < 36; e++) {
+      const float *va = vb + e * TB * ci, *ya = yb + e * TB * co;
+      float *ac = acc + e * ci * co;
+      int i = 0;
+      for (; i + 4 <= ci; i += 4) {
+        for (int o = 0; o < co; o += 8) {
+          int two = o + 8 <= co;
+          float *d = ac + i * co + o;
+          v c00 = ld(d), c10 = ld(d + co), c20 = ld(d + 2 * co), c30 = ld(d + 3 * co);
+          v c01 = two ? ld(d + 4) : k(0), c11 = two ? ld(d + co + 4) : k(0);
+          v c21 = two ? ld(d + 2 * co + 4) : k(0), c31 = two ? ld(d + 3 * co + 4) : k(0);
+          for (int t = 0; t < nt; t++) {
+            const float *a = va + t * ci + i, *b = ya + t * co + o;
+            v b0 = ld(b), b1 = two ? ld(b + 4) : k(0);
+            v x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a + 1);
+            v x2 = wasm_v128_load32_splat(a + 2), x3 = wasm_v128_load32_splat(a + 3);
+            c00 = add(c00, mul(x0, b0)); c01 = add(c01, mul(x0, b1));
+            c10 = add(c10, mul(x1, b0)); c11 = add(c11, mul(x1, b1));
+            c20 = add(c20, mul(x2, b0)); c21 = add(c21, mul(x2, b1));
+            c30 = add(c30, mul(x3, b0)); c31 = add(c31, mul(x3, b1));
+          }
+          st(d, c00); st(d + co, c10); st(d + 2 * co, c20); st(d + 3 * co, c30);
+          if (two) { st(d + 4, c01); st(d + co + 4, c11); st(d + 2 * co + 4, c21); st(d + 3 * co + 4, c31); }
+          if (!two) o -= 4;
+        }
+      }
+    }
+  }
+}
+
+// dw [3][3][ci][co] = G^T (sum of `parts` accumulators, `stride` floats apart) G
+EXPORT void wino_wgrad_finish(const float *acc, int parts, int stride, float *dw, int ci, int co) {
+  for (int i = 0; i < ci; i++) {
+    for (int o = 0; o < co; o += 4) {
+      v m[6][6], t3[3][6], r[3];
+      for (int e = 0; e < 36; e++) {
+        const float *p = acc + (e * ci + i) * co + o;
+        v s = ld(p);
+        for (int q = 1; q < parts; q++) s = add(s, ld(p + q * stride));
+        m[e / 6][e % 6] = s;
+      }
+      for (int xx = 0; xx < 6; xx++) {
+        v col[6] = {m[0][xx], m[1][xx], m[2][xx], m[3][xx], m[4][xx], m[5][xx]};
+        gt(col, r);
+        for (int yy = 0; yy < 3; yy++) t3[yy][xx] = r[yy];
+      }
+      for (int yy = 0; yy < 3; yy++) {
+        gt(t3[yy], r);
+        for (int xx = 0; xx < 3; xx++) st(dw + ((yy * 3 + xx) * ci + i) * co + o, r[xx]);
+      }
+    }
+  }
+}
+
+// ---- Companion kernels that share the module (and its threads) ----
+
+// 2x2 stride-2 max-pool gradient for the output rows [r0, r1) of the n*oh grid (h = 2 oh, w = 2 ow, c % 4 == 0).
+// Each dy goes to the first maximum of its window in row-major order (the cpu backend's rule, which matters after
+// ReLU where whole windows are 0); every dx element is written once, so dx needs no zeroing.
+EXPORT void maxpool2_grad(const float *x, const float *dy, float *dx, int ow, int c, int r0, int r1) {
+  long row = (long)2 * ow * c;
+  v ones = wasm_i32x4_splat(-1);
+  for (int r = r0; r < r1; r++) {
+    const float *xa = x + r * 2 * row, *xb = xa + row, *g = dy + (long)r * ow * c;
+    float *da = dx + r * 2 * row, *db = da + row;
+    for (int ox = 0; ox < ow; ox++) {
+      for (int ch = 0; ch < c; ch += 4) {
+        int i = 2 * ox * c + ch, j = i + c;
+        v p0 = ld(xa + i), p1 = ld(xa + j), p2 = ld(xb + i), p3 = ld(xb + j);
+        v m = wasm_f32x4_max(wasm_f32x4_max(p0, p1), wasm_f32x4_max(p2, p3));
+        v gv = ld(g + ox * c + ch);
+        v e0 = wasm_f32x4_eq(p0, m);
+        v e1 = wasm_v128_andnot(wasm_f32x4_eq(p1, m), e0);
+        v taken = wasm_v128_or(e0, e1);
+        v e2 = wasm_v128_andnot(wasm_f32x4_eq(p2, m), taken);
+        v e3 = wasm_v128_andnot(ones, wasm_v128_or(taken, e2));
+        st(da + i, wasm_v128_and(gv, e0));
+        st(da + j, wasm_v128_and(gv, e1));
+        st(db + i, wasm_v128_and(gv, e2));
+        st(db + j, wasm_v128_and(gv, e3));
+      }
+    }
+  }
+}
+
+// Filter gradient of a 3x3 stride-1 conv with ONE input channel (a network's first layer), where Winograd's GEMMs
+// would be one row thin: acc [9][co] += over output rows [r0, r1) of the n*oh grid. row holds ow + 2 floats.
+EXPORT void wgrad_c1(const float *x, const float *dy, float *acc, float *row, int h, int w, int oh, int ow, int co,
+                     int pt, int pl, int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
+    int n = r / oh, oy = r % oh;
+    const float *g = dy + (long)r * ow * co;
+    for (int ky = 0; ky < 3; ky++) {
+      int iy = oy + ky - pt;
+      if (iy < 0 || iy >= h) continue;
+      const float *xr = x + ((long)n * h + iy) * w;
+      for (int j = 0; j < ow + 2; j++) {
+        int ix = j - pl;
+        row[j] = (ix >= 0 && ix < w) ? xr[ix] : 0.f;
+      }
+      float *a = acc + ky * 3 * co;
+      int o = 0;
+      for (; o + 8 <= co; o += 8) {
+        v a00 = ld(a + o), a01 = ld(a + o + 4), a10 = ld(a + co + o), a11 = ld(a + co + o + 4);
+        v a20 = ld(a + 2 * co + o), a21 = ld(a + 2 * co + o + 4);
+        for (int ox = 0; ox < ow; ox++) {
+          v g0 = ld(g + ox * co + o), g1 = ld(g + ox * co + o + 4);
+          v s0 = wasm_v128_load32_splat(row + ox), s1 = wasm_v128_load32_splat(row + ox + 1);
+          v s2 = wasm_v128_load32_splat(row + ox + 2);
+          a00 = add(a00, mul(s0, g0)); a01 = add(a01, mul(s0, g1));
+          a10 = add(a10, mul(s1, g0)); a11 = add(a11, mul(s1, g1));
+          a20 = add(a20, mul(s2, g0)); a21 = add(a21, mul(s2, g1));
+        }
+        st(a + o, a00); st(a + o + 4, a01); st(a + co + o, a10); st(a + co + o + 4, a11);
+        st(a + 2 * co + o, a20); st(a + 2 * co + o + 4, a21);
+      }
+      for (; o < co; o += 4) {
+        v a0 = ld(a + o), a1 = ld(a + co + o), a2 = ld(a + 2 * co + o);
+        for (int ox = 0; ox < ow; ox++) {
+          v g0 = ld(g + ox * co + o);
+          a0 = add(a0, mul(wasm_v128_load32_splat(row + ox), g0));
+          a1 = add(a1, mul(wasm_v128_load32_splat(row + ox + 1), g0));
+          a2 = add(a2, mul(wasm_v128_load32_splat(row + ox + 2), g0));
+        }
+        st(a + o, a0); st(a + co + o, a1); st(a + 2 * co + o, a2);
+      }
+    }
+  }
+}
+
+// dw [9][co] = the sum of `parts` accumulators `stride` floats apart.
+EXPORT void sum_parts(const float *acc, int parts, int stride, float *out, int n) {
+  for (int i = 0; i < n; i += 4) {
+    v s = ld(acc + i);
+    for (int q = 1; q < parts; q++) s = add(s, ld(acc + i + q * stride));
+    st(out + i, s);
+  }
+}

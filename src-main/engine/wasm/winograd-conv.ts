@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { winogradRuntime } from './winograd-runtime';
+
+type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+let enabled = process.env.FER_WINOGRAD !== '0';
+/** Turns the Winograd path off (FER_WINOGRAD=0 at start-up does the same): the bench's A/B and the tests' reference. */
+export function setWinogradEnabled(on: boolean): void {
+  enabled = on;
+}
+export function winogradEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * 3×3, stride 1, undilated, channel counts a multiple of 4 (the kernels' vector width). Below 8 channels the
+ * Winograd GEMMs are too thin to beat XNNPACK's direct conv (the peer net's first conv has 1 input channel).
+ */
+export function winogradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+  return (
+    enabled &&
+    dtypes.every((d) => d === 'float32') &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.inChannels % 4 === 0 &&
+    info.outChannels % 4 === 0 &&
+    info.inChannels >= 8 &&
+    info.outChannels >= 8
+  );
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: BackendWasm, t: TensorInfo): number {
+  const data = (backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } | undefined } }).dataIdMap.get(t.dataId);
+  if (!data) throw new Error('tensor data is not on the wasm backend');
+  return data.memoryOffset;
+}
+
+export interface WinogradConvArgs {
+  x: TensorInfo;
+  /** HWIO [3, 3, ci, co] at this heap offset (the input gradient passes its rotated copy). */
+  filter: number;
+  bias: TensorInfo | null;
+  relu: boolean;
+  ci: number;
+  co: number;
+  oh: number;
+  ow: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** y [n, oh, ow, co], a new backend output. */
+export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorInfo {
+  const [n, h, w] = a.x.shape as [number, number, number, number];
+  const rt = winogradRuntime(backend);
+  const y = backend.makeOutput([n, a.oh, a.ow, a.co], 'float32');
+  const u = rt.malloc(36 * a.ci * a.co * 4);
+  try {
+    rt.transformFilter(a.filter, u, a.ci, a.co);
+    rt.conv({
+      x: heapOffset(backend, a.x),
+      u,
+      bias: a.bias ? heapOffset(backend, a.bias) : 0,
+      y: heapOffset(backend, y),
+      n,
+      h,
+      w,
+      ci: a.ci,
+      oh: a.oh,
+      ow: a.ow,
+      co: a.co,
+      padTop: a.padTop,
+      padLeft: a.padLeft,
+      relu: a.relu,
+    });
+  } finally {
+    rt.free(u);
+  }
+  return y;
+}
+
+/** dW [3, 3, ci, co] of the stride-1 3×3 conv described by info. */
+export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const rt = winogradRuntime(backend);
+  const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
+  rt.wgrad({
+    x: heapOffset(backend, x),
+    dy: heapOffset(backend, dy),
+    dw: heapOffset(backend, dw),
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  return dw;
+}
+
+/** 3×3, stride 1, undilated, one input channel (a first layer), outputs a multiple of 4. */
+export function oneChannelFilterGradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+  return (
+    enabled &&
+    dtypes.every((d) => d === 'float32') &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.inChannels === 1 &&
+    info.outChannels % 4 === 0
+  );
+}
+
+/** dW [3, 3, 1, co] by a direct SIMD sum (Winograd's GEMMs would be one row thin). */
+export function oneChannelFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const dw = backend.makeOutput([3, 3, 1, info.outChannels], 'float32');
+  winogradRuntime(backend).wgradOneChannel({
+    x: heapOffset(backend, x),
+    dy: heapOffset(backend, dy),
+    dw: heapOffset(backend, dw),
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: 1,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  return dw;
+}

@@ -1,0 +1,243 @@
+import { Worker } from 'node:worker_threads';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WINOGRAD_PLAIN_WASM, WINOGRAD_SHARED_WASM } from './kernels/binaries';
+import { CTL, CTL_SLOTS, KERNEL_FNS, WORKER_SOURCE, type KernelFn } from './winograd-worker';
+
+/** Tiles per block in winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
+export const TILE_BLOCK = 32;
+/** Per-instance stack: the compiled kernels use none today, but an instance must never share one with the heap's owner. */
+const STACK_BYTES = 64 * 1024;
+const WORKER_STALL_S = 120;
+
+type Exports = Record<KernelFn, (...args: number[]) => void> & {
+  __stack_pointer: WebAssembly.Global;
+  wino_filter(w: number, u: number, ci: number, co: number): void;
+  wino_scratch_floats(ci: number, co: number): number;
+  wino_wgrad_finish(acc: number, parts: number, stride: number, dw: number, ci: number, co: number): void;
+  sum_parts(acc: number, parts: number, stride: number, out: number, n: number): void;
+};
+
+interface EmscriptenHeap {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+export interface ConvCall {
+  x: number;
+  u: number;
+  bias: number;
+  y: number;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  padTop: number;
+  padLeft: number;
+  relu: boolean;
+}
+
+export interface WgradCall {
+  x: number;
+  dy: number;
+  dw: number;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** [start, end) ranges of `count` items for `parts` threads, cut at multiples of `align`; empty ranges at the end. */
+export function splitRange(count: number, parts: number, align = 1): [number, number][] {
+  const per = Math.ceil(Math.ceil(count / align) / parts) * align;
+  return Array.from({ length: parts }, (_, i) => [Math.min(count, i * per), Math.min(count, (i + 1) * per)]);
+}
+
+/**
+ * Runs kernels/winograd.c on the wasm backend's own heap: the kernels read tensors where tfjs keeps them and write
+ * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) each of `threads` workers holds
+ * an instance on the same memory and runs one row of arguments per job; the caller blocks until all are done, like
+ * a tfjs kernel. With the single-threaded backend the kernels run on the calling thread.
+ */
+export class WinogradRuntime {
+  /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
+  readonly threads: number;
+  /** Kernel calls so far, so tests can prove a case took this path. */
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0 };
+  private readonly heap: EmscriptenHeap;
+  private readonly local: Exports;
+  private readonly ctl: Int32Array | null = null;
+  private readonly workers: Worker[] = [];
+  private scratch = 0;
+  private scratchBytes = 0;
+
+  constructor(backend: BackendWasm, threads: number) {
+    this.heap = (backend as unknown as { wasm: EmscriptenHeap }).wasm;
+    const memory = this.heap.wasmMemory ?? this.heap.asm?.memory;
+    if (!memory) throw new Error('the wasm backend exposes no heap memory');
+    const shared = memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(Buffer.from(shared ? WINOGRAD_SHARED_WASM : WINOGRAD_PLAIN_WASM, 'base64'));
+    this.local = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    this.local.__stack_pointer.value = this.malloc(STACK_BYTES) + STACK_BYTES;
+    this.threads = shared ? Math.min(Math.max(1, threads), CTL.maxThreads) : 1;
+    if (this.threads > 1) {
+      this.ctl = new Int32Array(new SharedArrayBuffer(CTL_SLOTS * 4));
+      for (let i = 0; i < this.threads; i++) {
+        const stack = this.malloc(STACK_BYTES) + STACK_BYTES;
+        // execArgv []: the parent's flags (e.g. --input-type=module, loaders) would change how the source is read.
+        const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, ctl: this.ctl.buffer, index: i, stack } });
+        // Idle workers sit in Atomics.wait; they must not keep a finished process alive.
+        worker.unref();
+        this.workers.push(worker);
+      }
+    }
+  }
+
+  malloc(bytes: number): number {
+    const p = this.heap._malloc(bytes);
+    if (!p) throw new Error(`wasm heap: cannot allocate ${bytes} bytes`);
+    return p;
+  }
+
+  free(ptr: number): void {
+    this.heap._free(ptr);
+  }
+
+  /** u [36][ci][co] from an HWIO 3×3 filter; u must hold 36·ci·co floats. */
+  transformFilter(w: number, u: number, ci: number, co: number): void {
+    this.local.wino_filter(w, u, ci, co);
+  }
+
+  conv(c: ConvCall): void {
+    this.calls.conv++;
+    const tiles = c.n * Math.ceil(c.oh / 4) * Math.ceil(c.ow / 4);
+    const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
+    const scratch = this.scratchFor(per);
+    const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0];
+    this.run(
+      'wino_conv',
+      splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => (t0 < t1 ? [...args, t0, t1, scratch + i * per] : [])),
+    );
+  }
+
+  wgrad(c: WgradCall): void {
+    this.calls.wgrad++;
+    const tiles = c.n * Math.ceil(c.oh / 4) * Math.ceil(c.ow / 4);
+    const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
+    const accFloats = 36 * c.ci * c.co;
+    const scratch = this.scratchFor(per);
+    this.withAccumulators(accFloats, (acc) => {
+      const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];
+      this.run(
+        'wino_wgrad',
+        splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => {
+          args[2] = acc + i * accFloats * 4;
+          return t0 < t1 ? [...args, t0, t1, scratch + i * per] : [];
+        }),
+      );
+      this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
+    });
+  }
+
+  /** dx of a 2×2 stride-2 max pool over [n, 2·oh, 2·ow, c], c a multiple of 4. */
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, oh: number, ow: number, c: number): void {
+    this.calls.maxPoolGrad++;
+    this.run(
+      'maxpool2_grad',
+      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, dy, dx, ow, c, r0, r1] : [])),
+    );
+  }
+
+  /** dW [3, 3, 1, co] of a stride-1 3×3 conv with one input channel. */
+  wgradOneChannel(c: WgradCall): void {
+    this.calls.wgradC1++;
+    const accFloats = 9 * c.co;
+    const rowBytes = (c.ow + 2) * 4;
+    const rows = this.scratchFor(rowBytes);
+    this.withAccumulators(accFloats, (acc) => {
+      this.run(
+        'wgrad_c1',
+        splitRange(c.n * c.oh, this.threads).map(([r0, r1], i) =>
+          r0 < r1 ? [c.x, c.dy, acc + i * accFloats * 4, rows + i * rowBytes, c.h, c.w, c.oh, c.ow, c.co, c.padTop, c.padLeft, r0, r1] : [],
+        ),
+      );
+      this.local.sum_parts(acc, this.threads, accFloats, c.dw, accFloats);
+    });
+  }
+
+  /** Zeroed per-thread accumulators of `floats` floats each, freed after `f`. */
+  private withAccumulators(floats: number, f: (acc: number) => void): void {
+    const acc = this.malloc(floats * 4 * this.threads);
+    try {
+      const memory = this.heap.wasmMemory ?? this.heap.asm?.memory;
+      new Float32Array(memory!.buffer, acc, floats * this.threads).fill(0);
+      f(acc);
+    } finally {
+      this.free(acc);
+    }
+  }
+
+  /** One scratch region per thread, kept between calls and grown on demand. */
+  private scratchFor(perThread: number): number {
+    const need = perThread * this.threads;
+    if (need > this.scratchBytes) {
+      if (this.scratch) this.free(this.scratch);
+      this.scratch = this.malloc(need);
+      this.scratchBytes = need;
+    }
+    return this.scratch;
+  }
+
+  /** Runs `fn` once per non-empty row of arguments: on the workers in parallel, or here in order. */
+  private run(fn: KernelFn, rows: number[][]): void {
+    if (!this.ctl) {
+      for (const row of rows) if (row.length) this.local[fn](...row);
+      return;
+    }
+    const ctl = this.ctl;
+    ctl[CTL.fn] = KERNEL_FNS.indexOf(fn);
+    for (let i = 0; i < this.threads; i++) {
+      const row = rows[i] ?? [];
+      if (row.length >= CTL.rowSize) throw new Error(`${fn}: ${row.length} arguments do not fit a control row`);
+      const at = CTL.rows + i * CTL.rowSize;
+      ctl[at] = row.length;
+      for (let j = 0; j < row.length; j++) ctl[at + 1 + j] = row[j]!;
+    }
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.failed, 0);
+    Atomics.add(ctl, CTL.generation, 1);
+    Atomics.notify(ctl, CTL.generation);
+    let waited = 0;
+    for (;;) {
+      const done = Atomics.load(ctl, CTL.done);
+      if (done >= this.threads) break;
+      // A worker that died cannot report; a healthy one finishes any row in far less than this.
+      if (Atomics.wait(ctl, CTL.done, done, 1000) === 'timed-out' && ++waited >= WORKER_STALL_S) {
+        throw new Error(`a wasm kernel worker stopped answering (${WORKER_STALL_S} s)`);
+      }
+    }
+    if (Atomics.load(ctl, CTL.failed)) throw new Error(`wasm kernel ${fn} failed on a worker thread`);
+  }
+}
+
+const runtimes = new WeakMap<object, WinogradRuntime>();
+
+/** The runtime bound to this backend instance, started on first use with the backend's own thread count. */
+export function winogradRuntime(backend: BackendWasm): WinogradRuntime {
+  let rt = runtimes.get(backend);
+  if (!rt) {
+    const threads = (backend as unknown as { wasm: { tfjs?: { getThreadsCount?: () => number } } }).wasm.tfjs?.getThreadsCount?.() ?? 1;
+    rt = new WinogradRuntime(backend, threads);
+    runtimes.set(backend, rt);
+  }
+  return rt;
+}

@@ -1,0 +1,49 @@
+/** The exported C functions a job may name, by index (the control block carries the index). */
+export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1'] as const;
+export type KernelFn = (typeof KERNEL_FNS)[number];
+
+/**
+ * Control block shared by WinogradRuntime and its workers (Int32 slots): a generation counter the caller bumps to
+ * post a job, a done counter, a failure flag, the function index, then one row per thread: [argc, ...args]
+ * (argc 0: nothing for this thread).
+ */
+export const CTL = { generation: 0, done: 1, failed: 2, fn: 3, rows: 8, rowSize: 24, maxThreads: 8 } as const;
+export const CTL_SLOTS = CTL.rows + CTL.rowSize * CTL.maxThreads;
+
+/**
+ * The worker's whole program, run with `new Worker(src, { eval: true })` so that it needs no file next to the
+ * bundle (tsx, electron-vite and the bridge all load this module differently). Each worker instantiates the
+ * kernels on the shared heap, then sleeps in Atomics.wait until the generation counter moves, runs its row of the
+ * posted job, and counts itself done. The caller cuts the work into rows; the worker only calls.
+ */
+export const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctl, index, stack } = workerData;
+const CTL = ${JSON.stringify(CTL)};
+const FNS = ${JSON.stringify(KERNEL_FNS)};
+// A worker that cannot start still answers every job (as failed), so the caller never waits on it.
+let k = null, startError = null;
+try {
+  k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  k.__stack_pointer.value = stack;
+} catch (e) {
+  startError = e;
+}
+const c = new Int32Array(ctl);
+const row = CTL.rows + index * CTL.rowSize;
+// From 0, not the current value: a job posted while this worker was still starting must not be missed.
+let seen = 0;
+for (;;) {
+  Atomics.wait(c, CTL.generation, seen);
+  seen = Atomics.load(c, CTL.generation);
+  try {
+    if (!k) throw startError;
+    const argc = c[row];
+    if (argc > 0) k[FNS[c[CTL.fn]]](...c.subarray(row + 1, row + 1 + argc));
+  } catch (e) {
+    Atomics.store(c, CTL.failed, 1);
+  }
+  Atomics.add(c, CTL.done, 1);
+  Atomics.notify(c, CTL.done);
+}
+`;

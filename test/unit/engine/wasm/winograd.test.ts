@@ -1,0 +1,213 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend } from '../../../../src-main/engine/backend';
+import { splitRange, winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { expectCloseNormwise } from './compare';
+
+/**
+ * Winograd F(4×4, 3×3) (src-main/engine/wasm/kernels/winograd.c) against the cpu backend: forward conv, the fused
+ * bias + ReLU form, the input gradient and the filter gradient, over paddings, odd sizes that leave partial tiles,
+ * images smaller than one tile, and channel counts that are not multiples of the 8-wide GEMM block.
+ * Tolerance, normwise: max|wasm − cpu| ≤ 2e-5 · max|cpu| per output. Winograd's rounding scales with the size of
+ * a whole tile's values (the transforms multiply by up to 8 and divide by up to 24), not with each output, so an
+ * output that cancels to near zero can be off by 1e-4 of itself while the layer as a whole is off by ~5e-6.
+ * Measured against the cpu backend (random normal data, 2 threads): normwise 3e-6 … 8.4e-6 for y, dx and dW from
+ * [4,20,20,16]→8 to [16,24,24,32]→32 and [2,12,12,64]→64; elementwise (1 + |cpu|) up to 2.6e-4 on y and 1.1e-3 on dW,
+ * whose entries sum every pixel of the batch. Against float64 at [8,48,48,32] × 32 filters, the Winograd dW's worst
+ * error is 0.0021 (of values up to 1462) where a sequential float32 sum's is 0.0041.
+ */
+
+const WINOGRAD_TOL = 2e-5;
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case {
+  x: [number, number, number, number];
+  co: number;
+  pad: Pad;
+}
+
+const CASES: Case[] = [
+  { x: [2, 7, 9, 8], co: 12, pad: 'same' },
+  { x: [1, 13, 6, 16], co: 8, pad: 'valid' },
+  { x: [3, 4, 4, 8], co: 8, pad: 'same' },
+  { x: [1, 3, 5, 12], co: 16, pad: 'valid' },
+  { x: [2, 11, 5, 12], co: 20, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+  { x: [5, 12, 12, 8], co: 8, pad: 'same' }, // 180 tiles: several blocks of 32
+];
+
+function randn(shape: number[], seed: number): Float32Array {
+  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
+}
+
+interface Results {
+  y: Float32Array;
+  fused: Float32Array;
+  dx: Float32Array;
+  dw: Float32Array;
+}
+
+function run(c: Case, xs: Float32Array, fs: Float32Array, bs: Float32Array): Results {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(xs, c.x);
+    const f = tf.tensor4d(fs, [3, 3, c.x[3], c.co]);
+    const b = tf.tensor1d(bs);
+    const y = tf.conv2d(x, f, 1, c.pad);
+    const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad: c.pad, bias: b, activation: 'relu' });
+    const dy = tf.tensor4d(randn(y.shape, 3), y.shape as [number, number, number, number]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, c.pad), dy)))([x, f]);
+    return {
+      y: y.dataSync() as Float32Array,
+      fused: fused.dataSync() as Float32Array,
+      dx: dx!.dataSync() as Float32Array,
+      dw: dw!.dataSync() as Float32Array,
+    };
+  });
+}
+
+beforeAll(async () => {
+  await activateBackend('wasm');
+});
+
+describe('Winograd conv kernels on wasm', () => {
+  it('match the cpu backend forward, fused, and in both gradients', async () => {
+    for (const c of CASES) {
+      const label = `x ${c.x} co ${c.co} pad ${JSON.stringify(c.pad)}`;
+      const xs = randn(c.x, 1);
+      const fs = randn([3, 3, c.x[3], c.co], 2);
+      const bs = randn([c.co], 4);
+      await tf.setBackend('cpu');
+      const ref = run(c, xs, fs, bs);
+      await tf.setBackend('wasm');
+      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const before = { ...rt.calls };
+      const got = run(c, xs, fs, bs);
+      // forward, fused forward, the forward inside tf.grads, dx (a conv on the rotated filter); one filter gradient
+      expect(rt.calls.conv - before.conv, label).toBe(4);
+      expect(rt.calls.wgrad - before.wgrad, label).toBe(1);
+      expectCloseNormwise(got.y, ref.y, `y ${label}`, WINOGRAD_TOL);
+      expectCloseNormwise(got.fused, ref.fused, `fused ${label}`, WINOGRAD_TOL);
+      expectCloseNormwise(got.dx, ref.dx, `dx ${label}`, WINOGRAD_TOL);
+      expectCloseNormwise(got.dw, ref.dw, `dW ${label}`, WINOGRAD_TOL);
+    }
+  });
+
+  it('leaves shapes it does not cover to the other kernels', async () => {
+    await tf.setBackend('wasm');
+    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const before = { ...rt.calls };
+    tf.tidy(() => {
+      tf.conv2d(tf.ones([1, 8, 8, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 1 input channel
+      tf.conv2d(tf.ones([1, 8, 8, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, 2, 'same').dataSync(); // stride 2
+      tf.conv2d(tf.ones([1, 8, 8, 8]) as tf.Tensor4D, tf.ones([5, 5, 8, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 5×5
+      tf.conv2d(tf.ones([1, 8, 8, 10]) as tf.Tensor4D, tf.ones([3, 3, 10, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 10 channels
+    });
+    expect(rt.calls).toEqual(before);
+  });
+
+  it('splits work into aligned per-thread ranges', () => {
+    expect(splitRange(100, 2, 32)).toEqual([
+      [0, 64],
+      [64, 100],
+    ]);
+    expect(splitRange(20, 2, 32)).toEqual([
+      [0, 20],
+      [20, 20],
+    ]);
+    expect(splitRange(9216, 4, 32).map(([a, b]) => b - a)).toEqual([2304, 2304, 2304, 2304]);
+    expect(splitRange(7, 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 7],
+    ]);
+  });
+
+  it('runs the first layer\'s filter gradient (1 input channel) and the 2×2 max-pool gradient as SIMD kernels', async () => {
+    for (const pad of ['same', 'valid'] as const) {
+      const label = `pad ${pad}`;
+      const xs = randn([3, 9, 7, 1], 5);
+      // Rounded to quarters and ReLU'd so that max-pool windows hold ties (all-zero windows included).
+      const ps = Float32Array.from(randn([3, 8, 6, 12], 6), (v) => Math.max(0, Math.round(v * 4) / 4));
+      const go = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, [3, 9, 7, 1]);
+          const f = tf.tensor4d(randn([3, 3, 1, 8], 7), [3, 3, 1, 8]);
+          const y = tf.conv2d(x, f, 1, pad);
+          const dy = tf.tensor4d(randn(y.shape, 8), y.shape as [number, number, number, number]);
+          const dw = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, pad), dy)))(f);
+          const p = tf.tensor4d(ps, [3, 8, 6, 12]);
+          const dp = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 3 * 4 * 3 * 12 + 1).reshape([3, 4, 3, 12]))))(p);
+          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array];
+        });
+      await tf.setBackend('cpu');
+      const [refW, refP] = go();
+      await tf.setBackend('wasm');
+      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const before = { ...rt.calls };
+      const [gotW, gotP] = go();
+      expect(rt.calls.wgradC1 - before.wgradC1, label).toBe(1);
+      expect(rt.calls.maxPoolGrad - before.maxPoolGrad, label).toBe(1);
+      expectCloseNormwise(gotW!, refW!, `dW ${label}`, 1e-5);
+      expect(Array.from(gotP!), `max-pool dx ${label}`).toEqual(Array.from(refP!));
+    }
+  });
+});
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+describe('Winograd on the threaded backend', () => {
+  it('gives the single-thread results with 2 worker threads and lets the process exit', () => {
+    // Its own process: this file's backend is single-threaded (FER_WASM_THREADS=1), and the threaded heap is shared.
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { setupWasmThreads } from './src-main/engine/wasm-threads';
+      import { activateBackend } from './src-main/engine/backend';
+      import { winogradRuntime } from './src-main/engine/wasm/winograd-runtime';
+      const r = await setupWasmThreads(2);
+      await activateBackend('wasm');
+      const rt = winogradRuntime(tf.backend());
+      const x = tf.randomNormal([4, 20, 20, 16], 0, 1, 'float32', 1);
+      const f = tf.randomNormal([3, 3, 16, 8], 0, 1, 'float32', 2);
+      const dy = tf.randomNormal([4, 20, 20, 8], 0, 1, 'float32', 3);
+      const x1 = tf.randomNormal([4, 20, 20, 1], 0, 1, 'float32', 4);
+      const f1 = tf.randomNormal([3, 3, 1, 8], 0, 1, 'float32', 5);
+      const pooled = tf.relu(tf.round(tf.randomNormal([4, 20, 20, 8], 0, 1, 'float32', 6)));
+      const go = () => {
+        const [dx, dw] = tf.grads((a, w) => tf.sum(tf.mul(tf.conv2d(a, w, 1, 'same'), dy)))([x, f]);
+        const dw1 = tf.grad((w) => tf.sum(tf.mul(tf.conv2d(x1, w, 1, 'same'), dy)))(f1);
+        const dp = tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a, 2, 2, 'valid'), tf.range(1, 801).reshape([4, 10, 10, 2]).tile([1, 1, 1, 4]))))(pooled);
+        return [tf.conv2d(x, f, 1, 'same'), dx, dw, dw1, dp].map((t) => Array.from(t.dataSync()));
+      };
+      const wasm = go();
+      const calls = { ...rt.calls };
+      await tf.setBackend('cpu');
+      const cpu = go();
+      let worst = 0; // normwise, as above
+      wasm.forEach((a, i) => { const scale = Math.max(...cpu[i].map(Math.abs)); a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - cpu[i][j]) / scale); }); });
+      console.log(JSON.stringify({ backendThreads: r.threads, kernelThreads: rt.threads, calls, worst }));
+    `;
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, FER_WASM_THREADS: '' },
+      timeout: 120_000,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout.trim().split('\n').pop()!) as { backendThreads: number; kernelThreads: number; calls: Record<string, number>; worst: number };
+    expect(out.backendThreads).toBe(2);
+    expect(out.kernelThreads).toBe(2);
+    expect(out.calls).toEqual({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1 }); // conv: forward inside tf.grads, dx, forward
+    expect(out.worst).toBeLessThanOrEqual(2e-5);
+  }, 130_000);
+});
+
+const hasClang = spawnSync('clang', ['--version']).status === 0 && existsSync('/usr/bin/wasm-ld');
+
+describe('kernel binaries', () => {
+  it.skipIf(!hasClang)('are what winograd.c compiles to (npm run build:kernels)', () => {
+    expect(execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: ROOT, encoding: 'utf8' })).toMatch(/match/);
+  });
+});
