@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
-import { heapOffset, winogradApplies, winogradConv } from './winograd-conv';
+import { heapOffset, oneOutputApplies, winogradApplies, winogradConv } from './winograd-conv';
+import { winogradRuntime } from './winograd-runtime';
 
 interface Attrs {
   strides: number | [number, number];
@@ -52,6 +53,10 @@ function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
       padTop: top,
       padLeft: left,
     });
+  } else if (oneOutputApplies(info, dy.dtype, filter.dtype)) {
+    const [n] = dy.shape as [number, number, number, number];
+    dx = backend.makeOutput([n, h, w, 1], 'float32');
+    winogradRuntime(backend).convOneOutput(heapOffset(backend, dy), heapOffset(backend, flipped), heapOffset(backend, dx), n, oh, ow, info.outChannels, h, w, top, left);
   } else if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
     const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
     dx = callKernel(backend, 'Conv2D', { x: dy, filter: flipped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });

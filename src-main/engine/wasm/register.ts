@@ -6,12 +6,14 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig, fusedConv2DConfig } from './conv2d';
 import { fusedBatchNormConfig } from './batch-norm';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { castConfig, identityConfig } from './identity';
 import { rememberOriginal } from './kernel-call';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { tileConfig } from './tile';
+import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-training';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -27,6 +29,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   castConfig,
   tileConfig,
   batchMatMulConfig,
+  batchNormTrainConfig,
+  batchNormTrainGradConfig,
 ];
 
 let registered = false;
@@ -53,6 +57,8 @@ export function registerWasmTrainingKernels(): void {
   } finally {
     restore();
   }
+  // Training-mode BatchNormalization layers use BN_TRAIN / BN_TRAIN_GRAD above (a no-op if already installed).
+  installFusedBatchNormTraining();
   registered = true;
 }
 

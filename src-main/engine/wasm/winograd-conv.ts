@@ -142,3 +142,19 @@ export function oneChannelFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Te
   });
   return dw;
 }
+
+/** The input gradient of a 3×3 stride-1 conv over a one-channel image (a first layer): one output channel. */
+export function oneOutputApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+  return (
+    enabled &&
+    dtypes.every((d) => d === 'float32') &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.inChannels === 1 &&
+    info.outChannels % 4 === 0
+  );
+}

@@ -72,7 +72,7 @@ export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
-  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0 };
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0 };
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
@@ -172,6 +172,74 @@ export class WinogradRuntime {
       );
       this.local.sum_parts(acc, this.threads, accFloats, c.dw, accFloats);
     });
+  }
+
+  /** Σ(x − k) and Σ(x − k)² per channel over [pixels, c] (k = pixel 0's values), in float64: 2c sums. */
+  momentSums(x: number, pixels: number, c: number): Float64Array {
+    this.calls.batchNorm++;
+    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, c, r0, r1, part, acc], 'bn_moments');
+  }
+
+  /** Σ dy and Σ dy·(x − mean) per channel, in float64: 2c sums. */
+  gradSums(x: number, dy: number, mean: number, pixels: number, c: number): Float64Array {
+    this.calls.batchNormGrad++;
+    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, dy, mean, c, r0, r1, part, acc], 'bn_grad_sums');
+  }
+
+  /** y = x·coef[0..c) + coef[c..2c) per channel. */
+  affine(x: number, y: number, coef: number, pixels: number, c: number): void {
+    this.run('bn_affine', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, y, coef, c, p0, p1] : [])));
+  }
+
+  /** dx = a·dy + b·x + d per channel, coef = [a | b | d]. */
+  gradApply(x: number, dy: number, dx: number, coef: number, pixels: number, c: number): void {
+    this.run('bn_grad_apply', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, dy, dx, coef, c, p0, p1] : [])));
+  }
+
+  /** A float32 view of heap floats (valid until the next allocation, which may grow the heap). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory().buffer, ptr, n);
+  }
+
+  private memory(): WebAssembly.Memory {
+    return (this.heap.wasmMemory ?? this.heap.asm?.memory)!;
+  }
+
+  private channelSums(
+    pixels: number,
+    c: number,
+    args: (p0: number, p1: number, part: number, acc: number) => number[],
+    fn: 'bn_moments' | 'bn_grad_sums',
+  ): Float64Array {
+    const accBytes = 2 * c * 8;
+    const partBytes = 2 * c * 4;
+    const per = accBytes + partBytes;
+    const base = this.malloc(per * this.threads + 8);
+    try {
+      const at = Math.ceil(base / 8) * 8;
+      new Uint8Array(this.memory().buffer, at, per * this.threads).fill(0);
+      this.run(
+        fn,
+        splitRange(pixels, this.threads, 64).map(([p0, p1], i) => (p0 < p1 ? args(p0, p1, at + i * per + accBytes, at + i * per) : [])),
+      );
+      const out = new Float64Array(2 * c);
+      for (let i = 0; i < this.threads; i++) {
+        const acc = new Float64Array(this.memory().buffer, at + i * per, 2 * c);
+        for (let j = 0; j < 2 * c; j++) out[j]! += acc[j]!;
+      }
+      return out;
+    } finally {
+      this.free(base);
+    }
+  }
+
+  /** y [n, oh, ow, 1] of a stride-1 3×3 conv with one output channel; w is [3, 3, ci, 1], ci a multiple of 4. */
+  convOneOutput(x: number, w: number, y: number, n: number, h: number, wd: number, ci: number, oh: number, ow: number, padTop: number, padLeft: number): void {
+    this.calls.convOneOut++;
+    this.run(
+      'conv_co1',
+      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, w, y, h, wd, ci, oh, ow, padTop, padLeft, r0, r1] : [])),
+    );
   }
 
   /** Zeroed per-thread accumulators of `floats` floats each, freed after `f`. */

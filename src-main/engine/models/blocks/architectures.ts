@@ -5,6 +5,7 @@ import { LayerFactory, type Sym } from './layers';
 import { kerasResNetBase, vggfaceResNetBase } from './resnet';
 import { vgg16Base } from './vgg';
 import './frozen-bn';
+import './fused-bn-training';
 
 export interface VariantDef {
   /** The input normalisation the weight source was trained with. */

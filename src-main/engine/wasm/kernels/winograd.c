@@ -390,3 +390,104 @@ EXPORT void sum_parts(const float *acc, int parts, int stride, float *out, int n
     st(out + i, s);
   }
 }
+
+// ---- Training-mode batch norm over the channel axis (c % 4 == 0), pixels = n*h*w rows of c ----
+// Sums run in float32 over chunks of BN_CHUNK pixels, then fold into float64, so a 150k-pixel batch keeps
+// float32-level error per chunk instead of losing digits to one long running sum.
+
+#define BN_CHUNK 256
+
+static void fold(float *part, double *acc, int n) {
+  for (int i = 0; i < n; i++) {
+    acc[i] += part[i];
+    part[i] = 0.f;
+  }
+}
+
+// acc[0..c) += sum (x - k), acc[c..2c) += sum (x - k)^2 over pixels [p0, p1); k = pixel 0 (a shift against
+// cancellation when |mean| >> std). part: 2c floats of scratch, zeroed.
+EXPORT void bn_moments(const float *x, int c, int p0, int p1, float *part, double *acc) {
+  for (int q = p0; q < p1; q += BN_CHUNK) {
+    int end = q + BN_CHUNK < p1 ? q + BN_CHUNK : p1;
+    for (int p = q; p < end; p++) {
+      const float *row = x + (long)p * c;
+      for (int ch = 0; ch < c; ch += 4) {
+        v d = sub(ld(row + ch), ld(x + ch));
+        st(part + ch, add(ld(part + ch), d));
+        st(part + c + ch, add(ld(part + c + ch), mul(d, d)));
+      }
+    }
+    fold(part, acc, 2 * c);
+  }
+}
+
+// y = (x - mean) * scale + beta with coef = [mean | scale | beta], pixels [p0, p1). Centred first: folding it into
+// x * scale + shift cancels catastrophically when |mean| >> std.
+EXPORT void bn_affine(const float *x, float *y, const float *coef, int c, int p0, int p1) {
+  for (int p = p0; p < p1; p++) {
+    const float *row = x + (long)p * c;
+    float *out = y + (long)p * c;
+    for (int ch = 0; ch < c; ch += 4)
+      st(out + ch, add(mul(sub(ld(row + ch), ld(coef + ch)), ld(coef + c + ch)), ld(coef + 2 * c + ch)));
+  }
+}
+
+// acc[0..c) += sum dy, acc[c..2c) += sum dy * (x - mean), pixels [p0, p1)
+EXPORT void bn_grad_sums(const float *x, const float *dy, const float *mean, int c, int p0, int p1, float *part,
+                         double *acc) {
+  for (int q = p0; q < p1; q += BN_CHUNK) {
+    int end = q + BN_CHUNK < p1 ? q + BN_CHUNK : p1;
+    for (int p = q; p < end; p++) {
+      const float *row = x + (long)p * c, *g = dy + (long)p * c;
+      for (int ch = 0; ch < c; ch += 4) {
+        v gv = ld(g + ch);
+        st(part + ch, add(ld(part + ch), gv));
+        st(part + c + ch, add(ld(part + c + ch), mul(gv, sub(ld(row + ch), ld(mean + ch)))));
+      }
+    }
+    fold(part, acc, 2 * c);
+  }
+}
+
+// dx = a dy + b (x - mean) + d with coef = [a | b | mean | d], pixels [p0, p1)
+EXPORT void bn_grad_apply(const float *x, const float *dy, float *dx, const float *coef, int c, int p0, int p1) {
+  for (int p = p0; p < p1; p++) {
+    const float *row = x + (long)p * c, *g = dy + (long)p * c;
+    float *out = dx + (long)p * c;
+    for (int ch = 0; ch < c; ch += 4) {
+      v centred = sub(ld(row + ch), ld(coef + 2 * c + ch));
+      st(out + ch, add(add(mul(ld(coef + ch), ld(g + ch)), mul(ld(coef + c + ch), centred)), ld(coef + 3 * c + ch)));
+    }
+  }
+}
+
+// ---- A 3x3 stride-1 conv with ONE output channel: the input gradient of a network's first layer ----
+// y[r, ox] = sum over taps and ci of x[n, oy + ky - pt, ox + kx - pl, ci] * w[ky][kx][ci], for the rows [r0, r1) of the
+// n*oh grid; ci % 4 == 0. (tfjs's fused conv gradient computes this dx even though nothing uses the image's gradient.)
+EXPORT void conv_co1(const float *x, const float *w, float *y, int h, int wd, int ci, int oh, int ow, int pt, int pl,
+                     int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
+    int n = r / oh, oy = r % oh;
+    for (int ox = 0; ox < ow; ox++) {
+      v acc0 = k(0), acc1 = k(0);
+      for (int ky = 0; ky < 3; ky++) {
+        int iy = oy + ky - pt;
+        if (iy < 0 || iy >= h) continue;
+        for (int kx = 0; kx < 3; kx++) {
+          int ix = ox + kx - pl;
+          if (ix < 0 || ix >= wd) continue;
+          const float *xp = x + (((long)n * h + iy) * wd + ix) * ci, *wp = w + (ky * 3 + kx) * ci;
+          int c = 0;
+          for (; c + 8 <= ci; c += 8) {
+            acc0 = add(acc0, mul(ld(xp + c), ld(wp + c)));
+            acc1 = add(acc1, mul(ld(xp + c + 4), ld(wp + c + 4)));
+          }
+          if (c < ci) acc0 = add(acc0, mul(ld(xp + c), ld(wp + c)));
+        }
+      }
+      v s = add(acc0, acc1);
+      y[(long)r * ow + ox] = wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) +
+                             wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);
+    }
+  }
+}

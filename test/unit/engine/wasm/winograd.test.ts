@@ -125,7 +125,7 @@ describe('Winograd conv kernels on wasm', () => {
     ]);
   });
 
-  it('runs the first layer\'s filter gradient (1 input channel) and the 2×2 max-pool gradient as SIMD kernels', async () => {
+  it('runs the first layer\'s gradients (1 input channel) and the 2×2 max-pool gradient as SIMD kernels', async () => {
     for (const pad of ['same', 'valid'] as const) {
       const label = `pad ${pad}`;
       const xs = randn([3, 9, 7, 1], 5);
@@ -138,18 +138,21 @@ describe('Winograd conv kernels on wasm', () => {
           const y = tf.conv2d(x, f, 1, pad);
           const dy = tf.tensor4d(randn(y.shape, 8), y.shape as [number, number, number, number]);
           const dw = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, pad), dy)))(f);
+          const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, 1, pad), dy)))(x);
           const p = tf.tensor4d(ps, [3, 8, 6, 12]);
           const dp = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 3 * 4 * 3 * 12 + 1).reshape([3, 4, 3, 12]))))(p);
-          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array];
+          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array, dx.dataSync() as Float32Array];
         });
       await tf.setBackend('cpu');
-      const [refW, refP] = go();
+      const [refW, refP, refX] = go();
       await tf.setBackend('wasm');
       const rt = winogradRuntime(tf.backend() as BackendWasm);
       const before = { ...rt.calls };
-      const [gotW, gotP] = go();
+      const [gotW, gotP, gotX] = go();
       expect(rt.calls.wgradC1 - before.wgradC1, label).toBe(1);
       expect(rt.calls.maxPoolGrad - before.maxPoolGrad, label).toBe(1);
+      expect(rt.calls.convOneOut - before.convOneOut, label).toBe(1);
+      expectCloseNormwise(gotX!, refX!, `dx ${label}`, 1e-5);
       expectCloseNormwise(gotW!, refW!, `dW ${label}`, 1e-5);
       expect(Array.from(gotP!), `max-pool dx ${label}`).toEqual(Array.from(refP!));
     }
@@ -199,7 +202,7 @@ describe('Winograd on the threaded backend', () => {
     const out = JSON.parse(res.stdout.trim().split('\n').pop()!) as { backendThreads: number; kernelThreads: number; calls: Record<string, number>; worst: number };
     expect(out.backendThreads).toBe(2);
     expect(out.kernelThreads).toBe(2);
-    expect(out.calls).toEqual({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1 }); // conv: forward inside tf.grads, dx, forward
+    expect(out.calls).toMatchObject({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1 }); // conv: forward inside tf.grads, dx, forward
     expect(out.worst).toBeLessThanOrEqual(2e-5);
   }, 130_000);
 });

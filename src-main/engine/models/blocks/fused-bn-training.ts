@@ -1,0 +1,112 @@
+import * as tf from '@tensorflow/tfjs';
+import { BN_TRAIN, BN_TRAIN_GRAD } from '../../wasm/batch-norm-train';
+
+/**
+ * Training-mode BatchNormalization as one op with its own gradient, where the wasm kernels for it exist.
+ *
+ * tfjs-layers builds a training-mode batch norm from tf.moments (Mean, Sub, Square, Mean) and tf.batchNorm, and
+ * autodiff then runs each of those backwards: about 15 full-size passes and temporaries per layer, a third of a
+ * baseline training step on wasm once the convolutions were fast. Here the forward is two passes (moments, affine)
+ * and the backward two (two sums, dx), in kernels/winograd.c on the kernel threads.
+ *
+ * Like frozen-bn.ts, this patches BatchNormalization's `call` on its prototype, so checkpoints stay plain
+ * 'BatchNormalization' layers and models reloaded from them take the same path. Anything the kernels do not cover
+ * (another backend, a non-channels-last axis, channels not a multiple of 4, center/scale off, a frozen layer, or
+ * inference) goes to the original call untouched. The moving averages are updated with tfjs-layers' own formula.
+ */
+const PATCHED = Symbol.for('fer.fusedBatchNormTrainingPatched');
+
+type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+interface LayerVariable {
+  read(): tf.Tensor;
+  write(t: tf.Tensor): void;
+}
+
+interface BatchNormInternals {
+  trainable: boolean;
+  axis: number;
+  epsilon: number;
+  momentum: number;
+  center: boolean;
+  scale: boolean;
+  gamma: LayerVariable;
+  beta: LayerVariable;
+  movingMean: LayerVariable;
+  movingVariance: LayerVariable;
+}
+
+let enabled = process.env.FER_FUSED_BN !== '0';
+/** Off: every BatchNormalization runs tfjs-layers' own code (FER_FUSED_BN=0 at start-up does the same). */
+export function setFusedBatchNormEnabled(on: boolean): void {
+  enabled = on;
+}
+
+function applies(layer: BatchNormInternals, x: tf.Tensor, training: unknown): boolean {
+  const rank = x.rank;
+  return (
+    enabled &&
+    training === true &&
+    layer.trainable &&
+    layer.center &&
+    layer.scale &&
+    x.dtype === 'float32' &&
+    (layer.axis === -1 || layer.axis === rank - 1) &&
+    x.shape[rank - 1]! % 4 === 0 &&
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(BN_TRAIN, 'wasm') !== undefined
+  );
+}
+
+function fusedCall(layer: BatchNormInternals, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const stats: tf.Tensor[] = [];
+    const epsilon = layer.epsilon;
+    const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN, { x: input, gamma, beta }, { epsilon }) as tf.Tensor[];
+      save([input, mean!, variance!, gamma]);
+      // customGrad runs this in a tidy; the statistics must outlive it for the moving averages below.
+      stats.push(tf.keep(mean!), tf.keep(variance!));
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, smean, svariance, sgamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x: sx, mean: smean, variance: svariance, gamma: sgamma }, { epsilon }) as tf.Tensor[];
+        },
+      };
+    });
+    const y = normalize(x, layer.gamma.read(), layer.beta.read());
+    try {
+      const [mean, variance] = stats as [tf.Tensor, tf.Tensor];
+      // tfjs-layers' doMovingAverage: v ← v − (v − batch)·(1 − momentum)
+      for (const [variable, value] of [
+        [layer.movingMean, mean],
+        [layer.movingVariance, variance],
+      ] as const) {
+        tf.tidy(() => {
+          const orig = variable.read();
+          variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - layer.momentum)));
+        });
+      }
+    } finally {
+      tf.dispose(stats);
+    }
+    return y;
+  });
+}
+
+export function installFusedBatchNormTraining(): void {
+  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
+  if (proto[PATCHED]) return;
+  const original = proto.call;
+  proto.call = function fusedTrainingCall(this: tf.layers.Layer, inputs, kwargs) {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const layer = this as unknown as BatchNormInternals;
+    if (x && (!Array.isArray(inputs) || inputs.length === 1) && applies(layer, x, kwargs?.training)) return fusedCall(layer, x);
+    return original.call(this, inputs, kwargs);
+  };
+  proto[PATCHED] = true;
+}
+
+installFusedBatchNormTraining();
