@@ -12,6 +12,9 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define TB 32 // tiles per block: V, M and U blocks stay in L2
+// Floats of padding after each of the 36 per-position blocks: with TB * 32 channels a block is exactly 4 KiB, and
+// the 36 stores of one tile's transform would all land in the same L1 set (4K aliasing). +35% on 48x48x32 convs.
+#define PAD 16
 
 typedef v128_t v;
 
@@ -175,22 +178,23 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
 }
 
 // Scratch floats one thread needs for wino_conv / wino_wgrad.
-EXPORT int wino_scratch_floats(int ci, int co) { return 36 * TB * (ci + co); }
+EXPORT int wino_scratch_floats(int ci, int co) { return 36 * (TB * (ci + co) + 2 * PAD); }
 
 // y[n, oh, ow, co] = sum x[n, oh + ky - pt, ow + kx - pl, ci] w[ky, kx, ci, co] (+ bias, relu) for the tiles
 // [t0, t1) of the N x ceil(OH/4) x ceil(OW/4) tile grid. u from wino_filter; bias may be 0.
 EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *y, int h, int w, int ci, int oh,
                       int ow, int co, int pt, int pl, int relu, int t0, int t1, float *scratch) {
   int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
-  float *vb = scratch, *mb = scratch + 36 * TB * ci;
+  int vs = TB * ci + PAD, ms = TB * co + PAD;
+  float *vb = scratch, *mb = scratch + 36 * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
       const float *xn = x + (long)n * h * w * ci;
-      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, TB * ci);
+      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
     }
-    for (int e = 0; e < 36; e++) gemm_block(vb + e * TB * ci, u + e * ci * co, mb + e * TB * co, nt, ci, co);
+    for (int e = 0; e < 36; e++) gemm_block(vb + e * vs, u + e * ci * co, mb + e * ms, nt, ci, co);
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
       float *yn = y + (long)n * oh * ow * co;
@@ -199,7 +203,7 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
       for (int o = 0; o < co; o += 4) {
         v m[6][6], t4[4][6], r[4], out[4][4];
         const float *src = mb + t * co + o;
-        for (int e = 0; e < 36; e++) m[e / 6][e % 6] = ld(src + e * TB * co);
+        for (int e = 0; e < 36; e++) m[e / 6][e % 6] = ld(src + e * ms);
         for (int xx = 0; xx < 6; xx++) {
           v col[6] = {m[0][xx], m[1][xx], m[2][xx], m[3][xx], m[4][xx], m[5][xx]};
           at(col, r);
@@ -225,13 +229,14 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
 EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w, int ci, int oh, int ow, int co,
                        int pt, int pl, int t0, int t1, float *scratch) {
   int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
-  float *vb = scratch, *yb = scratch + 36 * TB * ci;
+  int vs = TB * ci + PAD, ys = TB * co + PAD;
+  float *vb = scratch, *yb = scratch + 36 * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
       const float *xn = x + (long)n * h * w * ci;
-      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, TB * ci);
+      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
       const float *dn = dy + (long)n * oh * ow * co;
       int r0 = ty * 4, c0 = tx * 4;
       int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
@@ -247,13 +252,13 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
         }
         for (int yy = 0; yy < 6; yy++) {
           a6(t6[yy], r);
-          for (int xx = 0; xx < 6; xx++) st(yb + (yy * 6 + xx) * TB * co + t * co + o, r[xx]);
+          for (int xx = 0; xx < 6; xx++) st(yb + (yy * 6 + xx) * ys + t * co + o, r[xx]);
         }
       }
     }
     // acc[e] (ci x co) += vb[e]^T (ci x nt) * yb[e] (nt x co)
     for (int e = 0; e < 36; e++) {
-      const float *va = vb + e * TB * ci, *ya = yb + e * TB * co;
+      const float *va = vb + e * vs, *ya = yb + e * ys;
       float *ac = acc + e * ci * co;
       int i = 0;
       for (; i + 4 <= ci; i += 4) {
