@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
+import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 
@@ -75,7 +76,7 @@ async function probeWasm(): Promise<BackendProbe> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
-    return { name: 'wasm', packageName: pkg, usable: true, reason: `${pkg} ${version} with XNNPACK (SIMD) kernels.`, version };
+    return { name: 'wasm', packageName: pkg, usable: true, reason: `${pkg} ${version} (XNNPACK, SIMD) with the workbench's training kernels (Winograd convs, fused batch norm; ${kernelSimd()}).`, version };
   } catch (err) {
     return { name: 'wasm', packageName: pkg, usable: false, reason: `${pkg} failed to load: ${(err as Error).message}`, version };
   }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { WINOGRAD_PLAIN_WASM, WINOGRAD_SHARED_WASM } from './kernels/binaries';
+import { kernelModule } from './kernel-module';
 import { CTL, CTL_SLOTS, KERNEL_FNS, WORKER_SOURCE, type KernelFn } from './winograd-worker';
 
 /** Tiles per block in winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
@@ -85,7 +85,7 @@ export class WinogradRuntime {
     const memory = this.heap.wasmMemory ?? this.heap.asm?.memory;
     if (!memory) throw new Error('the wasm backend exposes no heap memory');
     const shared = memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(Buffer.from(shared ? WINOGRAD_SHARED_WASM : WINOGRAD_PLAIN_WASM, 'base64'));
+    const module = kernelModule(shared);
     this.local = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
     this.local.__stack_pointer.value = this.malloc(STACK_BYTES) + STACK_BYTES;
     this.threads = shared ? Math.min(Math.max(1, threads), CTL.maxThreads) : 1;

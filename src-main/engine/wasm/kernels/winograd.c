@@ -22,6 +22,13 @@ static inline v add(v a, v b) { return wasm_f32x4_add(a, b); }
 static inline v sub(v a, v b) { return wasm_f32x4_sub(a, b); }
 static inline v mul(v a, v b) { return wasm_f32x4_mul(a, b); }
 static inline v k(float c) { return wasm_f32x4_splat(c); }
+// acc + a * b: one fused multiply-add where the build has relaxed SIMD (x86 FMA3, ARM FMLA), else mul then add.
+// The GEMM loops are mul/add bound, so this is their speed; relaxed_madd may round once or twice by hardware.
+#ifdef __wasm_relaxed_simd__
+static inline v madd(v a, v b, v acc) { return __builtin_wasm_relaxed_madd_f32x4(a, b, acc); }
+#else
+static inline v madd(v a, v b, v acc) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
+#endif
 static inline v ld(const float *p) { return wasm_v128_load(p); }
 static inline void st(float *p, v x) { wasm_v128_store(p, x); }
 
@@ -143,10 +150,10 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
         v b0 = ld(b), b1 = ld(b + 4);
         v x0 = wasm_v128_load32_splat(a0 + i), x1 = wasm_v128_load32_splat(a1 + i);
         v x2 = wasm_v128_load32_splat(a2 + i), x3 = wasm_v128_load32_splat(a3 + i);
-        c00 = add(c00, mul(x0, b0)); c01 = add(c01, mul(x0, b1));
-        c10 = add(c10, mul(x1, b0)); c11 = add(c11, mul(x1, b1));
-        c20 = add(c20, mul(x2, b0)); c21 = add(c21, mul(x2, b1));
-        c30 = add(c30, mul(x3, b0)); c31 = add(c31, mul(x3, b1));
+        c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+        c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+        c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+        c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
       }
       float *d = out + t * co + o;
       st(d, c00); st(d + 4, c01); st(d + co, c10); st(d + co + 4, c11);
@@ -157,10 +164,10 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
       const float *b = u + o;
       for (int i = 0; i < kk; i++, b += co) {
         v b0 = ld(b);
-        c0 = add(c0, mul(wasm_v128_load32_splat(a0 + i), b0));
-        c1 = add(c1, mul(wasm_v128_load32_splat(a1 + i), b0));
-        c2 = add(c2, mul(wasm_v128_load32_splat(a2 + i), b0));
-        c3 = add(c3, mul(wasm_v128_load32_splat(a3 + i), b0));
+        c0 = madd(wasm_v128_load32_splat(a0 + i), b0, c0);
+        c1 = madd(wasm_v128_load32_splat(a1 + i), b0, c1);
+        c2 = madd(wasm_v128_load32_splat(a2 + i), b0, c2);
+        c3 = madd(wasm_v128_load32_splat(a3 + i), b0, c3);
       }
       float *d = out + t * co + o;
       st(d, c0); st(d + co, c1); st(d + 2 * co, c2); st(d + 3 * co, c3);
@@ -171,7 +178,7 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
     for (int o = 0; o < co; o += 4) {
       v c0 = k(0);
       const float *b = u + o;
-      for (int i = 0; i < kk; i++, b += co) c0 = add(c0, mul(wasm_v128_load32_splat(a0 + i), ld(b)));
+      for (int i = 0; i < kk; i++, b += co) c0 = madd(wasm_v128_load32_splat(a0 + i), ld(b), c0);
       st(out + t * co + o, c0);
     }
   }
@@ -273,10 +280,10 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
             v b0 = ld(b), b1 = two ? ld(b + 4) : k(0);
             v x0 = wasm_v128_load32_splat(a), x1 = wasm_v128_load32_splat(a + 1);
             v x2 = wasm_v128_load32_splat(a + 2), x3 = wasm_v128_load32_splat(a + 3);
-            c00 = add(c00, mul(x0, b0)); c01 = add(c01, mul(x0, b1));
-            c10 = add(c10, mul(x1, b0)); c11 = add(c11, mul(x1, b1));
-            c20 = add(c20, mul(x2, b0)); c21 = add(c21, mul(x2, b1));
-            c30 = add(c30, mul(x3, b0)); c31 = add(c31, mul(x3, b1));
+            c00 = madd(x0, b0, c00); c01 = madd(x0, b1, c01);
+            c10 = madd(x1, b0, c10); c11 = madd(x1, b1, c11);
+            c20 = madd(x2, b0, c20); c21 = madd(x2, b1, c21);
+            c30 = madd(x3, b0, c30); c31 = madd(x3, b1, c31);
           }
           st(d, c00); st(d + co, c10); st(d + 2 * co, c20); st(d + 3 * co, c30);
           if (two) { st(d + 4, c01); st(d + co + 4, c11); st(d + 2 * co + 4, c21); st(d + 3 * co + 4, c31); }
@@ -366,9 +373,9 @@ EXPORT void wgrad_c1(const float *x, const float *dy, float *acc, float *row, in
           v g0 = ld(g + ox * co + o), g1 = ld(g + ox * co + o + 4);
           v s0 = wasm_v128_load32_splat(row + ox), s1 = wasm_v128_load32_splat(row + ox + 1);
           v s2 = wasm_v128_load32_splat(row + ox + 2);
-          a00 = add(a00, mul(s0, g0)); a01 = add(a01, mul(s0, g1));
-          a10 = add(a10, mul(s1, g0)); a11 = add(a11, mul(s1, g1));
-          a20 = add(a20, mul(s2, g0)); a21 = add(a21, mul(s2, g1));
+          a00 = madd(s0, g0, a00); a01 = madd(s0, g1, a01);
+          a10 = madd(s1, g0, a10); a11 = madd(s1, g1, a11);
+          a20 = madd(s2, g0, a20); a21 = madd(s2, g1, a21);
         }
         st(a + o, a00); st(a + o + 4, a01); st(a + co + o, a10); st(a + co + o + 4, a11);
         st(a + 2 * co + o, a20); st(a + 2 * co + o + 4, a21);
@@ -377,9 +384,9 @@ EXPORT void wgrad_c1(const float *x, const float *dy, float *acc, float *row, in
         v a0 = ld(a + o), a1 = ld(a + co + o), a2 = ld(a + 2 * co + o);
         for (int ox = 0; ox < ow; ox++) {
           v g0 = ld(g + ox * co + o);
-          a0 = add(a0, mul(wasm_v128_load32_splat(row + ox), g0));
-          a1 = add(a1, mul(wasm_v128_load32_splat(row + ox + 1), g0));
-          a2 = add(a2, mul(wasm_v128_load32_splat(row + ox + 2), g0));
+          a0 = madd(wasm_v128_load32_splat(row + ox), g0, a0);
+          a1 = madd(wasm_v128_load32_splat(row + ox + 1), g0, a1);
+          a2 = madd(wasm_v128_load32_splat(row + ox + 2), g0, a2);
         }
         st(a + o, a0); st(a + co + o, a1); st(a + 2 * co + o, a2);
       }
@@ -484,10 +491,10 @@ EXPORT void conv_co1(const float *x, const float *w, float *y, int h, int wd, in
           const float *xp = x + (((long)n * h + iy) * wd + ix) * ci, *wp = w + (ky * 3 + kx) * ci;
           int c = 0;
           for (; c + 8 <= ci; c += 8) {
-            acc0 = add(acc0, mul(ld(xp + c), ld(wp + c)));
-            acc1 = add(acc1, mul(ld(xp + c + 4), ld(wp + c + 4)));
+            acc0 = madd(ld(xp + c), ld(wp + c), acc0);
+            acc1 = madd(ld(xp + c + 4), ld(wp + c + 4), acc1);
           }
-          if (c < ci) acc0 = add(acc0, mul(ld(xp + c), ld(wp + c)));
+          if (c < ci) acc0 = madd(ld(xp + c), ld(wp + c), acc0);
         }
       }
       v s = add(acc0, acc1);
