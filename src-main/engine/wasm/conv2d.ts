@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callOriginal, type Pad4 } from './kernel-call';
+import { callKernel, callOriginal, release, type Pad4 } from './kernel-call';
 import { heapOffset, winogradApplies, winogradConv } from './winograd-conv';
 
 interface Attrs {
@@ -75,4 +75,49 @@ export const fusedConv2DConfig: KernelConfig = {
   kernelName: 'FusedConv2D',
   backendName: 'wasm',
   kernelFunc: conv('FusedConv2D') as unknown as KernelFunc,
+};
+
+/** conv (+ bias, ReLU) → 2×2 stride-2 'valid' max pool in one kernel; for folded inference (folded-inference.ts). */
+export const CONV_MAXPOOL = 'FerConv2DMaxPool';
+
+function convMaxPool(args: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, filter, bias } = inputs;
+  const relu = attrs.activation === 'relu';
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  if (attrs.dataFormat === 'NHWC' && info.outHeight % 2 === 0 && info.outWidth % 2 === 0 && winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
+    return winogradConv(backend, {
+      x,
+      filter: heapOffset(backend, filter),
+      bias: bias ?? null,
+      relu,
+      ci: info.inChannels,
+      co: info.outChannels,
+      oh: info.outHeight,
+      ow: info.outWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+      pool: true,
+    });
+  }
+  const convInputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
+  const y = callKernel(backend, 'FusedConv2D', convInputs, { ...attrs, activation: relu ? 'relu' : 'linear' });
+  const pooled = callKernel(backend, 'MaxPool', { x: y }, { filterSize: 2, strides: 2, pad: 'valid' });
+  release(backend, y);
+  return pooled;
+}
+
+export const convMaxPoolConfig: KernelConfig = {
+  kernelName: CONV_MAXPOOL,
+  backendName: 'wasm',
+  kernelFunc: convMaxPool as unknown as KernelFunc,
 };

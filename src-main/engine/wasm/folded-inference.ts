@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
+import { CONV_MAXPOOL } from './conv2d';
 
 /**
  * Inference with every conv → batch-norm (→ ReLU) run folded into one fused conv: at inference BN is the affine
  * y = x·a + b per channel (a = γ/√(var+ε), b = β − μ·a), so it folds into the conv's filter (W·a) and bias
  * ((bias − μ)·a + β), and a following ReLU becomes the fused conv's activation. That removes two full passes over
- * each conv's output (on wasm ~7% of an eval batch for the peer net). Backend-agnostic; numerically equal to
+ * each conv's output (on wasm ~7% of an eval batch for the peer net). On wasm a 2×2 max pool after it joins the
+ * same kernel (CONV_MAXPOOL), so the full-size activation is never stored. Numerically equal to
  * model.predict up to float32 rounding (test/unit/engine/wasm/folded-inference.test.ts).
  *
  * Only single-input, single-output chains of layers qualify (Sequential models and functional ones built as a
@@ -21,8 +23,10 @@ export function foldedPredict(model: tf.LayersModel, x: tf.Tensor): tf.Tensor | 
       const bn = chain[i + 1];
       if (isFoldableConv(layer) && bn && isFoldableBatchNorm(bn)) {
         const act = chain[i + 2] && isRelu(chain[i + 2]!) ? 'relu' : 'linear';
-        y = foldedConv(layer, bn, y as tf.Tensor4D, act);
         i += act === 'relu' ? 2 : 1;
+        const pool = !!chain[i + 1] && isPool2x2(chain[i + 1]!) && tf.getKernel(CONV_MAXPOOL, tf.getBackend()) !== undefined;
+        y = foldedConv(layer, bn, y as tf.Tensor4D, act, pool);
+        if (pool) i += 1;
       } else {
         y = layer.apply(y, { training: false }) as tf.Tensor;
       }
@@ -78,7 +82,15 @@ function isRelu(layer: Layer): boolean {
   return name === 'Activation' && c.activation === 'relu';
 }
 
-function foldedConv(conv: Layer, bn: Layer, x: tf.Tensor4D, activation: 'relu' | 'linear'): tf.Tensor4D {
+/** A 2×2 stride-2 'valid' max pool, which the wasm backend can fuse into the conv before it (CONV_MAXPOOL). */
+function isPool2x2(layer: Layer): boolean {
+  if (layer.getClassName() !== 'MaxPooling2D') return false;
+  const c = layer.getConfig();
+  const two = (v: unknown) => v === 2 || (Array.isArray(v) && v.length === 2 && v.every((d) => d === 2));
+  return two(c.poolSize) && (c.strides == null || two(c.strides)) && c.padding === 'valid' && (c.dataFormat ?? 'channelsLast') === 'channelsLast';
+}
+
+function foldedConv(conv: Layer, bn: Layer, x: tf.Tensor4D, activation: 'relu' | 'linear', pool: boolean): tf.Tensor4D {
   const cc = conv.getConfig();
   const bc = bn.getConfig();
   const [kernel, convBias] = conv.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
@@ -94,5 +106,7 @@ function foldedConv(conv: Layer, bn: Layer, x: tf.Tensor4D, activation: 'relu' |
   const bias = tf.add(tf.mul(shifted, a), beta ?? 0) as tf.Tensor1D;
   const filter = tf.mul(kernel, a) as tf.Tensor4D;
   const strides = cc.strides as number | [number, number];
-  return tf.fused.conv2d({ x, filter, bias, strides, pad: cc.padding as 'same' | 'valid', dataFormat: 'NHWC', activation });
+  const pad = cc.padding as 'same' | 'valid';
+  if (pool) return tf.engine().runKernel(CONV_MAXPOOL, { x, filter, bias }, { strides, pad, dataFormat: 'NHWC', dilations: 1, activation }) as tf.Tensor4D;
+  return tf.fused.conv2d({ x, filter, bias, strides, pad, dataFormat: 'NHWC', activation });
 }

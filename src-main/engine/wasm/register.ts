@@ -4,7 +4,7 @@ import { batchMatMulConfig } from './batch-matmul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
-import { conv2DConfig, fusedConv2DConfig } from './conv2d';
+import { conv2DConfig, convMaxPoolConfig, fusedConv2DConfig } from './conv2d';
 import { fusedBatchNormConfig } from './batch-norm';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { castConfig, identityConfig } from './identity';
@@ -19,6 +19,7 @@ import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-trainin
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DConfig,
   fusedConv2DConfig,
+  convMaxPoolConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   maxPoolGradConfig,

@@ -54,13 +54,15 @@ export interface WinogradConvArgs {
   ow: number;
   padTop: number;
   padLeft: number;
+  /** Return the conv's 2×2 stride-2 max pool instead (oh, ow even). */
+  pool?: boolean;
 }
 
-/** y [n, oh, ow, co], a new backend output. */
+/** y [n, oh, ow, co] (pooled: [n, oh/2, ow/2, co]), a new backend output. */
 export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorInfo {
   const [n, h, w] = a.x.shape as [number, number, number, number];
   const rt = winogradRuntime(backend);
-  const y = backend.makeOutput([n, a.oh, a.ow, a.co], 'float32');
+  const y = backend.makeOutput(a.pool ? [n, a.oh / 2, a.ow / 2, a.co] : [n, a.oh, a.ow, a.co], 'float32');
   const u = rt.malloc(36 * a.ci * a.co * 4);
   try {
     rt.transformFilter(a.filter, u, a.ci, a.co);
@@ -79,6 +81,7 @@ export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorI
       padTop: a.padTop,
       padLeft: a.padLeft,
       relu: a.relu,
+      pool: a.pool ?? false,
     });
   } finally {
     rt.free(u);

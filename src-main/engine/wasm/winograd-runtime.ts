@@ -39,6 +39,8 @@ export interface ConvCall {
   padTop: number;
   padLeft: number;
   relu: boolean;
+  /** y is the 2×2 stride-2 max pool of the conv, [n, oh/2, ow/2, co] (oh, ow even). */
+  pool?: boolean;
 }
 
 export interface WgradCall {
@@ -122,7 +124,7 @@ export class WinogradRuntime {
     const tiles = c.n * Math.ceil(c.oh / 4) * Math.ceil(c.ow / 4);
     const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
     const scratch = this.scratchFor(per);
-    const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0];
+    const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0, c.pool ? 1 : 0];
     this.run(
       'wino_conv',
       splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => (t0 < t1 ? [...args, t0, t1, scratch + i * per] : [])),

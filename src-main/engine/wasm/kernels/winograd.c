@@ -189,8 +189,10 @@ EXPORT int wino_scratch_floats(int ci, int co) { return 36 * (TB * (ci + co) + 2
 
 // y[n, oh, ow, co] = sum x[n, oh + ky - pt, ow + kx - pl, ci] w[ky, kx, ci, co] (+ bias, relu) for the tiles
 // [t0, t1) of the N x ceil(OH/4) x ceil(OW/4) tile grid. u from wino_filter; bias may be 0.
+// pool: y is instead the 2x2 stride-2 max pool of that, [n, oh/2, ow/2, co] (oh, ow even; inference only): a 4x4
+// tile holds whole pool windows, so the full-size conv output is never written or read back.
 EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *y, int h, int w, int ci, int oh,
-                      int ow, int co, int pt, int pl, int relu, int t0, int t1, float *scratch) {
+                      int ow, int co, int pt, int pl, int relu, int pool, int t0, int t1, float *scratch) {
   int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
   int vs = TB * ci + PAD, ms = TB * co + PAD;
   float *vb = scratch, *mb = scratch + 36 * vs;
@@ -224,8 +226,18 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
             out[yy][xx] = relu ? wasm_f32x4_max(s, k(0)) : s;
           }
         }
-        for (int yy = 0; yy < rows; yy++)
-          for (int xx = 0; xx < cols; xx++) st(yn + ((r0 + yy) * ow + c0 + xx) * co + o, out[yy][xx]);
+        if (pool) {
+          int pw = ow / 2;
+          float *pn = y + (long)n * (oh / 2) * pw * co;
+          for (int yy = 0; yy < rows; yy += 2)
+            for (int xx = 0; xx < cols; xx += 2) {
+              v mx = wasm_f32x4_max(wasm_f32x4_max(out[yy][xx], out[yy][xx + 1]), wasm_f32x4_max(out[yy + 1][xx], out[yy + 1][xx + 1]));
+              st(pn + ((r0 + yy) / 2 * pw + (c0 + xx) / 2) * co + o, mx);
+            }
+        } else {
+          for (int yy = 0; yy < rows; yy++)
+            for (int xx = 0; xx < cols; xx++) st(yn + ((r0 + yy) * ow + c0 + xx) * co + o, out[yy][xx]);
+        }
       }
     }
   }

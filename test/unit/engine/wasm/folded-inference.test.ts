@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPeerBaseline } from '../../../../bench/baseline-model';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { buildBaseline } from '../../../../src-main/engine/models/baseline';
+import { CONV_MAXPOOL } from '../../../../src-main/engine/wasm/conv2d';
 import { foldedPredict } from '../../../../src-main/engine/wasm/folded-inference';
 import { expectClose } from './compare';
 
@@ -72,6 +73,38 @@ describe('foldedPredict', () => {
     expect(Math.max(...Array.from(tf.sub(moved, got).abs().dataSync()))).toBeGreaterThan(1e-3);
     tf.dispose([x, want, got, moved]);
     model.dispose();
+  });
+
+  it('on wasm, fuses each 2×2 max pool into the conv before it (the full-size activation is never stored)', async () => {
+    await tf.setBackend('wasm');
+    const model = buildPeerBaseline(4);
+    randomiseBatchNorms(model, 3);
+    const x = tf.randomUniform([3, 48, 48, 1], 0, 1, 'float32', 5);
+    const kernels = (await tf.profile(() => foldedPredict(model, x)!)).kernels.map((k) => k.name);
+    expect(kernels.filter((k) => k === CONV_MAXPOOL)).toHaveLength(2);
+    expect(kernels).not.toContain('MaxPool');
+    tf.dispose(x);
+    model.dispose();
+  });
+
+  it('the fused conv + max pool kernel equals conv then max pool, and falls back where Winograd does not apply', async () => {
+    await tf.setBackend('wasm');
+    for (const [shape, co, pad] of [
+      [[2, 10, 6, 8], 12, 'same'],
+      [[1, 14, 10, 16], 8, 'valid'],
+      [[2, 9, 9, 8], 8, 'valid'], // 7×7 output: odd, so the fallback path
+      [[2, 8, 8, 3], 8, 'same'], // 3 input channels: the fallback path
+    ] as const) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([...shape], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const filter = tf.randomNormal([3, 3, shape[3], co], 0, 1, 'float32', 2) as tf.Tensor4D;
+        const bias = tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D;
+        const want = tf.maxPool(tf.fused.conv2d({ x, filter, bias, strides: 1, pad, activation: 'relu' }), 2, 2, 'valid');
+        const got = tf.engine().runKernel(CONV_MAXPOOL, { x, filter, bias }, { strides: 1, pad, dataFormat: 'NHWC', dilations: 1, activation: 'relu' }) as tf.Tensor;
+        expect(got.shape, `${shape} ${pad}`).toEqual(want.shape);
+        expectClose(got.dataSync() as Float32Array, want.dataSync() as Float32Array, `${shape} ${pad}`, 0);
+      });
+    }
   });
 
   it('returns null for a model that is not a chain (a residual add)', () => {
