@@ -33,13 +33,13 @@ export async function kernelProfile(f: () => void): Promise<{ totalMs: number; k
     [...m.entries()]
       .map(([kernel, e]) => ({ kernel, ms: round(e.ms), calls: e.calls, share: round(e.ms / totalMs, 3) }))
       .sort((a, b) => b.ms - a.ms);
-  return { totalMs: round(totalMs), kernels: table(by), calls: table(byShape).slice(0, 15) };
+  return { totalMs: round(totalMs), kernels: table(by), calls: table(byShape).slice(0, 25) };
 }
 
 export function formatProfile(title: string, p: { totalMs: number; kernels: KernelShare[]; calls: KernelShare[] }): string {
   const row = (k: KernelShare) => `  ${k.kernel.padEnd(24)} ${k.ms.toFixed(1).padStart(8)} ms  ${(k.share * 100).toFixed(1).padStart(5)}%  ×${k.calls}`;
   const rows = p.kernels.filter((k) => k.share >= 0.005).map(row);
-  return [`${title}: ${p.totalMs.toFixed(1)} ms in kernels`, ...rows, '  by input shapes (top 15):', ...p.calls.map(row)].join('\n');
+  return [`${title}: ${p.totalMs.toFixed(1)} ms in kernels`, ...rows, '  by input shapes (top 25):', ...p.calls.map(row)].join('\n');
 }
 
 function round(v: number, digits = 1): number {

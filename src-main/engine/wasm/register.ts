@@ -13,6 +13,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { tileConfig } from './tile';
+import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
 import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-training';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
@@ -32,6 +33,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   batchMatMulConfig,
   batchNormTrainConfig,
   batchNormTrainGradConfig,
+  reluGradKernelConfig,
 ];
 
 let registered = false;
@@ -55,6 +57,7 @@ export function registerWasmTrainingKernels(): void {
   try {
     tf.registerGradient(fusedBatchNormGradConfig);
     tf.registerGradient(meanGradConfig);
+    tf.registerGradient(reluGradConfig);
   } finally {
     restore();
   }

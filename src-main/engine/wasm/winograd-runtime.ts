@@ -74,7 +74,7 @@ export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
-  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0 };
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0 };
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
@@ -242,6 +242,12 @@ export class WinogradRuntime {
       'conv_co1',
       splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, w, y, h, wd, ci, oh, ow, padTop, padLeft, r0, r1] : [])),
     );
+  }
+
+  /** dx = dy where x > 0, else 0, over n elements. */
+  reluGrad(x: number, dy: number, dx: number, n: number): void {
+    this.calls.reluGrad++;
+    this.run('relu_grad', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? [x, dy, dx, i0, i1] : [])));
   }
 
   /** Zeroed per-thread accumulators of `floats` floats each, freed after `f`. */

@@ -108,6 +108,23 @@ describe('Winograd conv kernels on wasm', () => {
     expect(rt.calls).toEqual(before);
   });
 
+  it('runs ReLU\'s gradient as one SIMD pass, equal to tfjs\'s mul(dy, step(x)) including x = 0 and odd lengths', async () => {
+    for (const n of [4099, 16]) {
+      const xs = Float32Array.from(randn([n], 21), (v, i) => (i % 7 === 0 ? 0 : v));
+      const dys = randn([n], 22);
+      const go = () => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), tf.tensor1d(dys))))(tf.tensor1d(xs)).dataSync() as Float32Array);
+      await tf.setBackend('cpu');
+      const want = go();
+      await tf.setBackend('wasm');
+      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const before = rt.calls.reluGrad;
+      const got = go();
+      expect(rt.calls.reluGrad - before).toBe(1);
+      // (+0 where tfjs has dy·0 = −0 for negative dy: equal as numbers)
+      expect(Array.from(got, (v) => v + 0)).toEqual(Array.from(want, (v) => v + 0));
+    }
+  });
+
   it('splits work into aligned per-thread ranges', () => {
     expect(splitRange(100, 2, 32)).toEqual([
       [0, 64],
