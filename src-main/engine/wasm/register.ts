@@ -10,6 +10,7 @@ import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-tra
 import { castConfig, identityConfig } from './identity';
 import { rememberOriginal } from './kernel-call';
 import { maxPoolGradConfig } from './max-pool-grad';
+import { maxPoolConfig } from './max-pool';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { tileConfig } from './tile';
@@ -24,6 +25,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
+  maxPoolConfig,
   sumConfig,
   meanConfig,
   fusedBatchNormConfig,

@@ -74,7 +74,7 @@ export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
-  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0 };
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0, maxPool: 0 };
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
@@ -148,6 +148,12 @@ export class WinogradRuntime {
       );
       this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
     });
+  }
+
+  /** y [n, oh, ow, c] = the 2×2 stride-2 max pool of x [n, 2·oh, 2·ow, c], c a multiple of 4. */
+  maxPool(x: number, y: number, n: number, oh: number, ow: number, c: number): void {
+    this.calls.maxPool++;
+    this.run('maxpool2', splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, y, ow, c, r0, r1] : [])));
   }
 
   /** dx of a 2×2 stride-2 max pool over [n, 2·oh, 2·ow, c], c a multiple of 4. */

@@ -524,3 +524,17 @@ EXPORT void relu_grad(const float *x, const float *dy, float *dx, int i0, int i1
   for (; i + 4 <= i1; i += 4) st(dx + i, wasm_v128_and(ld(dy + i), wasm_f32x4_gt(ld(x + i), zero)));
   for (; i < i1; i++) dx[i] = x[i] > 0.f ? dy[i] : 0.f;
 }
+
+// 2x2 stride-2 'valid' max pool for the output rows [r0, r1) of the n*oh grid (h = 2 oh, w = 2 ow, c % 4 == 0).
+EXPORT void maxpool2(const float *x, float *y, int ow, int c, int r0, int r1) {
+  long row = (long)2 * ow * c;
+  for (int r = r0; r < r1; r++) {
+    const float *xa = x + r * 2 * row, *xb = xa + row;
+    float *out = y + (long)r * ow * c;
+    for (int ox = 0; ox < ow; ox++)
+      for (int ch = 0; ch < c; ch += 4) {
+        int i = 2 * ox * c + ch;
+        st(out + ox * c + ch, wasm_f32x4_max(wasm_f32x4_max(ld(xa + i), ld(xa + i + c)), wasm_f32x4_max(ld(xb + i), ld(xb + i + c))));
+      }
+  }
+}

@@ -142,7 +142,7 @@ describe('Winograd conv kernels on wasm', () => {
     ]);
   });
 
-  it('runs the first layer\'s gradients (1 input channel) and the 2×2 max-pool gradient as SIMD kernels', async () => {
+  it('runs the first layer\'s gradients (1 input channel) and the 2×2 max pool and its gradient as SIMD kernels', async () => {
     for (const pad of ['same', 'valid'] as const) {
       const label = `pad ${pad}`;
       const xs = randn([3, 9, 7, 1], 5);
@@ -158,17 +158,20 @@ describe('Winograd conv kernels on wasm', () => {
           const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, 1, pad), dy)))(x);
           const p = tf.tensor4d(ps, [3, 8, 6, 12]);
           const dp = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 3 * 4 * 3 * 12 + 1).reshape([3, 4, 3, 12]))))(p);
-          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array, dx.dataSync() as Float32Array];
+          const pooled = tf.maxPool(p, 2, 2, 'valid');
+          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array, dx.dataSync() as Float32Array, pooled.dataSync() as Float32Array];
         });
       await tf.setBackend('cpu');
-      const [refW, refP, refX] = go();
+      const [refW, refP, refX, refPool] = go();
       await tf.setBackend('wasm');
       const rt = winogradRuntime(tf.backend() as BackendWasm);
       const before = { ...rt.calls };
-      const [gotW, gotP, gotX] = go();
+      const [gotW, gotP, gotX, gotPool] = go();
       expect(rt.calls.wgradC1 - before.wgradC1, label).toBe(1);
       expect(rt.calls.maxPoolGrad - before.maxPoolGrad, label).toBe(1);
       expect(rt.calls.convOneOut - before.convOneOut, label).toBe(1);
+      expect(rt.calls.maxPool - before.maxPool, label).toBe(2); // inside tf.grad and on its own
+      expect(Array.from(gotPool!), `max pool ${label}`).toEqual(Array.from(refPool!));
       expectCloseNormwise(gotX!, refX!, `dx ${label}`, 1e-5);
       expectCloseNormwise(gotW!, refW!, `dW ${label}`, 1e-5);
       expect(Array.from(gotP!), `max-pool dx ${label}`).toEqual(Array.from(refP!));
