@@ -115,24 +115,21 @@ EXPORT void wino_filter(const float *w, float *u, int ci, int co) {
 
 // One input tile (6x6 window at r0, c0 of image n) for 4 channels starting at c -> 36 vectors, stride `vs` floats.
 static inline void input_tile(const float *x, int h, int w, int ci, int r0, int c0, int c, float *dst, int vs) {
-  v d[6][6], t[6][6], r[6];
-  if (r0 >= 0 && c0 >= 0 && r0 + 6 <= h && c0 + 6 <= w) {
-    for (int y = 0; y < 6; y++)
-      for (int xx = 0; xx < 6; xx++) d[y][xx] = ld(x + ((r0 + y) * w + c0 + xx) * ci + c);
-  } else {
-    for (int y = 0; y < 6; y++)
-      for (int xx = 0; xx < 6; xx++) {
-        int yy = r0 + y, xc = c0 + xx;
-        d[y][xx] = (yy >= 0 && yy < h && xc >= 0 && xc < w) ? ld(x + (yy * w + xc) * ci + c) : wasm_f32x4_splat(0.f);
-      }
-  }
+  // Two passes through dst itself (L1), six vectors at a time: holding all 36 would spill the 16 SIMD registers.
+  v d[6], r[6];
+  int inside = r0 >= 0 && c0 >= 0 && r0 + 6 <= h && c0 + 6 <= w;
   for (int xx = 0; xx < 6; xx++) {
-    v col[6] = {d[0][xx], d[1][xx], d[2][xx], d[3][xx], d[4][xx], d[5][xx]};
-    bt(col, r);
-    for (int y = 0; y < 6; y++) t[y][xx] = r[y];
+    int xc = c0 + xx;
+    for (int y = 0; y < 6; y++) {
+      int yy = r0 + y;
+      d[y] = (inside || (yy >= 0 && yy < h && xc >= 0 && xc < w)) ? ld(x + (yy * w + xc) * ci + c) : wasm_f32x4_splat(0.f);
+    }
+    bt(d, r);
+    for (int y = 0; y < 6; y++) st(dst + (y * 6 + xx) * vs, r[y]);
   }
   for (int y = 0; y < 6; y++) {
-    bt(t[y], r);
+    for (int xx = 0; xx < 6; xx++) d[xx] = ld(dst + (y * 6 + xx) * vs);
+    bt(d, r);
     for (int xx = 0; xx < 6; xx++) st(dst + (y * 6 + xx) * vs, r[xx]);
   }
 }
@@ -210,17 +207,18 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
       int r0 = ty * 4, c0 = tx * 4;
       int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
       for (int o = 0; o < co; o += 4) {
-        v m[6][6], t4[4][6], r[4], out[4][4];
-        const float *src = mb + t * co + o;
-        for (int e = 0; e < 36; e++) m[e / 6][e % 6] = ld(src + e * ms);
+        // Two passes through this tile's M entries (L1), as in input_tile: columns in place, then rows.
+        v col[6], r[4], out[4][4];
+        float *src = mb + t * co + o;
         for (int xx = 0; xx < 6; xx++) {
-          v col[6] = {m[0][xx], m[1][xx], m[2][xx], m[3][xx], m[4][xx], m[5][xx]};
+          for (int yy = 0; yy < 6; yy++) col[yy] = ld(src + (yy * 6 + xx) * ms);
           at(col, r);
-          for (int yy = 0; yy < 4; yy++) t4[yy][xx] = r[yy];
+          for (int yy = 0; yy < 4; yy++) st(src + (yy * 6 + xx) * ms, r[yy]);
         }
         v bv = bias ? ld(bias + o) : k(0);
         for (int yy = 0; yy < 4; yy++) {
-          at(t4[yy], r);
+          for (int xx = 0; xx < 6; xx++) col[xx] = ld(src + (yy * 6 + xx) * ms);
+          at(col, r);
           for (int xx = 0; xx < 4; xx++) {
             v s = add(r[xx], bv);
             out[yy][xx] = relu ? wasm_f32x4_max(s, k(0)) : s;
@@ -260,18 +258,18 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
       int r0 = ty * 4, c0 = tx * 4;
       int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
       for (int o = 0; o < co; o += 4) {
-        v d[4][4], t6[6][4], r[6];
-        for (int yy = 0; yy < 4; yy++)
-          for (int xx = 0; xx < 4; xx++)
-            d[yy][xx] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
+        // Columns then rows through this tile's slots in yb, six vectors live at a time (see input_tile).
+        v d[4], r[6];
+        float *dst = yb + t * co + o;
         for (int xx = 0; xx < 4; xx++) {
-          v col[4] = {d[0][xx], d[1][xx], d[2][xx], d[3][xx]};
-          a6(col, r);
-          for (int yy = 0; yy < 6; yy++) t6[yy][xx] = r[yy];
+          for (int yy = 0; yy < 4; yy++) d[yy] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
+          a6(d, r);
+          for (int yy = 0; yy < 6; yy++) st(dst + (yy * 6 + xx) * ys, r[yy]);
         }
         for (int yy = 0; yy < 6; yy++) {
-          a6(t6[yy], r);
-          for (int xx = 0; xx < 6; xx++) st(yb + (yy * 6 + xx) * ys + t * co + o, r[xx]);
+          for (int xx = 0; xx < 4; xx++) d[xx] = ld(dst + (yy * 6 + xx) * ys);
+          a6(d, r);
+          for (int xx = 0; xx < 6; xx++) st(dst + (yy * 6 + xx) * ys, r[xx]);
         }
       }
     }
