@@ -9,6 +9,8 @@ export const BN_TRAIN_GRAD = 'FerBatchNormTrainGrad';
 
 interface Attrs {
   epsilon: number;
+  /** A ReLU right after the batch norm, fused: the forward returns max(y, 0) and the backward masks dy by y > 0. */
+  relu?: boolean;
 }
 
 function channelsOf(x: TensorInfo): { c: number; pixels: number } {
@@ -47,15 +49,16 @@ function batchNormTrain(args: { inputs: { x: TensorInfo; gamma: TensorInfo; beta
     const m1 = sums[j]! / pixels;
     mean[j] = k[j]! + m1;
     variance[j] = Math.max(0, sums[c + j]! / pixels - m1 * m1);
+    // From the float32 statistics the op returns, as the backward's ReLU mask does: the same coefficients bit for bit.
     coef[j] = mean[j]!;
-    coef[c + j] = g[j]! / Math.sqrt(variance[j]! + attrs.epsilon);
+    coef[c + j] = g[j]! / Math.sqrt(Math.fround(variance[j]!) + attrs.epsilon);
     coef[2 * c + j] = b[j]!;
   }
   const meanOut = writeVector(backend, mean);
   const varOut = writeVector(backend, variance);
   const coefT = writeVector(backend, coef);
   const y = backend.makeOutput(x.shape, 'float32');
-  rt.affine(heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, coefT), pixels, c);
+  rt.affine(heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, coefT), attrs.relu === true, pixels, c);
   backend.disposeData(coefT.dataId);
   return [y, meanOut, varOut];
 }
@@ -65,18 +68,31 @@ function batchNormTrain(args: { inputs: { x: TensorInfo; gamma: TensorInfo; beta
  * dx = γs·(dy − Σdy/M − x̂·Σdy·x̂/M), s = 1/√(var + ε), x̂ = (x − mean)·s; one pass for the two sums, one for dx.
  */
 function batchNormTrainGrad(args: {
-  inputs: { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo; gamma: TensorInfo };
+  inputs: { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; variance: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   backend: BackendWasm;
   attrs: Attrs;
 }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { dy, x, mean, variance, gamma } = inputs;
+  const { dy, x, mean, variance, gamma, beta } = inputs;
   const { c, pixels } = channelsOf(x);
   const rt = winogradRuntime(backend);
-  const sums = rt.gradSums(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), pixels, c);
   const m = read(backend, mean);
   const v = read(backend, variance);
   const g = read(backend, gamma);
+  // The fused ReLU's mask is recomputed from x with the forward's own coefficients: no saved output to read.
+  let act: TensorInfo | null = null;
+  if (attrs.relu === true) {
+    const b = read(backend, beta);
+    const coef = new Float32Array(3 * c);
+    for (let j = 0; j < c; j++) {
+      coef[j] = m[j]!;
+      coef[c + j] = g[j]! / Math.sqrt(v[j]! + attrs.epsilon);
+      coef[2 * c + j] = b[j]!;
+    }
+    act = writeVector(backend, coef);
+  }
+  const actOff = act ? heapOffset(backend, act) : 0;
+  const sums = rt.gradSums(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), actOff, pixels, c);
   const dgamma = new Float32Array(c);
   const dbeta = new Float32Array(c);
   const coef = new Float32Array(4 * c); // [a | b | mean | d]: dx = a·dy + b·(x − mean) + d
@@ -96,8 +112,9 @@ function batchNormTrainGrad(args: {
   const dgOut = writeVector(backend, dgamma);
   const dbOut = writeVector(backend, dbeta);
   const dx = backend.makeOutput(x.shape, 'float32');
-  rt.gradApply(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefT), pixels, c);
+  rt.gradApply(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefT), act ? heapOffset(backend, act) : 0, pixels, c);
   backend.disposeData(coefT.dataId);
+  if (act) backend.disposeData(act.dataId);
   return [dx, dgOut, dbOut];
 }
 

@@ -188,20 +188,23 @@ export class WinogradRuntime {
     return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, c, r0, r1, part, acc], 'bn_moments');
   }
 
-  /** Σ dy and Σ dy·(x − mean) per channel, in float64: 2c sums. */
-  gradSums(x: number, dy: number, mean: number, pixels: number, c: number): Float64Array {
+  /**
+   * Σ g and Σ g·(x − mean) per channel, in float64: 2c sums. g = dy, or with `act` (heap offset of [mean | scale |
+   * beta] of a fused ReLU) dy where the forward output was positive; 0 for none.
+   */
+  gradSums(x: number, dy: number, mean: number, act: number, pixels: number, c: number): Float64Array {
     this.calls.batchNormGrad++;
-    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, dy, mean, c, r0, r1, part, acc], 'bn_grad_sums');
+    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, dy, mean, act, c, r0, r1, part, acc], 'bn_grad_sums');
   }
 
-  /** y = x·coef[0..c) + coef[c..2c) per channel. */
-  affine(x: number, y: number, coef: number, pixels: number, c: number): void {
-    this.run('bn_affine', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, y, coef, c, p0, p1] : [])));
+  /** y = (x − mean)·scale + beta per channel, coef = [mean | scale | beta]; relu: max(y, 0). */
+  affine(x: number, y: number, coef: number, relu: boolean, pixels: number, c: number): void {
+    this.run('bn_affine', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, y, coef, c, relu ? 1 : 0, p0, p1] : [])));
   }
 
-  /** dx = a·dy + b·x + d per channel, coef = [a | b | d]. */
-  gradApply(x: number, dy: number, dx: number, coef: number, pixels: number, c: number): void {
-    this.run('bn_grad_apply', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, dy, dx, coef, c, p0, p1] : [])));
+  /** dx = a·g + b·(x − mean) + d per channel, coef = [a | b | mean | d], g as in gradSums. */
+  gradApply(x: number, dy: number, dx: number, coef: number, act: number, pixels: number, c: number): void {
+    this.run('bn_grad_apply', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, dy, dx, coef, act, c, p0, p1] : [])));
   }
 
   /** A float32 view of heap floats (valid until the next allocation, which may grow the heap). */

@@ -9,6 +9,9 @@ import { BN_TRAIN, BN_TRAIN_GRAD } from '../../wasm/batch-norm-train';
  * baseline training step on wasm once the convolutions were fast. Here the forward is two passes (moments, affine)
  * and the backward two (two sums, dx), in kernels/winograd.c on the kernel threads.
  *
+ * When the layer's only consumer is a plain ReLU layer, the ReLU is fused in too (forward max(y, 0), backward mask
+ * recomputed from x) and the ReLU layer passes the result through: two more full passes saved each way.
+ *
  * Like frozen-bn.ts, this patches BatchNormalization's `call` on its prototype, so checkpoints stay plain
  * 'BatchNormalization' layers and models reloaded from them take the same path. Anything the kernels do not cover
  * (another backend, a non-channels-last axis, channels not a multiple of 4, center/scale off, a frozen layer, or
@@ -42,6 +45,12 @@ export function setFusedBatchNormEnabled(on: boolean): void {
   enabled = on;
 }
 
+let fuseRelu = process.env.FER_FUSED_BN_RELU !== '0';
+/** Off: a ReLU after a batch norm runs as its own layer again (FER_FUSED_BN_RELU=0 at start-up). */
+export function setFusedReluEnabled(on: boolean): void {
+  fuseRelu = on;
+}
+
 function applies(layer: BatchNormInternals, x: tf.Tensor, training: unknown): boolean {
   const rank = x.rank;
   return (
@@ -58,25 +67,52 @@ function applies(layer: BatchNormInternals, x: tf.Tensor, training: unknown): bo
   );
 }
 
+/** Outputs of a batch norm with its ReLU fused in: already rectified, so the ReLU layer passes them through. */
+const rectified = new WeakSet<tf.Tensor>();
+
+/** A plain ReLU layer (no cap, slope or threshold), as folded-inference.ts also recognises. */
+function isPlainRelu(layer: tf.layers.Layer): boolean {
+  const name = layer.getClassName();
+  const c = layer.getConfig();
+  if (name === 'ReLU') return c.maxValue == null && (c.negativeSlope ?? 0) === 0 && (c.threshold ?? 0) === 0;
+  return name === 'Activation' && c.activation === 'relu';
+}
+
+interface GraphLinks {
+  outboundNodes?: { outboundLayer?: tf.layers.Layer }[];
+  inboundNodes?: unknown[];
+}
+
+/** The layer's only consumer is a plain ReLU layer that consumes nothing else (so it may take over its work). */
+function feedsOnlyRelu(layer: BatchNormInternals): boolean {
+  const out = (layer as unknown as GraphLinks).outboundNodes;
+  if (!out || out.length !== 1) return false;
+  const next = out[0]!.outboundLayer;
+  return !!next && isPlainRelu(next) && ((next as unknown as GraphLinks).inboundNodes?.length ?? 0) === 1;
+}
+
 function fusedCall(layer: BatchNormInternals, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const stats: tf.Tensor[] = [];
     const epsilon = layer.epsilon;
+    const relu = fuseRelu && feedsOnlyRelu(layer);
     const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN, { x: input, gamma, beta }, { epsilon }) as tf.Tensor[];
-      save([input, mean!, variance!, gamma]);
+      const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN, { x: input, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
+      save([input, mean!, variance!, gamma, beta]);
       // customGrad runs this in a tidy; the statistics must outlive it for the moving averages below.
       stats.push(tf.keep(mean!), tf.keep(variance!));
       return {
         value: y!,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sx, smean, svariance, sgamma] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          return tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x: sx, mean: smean, variance: svariance, gamma: sgamma }, { epsilon }) as tf.Tensor[];
+          const [sx, smean, svariance, sgamma, sbeta] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          const grads = tf.engine().runKernel(BN_TRAIN_GRAD, { dy, x: sx, mean: smean, variance: svariance, gamma: sgamma, beta: sbeta }, { epsilon, relu }) as tf.Tensor[];
+          return grads.slice(0, 3);
         },
       };
     });
     const y = normalize(x, layer.gamma.read(), layer.beta.read());
+    if (relu) rectified.add(y);
     try {
       const [mean, variance] = stats as [tf.Tensor, tf.Tensor];
       // tfjs-layers' doMovingAverage: v ← v − (v − batch)·(1 − momentum)
@@ -96,7 +132,27 @@ function fusedCall(layer: BatchNormInternals, x: tf.Tensor): tf.Tensor {
   });
 }
 
+/**
+ * ReLU layers pass a fused batch norm's output through: it is already rectified, and the batch norm's gradient
+ * applies the ReLU's mask. (relu of a non-negative tensor is the identity anyway; only the kink at 0 differs, and
+ * the fused gradient zeroes it, as ReLU's own would.)
+ */
+function installReluPassThrough(): void {
+  for (const layer of [tf.layers.reLU(), tf.layers.activation({ activation: 'relu' })]) {
+    const proto = Object.getPrototypeOf(layer) as { call: CallFn; [PATCHED]?: true };
+    if (proto[PATCHED]) continue;
+    const original = proto.call;
+    proto.call = function reluPassThrough(this: tf.layers.Layer, inputs, kwargs) {
+      const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
+      if (x instanceof tf.Tensor && rectified.has(x) && isPlainRelu(this)) return tf.clone(x);
+      return original.call(this, inputs, kwargs);
+    };
+    proto[PATCHED] = true;
+  }
+}
+
 export function installFusedBatchNormTraining(): void {
+  installReluPassThrough();
   const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
   if (proto[PATCHED]) return;
   const original = proto.call;

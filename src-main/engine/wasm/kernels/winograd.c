@@ -443,26 +443,42 @@ EXPORT void bn_moments(const float *x, int c, int p0, int p1, float *part, doubl
   }
 }
 
-// y = (x - mean) * scale + beta with coef = [mean | scale | beta], pixels [p0, p1). Centred first: folding it into
-// x * scale + shift cancels catastrophically when |mean| >> std.
-EXPORT void bn_affine(const float *x, float *y, const float *coef, int c, int p0, int p1) {
+// (x - mean) * scale + beta: the one expression both the forward and the ReLU mask of the backward evaluate, so
+// the mask is exactly the forward's sign.
+static inline v bn_out(const float *x, const float *coef, int c, int ch) {
+  return add(mul(sub(ld(x + ch), ld(coef + ch)), ld(coef + c + ch)), ld(coef + 2 * c + ch));
+}
+
+// y = (x - mean) * scale + beta with coef = [mean | scale | beta], pixels [p0, p1); relu: max(y, 0) too (a ReLU layer
+// right after the batch norm, fused). Centred first: folding it into x * scale + shift cancels catastrophically when
+// |mean| >> std.
+EXPORT void bn_affine(const float *x, float *y, const float *coef, int c, int relu, int p0, int p1) {
+  v zero = k(0);
   for (int p = p0; p < p1; p++) {
     const float *row = x + (long)p * c;
     float *out = y + (long)p * c;
-    for (int ch = 0; ch < c; ch += 4)
-      st(out + ch, add(mul(sub(ld(row + ch), ld(coef + ch)), ld(coef + c + ch)), ld(coef + 2 * c + ch)));
+    if (relu)
+      for (int ch = 0; ch < c; ch += 4) st(out + ch, wasm_f32x4_max(bn_out(row, coef, c, ch), zero));
+    else
+      for (int ch = 0; ch < c; ch += 4) st(out + ch, bn_out(row, coef, c, ch));
   }
 }
 
-// acc[0..c) += sum dy, acc[c..2c) += sum dy * (x - mean), pixels [p0, p1)
-EXPORT void bn_grad_sums(const float *x, const float *dy, const float *mean, int c, int p0, int p1, float *part,
-                         double *acc) {
+// dy, or with act = [mean | scale | beta] of a fused ReLU, dy where the forward output was > 0.
+static inline v masked(const float *g, const float *row, const float *act, int c, int ch) {
+  v gv = ld(g + ch);
+  return act ? wasm_v128_and(gv, wasm_f32x4_gt(bn_out(row, act, c, ch), k(0))) : gv;
+}
+
+// acc[0..c) += sum g, acc[c..2c) += sum g * (x - mean), pixels [p0, p1); g = masked(dy).
+EXPORT void bn_grad_sums(const float *x, const float *dy, const float *mean, const float *act, int c, int p0, int p1,
+                         float *part, double *acc) {
   for (int q = p0; q < p1; q += BN_CHUNK) {
     int end = q + BN_CHUNK < p1 ? q + BN_CHUNK : p1;
     for (int p = q; p < end; p++) {
       const float *row = x + (long)p * c, *g = dy + (long)p * c;
       for (int ch = 0; ch < c; ch += 4) {
-        v gv = ld(g + ch);
+        v gv = masked(g, row, act, c, ch);
         st(part + ch, add(ld(part + ch), gv));
         st(part + c + ch, add(ld(part + c + ch), mul(gv, sub(ld(row + ch), ld(mean + ch)))));
       }
@@ -471,14 +487,15 @@ EXPORT void bn_grad_sums(const float *x, const float *dy, const float *mean, int
   }
 }
 
-// dx = a dy + b (x - mean) + d with coef = [a | b | mean | d], pixels [p0, p1)
-EXPORT void bn_grad_apply(const float *x, const float *dy, float *dx, const float *coef, int c, int p0, int p1) {
+// dx = a g + b (x - mean) + d with coef = [a | b | mean | d], g = masked(dy), pixels [p0, p1)
+EXPORT void bn_grad_apply(const float *x, const float *dy, float *dx, const float *coef, const float *act, int c, int p0,
+                          int p1) {
   for (int p = p0; p < p1; p++) {
     const float *row = x + (long)p * c, *g = dy + (long)p * c;
     float *out = dx + (long)p * c;
     for (int ch = 0; ch < c; ch += 4) {
       v centred = sub(ld(row + ch), ld(coef + 2 * c + ch));
-      st(out + ch, add(add(mul(ld(coef + ch), ld(g + ch)), mul(ld(coef + c + ch), centred)), ld(coef + 3 * c + ch)));
+      st(out + ch, add(add(mul(ld(coef + ch), masked(g, row, act, c, ch)), mul(ld(coef + c + ch), centred)), ld(coef + 3 * c + ch)));
     }
   }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setFusedBatchNormEnabled } from '../../../../src-main/engine/models/blocks/fused-bn-training';
+import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../../../../src-main/engine/models/blocks/fused-bn-training';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 import { expectCloseNormwise } from '../wasm/compare';
 
@@ -110,5 +110,73 @@ describe('fused training-mode batch norm', () => {
     const xs = tf.tidy(() => tf.randomNormal([2, 4, 4, 6], 0, 1, 'float32', 3).dataSync() as Float32Array);
     trainStep(xs, [2, 4, 4, 6], true);
     expect(rt.calls.batchNorm).toBe(before);
+  });
+});
+
+describe('batch norm with the following ReLU fused in', () => {
+  function model(relu: 'ReLU' | 'Activation'): tf.Sequential {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [9, 7, 4], filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }));
+    m.add(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+    m.add(relu === 'ReLU' ? tf.layers.reLU() : tf.layers.activation({ activation: 'relu' }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }));
+    return m;
+  }
+
+  /** Loss and every variable's gradient for one training-mode pass, and the kernels it ran. */
+  async function step(m: tf.Sequential, x: tf.Tensor, fusedBn: boolean, fusedRelu: boolean) {
+    setFusedBatchNormEnabled(fusedBn);
+    setFusedReluEnabled(fusedRelu);
+    const f = () => tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(m.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
+      return [value.dataSync()[0]!, ...m.trainableWeights.map((w) => grads[(w as unknown as { val: tf.Variable }).val.name]!.dataSync() as Float32Array)] as const;
+    });
+    const kernels = (await tf.profile(() => void f())).kernels.map((k) => k.name);
+    return { out: f(), kernels };
+  }
+
+  afterAll(() => setFusedReluEnabled(true));
+
+  for (const relu of ['ReLU', 'Activation'] as const) {
+    it(`gives the unfused gradients and runs no ReLU kernels (a ${relu} layer)`, async () => {
+      const m = model(relu);
+      const x = tf.randomNormal([5, 9, 7, 4], 0, 1, 'float32', 4);
+      const fused = await step(m, x, true, true);
+      const bnOnly = await step(m, x, true, false);
+      const stock = await step(m, x, false, false);
+      expect(fused.kernels).not.toContain('Relu');
+      expect(fused.kernels).not.toContain('FerReluGrad');
+      expect(bnOnly.kernels).toContain('Relu');
+      for (const ref of [bnOnly, stock]) {
+        expect(fused.out[0]).toBeCloseTo(ref.out[0], 5);
+        for (let i = 1; i < ref.out.length; i++) {
+          const [a, b] = [fused.out[i] as Float32Array, ref.out[i] as Float32Array];
+          // The conv bias feeds a batch norm, so its gradient is 0 up to rounding on every path: compare absolutely.
+          if (i === 2) expect(Math.max(...a.map(Math.abs), ...b.map(Math.abs)), 'conv bias gradient').toBeLessThan(1e-5);
+          else expectCloseNormwise(a, b, `gradient ${i}`, 1e-5);
+        }
+      }
+      tf.dispose(x);
+      m.dispose();
+    });
+  }
+
+  it('does not fuse when the batch norm output has another consumer', async () => {
+    setFusedBatchNormEnabled(true);
+    setFusedReluEnabled(true);
+    const input = tf.input({ shape: [6, 6, 4] });
+    const bn = tf.layers.batchNormalization().apply(input) as tf.SymbolicTensor;
+    const r = tf.layers.reLU().apply(bn) as tf.SymbolicTensor;
+    const both = tf.layers.add().apply([r, bn]) as tf.SymbolicTensor; // bn's raw output is used too
+    const m = tf.model({ inputs: input, outputs: both });
+    const x = tf.randomNormal([3, 6, 6, 4], 0, 1, 'float32', 5);
+    const got = tf.tidy(() => (m.apply(x, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+    setFusedBatchNormEnabled(false);
+    const want = tf.tidy(() => (m.apply(x, { training: true }) as tf.Tensor).dataSync() as Float32Array);
+    expectCloseNormwise(got, want, 'residual use of the batch norm output', 1e-5);
+    expect(Math.min(...got)).toBeLessThan(0); // negative raw BN values survive: nothing was rectified early
+    tf.dispose(x);
+    m.dispose();
   });
 });
