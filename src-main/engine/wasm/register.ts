@@ -15,6 +15,7 @@ import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
+import { installFirstConvLazyGrad } from '../models/blocks/first-conv-lazy-grad';
 import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-training';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
@@ -65,6 +66,8 @@ export function registerWasmTrainingKernels(): void {
   }
   // Training-mode BatchNormalization layers use BN_TRAIN / BN_TRAIN_GRAD above (a no-op if already installed).
   installFusedBatchNormTraining();
+  // A first conv layer skips the images' gradient (first-conv-lazy-grad.ts).
+  installFirstConvLazyGrad();
   registered = true;
 }
 
