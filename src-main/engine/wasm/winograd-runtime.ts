@@ -66,9 +66,9 @@ export function splitRange(count: number, parts: number, align = 1): [number, nu
 
 /**
  * Runs kernels/winograd.c on the wasm backend's own heap: the kernels read tensors where tfjs keeps them and write
- * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) each of `threads` workers holds
- * an instance on the same memory and runs one row of arguments per job; the caller blocks until all are done, like
- * a tfjs kernel. With the single-threaded backend the kernels run on the calling thread.
+ * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) the calling thread and
+ * `threads − 1` workers each hold an instance on the same memory and run one row of arguments per job; the caller
+ * returns when all are done, like a tfjs kernel. With the single-threaded backend the kernels run on the caller.
  */
 export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
@@ -93,7 +93,8 @@ export class WinogradRuntime {
     this.threads = shared ? Math.min(Math.max(1, threads), CTL.maxThreads) : 1;
     if (this.threads > 1) {
       this.ctl = new Int32Array(new SharedArrayBuffer(CTL_SLOTS * 4));
-      for (let i = 0; i < this.threads; i++) {
+      // The calling thread computes row 0 itself (it would only wait otherwise); workers take rows 1.. .
+      for (let i = 1; i < this.threads; i++) {
         const stack = this.malloc(STACK_BYTES) + STACK_BYTES;
         // execArgv []: the parent's flags (e.g. --input-type=module, loaders) would change how the source is read.
         const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, ctl: this.ctl.buffer, index: i, stack } });
@@ -301,15 +302,24 @@ export class WinogradRuntime {
     Atomics.store(ctl, CTL.failed, 0);
     Atomics.add(ctl, CTL.generation, 1);
     Atomics.notify(ctl, CTL.generation);
+    let localError: unknown = null;
+    try {
+      const own = rows[0] ?? [];
+      if (own.length) this.local[fn](...own);
+    } catch (err) {
+      localError = err; // reported once the workers are done with the same buffers
+    }
+    const workers = this.threads - 1;
     let waited = 0;
     for (;;) {
       const done = Atomics.load(ctl, CTL.done);
-      if (done >= this.threads) break;
+      if (done >= workers) break;
       // A worker that died cannot report; a healthy one finishes any row in far less than this.
       if (Atomics.wait(ctl, CTL.done, done, 1000) === 'timed-out' && ++waited >= WORKER_STALL_S) {
         throw new Error(`a wasm kernel worker stopped answering (${WORKER_STALL_S} s)`);
       }
     }
+    if (localError) throw localError;
     if (Atomics.load(ctl, CTL.failed)) throw new Error(`wasm kernel ${fn} failed on a worker thread`);
   }
 }
