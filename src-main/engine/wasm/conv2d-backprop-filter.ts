@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
-import { oneChannelFilterGrad, oneChannelFilterGradApplies, winogradApplies, winogradFilterGrad } from './winograd-conv';
+import { oneChannelFilterGrad, firstLayerApplies, winogradApplies, winogradFilterGrad } from './winograd-conv';
 
 interface Attrs {
   strides: number | [number, number];
@@ -40,7 +40,7 @@ function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo };
     'channelsLast',
   );
   if (strategy === 'auto' && winogradApplies(info, x.dtype, dy.dtype)) return winogradFilterGrad(backend, x, dy, info);
-  if (strategy === 'auto' && oneChannelFilterGradApplies(info, x.dtype, dy.dtype)) return oneChannelFilterGrad(backend, x, dy, info);
+  if (strategy === 'auto' && firstLayerApplies(info, x.dtype, dy.dtype)) return oneChannelFilterGrad(backend, x, dy, info);
   const how = strategy === 'auto' ? chooseFormulation(info) : strategy;
   return how === 'patches' ? viaPatchesMatMul(backend, x, dy, info) : viaBatchAxisConv(backend, x, dy, info);
 }

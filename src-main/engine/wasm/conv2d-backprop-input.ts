@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
-import { heapOffset, oneOutputApplies, winogradApplies, winogradConv } from './winograd-conv';
+import { heapOffset, firstLayerApplies, winogradApplies, winogradConv } from './winograd-conv';
 import { winogradRuntime } from './winograd-runtime';
 
 interface Attrs {
@@ -53,7 +53,7 @@ function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
       padTop: top,
       padLeft: left,
     });
-  } else if (oneOutputApplies(info, dy.dtype, filter.dtype)) {
+  } else if (firstLayerApplies(info, dy.dtype, filter.dtype)) {
     const [n] = dy.shape as [number, number, number, number];
     dx = backend.makeOutput([n, h, w, 1], 'float32');
     winogradRuntime(backend).convOneOutput(heapOffset(backend, dy), heapOffset(backend, flipped), heapOffset(backend, dx), n, oh, ow, info.outChannels, h, w, top, left);

@@ -21,6 +21,19 @@ interface Inputs {
   preluActivationWeights?: TensorInfo;
 }
 
+function convInfo(x: TensorInfo, filter: TensorInfo, attrs: Attrs) {
+  return tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /**
  * Forward conv (plain and fused with bias + ReLU): Winograd F(4×4, 3×3) where it applies, upstream's XNNPACK conv
  * for everything else (other kernel sizes, strides, the 1-channel first layer, other activations).
@@ -36,16 +49,7 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
       !preluActivationWeights &&
       (!bias || (bias.shape.length === 1 && bias.shape[0] === co));
     if (attrs.dataFormat === 'NHWC' && fusable) {
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        attrs.strides,
-        attrs.dilations,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        false,
-        'channelsLast',
-      );
+      const info = convInfo(x, filter, attrs);
       if (winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
         return winogradConv(backend, {
           x,
@@ -84,16 +88,7 @@ function convMaxPool(args: { inputs: Inputs; backend: BackendWasm; attrs: Attrs 
   const { inputs, backend, attrs } = args;
   const { x, filter, bias } = inputs;
   const relu = attrs.activation === 'relu';
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = convInfo(x, filter, attrs);
   if (attrs.dataFormat === 'NHWC' && info.outHeight % 2 === 0 && info.outWidth % 2 === 0 && winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
     return winogradConv(backend, {
       x,

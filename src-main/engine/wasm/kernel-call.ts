@@ -52,3 +52,15 @@ export function callOriginal(name: string, args: { inputs: Record<string, Tensor
   return Array.isArray(out) ? out[0]! : out;
 }
 
+
+/** tfjs warns on every gradient override; ours are deliberate. Returns the function that restores console.warn. */
+export function silenceOverrideWarning(): () => void {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Overriding the gradient')) return;
+    warn(...args);
+  };
+  return () => {
+    console.warn = warn;
+  };
+}

@@ -8,7 +8,7 @@ import { conv2DConfig, convMaxPoolConfig, fusedConv2DConfig } from './conv2d';
 import { fusedBatchNormConfig } from './batch-norm';
 import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm-train';
 import { castConfig, identityConfig } from './identity';
-import { rememberOriginal } from './kernel-call';
+import { rememberOriginal, silenceOverrideWarning } from './kernel-call';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolConfig } from './max-pool';
 import { meanGradConfig } from './mean-grad';
@@ -69,16 +69,4 @@ export function registerWasmTrainingKernels(): void {
   // A first conv layer skips the images' gradient (first-conv-lazy-grad.ts).
   installFirstConvLazyGrad();
   registered = true;
-}
-
-/** tfjs warns on every gradient override; ours is deliberate. */
-function silenceOverrideWarning(): () => void {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Overriding the gradient')) return;
-    warn(...args);
-  };
-  return () => {
-    console.warn = warn;
-  };
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { winogradRuntime } from './winograd-runtime';
+import { winogradRuntime, type WgradCall } from './winograd-runtime';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -14,11 +14,8 @@ export function winogradEnabled(): boolean {
   return enabled;
 }
 
-/**
- * 3×3, stride 1, undilated, channel counts a multiple of 4 (the kernels' vector width). Below 8 channels the
- * Winograd GEMMs are too thin to beat XNNPACK's direct conv (the peer net's first conv has 1 input channel).
- */
-export function winogradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+/** 3×3, stride 1, undilated, float32: the only convolutions the kernels here are written for. */
+function plain3x3(info: ConvInfo, dtypes: string[]): boolean {
   return (
     enabled &&
     dtypes.every((d) => d === 'float32') &&
@@ -27,12 +24,22 @@ export function winogradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
     info.strideHeight === 1 &&
     info.strideWidth === 1 &&
     info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.inChannels % 4 === 0 &&
-    info.outChannels % 4 === 0 &&
-    info.inChannels >= 8 &&
-    info.outChannels >= 8
+    info.dilationWidth === 1
   );
+}
+
+/**
+ * Winograd: channel counts a multiple of 4 (the kernels' vector width). Below 8 channels the Winograd GEMMs are too
+ * thin to beat XNNPACK's direct conv (the peer net's first conv has 1 input channel).
+ */
+export function winogradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+  const { inChannels: ci, outChannels: co } = info;
+  return plain3x3(info, dtypes) && ci % 4 === 0 && co % 4 === 0 && ci >= 8 && co >= 8;
+}
+
+/** A first layer (one input channel, outputs a multiple of 4): its filter and input gradients as direct SIMD sums. */
+export function firstLayerApplies(info: ConvInfo, ...dtypes: string[]): boolean {
+  return plain3x3(info, dtypes) && info.inChannels === 1 && info.outChannels % 4 === 0;
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */
@@ -89,11 +96,9 @@ export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorI
   return y;
 }
 
-/** dW [3, 3, ci, co] of the stride-1 3×3 conv described by info. */
-export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
-  const rt = winogradRuntime(backend);
-  const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
-  rt.wgrad({
+/** The heap offsets and shape of a filter gradient, for the runtime. */
+function wgradCall(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dw: TensorInfo, info: ConvInfo): WgradCall {
+  return {
     x: heapOffset(backend, x),
     dy: heapOffset(backend, dy),
     dw: heapOffset(backend, dw),
@@ -106,58 +111,19 @@ export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Tens
     co: info.outChannels,
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
-  });
+  };
+}
+
+/** dW [3, 3, ci, co] of the stride-1 3×3 conv described by info. */
+export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
+  winogradRuntime(backend).wgrad(wgradCall(backend, x, dy, dw, info));
   return dw;
 }
 
-/** 3×3, stride 1, undilated, one input channel (a first layer), outputs a multiple of 4. */
-export function oneChannelFilterGradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
-  return (
-    enabled &&
-    dtypes.every((d) => d === 'float32') &&
-    info.filterHeight === 3 &&
-    info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.inChannels === 1 &&
-    info.outChannels % 4 === 0
-  );
-}
-
-/** dW [3, 3, 1, co] by a direct SIMD sum (Winograd's GEMMs would be one row thin). */
+/** dW [3, 3, 1, co] of a first layer by a direct SIMD sum (Winograd's GEMMs would be one row thin). */
 export function oneChannelFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const dw = backend.makeOutput([3, 3, 1, info.outChannels], 'float32');
-  winogradRuntime(backend).wgradOneChannel({
-    x: heapOffset(backend, x),
-    dy: heapOffset(backend, dy),
-    dw: heapOffset(backend, dw),
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    ci: 1,
-    oh: info.outHeight,
-    ow: info.outWidth,
-    co: info.outChannels,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
-  });
+  winogradRuntime(backend).wgradOneChannel(wgradCall(backend, x, dy, dw, info));
   return dw;
-}
-
-/** The input gradient of a 3×3 stride-1 conv over a one-channel image (a first layer): one output channel. */
-export function oneOutputApplies(info: ConvInfo, ...dtypes: string[]): boolean {
-  return (
-    enabled &&
-    dtypes.every((d) => d === 'float32') &&
-    info.filterHeight === 3 &&
-    info.filterWidth === 3 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    info.inChannels === 1 &&
-    info.outChannels % 4 === 0
-  );
 }

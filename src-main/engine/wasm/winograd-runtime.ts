@@ -24,11 +24,8 @@ interface EmscriptenHeap {
   _free(ptr: number): void;
 }
 
-export interface ConvCall {
-  x: number;
-  u: number;
-  bias: number;
-  y: number;
+/** A stride-1 3×3 conv's sizes: x [n, h, w, ci] → y [n, oh, ow, co] with (padTop, padLeft) zero padding. */
+interface ConvShape {
   n: number;
   h: number;
   w: number;
@@ -38,24 +35,24 @@ export interface ConvCall {
   co: number;
   padTop: number;
   padLeft: number;
+}
+
+/** Heap offsets: x, u (the transformed filter), bias (0 for none), y. */
+export interface ConvCall extends ConvShape {
+  x: number;
+  u: number;
+  bias: number;
+  y: number;
   relu: boolean;
   /** y is the 2×2 stride-2 max pool of the conv, [n, oh/2, ow/2, co] (oh, ow even). */
   pool?: boolean;
 }
 
-export interface WgradCall {
+/** Heap offsets: x, dy, and dw [3, 3, ci, co] for the result. */
+export interface WgradCall extends ConvShape {
   x: number;
   dy: number;
   dw: number;
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  oh: number;
-  ow: number;
-  co: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** [start, end) ranges of `count` items for `parts` threads, cut at multiples of `align`; empty ranges at the end. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { silenceOverrideWarning } from '../../wasm/kernel-call';
 
 /**
  * A network's first convolution without its input gradient.
@@ -102,16 +103,4 @@ export function installFirstConvLazyGrad(): void {
     return tf.engine().runKernel('FusedConv2D', convInputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
   };
   proto[PATCHED] = true;
-}
-
-/** tfjs warns when a gradient is registered twice; a fresh registration warns about nothing we did wrong. */
-function silenceOverrideWarning(): () => void {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('Overriding the gradient')) return;
-    warn(...args);
-  };
-  return () => {
-    console.warn = warn;
-  };
 }

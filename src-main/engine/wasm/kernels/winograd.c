@@ -184,6 +184,17 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
 // Scratch floats one thread needs for wino_conv / wino_wgrad.
 EXPORT int wino_scratch_floats(int ci, int co) { return 36 * (TB * (ci + co) + 2 * PAD); }
 
+// The input transforms of tiles [b0, b0 + nt) into vb (36 blocks, vs floats apart): shared by the conv and the
+// filter gradient. The tile grid is n x th x tw with per = th * tw tiles an image.
+static void input_block(const float *x, int h, int w, int ci, int pt, int pl, int tw, int per, int b0, int nt,
+                        float *vb, int vs) {
+  for (int t = 0; t < nt; t++) {
+    int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
+    const float *xn = x + (long)n * h * w * ci;
+    for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
+  }
+}
+
 // y[n, oh, ow, co] = sum x[n, oh + ky - pt, ow + kx - pl, ci] w[ky, kx, ci, co] (+ bias, relu) for the tiles
 // [t0, t1) of the N x ceil(OH/4) x ceil(OW/4) tile grid. u from wino_filter; bias may be 0.
 // pool: y is instead the 2x2 stride-2 max pool of that, [n, oh/2, ow/2, co] (oh, ow even; inference only): a 4x4
@@ -195,11 +206,7 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
   float *vb = scratch, *mb = scratch + 36 * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
-    for (int t = 0; t < nt; t++) {
-      int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
-      const float *xn = x + (long)n * h * w * ci;
-      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
-    }
+    input_block(x, h, w, ci, pt, pl, tw, per, b0, nt, vb, vs);
     for (int e = 0; e < 36; e++) gemm_block(vb + e * vs, u + e * ci * co, mb + e * ms, nt, ci, co);
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
@@ -250,10 +257,9 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
   float *vb = scratch, *yb = scratch + 36 * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
+    input_block(x, h, w, ci, pt, pl, tw, per, b0, nt, vb, vs);
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
-      const float *xn = x + (long)n * h * w * ci;
-      for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
       const float *dn = dy + (long)n * oh * ow * co;
       int r0 = ty * 4, c0 = tx * 4;
       int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
