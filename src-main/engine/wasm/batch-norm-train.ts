@@ -29,6 +29,21 @@ function read(backend: BackendWasm, t: TensorInfo): Float32Array {
 }
 
 /**
+ * [mean | scale | beta], scale = γ/√(var + ε), from the float32 statistics: the forward's affine and the backward's
+ * recomputed ReLU mask both take their coefficients from here, so the mask is the forward's sign bit for bit.
+ */
+function affineCoef(mean: ArrayLike<number>, variance: ArrayLike<number>, gamma: Float32Array, beta: Float32Array, epsilon: number): Float32Array {
+  const c = gamma.length;
+  const coef = new Float32Array(3 * c);
+  for (let j = 0; j < c; j++) {
+    coef[j] = mean[j]!;
+    coef[c + j] = gamma[j]! / Math.sqrt(Math.fround(variance[j]!) + epsilon);
+    coef[2 * c + j] = beta[j]!;
+  }
+  return coef;
+}
+
+/**
  * [y, mean, variance] of batch norm over every axis but the last, in two passes over x (one for the moments, one
  * for y = (x − mean)·scale + beta) instead of tf.moments' four kernels, batch norm's own, and their full-size temporaries.
  * Variance is the biased one, as tf.moments computes it.
@@ -44,19 +59,14 @@ function batchNormTrain(args: { inputs: { x: TensorInfo; gamma: TensorInfo; beta
   const b = read(backend, beta);
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
-  const coef = new Float32Array(3 * c); // [mean | scale | beta]
   for (let j = 0; j < c; j++) {
     const m1 = sums[j]! / pixels;
     mean[j] = k[j]! + m1;
     variance[j] = Math.max(0, sums[c + j]! / pixels - m1 * m1);
-    // From the float32 statistics the op returns, as the backward's ReLU mask does: the same coefficients bit for bit.
-    coef[j] = mean[j]!;
-    coef[c + j] = g[j]! / Math.sqrt(Math.fround(variance[j]!) + attrs.epsilon);
-    coef[2 * c + j] = b[j]!;
   }
   const meanOut = writeVector(backend, mean);
   const varOut = writeVector(backend, variance);
-  const coefT = writeVector(backend, coef);
+  const coefT = writeVector(backend, affineCoef(mean, variance, g, b, attrs.epsilon));
   const y = backend.makeOutput(x.shape, 'float32');
   rt.affine(heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, coefT), attrs.relu === true, pixels, c);
   backend.disposeData(coefT.dataId);
@@ -80,17 +90,7 @@ function batchNormTrainGrad(args: {
   const v = read(backend, variance);
   const g = read(backend, gamma);
   // The fused ReLU's mask is recomputed from x with the forward's own coefficients: no saved output to read.
-  let act: TensorInfo | null = null;
-  if (attrs.relu === true) {
-    const b = read(backend, beta);
-    const coef = new Float32Array(3 * c);
-    for (let j = 0; j < c; j++) {
-      coef[j] = m[j]!;
-      coef[c + j] = g[j]! / Math.sqrt(v[j]! + attrs.epsilon);
-      coef[2 * c + j] = b[j]!;
-    }
-    act = writeVector(backend, coef);
-  }
+  const act = attrs.relu === true ? writeVector(backend, affineCoef(m, v, g, read(backend, beta), attrs.epsilon)) : null;
   const actOff = act ? heapOffset(backend, act) : 0;
   const sums = rt.gradSums(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), actOff, pixels, c);
   const dgamma = new Float32Array(c);
@@ -112,7 +112,7 @@ function batchNormTrainGrad(args: {
   const dgOut = writeVector(backend, dgamma);
   const dbOut = writeVector(backend, dbeta);
   const dx = backend.makeOutput(x.shape, 'float32');
-  rt.gradApply(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefT), act ? heapOffset(backend, act) : 0, pixels, c);
+  rt.gradApply(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefT), actOff, pixels, c);
   backend.disposeData(coefT.dataId);
   if (act) backend.disposeData(act.dataId);
   return [dx, dgOut, dbOut];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callOriginal, release, type Pad4 } from './kernel-call';
-import { heapOffset, winogradApplies, winogradConv } from './winograd-conv';
+import { winogradApplies, winogradForward } from './winograd-conv';
 
 interface Attrs {
   strides: number | [number, number];
@@ -51,18 +51,7 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
     if (attrs.dataFormat === 'NHWC' && fusable) {
       const info = convInfo(x, filter, attrs);
       if (winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
-        return winogradConv(backend, {
-          x,
-          filter: heapOffset(backend, filter),
-          bias: bias ?? null,
-          relu: activation === 'relu',
-          ci: info.inChannels,
-          co,
-          oh: info.outHeight,
-          ow: info.outWidth,
-          padTop: info.padInfo.top,
-          padLeft: info.padInfo.left,
-        });
+        return winogradForward(backend, x, filter, bias ?? null, activation === 'relu', info);
       }
     }
     return callOriginal(name, { ...args, inputs: inputs as unknown as Record<string, TensorInfo> });
@@ -90,19 +79,7 @@ function convMaxPool(args: { inputs: Inputs; backend: BackendWasm; attrs: Attrs 
   const relu = attrs.activation === 'relu';
   const info = convInfo(x, filter, attrs);
   if (attrs.dataFormat === 'NHWC' && info.outHeight % 2 === 0 && info.outWidth % 2 === 0 && winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
-    return winogradConv(backend, {
-      x,
-      filter: heapOffset(backend, filter),
-      bias: bias ?? null,
-      relu,
-      ci: info.inChannels,
-      co: info.outChannels,
-      oh: info.outHeight,
-      ow: info.outWidth,
-      padTop: info.padInfo.top,
-      padLeft: info.padInfo.left,
-      pool: true,
-    });
+    return winogradForward(backend, x, filter, bias ?? null, relu, info, true);
   }
   const convInputs: Record<string, TensorInfo> = bias ? { x, filter, bias } : { x, filter };
   const y = callKernel(backend, 'FusedConv2D', convInputs, { ...attrs, activation: relu ? 'relu' : 'linear' });

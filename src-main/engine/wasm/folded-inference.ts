@@ -75,7 +75,8 @@ function isFoldableBatchNorm(layer: Layer): boolean {
   return axis === -1 || axis === 3;
 }
 
-function isRelu(layer: Layer): boolean {
+/** A plain ReLU layer (no cap, slope or threshold); fused-bn-training.ts folds the same ones into batch norm. */
+export function isRelu(layer: Layer): boolean {
   const name = layer.getClassName();
   const c = layer.getConfig();
   if (name === 'ReLU') return c.maxValue == null && (c.negativeSlope ?? 0) === 0 && (c.threshold ?? 0) === 0;

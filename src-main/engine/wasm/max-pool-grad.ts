@@ -34,7 +34,7 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
   const x = heapF32(backend, input);
   const g = heapF32(backend, dy);
   const out = heapF32(backend, dx);
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && oh * 2 === h && ow * 2 === w) {
+  if (isTiled2x2(info)) {
     if (c % 4 === 0 && input.dtype === 'float32' && dy.dtype === 'float32') {
       winogradRuntime(backend).maxPoolGrad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), n, oh, ow, c);
     } else {
@@ -111,6 +111,12 @@ function tiled2x2(x: Float32Array, g: Float32Array, out: Float32Array, n: number
       }
     }
   }
+}
+
+/** A 2×2 stride-2 unpadded pool whose windows tile the input exactly (the forward in max-pool.ts checks the same). */
+export function isTiled2x2(info: ReturnType<typeof tf.backend_util.computePool2DInfo>): boolean {
+  const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw, padInfo } = info;
+  return fh === 2 && fw === 2 && sh === 2 && sw === 2 && padInfo.top === 0 && padInfo.left === 0 && info.outHeight * 2 === info.inHeight && info.outWidth * 2 === info.inWidth;
 }
 
 export const maxPoolGradConfig: KernelConfig = {

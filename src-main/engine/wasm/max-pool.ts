@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callOriginal } from './kernel-call';
+import { isTiled2x2 } from './max-pool-grad';
 import { heapOffset } from './winograd-conv';
 import { winogradRuntime } from './winograd-runtime';
 
@@ -22,8 +23,8 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs:
   const { x } = inputs;
   if (x.shape.length === 4 && x.dtype === 'float32') {
     const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, padInfo } = info;
-    if (info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 && padInfo.top === 0 && padInfo.left === 0 && oh * 2 === h && ow * 2 === w && c % 4 === 0) {
+    const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow } = info;
+    if (isTiled2x2(info) && c % 4 === 0) {
       const y = backend.makeOutput([n, oh, ow, c], 'float32');
       winogradRuntime(backend).maxPool(heapOffset(backend, x), heapOffset(backend, y), n, oh, ow, c);
       return y;

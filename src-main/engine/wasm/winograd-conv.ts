@@ -65,6 +65,23 @@ export interface WinogradConvArgs {
   pool?: boolean;
 }
 
+/** The forward conv described by info (x, filter and bias as the kernel got them), optionally pooled. */
+export function winogradForward(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: ConvInfo, pool = false): TensorInfo {
+  return winogradConv(backend, {
+    x,
+    filter: heapOffset(backend, filter),
+    bias,
+    relu,
+    ci: info.inChannels,
+    co: info.outChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    pool,
+  });
+}
+
 /** y [n, oh, ow, co] (pooled: [n, oh/2, ow/2, co]), a new backend output. */
 export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorInfo {
   const [n, h, w] = a.x.shape as [number, number, number, number];

@@ -75,14 +75,15 @@ export class WinogradRuntime {
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
+  /** The worker handles, held for the runtime's life (they are unref'd, so they never keep a process alive). */
   private readonly workers: Worker[] = [];
   private scratch = 0;
   private scratchBytes = 0;
 
   constructor(backend: BackendWasm, threads: number) {
     this.heap = (backend as unknown as { wasm: EmscriptenHeap }).wasm;
-    const memory = this.heap.wasmMemory ?? this.heap.asm?.memory;
-    if (!memory) throw new Error('the wasm backend exposes no heap memory');
+    if (!this.heap.wasmMemory && !this.heap.asm?.memory) throw new Error('the wasm backend exposes no heap memory');
+    const memory = this.memory();
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = kernelModule(shared);
     this.local = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
@@ -261,8 +262,7 @@ export class WinogradRuntime {
   private withAccumulators(floats: number, f: (acc: number) => void): void {
     const acc = this.malloc(floats * 4 * this.threads);
     try {
-      const memory = this.heap.wasmMemory ?? this.heap.asm?.memory;
-      new Float32Array(memory!.buffer, acc, floats * this.threads).fill(0);
+      new Float32Array(this.memory().buffer, acc, floats * this.threads).fill(0);
       f(acc);
     } finally {
       this.free(acc);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BN_TRAIN, BN_TRAIN_GRAD } from '../../wasm/batch-norm-train';
+import { isRelu } from '../../wasm/folded-inference';
 
 /**
  * Training-mode BatchNormalization as one op with its own gradient, where the wasm kernels for it exist.
@@ -70,14 +71,6 @@ function applies(layer: BatchNormInternals, x: tf.Tensor, training: unknown): bo
 /** Outputs of a batch norm with its ReLU fused in: already rectified, so the ReLU layer passes them through. */
 const rectified = new WeakSet<tf.Tensor>();
 
-/** A plain ReLU layer (no cap, slope or threshold), as folded-inference.ts also recognises. */
-function isPlainRelu(layer: tf.layers.Layer): boolean {
-  const name = layer.getClassName();
-  const c = layer.getConfig();
-  if (name === 'ReLU') return c.maxValue == null && (c.negativeSlope ?? 0) === 0 && (c.threshold ?? 0) === 0;
-  return name === 'Activation' && c.activation === 'relu';
-}
-
 interface GraphLinks {
   outboundNodes?: { outboundLayer?: tf.layers.Layer }[];
   inboundNodes?: unknown[];
@@ -88,7 +81,7 @@ function feedsOnlyRelu(layer: BatchNormInternals): boolean {
   const out = (layer as unknown as GraphLinks).outboundNodes;
   if (!out || out.length !== 1) return false;
   const next = out[0]!.outboundLayer;
-  return !!next && isPlainRelu(next) && ((next as unknown as GraphLinks).inboundNodes?.length ?? 0) === 1;
+  return !!next && isRelu(next) && ((next as unknown as GraphLinks).inboundNodes?.length ?? 0) === 1;
 }
 
 function fusedCall(layer: BatchNormInternals, x: tf.Tensor): tf.Tensor {
@@ -144,7 +137,7 @@ function installReluPassThrough(): void {
     const original = proto.call;
     proto.call = function reluPassThrough(this: tf.layers.Layer, inputs, kwargs) {
       const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
-      if (x instanceof tf.Tensor && rectified.has(x) && isPlainRelu(this)) return tf.clone(x);
+      if (x instanceof tf.Tensor && rectified.has(x) && isRelu(this)) return tf.clone(x);
       return original.call(this, inputs, kwargs);
     };
     proto[PATCHED] = true;
