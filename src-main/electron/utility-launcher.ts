@@ -1,6 +1,6 @@
 import { utilityProcess } from 'electron';
 import { fileURLToPath } from 'node:url';
-import type { TrainerHandle, TrainerLauncher } from '../trainer/launcher';
+import { exitOnce, type TrainerHandle, type TrainerLauncher } from '../trainer/launcher';
 import { isChildMessage } from '../trainer/protocol';
 
 /** The bundled trainer (electron.vite.config.ts input `trainer`) sits next to main's bundle. */
@@ -13,30 +13,23 @@ const TRAINER_JS = fileURLToPath(new URL('./trainer.js', import.meta.url));
 export const utilityLauncher: TrainerLauncher = {
   launch(): TrainerHandle {
     const child = utilityProcess.fork(TRAINER_JS, [], { serviceName: 'FER Workbench trainer', stdio: 'inherit' });
-    let exited: { code: number | null; signal: string | null } | null = null;
-    const exitFns: ((info: { code: number | null; signal: string | null }) => void)[] = [];
-    child.on('exit', (code) => {
-      exited = { code, signal: null };
-      for (const fn of exitFns) fn(exited);
-    });
+    const exit = exitOnce();
+    child.on('exit', (code) => exit.settle({ code, signal: null }));
     return {
       get pid() {
         return child.pid;
       },
       send(msg) {
-        if (exited === null) child.postMessage(msg);
+        if (exit.exited === null) child.postMessage(msg);
       },
       onMessage(fn) {
         child.on('message', (m) => {
           if (isChildMessage(m)) fn(m);
         });
       },
-      onExit(fn) {
-        if (exited) fn(exited);
-        else exitFns.push(fn);
-      },
+      onExit: exit.onExit,
       kill() {
-        if (exited === null) child.kill();
+        if (exit.exited === null) child.kill();
       },
     };
   },

@@ -10,12 +10,36 @@ export interface TrainerHandle {
   send(msg: ParentMessage): void;
   onMessage(fn: (msg: ChildMessage) => void): void;
   /** Exactly once, when the process is gone: its exit code or signal. */
-  onExit(fn: (info: { code: number | null; signal: string | null }) => void): void;
+  onExit(fn: (info: ExitInfo) => void): void;
   kill(signal?: NodeJS.Signals): void;
 }
 
 export interface TrainerLauncher {
   launch(): TrainerHandle;
+}
+
+export type ExitInfo = { code: number | null; signal: string | null };
+
+/**
+ * A handle's exit, for every launcher: `settle` when the process is gone, and `onExit` callbacks run exactly once,
+ * whether registered before or after that.
+ */
+export function exitOnce(): { settle(info: ExitInfo): void; onExit(fn: (info: ExitInfo) => void): void; readonly exited: ExitInfo | null } {
+  let exited: ExitInfo | null = null;
+  const fns: ((info: ExitInfo) => void)[] = [];
+  return {
+    settle(info) {
+      exited = info;
+      for (const fn of fns) fn(info);
+    },
+    onExit(fn) {
+      if (exited) fn(exited);
+      else fns.push(fn);
+    },
+    get exited() {
+      return exited;
+    },
+  };
 }
 
 /** In the electron-vite build the trainer is its own bundle next to main's (input name `trainer`). */
@@ -48,12 +72,8 @@ export const nodeLauncher: TrainerLauncher = {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    const exitFns: ((info: { code: number | null; signal: string | null }) => void)[] = [];
-    let exited: { code: number | null; signal: string | null } | null = null;
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      for (const fn of exitFns) fn(exited);
-    });
+    const exit = exitOnce();
+    child.once('exit', (code, signal) => exit.settle({ code, signal }));
     return {
       pid: child.pid,
       send(msg) {
@@ -64,12 +84,9 @@ export const nodeLauncher: TrainerLauncher = {
           if (isChildMessage(m)) fn(m);
         });
       },
-      onExit(fn) {
-        if (exited) fn(exited);
-        else exitFns.push(fn);
-      },
+      onExit: exit.onExit,
       kill(signal = 'SIGKILL') {
-        if (exited === null) child.kill(signal);
+        if (exit.exited === null) child.kill(signal);
       },
       get stderrTail() {
         return stderrTail;
