@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SplitCounts } from '../../src-shared/contract';
 import { writeSynthCsv } from '../../src-main/data/synth';
-import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+import { launchBrowser, openPage, screenshot, serveWorkbench, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -21,8 +21,7 @@ beforeAll(async () => {
   counts = writeSynthCsv(csv, { perClass: 30, seed: 7 });
   served = await serveWorkbench();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page = await openPage(browser, pageErrors, { width: 1400, height: 1000 });
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+import { launchBrowser, openPage, screenshot, serveWorkbench, type Served } from './harness';
 
 /** A fresh home: every view must say what to do first, and the app must work from the keyboard. */
 let served: Served;
@@ -11,8 +11,7 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   served = await serveWorkbench();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page = await openPage(browser, pageErrors, { width: 1280, height: 800 });
 });
 afterAll(async () => {
   await browser?.close();

@@ -62,6 +62,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A new page whose uncaught errors land in `errors` (every test ends by expecting none). */
+export async function openPage(browser: Browser, errors: string[], viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage(viewport ? { viewport } : {});
+  page.on('pageerror', (e) => errors.push(e.message));
+  return page;
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${name}.png`);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyntheticDataset } from '../helpers/fixtures';
 import { tempDir } from '../helpers/workbench';
 import { openWorkbench } from '../../src-main/context';
-import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+import { launchBrowser, openPage, screenshot, serveWorkbench, type Served } from './harness';
 
 /** The new-experiment form's pretrained-model fields: the freeze bound and the feature-cache hint. */
 let served: Served;
@@ -19,8 +19,7 @@ beforeAll(async () => {
   await wb.close();
   served = await serveWorkbench(home.dir);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page = await openPage(browser, pageErrors, { width: 1400, height: 1000 });
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+import { launchBrowser, openPage, screenshot, serveWorkbench, type Served } from './harness';
 
 let served: Served;
 let browser: Browser;
@@ -16,9 +16,8 @@ afterAll(async () => {
 
 describe('the workbench shell through the browser bridge', () => {
   it('renders the backend and doctor info from a real contract call', async () => {
-    const page = await browser.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const page = await openPage(browser, errors);
     await page.goto(served.url);
     await page.getByTestId('backend-badge').waitFor({ timeout: 60_000 });
     await page.getByRole('link', { name: /system/i }).click();

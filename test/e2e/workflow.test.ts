@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSynthCsv } from '../../src-main/data/synth';
-import { launchBrowser, screenshot, serveWorkbench, type Served } from './harness';
+import { launchBrowser, openPage, screenshot, serveWorkbench, type Served } from './harness';
 
 /**
  * The researcher's path through the UI, in order, on one server: import → train (two seeds, watched live)
@@ -22,8 +22,7 @@ beforeAll(async () => {
   writeSynthCsv(join(dir, 'synth.csv'), { perClass: 40, seed: 11 });
   served = await serveWorkbench();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page = await openPage(browser, pageErrors, { width: 1400, height: 1000 });
   await page.goto(`${served.url}#/datasets`);
   await page.getByTestId('import-path').fill(join(dir, 'synth.csv'));
   await page.getByTestId('import-name').fill('wf');
