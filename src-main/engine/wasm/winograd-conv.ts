@@ -87,7 +87,7 @@ export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorI
   const [n, h, w] = a.x.shape as [number, number, number, number];
   const rt = winogradRuntime(backend);
   const y = backend.makeOutput(a.pool ? [n, a.oh / 2, a.ow / 2, a.co] : [n, a.oh, a.ow, a.co], 'float32');
-  const u = rt.malloc(36 * a.ci * a.co * 4);
+  const u = rt.malloc(rt.filterFloats(a.ci, a.co) * 4);
   try {
     rt.transformFilter(a.filter, u, a.ci, a.co);
     rt.conv({

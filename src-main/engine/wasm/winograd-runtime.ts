@@ -11,6 +11,8 @@ const WORKER_STALL_S = 120;
 
 type Exports = Record<KernelFn, (...args: number[]) => void> & {
   __stack_pointer: WebAssembly.Global;
+  wino_tile(): number;
+  wino_positions(): number;
   wino_filter(w: number, u: number, ci: number, co: number): void;
   wino_scratch_floats(ci: number, co: number): number;
   wino_wgrad_finish(acc: number, parts: number, stride: number, dw: number, ci: number, co: number): void;
@@ -113,14 +115,24 @@ export class WinogradRuntime {
     this.heap._free(ptr);
   }
 
-  /** u [36][ci][co] from an HWIO 3×3 filter; u must hold 36·ci·co floats. */
+  /** Output tile side of the module's Winograd F(m×m, 3×3), and the positions (floats per channel pair) of a transformed tile. */
+  get tile(): number {
+    return this.local.wino_tile();
+  }
+
+  /** Floats of a transformed filter [positions][ci][co] (transformFilter's u). */
+  filterFloats(ci: number, co: number): number {
+    return this.local.wino_positions() * ci * co;
+  }
+
+  /** u [positions][ci][co] from an HWIO 3×3 filter; u must hold filterFloats(ci, co) floats. */
   transformFilter(w: number, u: number, ci: number, co: number): void {
     this.local.wino_filter(w, u, ci, co);
   }
 
   conv(c: ConvCall): void {
     this.calls.conv++;
-    const tiles = c.n * Math.ceil(c.oh / 4) * Math.ceil(c.ow / 4);
+    const tiles = c.n * Math.ceil(c.oh / this.tile) * Math.ceil(c.ow / this.tile);
     const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
     const scratch = this.scratchFor(per);
     const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0, c.pool ? 1 : 0];
@@ -132,9 +144,9 @@ export class WinogradRuntime {
 
   wgrad(c: WgradCall): void {
     this.calls.wgrad++;
-    const tiles = c.n * Math.ceil(c.oh / 4) * Math.ceil(c.ow / 4);
+    const tiles = c.n * Math.ceil(c.oh / this.tile) * Math.ceil(c.ow / this.tile);
     const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
-    const accFloats = 36 * c.ci * c.co;
+    const accFloats = this.filterFloats(c.ci, c.co);
     const scratch = this.scratchFor(per);
     this.withAccumulators(accFloats, (acc) => {
       const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];

@@ -1,19 +1,26 @@
-// Winograd F(4x4, 3x3) convolution kernels for the wasm backend: forward (also the input gradient, run on the
+// Winograd F(6x6, 3x3) convolution kernels for the wasm backend: forward (also the input gradient, run on the
 // rotated filter) and filter gradient, NHWC, stride 1, channels a multiple of 4.
 //
 // Why: XNNPACK's direct conv on 128-bit wasm SIMD (no FMA) is the ceiling of the wasm backend; Winograd does the
-// same 3x3 correlation with 36 instead of 144 multiplies per 4x4 output tile and channel pair.
+// same 3x3 correlation with 64 instead of 324 multiplies per 6x6 output tile and channel pair (F(4x4, 3x3), used
+// before, needs 36 per 4x4: 27% more GEMM work per output, with transforms that cost about the same per output).
 //
 // The module owns no memory and no data: it imports the backend's heap and the caller hands it every buffer,
 // including per-thread scratch, so several instances (one per thread) can run on one shared heap.
-// Matrices are Lavin & Gray's for the points 0, 1, -1, 2, -2, inf.
+// Matrices are the Toom-Cook construction of Lavin & Gray for the points 0, 1, -1, 2, -2, 1/2, -1/2, inf: the rows of
+// B^T are the Lagrange numerators prod_{l != j} (x - p_l) (and prod_l (x - p_l) for inf), G's rows are
+// [1, p, p^2] over those numerators' values at p, and A^T[i][j] = p_j^i. Points pair up as +-p, so every transform
+// below evaluates an even and an odd part once and returns their sum and difference.
 
 #include <wasm_simd128.h>
 
 #define EXPORT __attribute__((visibility("default")))
-#define TB 32 // tiles per block: V, M and U blocks stay in L2
-// Floats of padding after each of the 36 per-position blocks: with TB * 32 channels a block is exactly 4 KiB, and
-// the 36 stores of one tile's transform would all land in the same L1 set (4K aliasing). +35% on 48x48x32 convs.
+#define MT 6  // output tile side
+#define AL 8  // transformed tile side, MT + 3 - 1
+#define NP 64 // positions of a transformed tile, AL * AL
+#define TB 16 // tiles per block: V, M and U blocks stay in L2 (16, 24, 32 measured within 2%; 48 and 12 slower)
+// Floats of padding after each of the NP per-position blocks: with TB * 32 channels a block is exactly 4 KiB, and
+// the NP stores of one tile's transform would all land in the same L1 set (4K aliasing).
 #define PAD 16
 
 typedef v128_t v;
@@ -32,105 +39,122 @@ static inline v madd(v a, v b, v acc) { return wasm_f32x4_add(acc, wasm_f32x4_mu
 static inline v ld(const float *p) { return wasm_v128_load(p); }
 static inline void st(float *p, v x) { wasm_v128_store(p, x); }
 
-// B^T d, d = 6 values
+// B^T d, 8 values -> 8
 static inline void bt(const v *d, v *o) {
-  v four = k(4.f), five = k(5.f), two = k(2.f);
-  v t1 = sub(d[4], mul(four, d[2])); // d4 - 4 d2
-  v t2 = sub(d[3], mul(four, d[1])); // d3 - 4 d1
-  v t3 = sub(d[4], d[2]);            // d4 - d2
-  v t4 = mul(two, sub(d[3], d[1]));  // 2 (d3 - d1)
-  o[0] = add(sub(mul(four, d[0]), mul(five, d[2])), d[4]);
-  o[1] = add(t1, t2);
-  o[2] = sub(t1, t2);
-  o[3] = add(t3, t4);
-  o[4] = sub(t3, t4);
-  o[5] = add(sub(mul(four, d[1]), mul(five, d[3])), d[5]);
-}
-
-// A^T m, 6 values -> 4
-static inline void at(const v *m, v *o) {
-  v two = k(2.f), four = k(4.f), eight = k(8.f);
-  v s12 = add(m[1], m[2]), d12 = sub(m[1], m[2]);
-  v s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
-  o[0] = add(add(m[0], s12), s34);
-  o[1] = add(d12, mul(two, d34));
-  o[2] = add(s12, mul(four, s34));
-  o[3] = add(add(d12, mul(eight, d34)), m[5]);
-}
-
-// A y, 4 values -> 6 (transpose of the output transform, for the filter gradient)
-static inline void a6(const v *y, v *o) {
-  v two = k(2.f), four = k(4.f), eight = k(8.f);
-  v e = add(y[0], y[2]), f = add(y[1], y[3]);
-  v e2 = add(y[0], mul(four, y[2])), f2 = add(mul(two, y[1]), mul(eight, y[3]));
-  o[0] = y[0];
+  o[0] = madd(k(5.25f), sub(d[2], d[4]), sub(d[6], d[0]));
+  o[7] = madd(k(5.25f), sub(d[3], d[5]), sub(d[7], d[1]));
+  v e = madd(k(-4.25f), d[4], add(d[2], d[6]));
+  v f = madd(k(-4.25f), d[3], add(d[1], d[5]));
   o[1] = add(e, f);
   o[2] = sub(e, f);
-  o[3] = add(e2, f2);
-  o[4] = sub(e2, f2);
-  o[5] = y[3];
+  e = madd(k(0.25f), d[2], madd(k(-1.25f), d[4], d[6]));
+  f = madd(k(0.5f), d[1], madd(k(-2.5f), d[3], mul(k(2.f), d[5])));
+  o[3] = add(e, f);
+  o[4] = sub(e, f);
+  e = madd(k(4.f), d[2], madd(k(-5.f), d[4], d[6]));
+  f = madd(k(2.f), d[1], madd(k(-2.5f), d[3], mul(k(0.5f), d[5])));
+  o[5] = add(e, f);
+  o[6] = sub(e, f);
 }
 
-// G g, 3 values -> 6
+// A^T m, 8 values -> 6
+static inline void at(const v *m, v *o) {
+  v s1 = add(m[1], m[2]), d1 = sub(m[1], m[2]);
+  v s2 = add(m[3], m[4]), d2 = sub(m[3], m[4]);
+  v s3 = add(m[5], m[6]), d3 = sub(m[5], m[6]);
+  o[0] = add(add(m[0], s1), add(s2, s3));
+  o[1] = madd(k(2.f), d2, madd(k(0.5f), d3, d1));
+  o[2] = madd(k(4.f), s2, madd(k(0.25f), s3, s1));
+  o[3] = madd(k(8.f), d2, madd(k(0.125f), d3, d1));
+  o[4] = madd(k(16.f), s2, madd(k(0.0625f), s3, s1));
+  o[5] = add(madd(k(32.f), d2, madd(k(0.03125f), d3, d1)), m[7]);
+}
+
+// A y, 6 values -> 8 (transpose of the output transform, for the filter gradient)
+static inline void a8(const v *y, v *o) {
+  o[0] = y[0];
+  o[7] = y[5];
+  v e = add(y[0], add(y[2], y[4])), f = add(y[1], add(y[3], y[5]));
+  o[1] = add(e, f);
+  o[2] = sub(e, f);
+  e = madd(k(4.f), y[2], madd(k(16.f), y[4], y[0]));
+  f = madd(k(2.f), y[1], madd(k(8.f), y[3], mul(k(32.f), y[5])));
+  o[3] = add(e, f);
+  o[4] = sub(e, f);
+  e = madd(k(0.25f), y[2], madd(k(0.0625f), y[4], y[0]));
+  f = madd(k(0.5f), y[1], madd(k(0.125f), y[3], mul(k(0.03125f), y[5])));
+  o[5] = add(e, f);
+  o[6] = sub(e, f);
+}
+
+// G g, 3 values -> 8
 static inline void gg(const v *g, v *o) {
   v s = add(g[0], g[2]);
-  o[0] = mul(k(0.25f), g[0]);
-  o[1] = mul(k(-1.f / 6), add(s, g[1]));
-  o[2] = mul(k(-1.f / 6), sub(s, g[1]));
-  v p = add(mul(k(1.f / 24), g[0]), mul(k(1.f / 6), g[2]));
-  v q = mul(k(1.f / 12), g[1]);
+  o[0] = mul(k(-1.f), g[0]);
+  o[1] = mul(k(-2.f / 9), add(s, g[1]));
+  o[2] = mul(k(-2.f / 9), sub(s, g[1]));
+  v p = madd(k(1.f / 90), g[0], mul(k(2.f / 45), g[2])), q = mul(k(1.f / 45), g[1]);
   o[3] = add(p, q);
   o[4] = sub(p, q);
-  o[5] = g[2];
+  p = madd(k(32.f / 45), g[0], mul(k(8.f / 45), g[2]));
+  q = mul(k(16.f / 45), g[1]);
+  o[5] = add(p, q);
+  o[6] = sub(p, q);
+  o[7] = g[2];
 }
 
-// G^T m, 6 values -> 3
+// G^T m, 8 values -> 3
 static inline void gt(const v *m, v *o) {
-  v s12 = add(m[1], m[2]), d12 = sub(m[2], m[1]);
-  v s34 = add(m[3], m[4]), d34 = sub(m[3], m[4]);
-  o[0] = add(sub(mul(k(0.25f), m[0]), mul(k(1.f / 6), s12)), mul(k(1.f / 24), s34));
-  o[1] = add(mul(k(1.f / 6), d12), mul(k(1.f / 12), d34));
-  o[2] = add(add(mul(k(-1.f / 6), s12), mul(k(1.f / 6), s34)), m[5]);
+  v s1 = add(m[1], m[2]), d1 = sub(m[1], m[2]);
+  v s2 = add(m[3], m[4]), d2 = sub(m[3], m[4]);
+  v s3 = add(m[5], m[6]), d3 = sub(m[5], m[6]);
+  o[0] = madd(k(-2.f / 9), s1, madd(k(1.f / 90), s2, madd(k(32.f / 45), s3, mul(k(-1.f), m[0]))));
+  o[1] = madd(k(-2.f / 9), d1, madd(k(1.f / 45), d2, mul(k(16.f / 45), d3)));
+  o[2] = madd(k(-2.f / 9), s1, madd(k(2.f / 45), s2, madd(k(8.f / 45), s3, m[7])));
 }
 
-// w [3][3][ci][co] (HWIO) -> u [36][ci][co]
+// The tile size the caller must lay out its grid with, and the positions of a transformed tile.
+EXPORT int wino_tile(void) { return MT; }
+EXPORT int wino_positions(void) { return NP; }
+
+// w [3][3][ci][co] (HWIO) -> u [NP][ci][co]
 EXPORT void wino_filter(const float *w, float *u, int ci, int co) {
   for (int i = 0; i < ci; i++) {
     for (int o = 0; o < co; o += 4) {
-      v g[3][3], t[6][3], r[6];
+      v g[3][3], t[AL][3], r[AL];
       for (int y = 0; y < 3; y++)
         for (int x = 0; x < 3; x++) g[y][x] = ld(w + ((y * 3 + x) * ci + i) * co + o);
       for (int x = 0; x < 3; x++) {
         v col[3] = {g[0][x], g[1][x], g[2][x]};
         gg(col, r);
-        for (int y = 0; y < 6; y++) t[y][x] = r[y];
+        for (int y = 0; y < AL; y++) t[y][x] = r[y];
       }
-      for (int y = 0; y < 6; y++) {
+      for (int y = 0; y < AL; y++) {
         gg(t[y], r);
-        for (int x = 0; x < 6; x++) st(u + ((y * 6 + x) * ci + i) * co + o, r[x]);
+        for (int x = 0; x < AL; x++) st(u + ((y * AL + x) * ci + i) * co + o, r[x]);
       }
     }
   }
 }
 
-// One input tile (6x6 window at r0, c0 of image n) for 4 channels starting at c -> 36 vectors, stride `vs` floats.
+// One input tile (AL x AL window at r0, c0 of image n) for 4 channels starting at c -> NP vectors, `vs` floats apart.
 static inline void input_tile(const float *x, int h, int w, int ci, int r0, int c0, int c, float *dst, int vs) {
-  // Two passes through dst itself (L1), six vectors at a time: holding all 36 would spill the 16 SIMD registers.
-  v d[6], r[6];
-  int inside = r0 >= 0 && c0 >= 0 && r0 + 6 <= h && c0 + 6 <= w;
-  for (int xx = 0; xx < 6; xx++) {
+  // Two passes through dst itself (L1), a column or row at a time: holding all NP would spill the 16 SIMD registers.
+  v d[AL], r[AL];
+  int inside = r0 >= 0 && c0 >= 0 && r0 + AL <= h && c0 + AL <= w;
+  for (int xx = 0; xx < AL; xx++) {
     int xc = c0 + xx;
-    for (int y = 0; y < 6; y++) {
+    for (int y = 0; y < AL; y++) {
       int yy = r0 + y;
       d[y] = (inside || (yy >= 0 && yy < h && xc >= 0 && xc < w)) ? ld(x + (yy * w + xc) * ci + c) : wasm_f32x4_splat(0.f);
     }
     bt(d, r);
-    for (int y = 0; y < 6; y++) st(dst + (y * 6 + xx) * vs, r[y]);
+    for (int y = 0; y < AL; y++) st(dst + (y * AL + xx) * vs, r[y]);
   }
-  for (int y = 0; y < 6; y++) {
-    for (int xx = 0; xx < 6; xx++) d[xx] = ld(dst + (y * 6 + xx) * vs);
+  for (int y = 0; y < AL; y++) {
+    for (int xx = 0; xx < AL; xx++) d[xx] = ld(dst + (y * AL + xx) * vs);
     bt(d, r);
-    for (int xx = 0; xx < 6; xx++) st(dst + (y * 6 + xx) * vs, r[xx]);
+    for (int xx = 0; xx < AL; xx++) st(dst + (y * AL + xx) * vs, r[xx]);
   }
 }
 
@@ -182,105 +206,113 @@ static void gemm_block(const float *m, const float *u, float *out, int nt, int k
 }
 
 // Scratch floats one thread needs for wino_conv / wino_wgrad.
-EXPORT int wino_scratch_floats(int ci, int co) { return 36 * (TB * (ci + co) + 2 * PAD); }
+EXPORT int wino_scratch_floats(int ci, int co) { return NP * (TB * (ci + co) + 2 * PAD); }
 
-// The input transforms of tiles [b0, b0 + nt) into vb (36 blocks, vs floats apart): shared by the conv and the
+// The input transforms of tiles [b0, b0 + nt) into vb (NP blocks, vs floats apart): shared by the conv and the
 // filter gradient. The tile grid is n x th x tw with per = th * tw tiles an image.
 static void input_block(const float *x, int h, int w, int ci, int pt, int pl, int tw, int per, int b0, int nt,
                         float *vb, int vs) {
   for (int t = 0; t < nt; t++) {
     int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
     const float *xn = x + (long)n * h * w * ci;
-    for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * 4 - pt, tx * 4 - pl, c, vb + t * ci + c, vs);
+    for (int c = 0; c < ci; c += 4) input_tile(xn, h, w, ci, ty * MT - pt, tx * MT - pl, c, vb + t * ci + c, vs);
+  }
+}
+
+// Row yy of an output tile whose columns are already transformed (M entries `ms` floats apart): A^T across, + bias,
+// ReLU if asked.
+static inline void output_row(const float *src, int yy, int ms, v bias, int relu, v *out) {
+  v row[AL];
+  for (int xx = 0; xx < AL; xx++) row[xx] = ld(src + (yy * AL + xx) * ms);
+  at(row, out);
+  for (int xx = 0; xx < MT; xx++) {
+    v s = add(out[xx], bias);
+    out[xx] = relu ? wasm_f32x4_max(s, k(0)) : s;
   }
 }
 
 // y[n, oh, ow, co] = sum x[n, oh + ky - pt, ow + kx - pl, ci] w[ky, kx, ci, co] (+ bias, relu) for the tiles
-// [t0, t1) of the N x ceil(OH/4) x ceil(OW/4) tile grid. u from wino_filter; bias may be 0.
-// pool: y is instead the 2x2 stride-2 max pool of that, [n, oh/2, ow/2, co] (oh, ow even; inference only): a 4x4
-// tile holds whole pool windows, so the full-size conv output is never written or read back.
+// [t0, t1) of the N x ceil(OH/MT) x ceil(OW/MT) tile grid. u from wino_filter; bias may be 0.
+// pool: y is instead the 2x2 stride-2 max pool of that, [n, oh/2, ow/2, co] (oh, ow even; inference only): a tile
+// (MT even) holds whole pool windows, so the full-size conv output is never written or read back.
 EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *y, int h, int w, int ci, int oh,
                       int ow, int co, int pt, int pl, int relu, int pool, int t0, int t1, float *scratch) {
-  int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
+  int th = (oh + MT - 1) / MT, tw = (ow + MT - 1) / MT, per = th * tw;
   int vs = TB * ci + PAD, ms = TB * co + PAD;
-  float *vb = scratch, *mb = scratch + 36 * vs;
+  float *vb = scratch, *mb = scratch + NP * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
     input_block(x, h, w, ci, pt, pl, tw, per, b0, nt, vb, vs);
-    for (int e = 0; e < 36; e++) gemm_block(vb + e * vs, u + e * ci * co, mb + e * ms, nt, ci, co);
+    for (int e = 0; e < NP; e++) gemm_block(vb + e * vs, u + e * ci * co, mb + e * ms, nt, ci, co);
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
       float *yn = y + (long)n * oh * ow * co;
-      int r0 = ty * 4, c0 = tx * 4;
-      int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
+      int r0 = ty * MT, c0 = tx * MT;
+      int rows = oh - r0 < MT ? oh - r0 : MT, cols = ow - c0 < MT ? ow - c0 : MT;
       for (int o = 0; o < co; o += 4) {
         // Two passes through this tile's M entries (L1), as in input_tile: columns in place, then rows.
-        v col[6], r[4], out[4][4];
+        v col[AL], r[MT], a[MT], b[MT];
         float *src = mb + t * co + o;
-        for (int xx = 0; xx < 6; xx++) {
-          for (int yy = 0; yy < 6; yy++) col[yy] = ld(src + (yy * 6 + xx) * ms);
+        for (int xx = 0; xx < AL; xx++) {
+          for (int yy = 0; yy < AL; yy++) col[yy] = ld(src + (yy * AL + xx) * ms);
           at(col, r);
-          for (int yy = 0; yy < 4; yy++) st(src + (yy * 6 + xx) * ms, r[yy]);
+          for (int yy = 0; yy < MT; yy++) st(src + (yy * AL + xx) * ms, r[yy]);
         }
         v bv = bias ? ld(bias + o) : k(0);
-        for (int yy = 0; yy < 4; yy++) {
-          for (int xx = 0; xx < 6; xx++) col[xx] = ld(src + (yy * 6 + xx) * ms);
-          at(col, r);
-          for (int xx = 0; xx < 4; xx++) {
-            v s = add(r[xx], bv);
-            out[yy][xx] = relu ? wasm_f32x4_max(s, k(0)) : s;
-          }
-        }
         if (pool) {
           int pw = ow / 2;
           float *pn = y + (long)n * (oh / 2) * pw * co;
-          for (int yy = 0; yy < rows; yy += 2)
-            for (int xx = 0; xx < cols; xx += 2) {
-              v mx = wasm_f32x4_max(wasm_f32x4_max(out[yy][xx], out[yy][xx + 1]), wasm_f32x4_max(out[yy + 1][xx], out[yy + 1][xx + 1]));
-              st(pn + ((r0 + yy) / 2 * pw + (c0 + xx) / 2) * co + o, mx);
-            }
+          for (int yy = 0; yy < rows; yy += 2) {
+            output_row(src, yy, ms, bv, relu, a);
+            output_row(src, yy + 1, ms, bv, relu, b);
+            for (int xx = 0; xx < cols; xx += 2)
+              st(pn + ((r0 + yy) / 2 * pw + (c0 + xx) / 2) * co + o,
+                 wasm_f32x4_max(wasm_f32x4_max(a[xx], a[xx + 1]), wasm_f32x4_max(b[xx], b[xx + 1])));
+          }
         } else {
-          for (int yy = 0; yy < rows; yy++)
-            for (int xx = 0; xx < cols; xx++) st(yn + ((r0 + yy) * ow + c0 + xx) * co + o, out[yy][xx]);
+          for (int yy = 0; yy < rows; yy++) {
+            output_row(src, yy, ms, bv, relu, a);
+            for (int xx = 0; xx < cols; xx++) st(yn + ((r0 + yy) * ow + c0 + xx) * co + o, a[xx]);
+          }
         }
       }
     }
   }
 }
 
-// acc [36][ci][co] += sum over tiles [t0, t1) of V^T Yhat: the filter gradient of wino_conv's correlation in the
+// acc [NP][ci][co] += sum over tiles [t0, t1) of V^T Yhat: the filter gradient of wino_conv's correlation in the
 // Winograd domain (exact: the transforms are linear). dy is [n, oh, ow, co]; acc must start zeroed.
 EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w, int ci, int oh, int ow, int co,
                        int pt, int pl, int t0, int t1, float *scratch) {
-  int th = (oh + 3) / 4, tw = (ow + 3) / 4, per = th * tw;
+  int th = (oh + MT - 1) / MT, tw = (ow + MT - 1) / MT, per = th * tw;
   int vs = TB * ci + PAD, ys = TB * co + PAD;
-  float *vb = scratch, *yb = scratch + 36 * vs;
+  float *vb = scratch, *yb = scratch + NP * vs;
   for (int b0 = t0; b0 < t1; b0 += TB) {
     int nt = t1 - b0 < TB ? t1 - b0 : TB;
     input_block(x, h, w, ci, pt, pl, tw, per, b0, nt, vb, vs);
     for (int t = 0; t < nt; t++) {
       int id = b0 + t, n = id / per, rem = id % per, ty = rem / tw, tx = rem % tw;
       const float *dn = dy + (long)n * oh * ow * co;
-      int r0 = ty * 4, c0 = tx * 4;
-      int rows = oh - r0 < 4 ? oh - r0 : 4, cols = ow - c0 < 4 ? ow - c0 : 4;
+      int r0 = ty * MT, c0 = tx * MT;
+      int rows = oh - r0 < MT ? oh - r0 : MT, cols = ow - c0 < MT ? ow - c0 : MT;
       for (int o = 0; o < co; o += 4) {
-        // Columns then rows through this tile's slots in yb, six vectors live at a time (see input_tile).
-        v d[4], r[6];
+        // Columns then rows through this tile's slots in yb, a column or row live at a time (see input_tile).
+        v d[MT], r[AL];
         float *dst = yb + t * co + o;
-        for (int xx = 0; xx < 4; xx++) {
-          for (int yy = 0; yy < 4; yy++) d[yy] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
-          a6(d, r);
-          for (int yy = 0; yy < 6; yy++) st(dst + (yy * 6 + xx) * ys, r[yy]);
+        for (int xx = 0; xx < MT; xx++) {
+          for (int yy = 0; yy < MT; yy++) d[yy] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
+          a8(d, r);
+          for (int yy = 0; yy < AL; yy++) st(dst + (yy * AL + xx) * ys, r[yy]);
         }
-        for (int yy = 0; yy < 6; yy++) {
-          for (int xx = 0; xx < 4; xx++) d[xx] = ld(dst + (yy * 6 + xx) * ys);
-          a6(d, r);
-          for (int xx = 0; xx < 6; xx++) st(dst + (yy * 6 + xx) * ys, r[xx]);
+        for (int yy = 0; yy < AL; yy++) {
+          for (int xx = 0; xx < MT; xx++) d[xx] = ld(dst + (yy * AL + xx) * ys);
+          a8(d, r);
+          for (int xx = 0; xx < AL; xx++) st(dst + (yy * AL + xx) * ys, r[xx]);
         }
       }
     }
     // acc[e] (ci x co) += vb[e]^T (ci x nt) * yb[e] (nt x co)
-    for (int e = 0; e < 36; e++) {
+    for (int e = 0; e < NP; e++) {
       const float *va = vb + e * vs, *ya = yb + e * ys;
       float *ac = acc + e * ci * co;
       int i = 0;
@@ -314,15 +346,14 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
 EXPORT void wino_wgrad_finish(const float *acc, int parts, int stride, float *dw, int ci, int co) {
   for (int i = 0; i < ci; i++) {
     for (int o = 0; o < co; o += 4) {
-      v m[6][6], t3[3][6], r[3];
-      for (int e = 0; e < 36; e++) {
-        const float *p = acc + (e * ci + i) * co + o;
-        v s = ld(p);
-        for (int q = 1; q < parts; q++) s = add(s, ld(p + q * stride));
-        m[e / 6][e % 6] = s;
-      }
-      for (int xx = 0; xx < 6; xx++) {
-        v col[6] = {m[0][xx], m[1][xx], m[2][xx], m[3][xx], m[4][xx], m[5][xx]};
+      v col[AL], t3[3][AL], r[3];
+      for (int xx = 0; xx < AL; xx++) {
+        for (int yy = 0; yy < AL; yy++) {
+          const float *p = acc + ((yy * AL + xx) * ci + i) * co + o;
+          v s = ld(p);
+          for (int q = 1; q < parts; q++) s = add(s, ld(p + q * stride));
+          col[yy] = s;
+        }
         gt(col, r);
         for (int yy = 0; yy < 3; yy++) t3[yy][xx] = r[yy];
       }
