@@ -68,7 +68,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!['auto', 'patches', 'batch-conv'].includes(strategy)) throw new Error('--filter-grad must be auto, patches or batch-conv');
 
   const choice = await chooseBackend((values.backend as BackendName | undefined) ?? null);
-  await activateBackend(choice.name);
+  // The peer's baseline: every conv, pool and batch norm on the workbench's kernels (models/baseline.ts says so too).
+  await activateBackend(choice.name, { xnnpack: 'one' });
   setFilterGradStrategy(strategy);
   const threads = choice.name === 'wasm' ? wasmThreadCount() : choice.name === 'cpu' ? 1 : null;
   note(`backend ${choice.name} (${threads ?? '?'} thread(s)): ${choice.reason}`);

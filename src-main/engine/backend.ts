@@ -5,7 +5,7 @@ import type { BackendName, BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
-import { setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
+import { backendThreads, setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
 const requireHere = createRequire(import.meta.url);
@@ -145,15 +145,19 @@ export async function chooseBackend(
   return pickBackend(await probeBackends(probers), forced, env);
 }
 
-/** Makes `name` the active tfjs backend in this process. */
-export async function activateBackend(name: BackendName): Promise<void> {
+/**
+ * Makes `name` the active tfjs backend in this process. xnnpack: the size of XNNPACK's own pool when this call
+ * starts the threaded wasm build ('one' for models whose heavy layers all run on the workbench's kernels; see
+ * SetupOptions.xnnpack).
+ */
+export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all' | 'one' } = {}): Promise<void> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
     registerWasmTrainingKernels();
     // Threads must be chosen before tfjs first initialises wasm (FER_WASM_THREADS, else one per core); once the
     // backend exists this is a no-op that reports the count it has.
-    if (!tf.engine().registry.wasm) await setupWasmThreads();
+    if (!tf.engine().registry.wasm) await setupWasmThreads(undefined, { xnnpack: opts.xnnpack ?? 'all' });
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     await import(PACKAGES[name]);
   }
@@ -163,10 +167,10 @@ export async function activateBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
-/** Threads the wasm backend computes with: asks the live backend's own module (1 = single-threaded build). */
+/** Threads the wasm backend computes with: asks the live backend (1 = single-threaded build). */
 export function wasmThreadCount(): number {
-  const live = tf.engine().registry.wasm as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
-  return live?.wasm?.tfjs?.getThreadsCount?.() ?? wasmThreadsStatus()?.threads ?? 1;
+  const live = tf.engine().registry.wasm;
+  return live ? backendThreads(live).threads : (wasmThreadsStatus()?.threads ?? 1);
 }
 
 /**

@@ -140,10 +140,15 @@ export async function restoreOptimizer(opt: tf.Optimizer, data: Uint8Array, spec
 }
 
 /** The model a run produced, its config and how to feed it — what evaluation needs. */
-export async function loadRunModel(wb: Workbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
+/** A run's stored training config. */
+export function runConfig(wb: Workbench, runId: number): TrainConfig {
   const row = wb.db.prepare('SELECT config_json FROM runs WHERE id = ?').get(runId) as { config_json: string } | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
-  const config = trainConfigSchema.parse(JSON.parse(row.config_json));
+  return trainConfigSchema.parse(JSON.parse(row.config_json));
+}
+
+export async function loadRunModel(wb: Workbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
+  const config = runConfig(wb, runId);
   const art = wb.db
     .prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND json_extract(meta_json, '$.which') = ? ORDER BY id DESC LIMIT 1`)
     .get(runId, which) as { path: string } | undefined;

@@ -2,7 +2,8 @@ import type { TtaSummary } from '../../src-shared/contract/evaluation';
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { activateBackend, chooseBackend } from '../engine/backend';
-import { loadRunModel } from '../engine/checkpoint';
+import { loadRunModel, runConfig } from '../engine/checkpoint';
+import { xnnpackPoolFor } from '../engine/models/index';
 import { prepareBatch } from '../engine/input';
 import { predictProbs } from '../engine/predict';
 import { DEFAULT_TTA, ttaViews, type TtaOptions } from '../engine/tta';
@@ -59,7 +60,7 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
 export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
-  await activateBackend(backend.name);
+  await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId).model) });
   const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint);
   try {
     const data = loadSplit(wb, job.datasetId, job.split);

@@ -9,7 +9,7 @@ import { openDb } from '../store/db';
 import { activateBackend, chooseBackend } from '../engine/backend';
 import { runDir } from '../engine/checkpoint';
 import { planFeatureCache } from '../engine/feature-cache';
-import { getModel } from '../engine/models/index';
+import { getModel, xnnpackPoolFor } from '../engine/models/index';
 import { train } from '../engine/train';
 import { toErrorInfo } from '../../src-shared/errors';
 import { loadRunData, resolveWeightsFile } from './data';
@@ -46,9 +46,9 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
   try {
     wb = openReadOnly(msg.home);
     const choice = await chooseBackend(config.backend);
-    await activateBackend(choice.name);
-    const data = loadRunData(wb, config);
     const def = getModel(config.model);
+    await activateBackend(choice.name, { xnnpack: xnnpackPoolFor(config.model) });
+    const data = loadRunData(wb, config);
     const spec = def.inputSpec(config);
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
     const dir = runDir(wb.home.runs, runId);

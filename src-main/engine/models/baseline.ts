@@ -45,6 +45,7 @@ registerModel({
   // Two 2×2 pools: 4 is the hard floor; the config schema already keeps inputSize ≥ 32.
   minInputSize: 4,
   inputSpec: baselineSpec,
+  ownKernelsOnly: true,
   async build(cfg) {
     return buildBaseline(baselineSpec(cfg), cfg.seed);
   },

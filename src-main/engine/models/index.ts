@@ -4,4 +4,4 @@ import './resnet50';
 import './senet50';
 import './vgg16';
 
-export { getModel, listModels, registerModel, type InputSpec, type ModelDefinition } from './registry';
+export { getModel, listModels, registerModel, xnnpackPoolFor, type InputSpec, type ModelDefinition } from './registry';

@@ -17,6 +17,11 @@ export interface ModelDefinition {
   inputSpec(cfg: TrainConfig): InputSpec;
   /** Builds a fresh model; weight initialisers are seeded from cfg.seed so a run is reproducible. */
   build(cfg: TrainConfig, opts: { weightsFile: string | null }): Promise<tf.LayersModel>;
+  /**
+   * Every layer with real work (3×3 stride-1 convs, 2×2 pools, batch norm) runs on the workbench's wasm kernels,
+   * so XNNPACK's pool gets one thread on the threaded wasm build (SetupOptions.xnnpack in wasm-threads.ts).
+   */
+  ownKernelsOnly?: boolean;
 }
 
 const MODELS = new Map<ModelName, ModelDefinition>();
@@ -32,6 +37,11 @@ export function getModel(name: string): ModelDefinition {
     throw new AppError('INVALID_INPUT', `Unknown model "${name}": this build knows ${known}.`);
   }
   return def;
+}
+
+/** The XNNPACK pool a process that trains or evaluates `model` on wasm should start with. */
+export function xnnpackPoolFor(model: string): 'all' | 'one' {
+  return getModel(model).ownKernelsOnly === true ? 'one' : 'all';
 }
 
 export function listModels(): ModelName[] {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callOriginal, release, type Pad4 } from './kernel-call';
-import { winogradApplies, winogradForward } from './winograd-conv';
+import { firstLayerApplies, oneChannelForward, winogradApplies, winogradForward } from './winograd-conv';
 
 interface Attrs {
   strides: number | [number, number];
@@ -35,8 +35,8 @@ function convInfo(x: TensorInfo, filter: TensorInfo, attrs: Attrs) {
 }
 
 /**
- * Forward conv (plain and fused with bias + ReLU): Winograd F(4×4, 3×3) where it applies, upstream's XNNPACK conv
- * for everything else (other kernel sizes, strides, the 1-channel first layer, other activations).
+ * Forward conv (plain and fused with bias + ReLU): Winograd F(6×6, 3×3) where it applies, a direct SIMD kernel for
+ * a 1-channel first layer, upstream's XNNPACK conv for everything else (other kernel sizes, strides, activations).
  */
 function conv(name: 'Conv2D' | 'FusedConv2D') {
   return (args: { inputs: Inputs; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
@@ -52,6 +52,9 @@ function conv(name: 'Conv2D' | 'FusedConv2D') {
       const info = convInfo(x, filter, attrs);
       if (winogradApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
         return winogradForward(backend, x, filter, bias ?? null, activation === 'relu', info);
+      }
+      if (firstLayerApplies(info, x.dtype, filter.dtype, ...(bias ? [bias.dtype] : []))) {
+        return oneChannelForward(backend, x, filter, bias ?? null, activation === 'relu', info);
       }
     }
     return callOriginal(name, { ...args, inputs: inputs as unknown as Record<string, TensorInfo> });

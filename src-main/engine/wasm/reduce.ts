@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callOriginal, heapF32, release } from './kernel-call';
+import { heapOffset } from './winograd-conv';
+import { winogradRuntime } from './winograd-runtime';
 
 interface Attrs {
   axis: number | number[];
@@ -11,11 +13,15 @@ interface Attrs {
 /**
  * Sum/Mean over leading axes (batch-norm statistics, bias and BN gradients reduce N,H,W of NHWC) or trailing
  * axes. Upstream transposes the reduced axes innermost and then sums with a scalar loop (~50 ms on a 64×48×48×32
- * activation). Over H,W (and N) of NHWC this is XNNPACK's global average pool, a single memory-bound pass (~1 ms),
- * then a tiny sum over N; other leading/trailing sets stream once through JS with float64 accumulators.
+ * activation). Over all leading axes of a large tensor with channels in fours this is one SIMD pass on the kernel
+ * threads (kernels/winograd.c chan_sums, float32 chunks folded into float64); over H,W only of NHWC it is XNNPACK's
+ * global average pool; other leading/trailing sets stream once through JS with float64 accumulators.
  * (A ones-vector matmul looked fastest in isolation, but only because XNNPACK had cached the packed operand;
  * packing it costs ~50 ms per call.) Other axis sets and non-float tensors go to upstream's kernel.
  */
+/** Below this many elements a leading-axes sum stays in JS: handing a job to the kernel threads costs more. */
+const KERNEL_MIN_ELEMENTS = 65_536;
+
 function reduceInJs(kernelName: 'Sum' | 'Mean') {
   return (args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
     const { inputs, backend, attrs } = args;
@@ -29,6 +35,13 @@ function reduceInJs(kernelName: 'Sum' | 'Mean') {
     const kept = tf.util.sizeFromShape(x.shape) / reduced;
     const scale = kernelName === 'Mean' ? 1 / reduced : 1;
     const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    if (leading && kept % 4 === 0 && reduced * kept >= KERNEL_MIN_ELEMENTS) {
+      const sums = winogradRuntime(backend).channelSum(heapOffset(backend, x), reduced, kept);
+      const out = backend.makeOutput(outShape, 'float32');
+      const dst = heapF32(backend, out);
+      for (let c = 0; c < kept; c++) dst[c] = sums[c]! * scale;
+      return out;
+    }
     if (rank === 4 && axes.includes(1) && axes.includes(2) && !axes.includes(3)) {
       return viaGlobalPool(backend, x, axes.includes(0), kernelName, outShape);
     }

@@ -37,7 +37,7 @@ export function winogradApplies(info: ConvInfo, ...dtypes: string[]): boolean {
   return plain3x3(info, dtypes) && ci % 4 === 0 && co % 4 === 0 && ci >= 8 && co >= 8;
 }
 
-/** A first layer (one input channel, outputs a multiple of 4): its filter and input gradients as direct SIMD sums. */
+/** A first layer (one input channel, outputs a multiple of 4): its forward and both gradients as direct SIMD sums. */
 export function firstLayerApplies(info: ConvInfo, ...dtypes: string[]): boolean {
   return plain3x3(info, dtypes) && info.inChannels === 1 && info.outChannels % 4 === 0;
 }
@@ -80,6 +80,28 @@ export function winogradForward(backend: BackendWasm, x: TensorInfo, filter: Ten
     padLeft: info.padInfo.left,
     pool,
   });
+}
+
+/** y [n, oh, ow, co] of a first layer (firstLayerApplies), + bias and ReLU if given, a new backend output. */
+export function oneChannelForward(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: ConvInfo): TensorInfo {
+  const y = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+  winogradRuntime(backend).convOneChannel({
+    x: heapOffset(backend, x),
+    u: heapOffset(backend, filter),
+    bias: bias ? heapOffset(backend, bias) : 0,
+    y: heapOffset(backend, y),
+    relu,
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: 1,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  });
+  return y;
 }
 
 /** y [n, oh, ow, co] (pooled: [n, oh/2, ow/2, co]), a new backend output. */

@@ -1,5 +1,5 @@
 /** The exported C functions a job may name, by index (the control block carries the index). */
-export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1', 'bn_moments', 'bn_affine', 'bn_grad_sums', 'bn_grad_apply', 'conv_co1', 'relu_grad', 'maxpool2'] as const;
+export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1', 'bn_moments', 'bn_affine', 'bn_grad_sums', 'bn_grad_apply', 'conv_co1', 'relu_grad', 'maxpool2', 'conv_c1', 'chan_sums'] as const;
 export type KernelFn = (typeof KERNEL_FNS)[number];
 
 /**
@@ -13,12 +13,12 @@ export const CTL_SLOTS = CTL.rows + CTL.rowSize * CTL.maxThreads;
 /**
  * The worker's whole program, run with `new Worker(src, { eval: true })` so that it needs no file next to the
  * bundle (tsx, electron-vite and the bridge all load this module differently). Each worker instantiates the
- * kernels on the shared heap, then sleeps in Atomics.wait until the generation counter moves, runs its row of the
- * posted job, and counts itself done. The caller cuts the work into rows; the worker only calls.
+ * kernels on the shared heap, then sleeps in Atomics.wait (after spinning for `spinMs`, if given) until the
+ * generation counter moves, runs its row of the posted job, and counts itself done. The caller cuts the work into rows; the worker only calls.
  */
 export const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctl, index, stack } = workerData;
+const { module, memory, ctl, index, stack, spinMs } = workerData;
 const CTL = ${JSON.stringify(CTL)};
 const FNS = ${JSON.stringify(KERNEL_FNS)};
 // A worker that cannot start still answers every job (as failed), so the caller never waits on it.
@@ -34,6 +34,10 @@ const row = CTL.rows + index * CTL.rowSize;
 // From 0, not the current value: a job posted while this worker was still starting must not be missed.
 let seen = 0;
 for (;;) {
+  if (spinMs > 0) {
+    const until = performance.now() + spinMs;
+    while (Atomics.load(c, CTL.generation) === seen && performance.now() < until);
+  }
   Atomics.wait(c, CTL.generation, seen);
   seen = Atomics.load(c, CTL.generation);
   try {

@@ -87,7 +87,7 @@ describe('setupWasmThreads', () => {
     process.env.FER_WASM_THREADS = '1';
     try {
       const r = await setupWasmThreads();
-      expect(r).toEqual({ threads: 1, reason: 'Single-threaded SIMD build: 1 thread requested by FER_WASM_THREADS.' });
+      expect(r).toEqual({ threads: 1, xnnpackThreads: 1, reason: 'Single-threaded SIMD build: 1 thread requested by FER_WASM_THREADS.' });
       expect(tf.findBackendFactory('wasm')).toBe(upstream);
     } finally {
       if (saved === undefined) delete process.env.FER_WASM_THREADS;
@@ -97,7 +97,7 @@ describe('setupWasmThreads', () => {
 
   it('runs the wasm backend on 2 threads when asked for 2', async () => {
     const r = await setupWasmThreads(2);
-    expect(r).toEqual({ threads: 2, reason: 'Multi-threaded SIMD build with 2 threads (2 requested by the caller).' });
+    expect(r).toEqual({ threads: 2, xnnpackThreads: 2, reason: 'Multi-threaded SIMD build with 2 threads (2 requested by the caller).' });
     expect(wasmThreadsStatus()).toEqual(r);
     expect(await tf.setBackend('wasm')).toBe(true);
     const wasm = await import('@tensorflow/tfjs-backend-wasm');

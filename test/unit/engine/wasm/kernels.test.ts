@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 import { expectClose, onBoth } from './compare';
 
 /**
@@ -36,6 +38,23 @@ describe('Sum and Mean as matmuls', () => {
       }
     });
   }
+
+  it('sums large tensors over all leading axes on the kernel threads (a conv bias gradient), matching cpu', async () => {
+    const rt = winogradRuntime(tf.findBackend('wasm') as BackendWasm);
+    for (const op of ['sum', 'mean'] as const) {
+      for (const [shape, axis, keepDims] of [
+        [[8, 24, 24, 32], [0, 1, 2], false],
+        [[4, 40, 40, 12], [0, 1, 2], true],
+        [[1000, 68], 0, false],
+      ] as [number[], number | number[], boolean][]) {
+        const before = rt.calls.channelSum;
+        const r = await onBoth(() => tf.tidy(() => tf[op](tf.randomNormal(shape, 3, 1, 'float32', 2), axis, keepDims)));
+        expect(rt.calls.channelSum - before, `${op} ${shape}`).toBe(1);
+        expect(r.shapes[1], `shape ${shape}`).toEqual(r.shapes[0]);
+        expectClose(r.wasm, r.cpu, `${op} ${shape} ${axis} ${keepDims}`);
+      }
+    }
+  });
 
   it('int32 sums still go to upstream and stay exact', async () => {
     const r = await onBoth(() => tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0)));

@@ -100,10 +100,11 @@ describe('Winograd conv kernels on wasm', () => {
     const rt = winogradRuntime(tf.backend() as BackendWasm);
     const before = { ...rt.calls };
     tf.tidy(() => {
-      tf.conv2d(tf.ones([1, 8, 8, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 1 input channel
       tf.conv2d(tf.ones([1, 8, 8, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, 2, 'same').dataSync(); // stride 2
       tf.conv2d(tf.ones([1, 8, 8, 8]) as tf.Tensor4D, tf.ones([5, 5, 8, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 5×5
       tf.conv2d(tf.ones([1, 8, 8, 10]) as tf.Tensor4D, tf.ones([3, 3, 10, 8]) as tf.Tensor4D, 1, 'same').dataSync(); // 10 channels
+      tf.conv2d(tf.ones([1, 8, 8, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 6]) as tf.Tensor4D, 1, 'same').dataSync(); // 1 → 6 channels
+      tf.conv2d(tf.ones([1, 8, 8, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 8]) as tf.Tensor4D, 2, 'same').dataSync(); // 1 channel, stride 2
     });
     expect(rt.calls).toEqual(before);
   });
@@ -142,36 +143,41 @@ describe('Winograd conv kernels on wasm', () => {
     ]);
   });
 
-  it('runs the first layer\'s gradients (1 input channel) and the 2×2 max pool and its gradient as SIMD kernels', async () => {
-    for (const pad of ['same', 'valid'] as const) {
-      const label = `pad ${pad}`;
+  it('runs the first layer (1 input channel) forward and in both gradients, and the 2×2 max pool and its gradient, as SIMD kernels', async () => {
+    for (const [pad, co] of [['same', 8], ['valid', 12]] as const) {
+      const label = `pad ${pad} co ${co}`;
       const xs = randn([3, 9, 7, 1], 5);
       // Rounded to quarters and ReLU'd so that max-pool windows hold ties (all-zero windows included).
       const ps = Float32Array.from(randn([3, 8, 6, 12], 6), (v) => Math.max(0, Math.round(v * 4) / 4));
       const go = () =>
         tf.tidy(() => {
           const x = tf.tensor4d(xs, [3, 9, 7, 1]);
-          const f = tf.tensor4d(randn([3, 3, 1, 8], 7), [3, 3, 1, 8]);
+          const f = tf.tensor4d(randn([3, 3, 1, co], 7), [3, 3, 1, co]);
           const y = tf.conv2d(x, f, 1, pad);
+          // Width 7 (same) / 5 (valid): four-pixel steps and the single-pixel tail; 12 outputs: a 4-channel tail.
+          const fused = tf.fused.conv2d({ x, filter: f, strides: 1, pad, bias: tf.tensor1d(randn([co], 9)), activation: 'relu' });
           const dy = tf.tensor4d(randn(y.shape, 8), y.shape as [number, number, number, number]);
           const dw = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, pad), dy)))(f);
           const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, f, 1, pad), dy)))(x);
           const p = tf.tensor4d(ps, [3, 8, 6, 12]);
           const dp = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), tf.range(1, 3 * 4 * 3 * 12 + 1).reshape([3, 4, 3, 12]))))(p);
           const pooled = tf.maxPool(p, 2, 2, 'valid');
-          return [dw.dataSync() as Float32Array, dp.dataSync() as Float32Array, dx.dataSync() as Float32Array, pooled.dataSync() as Float32Array];
+          return [dw, dp, dx, pooled, y, fused].map((t) => t.dataSync() as Float32Array);
         });
       await tf.setBackend('cpu');
-      const [refW, refP, refX, refPool] = go();
+      const [refW, refP, refX, refPool, refY, refFused] = go();
       await tf.setBackend('wasm');
       const rt = winogradRuntime(tf.backend() as BackendWasm);
       const before = { ...rt.calls };
-      const [gotW, gotP, gotX, gotPool] = go();
+      const [gotW, gotP, gotX, gotPool, gotY, gotFused] = go();
+      expect(rt.calls.convOneIn - before.convOneIn, label).toBe(4); // y, fused, and the forwards inside both tf.grad
       expect(rt.calls.wgradC1 - before.wgradC1, label).toBe(1);
       expect(rt.calls.maxPoolGrad - before.maxPoolGrad, label).toBe(1);
       expect(rt.calls.convOneOut - before.convOneOut, label).toBe(1);
       expect(rt.calls.maxPool - before.maxPool, label).toBe(2); // inside tf.grad and on its own
       expect(Array.from(gotPool!), `max pool ${label}`).toEqual(Array.from(refPool!));
+      expectCloseNormwise(gotY!, refY!, `y ${label}`, 1e-6);
+      expectCloseNormwise(gotFused!, refFused!, `fused ${label}`, 1e-6);
       expectCloseNormwise(gotX!, refX!, `dx ${label}`, 1e-5);
       expectCloseNormwise(gotW!, refW!, `dW ${label}`, 1e-5);
       expect(Array.from(gotP!), `max-pool dx ${label}`).toEqual(Array.from(refP!));
@@ -182,15 +188,17 @@ describe('Winograd conv kernels on wasm', () => {
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 describe('Winograd on the threaded backend', () => {
-  it('gives the single-thread results with 2 worker threads and lets the process exit', () => {
+  // 'all': XNNPACK's pool has both threads; 'one': XNNPACK on the calling thread, the kernels still on two (workers spin).
+  it.each(['all', 'one'] as const)('gives the single-thread results with 2 worker threads (XNNPACK pool: %s) and lets the process exit', (xnnpack) => {
     // Its own process: this file's backend is single-threaded (FER_WASM_THREADS=1), and the threaded heap is shared.
     const script = `
       import * as tf from '@tensorflow/tfjs';
-      import { setupWasmThreads } from './src-main/engine/wasm-threads';
+      import { wasmThreadsStatus } from './src-main/engine/wasm-threads';
       import { activateBackend } from './src-main/engine/backend';
       import { winogradRuntime } from './src-main/engine/wasm/winograd-runtime';
-      const r = await setupWasmThreads(2);
-      await activateBackend('wasm');
+      await activateBackend('wasm', { xnnpack: '${xnnpack}' });
+      const r = wasmThreadsStatus();
+      const xnnpackThreads = tf.backend().wasm.tfjs.getThreadsCount();
       const rt = winogradRuntime(tf.backend());
       const x = tf.randomNormal([4, 20, 20, 16], 0, 1, 'float32', 1);
       const f = tf.randomNormal([3, 3, 16, 8], 0, 1, 'float32', 2);
@@ -202,7 +210,7 @@ describe('Winograd on the threaded backend', () => {
         const [dx, dw] = tf.grads((a, w) => tf.sum(tf.mul(tf.conv2d(a, w, 1, 'same'), dy)))([x, f]);
         const dw1 = tf.grad((w) => tf.sum(tf.mul(tf.conv2d(x1, w, 1, 'same'), dy)))(f1);
         const dp = tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a, 2, 2, 'valid'), tf.range(1, 801).reshape([4, 10, 10, 2]).tile([1, 1, 1, 4]))))(pooled);
-        return [tf.conv2d(x, f, 1, 'same'), dx, dw, dw1, dp].map((t) => Array.from(t.dataSync()));
+        return [tf.conv2d(x, f, 1, 'same'), dx, dw, dw1, dp, tf.conv2d(x1, f1, 1, 'same')].map((t) => Array.from(t.dataSync()));
       };
       const wasm = go();
       const calls = { ...rt.calls };
@@ -210,19 +218,22 @@ describe('Winograd on the threaded backend', () => {
       const cpu = go();
       let worst = 0; // normwise, as above
       wasm.forEach((a, i) => { const scale = Math.max(...cpu[i].map(Math.abs)); a.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - cpu[i][j]) / scale); }); });
-      console.log(JSON.stringify({ backendThreads: r.threads, kernelThreads: rt.threads, calls, worst }));
+      console.log(JSON.stringify({ backendThreads: r.threads, xnnpackThreads, reported: r.xnnpackThreads, kernelThreads: rt.threads, calls, worst }));
     `;
     const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, FER_WASM_THREADS: '' },
+      env: { ...process.env, FER_WASM_THREADS: '2' },
       timeout: 120_000,
     });
     expect(res.status, res.stderr).toBe(0);
-    const out = JSON.parse(res.stdout.trim().split('\n').pop()!) as { backendThreads: number; kernelThreads: number; calls: Record<string, number>; worst: number };
+    const out = JSON.parse(res.stdout.trim().split('\n').pop()!) as { backendThreads: number; xnnpackThreads: number; reported: number; kernelThreads: number; calls: Record<string, number>; worst: number };
     expect(out.backendThreads).toBe(2);
+    expect(out.xnnpackThreads).toBe(xnnpack === 'one' ? 1 : 2);
+    expect(out.reported).toBe(out.xnnpackThreads);
     expect(out.kernelThreads).toBe(2);
-    expect(out.calls).toMatchObject({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1 }); // conv: forward inside tf.grads, dx, forward
+    // conv: forward inside tf.grads, dx, forward; convOneIn: the first-layer forward inside tf.grad and on its own
+    expect(out.calls).toMatchObject({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1, convOneIn: 2 });
     expect(out.worst).toBeLessThanOrEqual(2e-5);
   }, 130_000);
 });
