@@ -5,6 +5,7 @@ import type { BackendName, BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
+import { installFastDropout } from './models/blocks/fast-dropout';
 import { backendThreads, setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
@@ -151,6 +152,7 @@ export async function chooseBackend(
  * SetupOptions.xnnpack).
  */
 export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all' | 'one' } = {}): Promise<void> {
+  installFastDropout();
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());

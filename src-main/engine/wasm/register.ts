@@ -13,6 +13,7 @@ import { maxPoolGradConfig } from './max-pool-grad';
 import { maxPoolConfig } from './max-pool';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
+import { sliceConfig } from './slice';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
 import { installFirstConvLazyGrad } from '../models/blocks/first-conv-lazy-grad';
@@ -37,6 +38,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   batchNormTrainConfig,
   batchNormTrainGradConfig,
   reluGradKernelConfig,
+  sliceConfig,
 ];
 
 let registered = false;

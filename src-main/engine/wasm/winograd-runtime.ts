@@ -5,7 +5,7 @@ import { kernelModule } from './kernel-module';
 import { CTL, CTL_SLOTS, KERNEL_FNS, WORKER_SOURCE, type KernelFn } from './winograd-worker';
 
 /** Tiles per block in winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
-export const TILE_BLOCK = 32;
+export const TILE_BLOCK = 16;
 /** Per-instance stack: the compiled kernels use none today, but an instance must never share one with the heap's owner. */
 const STACK_BYTES = 64 * 1024;
 const WORKER_STALL_S = 120;

@@ -182,3 +182,37 @@ describe('Tile and the Mean gradient', () => {
     }
   });
 });
+
+describe('Slice', () => {
+  it('copies contiguous slices without reading the whole input back, and matches cpu for strided ones too', async () => {
+    const x = () => tf.tensor4d(Float32Array.from({ length: 6 * 5 * 4 * 3 }, (_, i) => i * 0.5 - 7), [6, 5, 4, 3]);
+    const cases: [number[], number[]][] = [
+      [[2, 0, 0, 0], [3, 5, 4, 3]], // rows of a batch: contiguous
+      [[1, 2, 0, 0], [1, 2, 4, 3]], // contiguous inside one image
+      [[0, 1, 1, 0], [6, 3, 2, 3]], // strided: upstream
+      [[5, 4, 3, 2], [-1, -1, -1, -1]],
+    ];
+    for (const [begin, size] of cases) {
+      const r = await onBoth(() => tf.tidy(() => tf.slice(x(), begin, size)));
+      expect(r.shapes[1]).toEqual(r.shapes[0]);
+      expect(Array.from(r.wasm), `${begin} ${size}`).toEqual(Array.from(r.cpu));
+    }
+    const ints = await onBoth(() => tf.tidy(() => tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), [1, 0], [2, 2]).toFloat()));
+    expect(Array.from(ints.wasm)).toEqual([3, 4, 5, 6]);
+    // The wasm side must not have read its input back: readSync is upstream's whole-tensor copy.
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { readSync(id: object): unknown };
+    const read = backend.readSync.bind(backend);
+    let reads = 0;
+    backend.readSync = (id: object) => {
+      reads++;
+      return read(id);
+    };
+    try {
+      tf.tidy(() => tf.slice(tf.zeros([64, 48, 48, 1]), [8, 0, 0, 0], [8, 48, 48, 1]));
+    } finally {
+      backend.readSync = read;
+    }
+    expect(reads).toBe(0);
+  });
+});
