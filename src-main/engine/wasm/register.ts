@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-matmul';
 import { fusedBatchNormGradConfig } from './batch-norm-grad';
-import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropFilterBiasConfig, conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { conv2DConfig, convMaxPoolConfig, fusedConv2DConfig } from './conv2d';
 import { fusedBatchNormConfig } from './batch-norm';
@@ -16,7 +16,7 @@ import { meanConfig, sumConfig } from './reduce';
 import { sliceConfig } from './slice';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
-import { installFirstConvLazyGrad } from '../models/blocks/first-conv-lazy-grad';
+import { installLazyConvGrad } from '../models/blocks/lazy-conv-grad';
 import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-training';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
@@ -25,6 +25,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   fusedConv2DConfig,
   convMaxPoolConfig,
   conv2DBackpropFilterConfig,
+  conv2DBackpropFilterBiasConfig,
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
   maxPoolConfig,
@@ -68,7 +69,7 @@ export function registerWasmTrainingKernels(): void {
   }
   // Training-mode BatchNormalization layers use BN_TRAIN / BN_TRAIN_GRAD above (a no-op if already installed).
   installFusedBatchNormTraining();
-  // A first conv layer skips the images' gradient (first-conv-lazy-grad.ts).
-  installFirstConvLazyGrad();
+  // Conv layers compute only the gradients the tape needs, the bias's with the filter's (lazy-conv-grad.ts).
+  installLazyConvGrad();
   registered = true;
 }

@@ -160,6 +160,14 @@ export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Tens
   return dw;
 }
 
+/** [dW, db]: the filter gradient and the bias gradient (Σdy per channel) from one pass over dy. */
+export function winogradFilterBiasGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): [TensorInfo, TensorInfo] {
+  const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
+  const db = backend.makeOutput([info.outChannels], 'float32');
+  winogradRuntime(backend).wgrad({ ...wgradCall(backend, x, dy, dw, info), db: heapOffset(backend, db) });
+  return [dw, db];
+}
+
 /** dW [3, 3, 1, co] of a first layer by a direct SIMD sum (Winograd's GEMMs would be one row thin). */
 export function oneChannelFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const dw = backend.makeOutput([3, 3, 1, info.outChannels], 'float32');

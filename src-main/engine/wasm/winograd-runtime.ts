@@ -59,11 +59,12 @@ export interface ConvCall extends ConvShape {
   pool?: boolean;
 }
 
-/** Heap offsets: x, dy, and dw [3, 3, ci, co] for the result. */
+/** Heap offsets: x, dy, and dw [3, 3, ci, co] for the result; db [co] for the bias gradient too (wgrad only). */
 export interface WgradCall extends ConvShape {
   x: number;
   dy: number;
   dw: number;
+  db?: number;
 }
 
 /** [start, end) ranges of `count` items for `parts` threads, cut at multiples of `align`; empty ranges at the end. */
@@ -153,23 +154,42 @@ export class WinogradRuntime {
     );
   }
 
+  /** dW, and with c.db (heap offset of [co] floats) the bias gradient Σdy per channel from the same pass over dy. */
   wgrad(c: WgradCall): void {
     this.calls.wgrad++;
     const tiles = c.n * Math.ceil(c.oh / this.tile) * Math.ceil(c.ow / this.tile);
     const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
     const accFloats = this.filterFloats(c.ci, c.co);
     const scratch = this.scratchFor(per);
-    this.withAccumulators(accFloats, (acc) => {
-      const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];
-      this.run(
-        'wino_wgrad',
-        splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => {
-          args[2] = acc + i * accFloats * 4;
-          return t0 < t1 ? [...args, t0, t1, scratch + i * per] : [];
-        }),
-      );
-      this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
-    });
+    // Per thread: [co doubles | co floats] for the bias sums, 8-aligned.
+    const biasBytes = c.db ? c.co * 12 : 0;
+    const bias = c.db ? this.malloc(biasBytes * this.threads + 8) : 0;
+    const biasAt = Math.ceil(bias / 8) * 8;
+    try {
+      if (bias) new Uint8Array(this.memory().buffer, biasAt, biasBytes * this.threads).fill(0);
+      this.withAccumulators(accFloats, (acc) => {
+        const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];
+        this.run(
+          'wino_wgrad',
+          splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => {
+            args[2] = acc + i * accFloats * 4;
+            const b = biasAt + i * biasBytes;
+            return t0 < t1 ? [...args, t0, t1, scratch + i * per, bias ? b + c.co * 8 : 0, bias ? b : 0] : [];
+          }),
+        );
+        this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
+      });
+      if (c.db) {
+        const sums = new Float64Array(c.co);
+        for (let i = 0; i < this.threads; i++) {
+          const part = new Float64Array(this.memory().buffer, biasAt + i * biasBytes, c.co);
+          for (let j = 0; j < c.co; j++) sums[j]! += part[j]!;
+        }
+        this.f32(c.db, c.co).set(sums);
+      }
+    } finally {
+      if (bias) this.free(bias);
+    }
   }
 
   /** y [n, oh, ow, c] = the 2×2 stride-2 max pool of x [n, 2·oh, 2·ow, c], c a multiple of 4. */

@@ -280,10 +280,14 @@ EXPORT void wino_conv(const float *x, const float *u, const float *bias, float *
   }
 }
 
+static void fold(float *part, double *acc, int n);
+
 // acc [NP][ci][co] += sum over tiles [t0, t1) of V^T Yhat: the filter gradient of wino_conv's correlation in the
 // Winograd domain (exact: the transforms are linear). dy is [n, oh, ow, co]; acc must start zeroed.
+// With bpart (co floats, zeroed) and bacc (co doubles), bacc += the sum of dy per channel over these tiles: the
+// bias gradient, from the dy values this kernel loads anyway.
 EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w, int ci, int oh, int ow, int co,
-                       int pt, int pl, int t0, int t1, float *scratch) {
+                       int pt, int pl, int t0, int t1, float *scratch, float *bpart, double *bacc) {
   int th = (oh + MT - 1) / MT, tw = (ow + MT - 1) / MT, per = th * tw;
   int vs = TB * ci + PAD, ys = TB * co + PAD;
   float *vb = scratch, *yb = scratch + NP * vs;
@@ -297,10 +301,12 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
       int rows = oh - r0 < MT ? oh - r0 : MT, cols = ow - c0 < MT ? ow - c0 : MT;
       for (int o = 0; o < co; o += 4) {
         // Columns then rows through this tile's slots in yb, a column or row live at a time (see input_tile).
-        v d[MT], r[AL];
+        v d[MT], r[AL], bs = k(0);
         float *dst = yb + t * co + o;
         for (int xx = 0; xx < MT; xx++) {
           for (int yy = 0; yy < MT; yy++) d[yy] = (yy < rows && xx < cols) ? ld(dn + ((r0 + yy) * ow + c0 + xx) * co + o) : k(0);
+          if (bpart)
+            for (int yy = 0; yy < MT; yy++) bs = add(bs, d[yy]);
           a8(d, r);
           for (int yy = 0; yy < AL; yy++) st(dst + (yy * AL + xx) * ys, r[yy]);
         }
@@ -309,8 +315,10 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
           a8(d, r);
           for (int xx = 0; xx < AL; xx++) st(dst + (yy * AL + xx) * ys, r[xx]);
         }
+        if (bpart) st(bpart + o, add(ld(bpart + o), bs));
       }
     }
+    if (bpart) fold(bpart, bacc, co);
     // acc[e] (ci x co) += vb[e]^T (ci x nt) * yb[e] (nt x co)
     for (int e = 0; e < NP; e++) {
       const float *va = vb + e * vs, *ya = yb + e * ys;
