@@ -14,6 +14,7 @@ import { maxPoolConfig } from './max-pool';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { sliceConfig } from './slice';
+import { dropoutConfig } from './dropout';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
 import { installLazyConvGrad } from '../models/blocks/lazy-conv-grad';
@@ -40,6 +41,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   batchNormTrainGradConfig,
   reluGradKernelConfig,
   sliceConfig,
+  dropoutConfig,
 ];
 
 let registered = false;

@@ -83,7 +83,7 @@ export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
-  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0, maxPool: 0, convOneIn: 0, channelSum: 0 };
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0, maxPool: 0, convOneIn: 0, channelSum: 0, dropout: 0 };
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
@@ -308,6 +308,14 @@ export class WinogradRuntime {
       'conv_co1',
       splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, w, y, h, wd, ci, oh, ow, padTop, padLeft, r0, r1] : [])),
     );
+  }
+
+  /** y = x · mask over n elements, the mask from (s, threshold, kept) as in kernels/winograd.c dropout_apply. */
+  dropout(x: number, y: number, n: number, s: number, threshold: number, kept: number): void {
+    this.calls.dropout++;
+    // Job rows are int32: the float goes as its bits.
+    const keptBits = new Int32Array(Float32Array.of(kept).buffer)[0]!;
+    this.run('dropout_apply', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? [x, y, s, threshold, keptBits, i0, i1] : [])));
   }
 
   /** dx = dy where x > 0, else 0, over n elements. */

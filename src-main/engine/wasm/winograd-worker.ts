@@ -1,5 +1,5 @@
 /** The exported C functions a job may name, by index (the control block carries the index). */
-export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1', 'bn_moments', 'bn_affine', 'bn_grad_sums', 'bn_grad_apply', 'conv_co1', 'relu_grad', 'maxpool2', 'conv_c1', 'chan_sums'] as const;
+export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1', 'bn_moments', 'bn_affine', 'bn_grad_sums', 'bn_grad_apply', 'conv_co1', 'relu_grad', 'maxpool2', 'conv_c1', 'chan_sums', 'dropout_apply'] as const;
 export type KernelFn = (typeof KERNEL_FNS)[number];
 
 /**

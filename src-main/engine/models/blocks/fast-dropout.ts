@@ -3,11 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Training-mode Dropout with a seed draws its mask from a counter-based hash instead of tfjs's generator.
  *
- * tf.dropout draws one uniform number per element with seedrandom's alea, in JS (~7 ns each): 2.3 ms of every
- * baseline training step for its 64×4608 activations, more than a max pool. Here element i keeps its value when
- * hash(seed, i) / 2³² ≥ rate, where the hash is murmur3's 32-bit finaliser over a Weyl sequence (~1 ns each), and the
- * kept values are multiplied by exactly what tfjs multiplies by (floor(u + keep) / keep in float32). The mask is a
- * pure function of (seed, index), so a run stays reproducible; the trainer sets each Dropout layer's seed per batch.
+ * tf.dropout draws one uniform number per element with seedrandom's alea, in JS (~8 ns each): 2.3 ms of every
+ * baseline training step for its 64×4608 activations, more than a max pool, and then three more full-size ops build
+ * the multiplier. Here element i keeps its value when hash(seed, i) / 2³² ≥ rate, where the hash is murmur3's 32-bit
+ * finaliser over a Weyl sequence, and the kept values are multiplied by exactly what tfjs multiplies by
+ * (floor(u + keep) / keep in float32). On wasm one SIMD kernel computes mask and product in a pass on the kernel
+ * threads (~0.1 ms), and the gradient is the same kernel on dy; elsewhere the mask is built in JS (the same bits,
+ * about as slow as tfjs's). The mask is a pure function of (seed, index), so a run stays reproducible; the trainer
+ * sets each Dropout layer's seed per batch.
  *
  * Like the batch-norm patches, this replaces Dropout's `call` on its prototype, so checkpoints stay plain 'Dropout'
  * layers. Layers without an integer seed, with a noiseShape, or outside training go to the original call.
@@ -29,17 +32,39 @@ function fmix32(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The mask's parameters: hash seed, signed threshold, and the kept values' scale (float32, as tfjs computes it). */
+export function dropoutParams(rate: number, seed: number): { s: number; threshold: number; kept: number } {
+  // u = h / 2³² ≥ rate on unsigned 32-bit hashes, compared as signed (both sides shifted by 2³¹) so the arithmetic
+  // stays in int32 lanes.
+  return {
+    s: fmix32((seed >>> 0) ^ 0x5bd1e995) | 0,
+    threshold: (Math.ceil(rate * 2 ** 32) - 2 ** 31) | 0,
+    kept: Math.fround(1 / Math.fround(1 - rate)),
+  };
+}
+
 /** The multiplier dropout applies: 1/keep (float32) where hash(seed, i) / 2³² ≥ rate, else 0. */
 export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
-  const keep = Math.fround(1 - rate);
-  const kept = Math.fround(1 / keep);
-  // The threshold on 32-bit hashes: u = h / 2³² ≥ rate.
-  const threshold = Math.ceil(rate * 2 ** 32);
-  const s = fmix32(seed >>> 0 ^ 0x5bd1e995);
+  const { s, threshold, kept } = dropoutParams(rate, seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = fmix32((s + Math.imul(i, 0x9e3779b9)) | 0) >= threshold ? kept : 0;
+  for (let i = 0; i < n; i++) {
+    let h = (s + Math.imul(i, 0x9e3779b9)) | 0;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    out[i] = (h ^ -0x80000000) >= threshold ? kept : 0;
+  }
   return out;
 }
+
+/** The kernel that applies the same mask in one pass where the backend has it (wasm/dropout.ts). */
+const DROPOUT_KERNEL = 'FerDropout';
+
+/** y = x · mask has dx = dy · mask: the gradient is the same kernel on dy. */
+const dropoutGradConfig: tf.GradConfig = {
+  kernelName: DROPOUT_KERNEL,
+  gradFunc: (dy, _saved, attrs) => ({ x: () => tf.engine().runKernel(DROPOUT_KERNEL, { x: dy as tf.Tensor }, attrs) as tf.Tensor }),
+};
 
 function applies(layer: DropoutInternals, x: tf.Tensor | undefined, training: unknown): x is tf.Tensor {
   return (
@@ -57,6 +82,7 @@ function applies(layer: DropoutInternals, x: tf.Tensor | undefined, training: un
 export function installFastDropout(): void {
   const proto = Object.getPrototypeOf(tf.layers.dropout({ rate: 0.5 })) as { call: CallFn; [PATCHED]?: true };
   if (proto[PATCHED]) return;
+  tf.registerGradient(dropoutGradConfig);
   const original = proto.call;
   proto.call = function fastDropoutCall(this: tf.layers.Layer, inputs, kwargs) {
     const layer = this as unknown as DropoutInternals;
@@ -64,6 +90,9 @@ export function installFastDropout(): void {
     if (!applies(layer, x, kwargs?.training)) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
       layer.invokeCallHook?.(inputs, kwargs);
+      if (tf.getKernel(DROPOUT_KERNEL, tf.getBackend()) !== undefined) {
+        return tf.engine().runKernel(DROPOUT_KERNEL, { x }, { rate: layer.rate, seed: layer.seed! }) as tf.Tensor;
+      }
       return tf.mul(x, tf.tensor(dropoutMask(x.size, layer.rate, layer.seed!), x.shape, 'float32'));
     });
   };

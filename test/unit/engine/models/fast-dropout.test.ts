@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { activateBackend } from '../../../../src-main/engine/backend';
 import { dropoutMask, installFastDropout } from '../../../../src-main/engine/models/blocks/fast-dropout';
+import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 
 beforeAll(async () => {
   installFastDropout();
@@ -47,6 +50,32 @@ describe('seeded training-mode Dropout with a hashed mask', () => {
     (layer as unknown as { seed: number }).seed = 43;
     const y2 = layer.apply(x, { training: true }) as tf.Tensor;
     expect(Array.from(y2.dataSync())).toEqual(Array.from(tf.mul(x, tf.tensor(dropoutMask(8 * 64, 0.5, 43), [8, 64])).dataSync()));
+  });
+
+  it('runs as one SIMD kernel on wasm, with its gradient, bit for bit the mask built in JS', async () => {
+    await activateBackend('wasm');
+    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    try {
+      for (const [shape, rate] of [[[3, 1001], 0.25], [[64, 4608], 0.5]] as [number[], number][]) {
+        const layer = tf.layers.dropout({ rate, seed: 99 });
+        const xs = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', 4).dataSync() as Float32Array);
+        const before = rt.calls.dropout;
+        const [y, g] = tf.tidy(() => {
+          const x = tf.tensor(xs, shape);
+          const out = layer.apply(x, { training: true }) as tf.Tensor;
+          const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }) as tf.Tensor, a)))(x);
+          return [out.dataSync() as Float32Array, grad.dataSync() as Float32Array];
+        });
+        expect(rt.calls.dropout - before, `${shape}: forward, forward inside grad, its gradient`).toBe(3);
+        const mask = dropoutMask(xs.length, rate, 99);
+        // Products with the mask as tfjs forms them (x · 0 keeps x's sign).
+        expect(Array.from(y)).toEqual(Array.from(xs, (v, i) => Math.fround(v * mask[i]!)));
+        // d/dx of sum(dropout(x) · x) = mask · x + dropout(x)
+        expect(Array.from(g)).toEqual(Array.from(xs, (v, i) => Math.fround(Math.fround(v * mask[i]!) + Math.fround(mask[i]! * v))));
+      }
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('leaves layers without a seed, or with a noise shape, to tfjs', () => {

@@ -210,7 +210,9 @@ describe('Winograd on the threaded backend', () => {
         const [dx, dw] = tf.grads((a, w) => tf.sum(tf.mul(tf.conv2d(a, w, 1, 'same'), dy)))([x, f]);
         const dw1 = tf.grad((w) => tf.sum(tf.mul(tf.conv2d(x1, w, 1, 'same'), dy)))(f1);
         const dp = tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a, 2, 2, 'valid'), tf.range(1, 801).reshape([4, 10, 10, 2]).tile([1, 1, 1, 4]))))(pooled);
-        return [tf.conv2d(x, f, 1, 'same'), dx, dw, dw1, dp, tf.conv2d(x1, f1, 1, 'same')].map((t) => Array.from(t.dataSync()));
+        // Dropout at rate 0.25: the kernel's float argument (4/3) crosses to the worker as its bits.
+        const dropped = tf.layers.dropout({ rate: 0.25, seed: 5 }).apply(x, { training: true });
+        return [tf.conv2d(x, f, 1, 'same'), dx, dw, dw1, dp, tf.conv2d(x1, f1, 1, 'same'), dropped].map((t) => Array.from(t.dataSync()));
       };
       const wasm = go();
       const calls = { ...rt.calls };
@@ -233,7 +235,7 @@ describe('Winograd on the threaded backend', () => {
     expect(out.reported).toBe(out.xnnpackThreads);
     expect(out.kernelThreads).toBe(2);
     // conv: forward inside tf.grads, dx, forward; convOneIn: the first-layer forward inside tf.grad and on its own
-    expect(out.calls).toMatchObject({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1, convOneIn: 2 });
+    expect(out.calls).toMatchObject({ conv: 3, wgrad: 1, maxPoolGrad: 1, wgradC1: 1, convOneIn: 2, dropout: 1 });
     expect(out.worst).toBeLessThanOrEqual(2e-5);
   }, 130_000);
 });
