@@ -15,6 +15,7 @@ import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { sliceConfig } from './slice';
 import { dropoutConfig } from './dropout';
+import { adamStepConfig, installFusedAdam } from './adam';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
 import { installLazyConvGrad } from '../models/blocks/lazy-conv-grad';
@@ -42,6 +43,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   reluGradKernelConfig,
   sliceConfig,
   dropoutConfig,
+  adamStepConfig,
 ];
 
 let registered = false;
@@ -73,5 +75,7 @@ export function registerWasmTrainingKernels(): void {
   installFusedBatchNormTraining();
   // Conv layers compute only the gradients the tape needs, the bias's with the filter's (lazy-conv-grad.ts).
   installLazyConvGrad();
+  // Adam's update, one kernel a variable (adam.ts).
+  installFusedAdam();
   registered = true;
 }

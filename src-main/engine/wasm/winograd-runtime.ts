@@ -26,6 +26,7 @@ type Exports = Record<KernelFn, (...args: number[]) => void> & {
   wino_scratch_floats(ci: number, co: number): number;
   wino_wgrad_finish(acc: number, parts: number, stride: number, dw: number, ci: number, co: number): void;
   sum_parts(acc: number, parts: number, stride: number, out: number, n: number): void;
+  adam_update(w: number, m: number, v: number, g: number, w2: number, m2: number, v2: number, p: number, n: number): void;
 };
 
 interface EmscriptenHeap {
@@ -83,7 +84,7 @@ export class WinogradRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
-  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0, maxPool: 0, convOneIn: 0, channelSum: 0, dropout: 0 };
+  readonly calls = { conv: 0, wgrad: 0, maxPoolGrad: 0, wgradC1: 0, batchNorm: 0, batchNormGrad: 0, convOneOut: 0, reluGrad: 0, maxPool: 0, convOneIn: 0, channelSum: 0, dropout: 0, adam: 0 };
   private readonly heap: EmscriptenHeap;
   private readonly local: Exports;
   private readonly ctl: Int32Array | null = null;
@@ -316,6 +317,12 @@ export class WinogradRuntime {
     // Job rows are int32: the float goes as its bits.
     const keptBits = new Int32Array(Float32Array.of(kept).buffer)[0]!;
     this.run('dropout_apply', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? [x, y, s, threshold, keptBits, i0, i1] : [])));
+  }
+
+  /** One Adam step (kernels/winograd.c adam_update) on the calling thread: variables are small, a hand-off costs more. */
+  adamUpdate(w: number, m: number, v: number, g: number, out: [number, number, number], params: number, n: number): void {
+    this.calls.adam++;
+    this.local.adam_update(w, m, v, g, out[0], out[1], out[2], params, n);
   }
 
   /** dx = dy where x > 0, else 0, over n elements. */
