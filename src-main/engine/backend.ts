@@ -77,7 +77,7 @@ async function probeWasm(): Promise<BackendProbe> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
-    return { name: 'wasm', packageName: pkg, usable: true, reason: `${pkg} ${version} (XNNPACK, SIMD) with the workbench's training kernels (Winograd convs, fused batch norm; ${kernelSimd()}).`, version };
+    return { name: 'wasm', packageName: pkg, usable: true, reason: `${pkg} ${version} (XNNPACK, SIMD) with the workbench's training kernels (Winograd convs, fused batch norm, dropout, Adam; ${kernelSimd()}).`, version };
   } catch (err) {
     return { name: 'wasm', packageName: pkg, usable: false, reason: `${pkg} failed to load: ${(err as Error).message}`, version };
   }
