@@ -60,7 +60,7 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
 export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
-  await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId).model) });
+  await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId)) });
   const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint);
   try {
     const data = loadSplit(wb, job.datasetId, job.split);

@@ -47,7 +47,7 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     wb = openReadOnly(msg.home);
     const choice = await chooseBackend(config.backend);
     const def = getModel(config.model);
-    await activateBackend(choice.name, { xnnpack: xnnpackPoolFor(config.model) });
+    await activateBackend(choice.name, { xnnpack: xnnpackPoolFor(config) });
     const data = loadRunData(wb, config);
     const spec = def.inputSpec(config);
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });

@@ -45,7 +45,8 @@ registerModel({
   // Two 2×2 pools: 4 is the hard floor; the config schema already keeps inputSize ≥ 32.
   minInputSize: 4,
   inputSpec: baselineSpec,
-  ownKernelsOnly: true,
+  // Gray input: the first conv is the 1-channel kernel's; an RGB first layer (3 channels) is XNNPACK's.
+  ownKernelsOnly: (cfg) => baselineSpec(cfg).channels === 1,
   async build(cfg) {
     return buildBaseline(baselineSpec(cfg), cfg.seed);
   },

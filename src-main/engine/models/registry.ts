@@ -18,10 +18,11 @@ export interface ModelDefinition {
   /** Builds a fresh model; weight initialisers are seeded from cfg.seed so a run is reproducible. */
   build(cfg: TrainConfig, opts: { weightsFile: string | null }): Promise<tf.LayersModel>;
   /**
-   * Every layer with real work (3×3 stride-1 convs, 2×2 pools, batch norm) runs on the workbench's wasm kernels,
-   * so XNNPACK's pool gets one thread on the threaded wasm build (SetupOptions.xnnpack in wasm-threads.ts).
+   * Whether, for this config, every layer with real work (3×3 stride-1 convs, 2×2 pools, batch norm) runs on the
+   * workbench's wasm kernels, so XNNPACK's pool gets one thread on the threaded wasm build (SetupOptions.xnnpack in
+   * wasm-threads.ts). Absent: no.
    */
-  ownKernelsOnly?: boolean;
+  ownKernelsOnly?(cfg: TrainConfig): boolean;
 }
 
 const MODELS = new Map<ModelName, ModelDefinition>();
@@ -39,9 +40,9 @@ export function getModel(name: string): ModelDefinition {
   return def;
 }
 
-/** The XNNPACK pool a process that trains or evaluates `model` on wasm should start with. */
-export function xnnpackPoolFor(model: string): 'all' | 'one' {
-  return getModel(model).ownKernelsOnly === true ? 'one' : 'all';
+/** The XNNPACK pool a process that trains or evaluates this config's model on wasm should start with. */
+export function xnnpackPoolFor(cfg: TrainConfig): 'all' | 'one' {
+  return getModel(cfg.model).ownKernelsOnly?.(cfg) === true ? 'one' : 'all';
 }
 
 export function listModels(): ModelName[] {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../src-main/engine/backend';
 import { prepareBatch } from '../../../src-main/engine/input';
-import { getModel } from '../../../src-main/engine/models/index';
+import { getModel, xnnpackPoolFor } from '../../../src-main/engine/models/index';
 import { MODEL_PRESETS } from '../../../src-main/engine/models/presets';
 import { trainConfigSchema } from '../../../src-shared/contract/runs';
 import { AppError } from '../../../src-shared/errors';
@@ -72,5 +72,11 @@ describe('model registry and the paper baseline', () => {
     // 255 minus each channel's BGR mean, on a white corner far from the one black pixel.
     expect(Array.from(rgb.slice([1, 63, 63, 0], [1, 1, 1, 3]).dataSync()).map((v) => Math.round(v * 100) / 100)).toEqual([151.06, 138.22, 131.32]);
     tf.dispose([one, rgb]);
+  });
+
+  it('gives XNNPACK one thread only where every heavy layer runs on the workbench kernels (the gray baseline)', () => {
+    expect(xnnpackPoolFor(trainConfigSchema.parse({ dataset: 'x' }))).toBe('one');
+    expect(xnnpackPoolFor(trainConfigSchema.parse({ dataset: 'x', channels: 3 }))).toBe('all');
+    expect(xnnpackPoolFor(trainConfigSchema.parse({ dataset: 'x', model: 'resnet50', inputSize: 64, channels: 3 }))).toBe('all');
   });
 });
