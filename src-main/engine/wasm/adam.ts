@@ -23,7 +23,6 @@ interface Attrs {
 function adamStep(args: { inputs: Record<'w' | 'm' | 'v' | 'g' | 'accBeta1' | 'accBeta2', TensorInfo>; backend: BackendWasm; attrs: Attrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { w, m, v, g } = inputs;
-  const n = w.shape.reduce((a, b) => a * b, 1);
   const rt = winogradRuntime(backend);
   const f = Math.fround;
   const acc1 = heapF32(backend, inputs.accBeta1)[0]!;
@@ -34,7 +33,7 @@ function adamStep(args: { inputs: Record<'w' | 'm' | 'v' | 'g' | 'accBeta1' | 'a
   const p = rt.malloc(params.byteLength);
   try {
     rt.f32(p, params.length).set(params);
-    rt.adamUpdate(heapOffset(backend, w), heapOffset(backend, m), heapOffset(backend, v), heapOffset(backend, g), outs.map((o) => heapOffset(backend, o)) as [number, number, number], p, n);
+    rt.adamUpdate(heapOffset(backend, w), heapOffset(backend, m), heapOffset(backend, v), heapOffset(backend, g), outs.map((o) => heapOffset(backend, o)) as [number, number, number], p, tf.util.sizeFromShape(w.shape));
   } finally {
     rt.free(p);
   }

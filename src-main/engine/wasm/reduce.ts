@@ -10,6 +10,9 @@ interface Attrs {
   keepDims: boolean;
 }
 
+/** Below this many elements a leading-axes sum stays in JS: handing a job to the kernel threads costs more. */
+const KERNEL_MIN_ELEMENTS = 65_536;
+
 /**
  * Sum/Mean over leading axes (batch-norm statistics, bias and BN gradients reduce N,H,W of NHWC) or trailing
  * axes. Upstream transposes the reduced axes innermost and then sums with a scalar loop (~50 ms on a 64×48×48×32
@@ -19,9 +22,6 @@ interface Attrs {
  * (A ones-vector matmul looked fastest in isolation, but only because XNNPACK had cached the packed operand;
  * packing it costs ~50 ms per call.) Other axis sets and non-float tensors go to upstream's kernel.
  */
-/** Below this many elements a leading-axes sum stays in JS: handing a job to the kernel threads costs more. */
-const KERNEL_MIN_ELEMENTS = 65_536;
-
 function reduceInJs(kernelName: 'Sum' | 'Mean') {
   return (args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo => {
     const { inputs, backend, attrs } = args;

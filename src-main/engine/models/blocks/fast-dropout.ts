@@ -47,18 +47,12 @@ export function dropoutParams(rate: number, seed: number): { s: number; threshol
 export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
   const { s, threshold, kept } = dropoutParams(rate, seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let h = (s + Math.imul(i, 0x9e3779b9)) | 0;
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h ^= h >>> 16;
-    out[i] = (h ^ -0x80000000) >= threshold ? kept : 0;
-  }
+  for (let i = 0; i < n; i++) out[i] = (fmix32((s + Math.imul(i, 0x9e3779b9)) | 0) ^ -0x80000000) >= threshold ? kept : 0;
   return out;
 }
 
 /** The kernel that applies the same mask in one pass where the backend has it (wasm/dropout.ts). */
-const DROPOUT_KERNEL = 'FerDropout';
+export const DROPOUT_KERNEL = 'FerDropout';
 
 /** y = x · mask has dx = dy · mask: the gradient is the same kernel on dy. */
 const dropoutGradConfig: tf.GradConfig = {
