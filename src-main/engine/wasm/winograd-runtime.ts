@@ -68,6 +68,12 @@ export interface WgradCall extends ConvShape {
   db?: number;
 }
 
+/** Heap offsets of one thread's float64 sums and their float32 scratch (WinogradRuntime.threadSums). */
+interface ThreadSumSlot {
+  acc: number;
+  part: number;
+}
+
 /** [start, end) ranges of `count` items for `parts` threads, cut at multiples of `align`; empty ranges at the end. */
 export function splitRange(count: number, parts: number, align = 1): [number, number][] {
   const per = Math.ceil(Math.ceil(count / align) / parts) * align;
@@ -162,35 +168,22 @@ export class WinogradRuntime {
     const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
     const accFloats = this.filterFloats(c.ci, c.co);
     const scratch = this.scratchFor(per);
-    // Per thread: [co doubles | co floats] for the bias sums, 8-aligned.
-    const biasBytes = c.db ? c.co * 12 : 0;
-    const bias = c.db ? this.malloc(biasBytes * this.threads + 8) : 0;
-    const biasAt = Math.ceil(bias / 8) * 8;
-    try {
-      if (bias) new Uint8Array(this.memory().buffer, biasAt, biasBytes * this.threads).fill(0);
+    const pass = (biasSlot?: (thread: number) => ThreadSumSlot): void =>
       this.withAccumulators(accFloats, (acc) => {
         const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];
         this.run(
           'wino_wgrad',
           splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => {
             args[2] = acc + i * accFloats * 4;
-            const b = biasAt + i * biasBytes;
-            return t0 < t1 ? [...args, t0, t1, scratch + i * per, bias ? b + c.co * 8 : 0, bias ? b : 0] : [];
+            const b = biasSlot?.(i);
+            return t0 < t1 ? [...args, t0, t1, scratch + i * per, b?.part ?? 0, b?.acc ?? 0] : [];
           }),
         );
         this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
       });
-      if (c.db) {
-        const sums = new Float64Array(c.co);
-        for (let i = 0; i < this.threads; i++) {
-          const part = new Float64Array(this.memory().buffer, biasAt + i * biasBytes, c.co);
-          for (let j = 0; j < c.co; j++) sums[j]! += part[j]!;
-        }
-        this.f32(c.db, c.co).set(sums);
-      }
-    } finally {
-      if (bias) this.free(bias);
-    }
+    if (!c.db) return pass();
+    const sums = this.threadSums(c.co, pass);
+    this.f32(c.db, c.co).set(sums); // a view made after threadSums' allocation (a heap growth detaches older ones)
   }
 
   /** y [n, oh, ow, c] = the 2×2 stride-2 max pool of x [n, 2·oh, 2·ow, c], c a multiple of 4. */
@@ -280,21 +273,30 @@ export class WinogradRuntime {
     args: (p0: number, p1: number, part: number, acc: number) => number[],
     fn: 'bn_moments' | 'bn_grad_sums' | 'chan_sums',
   ): Float64Array {
-    const accBytes = 2 * c * 8;
-    const partBytes = 2 * c * 4;
-    const per = accBytes + partBytes;
+    return this.threadSums(2 * c, (slot) =>
+      this.run(
+        fn,
+        splitRange(pixels, this.threads, 64).map(([p0, p1], i) => (p0 < p1 ? args(p0, p1, slot(i).part, slot(i).acc) : [])),
+      ),
+    );
+  }
+
+  /**
+   * Zeroed per-thread slots for `n` sums (float64 accumulators and the float32 scratch the kernels' fold() empties
+   * into them), handed to `f`; returns the slots' totals over all threads, added in float64.
+   */
+  private threadSums(n: number, f: (slot: (thread: number) => ThreadSumSlot) => void): Float64Array {
+    const accBytes = n * 8;
+    const per = accBytes + n * 4;
     const base = this.malloc(per * this.threads + 8);
     try {
       const at = Math.ceil(base / 8) * 8;
       new Uint8Array(this.memory().buffer, at, per * this.threads).fill(0);
-      this.run(
-        fn,
-        splitRange(pixels, this.threads, 64).map(([p0, p1], i) => (p0 < p1 ? args(p0, p1, at + i * per + accBytes, at + i * per) : [])),
-      );
-      const out = new Float64Array(2 * c);
+      f((i) => ({ acc: at + i * per, part: at + i * per + accBytes }));
+      const out = new Float64Array(n);
       for (let i = 0; i < this.threads; i++) {
-        const acc = new Float64Array(this.memory().buffer, at + i * per, 2 * c);
-        for (let j = 0; j < 2 * c; j++) out[j]! += acc[j]!;
+        const acc = new Float64Array(this.memory().buffer, at + i * per, n);
+        for (let j = 0; j < n; j++) out[j]! += acc[j]!;
       }
       return out;
     } finally {
