@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { winogradRuntime, type WgradCall } from './winograd-runtime';
+import { winogradRuntime, type ConvShape, type WgradCall } from './winograd-runtime';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -86,20 +86,12 @@ export function winogradForward(backend: BackendWasm, x: TensorInfo, filter: Ten
 export function oneChannelForward(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: ConvInfo): TensorInfo {
   const y = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
   winogradRuntime(backend).convOneChannel({
+    ...convShape(info),
     x: heapOffset(backend, x),
     u: heapOffset(backend, filter),
     bias: bias ? heapOffset(backend, bias) : 0,
     y: heapOffset(backend, y),
     relu,
-    n: info.batchSize,
-    h: info.inHeight,
-    w: info.inWidth,
-    ci: 1,
-    oh: info.outHeight,
-    ow: info.outWidth,
-    co: info.outChannels,
-    padTop: info.padInfo.top,
-    padLeft: info.padInfo.left,
   });
   return y;
 }
@@ -135,12 +127,9 @@ export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorI
   return y;
 }
 
-/** The heap offsets and shape of a filter gradient, for the runtime. */
-function wgradCall(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dw: TensorInfo, info: ConvInfo): WgradCall {
+/** The runtime's view of a stride-1 3×3 conv's sizes. */
+function convShape(info: ConvInfo): ConvShape {
   return {
-    x: heapOffset(backend, x),
-    dy: heapOffset(backend, dy),
-    dw: heapOffset(backend, dw),
     n: info.batchSize,
     h: info.inHeight,
     w: info.inWidth,
@@ -151,6 +140,11 @@ function wgradCall(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dw: Tens
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
+}
+
+/** The heap offsets and shape of a filter gradient, for the runtime. */
+function wgradCall(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dw: TensorInfo, info: ConvInfo): WgradCall {
+  return { ...convShape(info), x: heapOffset(backend, x), dy: heapOffset(backend, dy), dw: heapOffset(backend, dw) };
 }
 
 /** dW [3, 3, ci, co] of the stride-1 3×3 conv described by info. */

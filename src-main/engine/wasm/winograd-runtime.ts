@@ -37,7 +37,7 @@ interface EmscriptenHeap {
 }
 
 /** A stride-1 3×3 conv's sizes: x [n, h, w, ci] → y [n, oh, ow, co] with (padTop, padLeft) zero padding. */
-interface ConvShape {
+export interface ConvShape {
   n: number;
   h: number;
   w: number;
