@@ -47,6 +47,8 @@ interface FusedAttrs {
   dilations: number[];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   activation: string;
+  /** Ours, ignored by the conv kernels: the conv has a bias, so its gradient takes db from the filter gradient's pass. */
+  hasBias?: boolean;
 }
 
 /** FusedConv2D's gradient as the registry form: one function per input, each run only if the tape needs it. */
@@ -65,7 +67,7 @@ const fusedConvGradConfig: tf.GradConfig = {
     return {
       x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: d, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,
       filter: () => {
-        if (tf.getKernel(CONV_FILTER_BIAS_GRAD, tf.getBackend()) === undefined) {
+        if (!a.hasBias || tf.getKernel(CONV_FILTER_BIAS_GRAD, tf.getBackend()) === undefined) {
           return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: d }, { ...conv, filterShape: filter.shape }) as tf.Tensor;
         }
         const [dw, dbT] = tf.engine().runKernel(CONV_FILTER_BIAS_GRAD, { x, dy: d }, { ...conv, filterShape: filter.shape }) as unknown as tf.Tensor[];
@@ -103,7 +105,7 @@ export function installLazyConvGrad(): void {
     const x = Array.isArray(inputs) && inputs.length === 1 ? inputs[0] : inputs;
     const layer = this as unknown as ConvInternals;
     if (!(x instanceof tf.Tensor) || !applies(layer, x)) return original.call(this, inputs, kwargs);
-    const attrs: FusedAttrs = { strides: layer.strides, pad: layer.padding as 'same' | 'valid', dataFormat: 'NHWC', dilations: layer.dilationRate, activation: 'linear' };
+    const attrs: FusedAttrs = { strides: layer.strides, pad: layer.padding as 'same' | 'valid', dataFormat: 'NHWC', dilations: layer.dilationRate, activation: 'linear', hasBias: !!layer.bias };
     const convInputs: Record<string, tf.Tensor> = { x, filter: layer.kernel.read() };
     if (layer.bias) convInputs.bias = layer.bias.read();
     return tf.engine().runKernel('FusedConv2D', convInputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;

@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { setLazyConvGradEnabled } from '../../../../src-main/engine/models/blocks/lazy-conv-grad';
+import { CONV_FILTER_BIAS_GRAD } from '../../../../src-main/engine/wasm/conv2d-backprop-filter';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 import { expectCloseNormwise } from '../wasm/compare';
 
@@ -57,6 +58,34 @@ describe('conv layers with a lazy gradient', () => {
     want.forEach((w, i) => expectCloseNormwise(got[i]!, w, `weight gradient ${i}`, 1e-5));
     tf.dispose(x);
     m.dispose();
+  });
+
+  it('takes no bias gradient from the filter gradient\'s pass for a conv without a bias', () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [10, 9, 8], filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.glorotNormal({ seed: 8 }) }));
+    m.add(tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 10 }) }));
+    const x = tf.randomNormal([2, 10, 9, 8], 0, 1, 'float32', 11);
+    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const config = tf.getKernel(CONV_FILTER_BIAS_GRAD, 'wasm')!;
+    const kernel = config.kernelFunc;
+    let combined = 0;
+    (config as { kernelFunc: typeof kernel }).kernelFunc = (args) => {
+      combined++;
+      return kernel(args);
+    };
+    try {
+      const before = rt.calls.wgrad;
+      const got = weightGrads(m, x);
+      expect(rt.calls.wgrad - before, 'both convs\' filter gradients on Winograd').toBe(2);
+      expect(combined, 'the filter + bias kernel for the conv with a bias only').toBe(1);
+      expect(got).toHaveLength(5); // conv1 W, conv2 W b, dense W b
+    } finally {
+      (config as { kernelFunc: typeof kernel }).kernelFunc = kernel;
+      tf.dispose(x);
+      m.dispose();
+    }
   });
 
   it('computes no weight gradients for a frozen conv layer, and the same ones for the rest', () => {
