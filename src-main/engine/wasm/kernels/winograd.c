@@ -138,6 +138,17 @@ EXPORT void wino_filter(const float *w, float *u, int ci, int co) {
   }
 }
 
+// The second pass of a separable tile transform, in place: each of the AL rows of the tile in dst (slots `stride`
+// floats apart) has its first `nin` entries transformed by f into AL. (Inlined with f a constant.)
+static inline void transform_rows(float *dst, int stride, int nin, void (*f)(const v *, v *)) {
+  v d[AL], r[AL];
+  for (int y = 0; y < AL; y++) {
+    for (int x = 0; x < nin; x++) d[x] = ld(dst + (y * AL + x) * stride);
+    f(d, r);
+    for (int x = 0; x < AL; x++) st(dst + (y * AL + x) * stride, r[x]);
+  }
+}
+
 // One input tile (AL x AL window at r0, c0 of image n) for 4 channels starting at c -> NP vectors, `vs` floats apart.
 static inline void input_tile(const float *x, int h, int w, int ci, int r0, int c0, int c, float *dst, int vs) {
   // Two passes through dst itself (L1), a column or row at a time: holding all NP would spill the 16 SIMD registers.
@@ -152,11 +163,7 @@ static inline void input_tile(const float *x, int h, int w, int ci, int r0, int 
     bt(d, r);
     for (int y = 0; y < AL; y++) st(dst + (y * AL + xx) * vs, r[y]);
   }
-  for (int y = 0; y < AL; y++) {
-    for (int xx = 0; xx < AL; xx++) d[xx] = ld(dst + (y * AL + xx) * vs);
-    bt(d, r);
-    for (int xx = 0; xx < AL; xx++) st(dst + (y * AL + xx) * vs, r[xx]);
-  }
+  transform_rows(dst, vs, AL, bt);
 }
 
 // m [nt][k] x u [k][co] -> out [nt][co], nt <= TB; co a multiple of 4.
@@ -311,11 +318,7 @@ EXPORT void wino_wgrad(const float *x, const float *dy, float *acc, int h, int w
           a8(d, r);
           for (int yy = 0; yy < AL; yy++) st(dst + (yy * AL + xx) * ys, r[yy]);
         }
-        for (int yy = 0; yy < AL; yy++) {
-          for (int xx = 0; xx < MT; xx++) d[xx] = ld(dst + (yy * AL + xx) * ys);
-          a8(d, r);
-          for (int xx = 0; xx < AL; xx++) st(dst + (yy * AL + xx) * ys, r[xx]);
-        }
+        transform_rows(dst, ys, MT, a8);
         if (bpart) st(bpart + o, add(ld(bpart + o), bs));
       }
     }
