@@ -370,9 +370,8 @@ export class WinogradRuntime {
       ctl[at] = row.length;
       for (let j = 0; j < row.length; j++) ctl[at + 1 + j] = row[j]!;
     }
-    Atomics.store(ctl, CTL.done, 0);
     Atomics.store(ctl, CTL.failed, 0);
-    Atomics.add(ctl, CTL.generation, 1);
+    const generation = Atomics.add(ctl, CTL.generation, 1) + 1;
     Atomics.notify(ctl, CTL.generation);
     let localError: unknown = null;
     try {
@@ -381,17 +380,18 @@ export class WinogradRuntime {
     } catch (err) {
       localError = err; // reported once the workers are done with the same buffers
     }
-    const workers = this.threads - 1;
-    let waited = 0;
     // Spin first: the caller has nothing else to do, and being woken costs ~50 µs a job.
     const spinUntil = performance.now() + CALLER_SPIN_MS;
-    for (;;) {
-      const done = Atomics.load(ctl, CTL.done);
-      if (done >= workers) break;
-      if (performance.now() < spinUntil) continue;
-      // A worker that died cannot report; a healthy one finishes any row in far less than this.
-      if (Atomics.wait(ctl, CTL.done, done, 1000) === 'timed-out' && ++waited >= WORKER_STALL_S) {
-        throw new Error(`a wasm kernel worker stopped answering (${WORKER_STALL_S} s)`);
+    for (let i = 1; i < this.threads; i++) {
+      const ack = CTL.acks + i;
+      let waited = 0;
+      while (Atomics.load(ctl, ack) !== generation) {
+        if (performance.now() < spinUntil) continue;
+        // A worker that died cannot acknowledge; a healthy one finishes any row in far less than this.
+        const seen = Atomics.load(ctl, ack);
+        if (seen !== generation && Atomics.wait(ctl, ack, seen, 1000) === 'timed-out' && ++waited >= WORKER_STALL_S) {
+          throw new Error(`a wasm kernel worker stopped answering (${WORKER_STALL_S} s)`);
+        }
       }
     }
     if (localError) throw localError;
