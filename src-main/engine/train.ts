@@ -5,6 +5,7 @@ import type { EpochMetrics, RunProgress, TrainConfig } from '../../src-shared/co
 import { AppError } from '../../src-shared/errors';
 import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
+import { DivergenceGuard } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
 import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
@@ -27,6 +28,8 @@ export interface TrainState {
   best: { epoch: number; loss: number; valAcc: number | null } | null;
   /** Epochs since the best one, for early stopping. */
   sinceBest: number;
+  /** The divergence guard's running batch-loss level and batch count (absent in checkpoints from before the guard). */
+  guard?: { level: number | null; seen: number };
   history: (EpochMetrics & { confusion: number[] | null })[];
   optimizer: tf.io.WeightsManifestEntry[];
 }
@@ -196,10 +199,13 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let stopped = false;
   let earlyStopped = false;
   let epochSecondsEstimate: number | null = null;
+  let lr = cfg.lr;
+  const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
+  if (state.guard) guard.restore(state.guard.level, state.guard.seen);
 
   try {
     for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
-      const lr = lrForEpoch(cfg, epoch, state.schedule);
+      lr = lrForEpoch(cfg, epoch, state.schedule);
       setLearningRate(opt, lr);
       const order = shuffledIndices(data.n, mixSeed(cfg.seed, STREAM.shuffle, epoch));
       const startBatch = state.batchInEpoch;
@@ -227,9 +233,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         }
         const [batchLoss, batchAcc] = Array.isArray(out) ? out : [out, NaN];
         const batchCorrect = Math.round(batchAcc! * m);
-        if (!Number.isFinite(batchLoss)) {
-          throw new AppError('INVALID_INPUT', `Training diverged: the loss became ${batchLoss} at epoch ${epoch}, batch ${b + 1}. Lower the learning rate (now ${lr}).`);
-        }
+        // Before anything is saved: the `last` checkpoint never holds what a broken batch did (the run fails and its
+        // `best` and `last` checkpoints stay as the previous epoch left them).
+        guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
         lossSum += batchLoss! * m;
         correct += batchCorrect;
         seen += m;
@@ -247,7 +253,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         }
         if (stopNow && b < batches - 1) {
           // Graceful stop mid-epoch: keep the partial sums so a resume continues this very epoch.
-          state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds } };
+          state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds }, guard: { level: guard.runningLoss, seen: guard.batchesSeen } };
           if (lastDir) {
             await saveCheckpoint(model, opt, state, lastDir);
             hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
@@ -261,6 +267,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const trainSeconds = seconds;
       const v = !val || val.n === 0 ? null : cache?.val ? evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : evaluateSplit(model, val, spec);
       const monitored = v ? v.loss : lossSum / seen;
+      guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
       const isBest = state.best === null || monitored < state.best.loss;
       const metrics: EpochMetrics = {
         epoch,
@@ -282,6 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         best: isBest ? { epoch, loss: monitored, valAcc: v ? v.acc : null } : state.best,
         sinceBest: isBest ? 0 : state.sinceBest + 1,
         history: [...state.history, { ...metrics, confusion: v ? Array.from(v.confusion) : null }],
+        guard: { level: guard.runningLoss, seen: guard.batchesSeen },
       };
       if (cfg.patience > 0 && state.sinceBest >= cfg.patience) earlyStopped = true;
       if (lastDir && bestDir) {

@@ -59,4 +59,33 @@ describe('class-weighted cross-entropy', () => {
     expect(makeLoss(null)(oneHot, probs).dataSync()[0]).toBeCloseTo(plain, 5);
     tf.dispose([probs, labels, w, oneHot]);
   });
+
+  it('sends the softmax gradient p − y back from a saturated face, where the clipped loss sent none', () => {
+    // Logits that put the true class (0) at p ≈ e^-40 ≈ 4e-18, far below the 1e-7 clip, as a collapsed network does.
+    const logits = tf.tensor2d([[0, 40, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0, 0]]);
+    const yTrue = tf.oneHot(tf.tensor1d([0, 0], 'int32'), 7);
+    const w = tf.tensor1d([2, 1, 1, 1, 1, 1, 1]);
+    for (const weights of [null, w]) {
+      const loss = makeLoss(weights);
+      const grad = tf.grad((z: tf.Tensor) => loss(yTrue, tf.softmax(z)))(logits).arraySync() as number[][];
+      const p = tf.softmax(logits).arraySync() as number[][];
+      const scale = (weights ? 2 : 1) / 2; // w[y] / batch
+      for (let r = 0; r < 2; r++) for (let c = 0; c < 7; c++) expect(grad[r]![c]).toBeCloseTo(scale * (p[r]![c]! - (c === 0 ? 1 : 0)), 5);
+      // The reported value keeps Keras' clip: the saturated face scores −ln 1e-7.
+      const value = loss(yTrue, tf.softmax(logits)).dataSync()[0]!;
+      const plain = (-Math.log(1e-7) - Math.log(p[1]![0]!)) / 2;
+      expect(value).toBeCloseTo(weights ? 2 * plain : plain, 4);
+    }
+    tf.dispose([logits, yTrue, w]);
+  });
+});
+
+describe('the training loss on a broken network', () => {
+  it('is NaN when the probabilities are (the clip alone would report a finite 16.118 a face)', async () => {
+    await tf.setBackend('cpu');
+    const yTrue = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 7);
+    const probs = tf.tensor2d([[NaN, NaN, NaN, NaN, NaN, NaN, NaN], [0.1, 0.4, 0.1, 0.1, 0.1, 0.1, 0.1]]);
+    expect(makeLoss(null)(yTrue, probs).dataSync()[0]).toBeNaN();
+    tf.dispose([yTrue, probs]);
+  });
 });
