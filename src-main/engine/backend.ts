@@ -169,6 +169,21 @@ export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all'
   await tf.ready();
 }
 
+/**
+ * What a run on this backend can promise about reproducibility, for its record. On wasm the same seed gives the same
+ * weights on the same thread count, idle or loaded; another thread count splits the kernels' sums differently (each
+ * thread sums its share of the batch, then the shares are added), so the weights differ in the last bits from the
+ * first step and the runs drift apart. Native TensorFlow makes no bit-for-bit promise.
+ */
+export function determinismNote(name: BackendName): string {
+  if (name === 'wasm') {
+    const n = wasmThreadCount();
+    return `Reproducible: the same seed gives the same weights on ${n} wasm thread${n === 1 ? '' : 's'}, whatever the load; another thread count adds partial sums in another order, so its weights differ.`;
+  }
+  if (name === 'cpu') return 'Reproducible: the same seed gives the same weights.';
+  return 'Not bit-for-bit reproducible: native TensorFlow may reorder sums between runs.';
+}
+
 /** Threads the wasm backend computes with: asks the live backend (1 = single-threaded build). */
 export function wasmThreadCount(): number {
   const live = tf.engine().registry.wasm;

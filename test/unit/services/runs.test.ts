@@ -57,6 +57,8 @@ describe('runs service', () => {
     const s = await waitForStatus(wb, r!.id, finished);
     expect(s).toMatchObject({ status: 'completed', epochsDone: 1, backend: 'wasm' });
     expect(s.backendReason).toMatch(/Caching the frozen base's 512 features per image/);
+    // The run says what it can promise: these tests pin one wasm thread (vitest.config.ts).
+    expect(s.backendReason).toMatch(/Reproducible: the same seed gives the same weights on 1 wasm thread, whatever the load; another thread count/);
     await api(wb, 'runs.delete', { runId: r!.id });
   });
 
