@@ -26,6 +26,12 @@ export interface DivergenceLimits {
 
 export const DEFAULT_LIMITS: DivergenceLimits = { warmupBatches: 20, factor: 3, margin: 2, smoothing: 0.05 };
 
+/** The running level and how many batches fed it. */
+export interface GuardState {
+  level: number | null;
+  seen: number;
+}
+
 /** What the message tells about the run: the learning rate in force and the best epoch so far. */
 export interface GuardContext {
   lr: number;
@@ -61,14 +67,14 @@ export class DivergenceGuard {
     return this.level;
   }
 
-  /** Restarts the level from a checkpoint's state (a resumed run judges against where it left off). */
-  restore(level: number | null, seen: number): void {
-    this.level = level;
-    this.seen = seen;
+  /** What a checkpoint keeps, so that a resumed run judges its batches against where it left off. */
+  snapshot(): GuardState {
+    return { level: this.level, seen: this.seen };
   }
 
-  get batchesSeen(): number {
-    return this.seen;
+  restore(state: GuardState): void {
+    this.level = state.level;
+    this.seen = state.seen;
   }
 
   private tooHigh(loss: number, level: number): boolean {

@@ -5,7 +5,7 @@ import type { EpochMetrics, RunProgress, TrainConfig } from '../../src-shared/co
 import { AppError } from '../../src-shared/errors';
 import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
-import { DivergenceGuard } from './divergence';
+import { DivergenceGuard, type GuardState } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
 import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
@@ -29,7 +29,7 @@ export interface TrainState {
   /** Epochs since the best one, for early stopping. */
   sinceBest: number;
   /** The divergence guard's running batch-loss level and batch count (absent in checkpoints from before the guard). */
-  guard?: { level: number | null; seen: number };
+  guard?: GuardState;
   history: (EpochMetrics & { confusion: number[] | null })[];
   optimizer: tf.io.WeightsManifestEntry[];
 }
@@ -201,7 +201,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let epochSecondsEstimate: number | null = null;
   let lr = cfg.lr;
   const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
-  if (state.guard) guard.restore(state.guard.level, state.guard.seen);
+  if (state.guard) guard.restore(state.guard);
 
   try {
     for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
@@ -253,7 +253,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         }
         if (stopNow && b < batches - 1) {
           // Graceful stop mid-epoch: keep the partial sums so a resume continues this very epoch.
-          state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds }, guard: { level: guard.runningLoss, seen: guard.batchesSeen } };
+          state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds }, guard: guard.snapshot() };
           if (lastDir) {
             await saveCheckpoint(model, opt, state, lastDir);
             hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
@@ -289,7 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         best: isBest ? { epoch, loss: monitored, valAcc: v ? v.acc : null } : state.best,
         sinceBest: isBest ? 0 : state.sinceBest + 1,
         history: [...state.history, { ...metrics, confusion: v ? Array.from(v.confusion) : null }],
-        guard: { level: guard.runningLoss, seen: guard.batchesSeen },
+        guard: guard.snapshot(),
       };
       if (cfg.patience > 0 && state.sinceBest >= cfg.patience) earlyStopped = true;
       if (lastDir && bestDir) {

@@ -51,6 +51,16 @@ describe('the divergence guard', () => {
     expect(err.message).toMatch(/^Training diverged at epoch 11, batch 37: the batch loss jumped to 10\.994 from a running level of 1\.\d{3}\./);
   });
 
+  it('a resumed run judges against the level its checkpoint kept, with no second warm-up', () => {
+    const g = new DivergenceGuard(ctx);
+    for (let i = 0; i < 40; i++) g.batch(1, [], { epoch: 1, batch: i + 1 });
+    const resumed = new DivergenceGuard(ctx);
+    resumed.restore(JSON.parse(JSON.stringify(g.snapshot())));
+    expect(resumed.runningLoss).toBe(1);
+    expect(() => resumed.batch(5, [], { epoch: 2, batch: 1 })).toThrow(/jumped to 5\.000 from a running level of 1\.000/);
+    expect(() => new DivergenceGuard(ctx).batch(5, [], { epoch: 2, batch: 1 })).not.toThrow();
+  });
+
   it('judges no jump during warm-up (the first batches fall fast from a random start)', () => {
     const g = new DivergenceGuard(ctx);
     g.batch(0.5, [], { epoch: 1, batch: 1 });
