@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DatasetSummary, ImportProgress } from '../../src-shared/contract/datasets';
+import type { DatasetSummary, IgnoredFolder, ImportProgress } from '../../src-shared/contract/datasets';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { readFerCsv } from './csv-import';
@@ -49,10 +49,12 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     emit('reading', 0, null, true);
     let converted = 0;
     let skipped = 0;
+    let ignoredFolders: IgnoredFolder[] = [];
     if (isDir) {
       const r = await readFerFolders(path, writer, (done, total) => emit('reading', done, total));
       converted = r.converted;
       skipped = r.skipped;
+      ignoredFolders = r.ignoredFolders;
     } else {
       await readFerCsv(path, writer, (rows, bytesRead, totalBytes) => {
         // Rows are unknown until the end; extrapolate from the bytes read so far.
@@ -63,7 +65,9 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     emit('committing', writer.count, writer.count, true);
     const id = writer.finish({ name, sourcePath: path, format: isDir ? 'folders' : 'csv', converted, skipped });
     emit('done', writer.count, writer.count, true);
-    return summarize(wb, resolveDataset(wb, id));
+    const summary = summarize(wb, resolveDataset(wb, id));
+    if (isDir) summary.ignoredFolders = ignoredFolders;
+    return summary;
   } catch (err) {
     writer.abort();
     const appErr =

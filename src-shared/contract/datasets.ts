@@ -22,6 +22,17 @@ export interface DatasetSummary {
   converted: number;
   /** Non-image files found and skipped on import. */
   skipped: number;
+  /**
+   * Only on the result of a folder import: folders where an emotion folder was expected but whose name is no
+   * emotion (`train/contempt/`), with their file counts. They were not imported. Not stored with the dataset.
+   */
+  ignoredFolders?: IgnoredFolder[];
+}
+
+export interface IgnoredFolder {
+  /** Relative to the imported folder, with forward slashes: `train/contempt`. */
+  folder: string;
+  files: number;
 }
 
 export interface DuplicateGroup {
