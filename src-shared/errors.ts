@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'INVALID_DATA',
   'HOME_MISSING',
   'HOME_UNWRITABLE',
+  /** A folder or SQLite file that belongs to something else, refused as a workbench home. */
+  'HOME_FOREIGN',
   'DB_FROM_FUTURE',
   'DB_CORRUPT',
   'BACKEND_UNAVAILABLE',

@@ -97,6 +97,17 @@ function checkText(head: Buffer, file: string): void {
   } catch {
     throw new AppError('INVALID_DATA', `${file} is not a CSV file: it is not UTF-8 text.`, { file });
   }
+  // Lines end at LF (CRLF too). A file whose first line ends in a bare CR (classic Mac OS) would otherwise read
+  // as one long header line and be reported as a missing Usage column.
+  const cr = head.indexOf(CR);
+  const nl = head.indexOf(NL);
+  if (cr !== -1 && cr + 1 < head.length && head[cr + 1] !== NL && (nl === -1 || cr < nl)) {
+    throw new AppError(
+      'INVALID_DATA',
+      `${file} has CR-only line endings (classic Mac OS), which are not read as line breaks. Save it with LF or CRLF line endings (e.g. tr '\\r' '\\n' < in.csv > out.csv) and import that.`,
+      { file },
+    );
+  }
 }
 
 function parseHeader(text: string, file: string): Columns {
@@ -104,6 +115,16 @@ function parseHeader(text: string, file: string): Columns {
     .replace(/^\uFEFF/, '')
     .split(',')
     .map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  if (names.length === 1 && names[0] === '') {
+    throw new AppError('INVALID_DATA', `${file}, line 1: the header line is empty. The first line must name the columns, e.g. "emotion,pixels,Usage": remove the blank line(s) before it.`, { file, line: 1 });
+  }
+  // A column named twice leaves it open which one holds the data: refuse rather than pick one.
+  for (const n of ['emotion', 'pixels', 'usage']) {
+    const at = names.flatMap((name, i) => (name === n ? [i + 1] : []));
+    if (at.length > 1) {
+      throw new AppError('INVALID_DATA', `${file}, line 1: the header names the column ${n === 'usage' ? 'Usage' : n} ${at.length} times (columns ${at.join(', ')}): keep one.`, { file, line: 1 });
+    }
+  }
   const find = (n: string) => names.indexOf(n);
   const cols = { count: names.length, emotion: find('emotion'), pixels: find('pixels'), usage: find('usage') };
   const missing = (['emotion', 'pixels', 'usage'] as const).filter((k) => cols[k] === -1).map((k) => (k === 'usage' ? 'Usage' : k));

@@ -1,9 +1,10 @@
-import { readdirSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { AppError } from '../../src-shared/errors';
 import { EMOTIONS, emotionIndex, IMAGE_SIZE, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
+import type { IgnoredFolder } from '../../src-shared/contract/datasets';
 import type { PackedWriter } from './packed-writer';
 
 /** What sharp's bundled libvips decodes. Anything else in an emotion folder is skipped and counted. */
@@ -35,6 +36,8 @@ interface ImageFile {
 export interface FolderResult {
   converted: number;
   skipped: number;
+  /** Folders where an emotion folder was expected but whose name is no emotion: not imported. */
+  ignoredFolders: IgnoredFolder[];
 }
 
 /**
@@ -49,39 +52,81 @@ export function splitFor(role: FolderRole, fileName: string): Split {
   return 'PrivateTest';
 }
 
-function listDir(dir: string): Dirent[] {
+/** A folder entry, with symlinks followed: a linked folder is a folder, a linked image an image. */
+interface Entry {
+  name: string;
+  path: string;
+  /** null for a dangling link: kept, so a linked image that is missing fails on decode naming its path. */
+  stat: Stats | null;
+}
+
+function listDir(dir: string): Entry[] {
+  let names: string[];
   try {
-    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => collator.compare(a.name, b.name));
+    names = readdirSync(dir).sort((a, b) => collator.compare(a, b));
   } catch (err) {
     throw new AppError('IO_ERROR', `Cannot list ${dir}: ${(err as Error).message}`);
   }
+  return names.map((name) => {
+    const path = join(dir, name);
+    // statSync follows symlinks; Dirent.isDirectory()/isFile() do not, which silently skipped linked folders.
+    return { name, path, stat: statSync(path, { throwIfNoEntry: false }) ?? null };
+  });
 }
 const collator = new Intl.Collator('en', { numeric: true });
+const isDir = (e: Entry) => e.stat?.isDirectory() === true;
+const fileCount = (dir: string) => listDir(dir).filter((e) => !isDir(e)).length;
 
-/** Finds (role, emotion folder) pairs; `root/<emotion>/` alone is taken as Training. */
-function findEmotionFolders(root: string): { dir: string; rel: string; role: FolderRole; label: number }[] {
-  const found: { dir: string; rel: string; role: FolderRole; label: number }[] = [];
-  const top = listDir(root).filter((e) => e.isDirectory());
+interface EmotionFolder {
+  dir: string;
+  rel: string;
+  role: FolderRole;
+  label: number;
+}
+
+/**
+ * Finds (role, emotion folder) pairs; `root/<emotion>/` alone is taken as Training. Folders whose name is no
+ * emotion (`train/contempt/`) are returned as ignored, so the import can say what it left out.
+ */
+function findEmotionFolders(root: string): { found: EmotionFolder[]; ignored: IgnoredFolder[] } {
+  const found: EmotionFolder[] = [];
+  const ignored: IgnoredFolder[] = [];
+  const top = listDir(root).filter(isDir);
   for (const entry of top) {
     const role = ROLE_NAMES[entry.name.toLowerCase()];
     if (!role) continue;
-    for (const sub of listDir(join(root, entry.name))) {
+    for (const sub of listDir(entry.path).filter(isDir)) {
       const label = emotionIndex(sub.name);
-      if (sub.isDirectory() && label >= 0) found.push({ dir: join(root, entry.name, sub.name), rel: `${entry.name}/${sub.name}`, role, label });
+      const rel = `${entry.name}/${sub.name}`;
+      if (label >= 0) found.push({ dir: sub.path, rel, role, label });
+      else ignored.push({ folder: rel, files: fileCount(sub.path) });
     }
   }
   if (!found.length) {
+    ignored.length = 0;
     for (const entry of top) {
       const label = emotionIndex(entry.name);
-      if (label >= 0) found.push({ dir: join(root, entry.name), rel: entry.name, role: 'train', label });
+      if (label >= 0) found.push({ dir: entry.path, rel: entry.name, role: 'train', label });
+      else if (!ROLE_NAMES[entry.name.toLowerCase()]) ignored.push({ folder: entry.name, files: fileCount(entry.path) });
     }
   }
-  return found;
+  // Following links could reach one folder twice (test/happy -> ../train/happy): its faces would land in two
+  // splits, so refuse rather than leak test images into training. Depth is fixed, so there is no other loop.
+  const seen = new Map<string, string>();
+  for (const f of found) {
+    const real = realpathSync(f.dir);
+    const first = seen.get(real);
+    if (first !== undefined) {
+      throw new AppError('INVALID_DATA', `${root}: ${first}/ and ${f.rel}/ are the same folder (${real}, reached through a symlink). Each emotion folder must be imported once.`, { path: root });
+    }
+    seen.set(real, f.rel);
+  }
+  return { found, ignored };
 }
 
 /** Streams an image-folder tree into `writer`, decoding each image to 48×48 8-bit grayscale with sharp. */
 export async function readFerFolders(root: string, writer: PackedWriter, onProgress: (done: number, total: number) => void): Promise<FolderResult> {
-  const folders = findEmotionFolders(root);
+  const { found: folders, ignored: ignoredFolders } = findEmotionFolders(root);
   if (!folders.length) {
     throw new AppError(
       'INVALID_DATA',
@@ -93,12 +138,14 @@ export async function readFerFolders(root: string, writer: PackedWriter, onProgr
   let skipped = 0;
   for (const folder of folders) {
     for (const entry of listDir(folder.dir)) {
-      if (!entry.isFile() || !IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+      // A dangling link with an image name is kept: its decode fails naming the path, instead of a silent skip.
+      const notFile = entry.stat !== null && !entry.stat.isFile();
+      if (notFile || !IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
         skipped++;
         continue;
       }
       images.push({
-        path: join(folder.dir, entry.name),
+        path: entry.path,
         source: `${folder.rel}/${entry.name}`,
         label: folder.label,
         split: SPLITS.indexOf(splitFor(folder.role, entry.name)),
@@ -118,7 +165,7 @@ export async function readFerFolders(root: string, writer: PackedWriter, onProgr
     });
     onProgress(Math.min(i + WINDOW, images.length), images.length);
   }
-  return { converted, skipped };
+  return { converted, skipped, ignoredFolders };
 }
 
 /** 48×48 grayscale bytes of one image, and whether it had to be resized or converted to get there. */

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { DatasetSummary, ImportProgress } from '../../src-shared/contract/datasets';
+import { datasetNameSchema, type DatasetSummary, type IgnoredFolder, type ImportProgress } from '../../src-shared/contract/datasets';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { readFerCsv } from './csv-import';
@@ -23,7 +23,10 @@ export interface ImportRequest {
  */
 export async function importDataset(wb: Workbench, req: ImportRequest): Promise<DatasetSummary> {
   const path = resolve(req.path);
-  const name = req.name.trim();
+  // The contract checks this for every transport; in-process callers (tests, scripts) come through here.
+  const named = datasetNameSchema.safeParse(req.name);
+  if (!named.success) throw new AppError('BAD_ARGS', `Dataset name ${JSON.stringify(req.name)}: ${named.error.issues.map((i) => i.message).join('; ')}.`);
+  const name = named.data;
   const importId = req.importId ?? `import-${Date.now()}`;
   if (!existsSync(path)) throw new AppError('NOT_FOUND', `${path} does not exist: give the path of a fer2013.csv file or of a folder with train/ and test/.`);
   const existing = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
@@ -49,10 +52,12 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     emit('reading', 0, null, true);
     let converted = 0;
     let skipped = 0;
+    let ignoredFolders: IgnoredFolder[] = [];
     if (isDir) {
       const r = await readFerFolders(path, writer, (done, total) => emit('reading', done, total));
       converted = r.converted;
       skipped = r.skipped;
+      ignoredFolders = r.ignoredFolders;
     } else {
       await readFerCsv(path, writer, (rows, bytesRead, totalBytes) => {
         // Rows are unknown until the end; extrapolate from the bytes read so far.
@@ -63,7 +68,9 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     emit('committing', writer.count, writer.count, true);
     const id = writer.finish({ name, sourcePath: path, format: isDir ? 'folders' : 'csv', converted, skipped });
     emit('done', writer.count, writer.count, true);
-    return summarize(wb, resolveDataset(wb, id));
+    const summary = summarize(wb, resolveDataset(wb, id));
+    if (isDir) summary.ignoredFolders = ignoredFolders;
+    return summary;
   } catch (err) {
     writer.abort();
     const appErr =

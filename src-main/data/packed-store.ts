@@ -28,18 +28,23 @@ export interface SplitData {
   n: number;
 }
 
-/** A dataset by id or by name (a numeric string that names no dataset is tried as an id). */
+/**
+ * A dataset by id or by name. Digits are an id and nothing else, so a reference never means two datasets
+ * (import refuses names that are numbers; a home from before that rule may still hold one, found by id).
+ */
 export function resolveDataset(wb: Workbench, ref: string | number): DatasetRow {
-  const byId = wb.db.prepare('SELECT * FROM datasets WHERE id = ?');
-  let row: DatasetRow | undefined;
-  if (typeof ref === 'number') row = byId.get(ref) as DatasetRow | undefined;
-  else {
-    row = wb.db.prepare('SELECT * FROM datasets WHERE name = ?').get(ref) as DatasetRow | undefined;
-    if (!row && /^\d+$/.test(ref)) row = byId.get(Number(ref)) as DatasetRow | undefined;
-  }
+  const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : null;
+  const row = (
+    id !== null ? wb.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) : wb.db.prepare('SELECT * FROM datasets WHERE name = ?').get(ref)
+  ) as DatasetRow | undefined;
   if (!row) {
-    const what = typeof ref === 'number' ? `with id ${ref}` : `named "${ref}"`;
-    throw new AppError('NOT_FOUND', `No dataset ${what}. \`fer datasets\` lists the imported ones.`);
+    let hint = '';
+    if (id !== null) {
+      const named = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(String(ref)) as { id: number } | undefined;
+      if (named) hint = ` The dataset named "${ref}" has id ${named.id}: numbers are read as ids, so use ${named.id}.`;
+    }
+    const what = id !== null ? `with id ${id}` : `named "${ref}"`;
+    throw new AppError('NOT_FOUND', `No dataset ${what}.${hint} \`fer datasets\` lists the imported ones.`);
   }
   return row;
 }

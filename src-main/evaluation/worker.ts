@@ -17,6 +17,11 @@ function send(msg: WorkerMessage): Promise<void> {
   return new Promise((resolve) => process.send!(msg, undefined, {}, () => resolve()));
 }
 
+// Orphaned (the parent died: `kill -9` of `fer eval`, a crashed app): nobody would store the result, and
+// the job would run to completion under PID 1, so stop at once. Node's IPC fires this when the parent goes;
+// predictProbs yields between batches, so it is seen mid-job. (The trainer does the same: trainer/child.ts.)
+process.once('disconnect', () => process.exit(3));
+
 process.once('message', async (req: WorkerRequest) => {
   const wb = openWorkbench({ flag: req.home });
   let lastSent = 0;

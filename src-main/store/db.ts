@@ -5,6 +5,9 @@ import type { Migration } from './migrations/types';
 
 export type Db = Database.Database;
 
+/** SQLite's application_id for a workbench DB ('FERW'), so another program's file is told apart. */
+export const APPLICATION_ID = 0x46455257;
+
 export interface OpenOptions {
   migrations?: readonly Migration[];
   readonly?: boolean;
@@ -34,16 +37,44 @@ export function openDb(file: string, options: OpenOptions = {}): Db {
         { version, latest },
       );
     }
+    assertWorkbenchDb(db, file, version);
     if (!options.readonly && file !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
-    if (!options.readonly) migrate(db, migrations, version);
+    if (!options.readonly) {
+      migrate(db, migrations, version);
+      if (db.pragma('application_id', { simple: true }) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+    }
     return db;
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/**
+ * Refuses another program's SQLite file instead of adding the workbench schema to it. Ours: our
+ * application_id; a new empty file; or, from versions before application_id was set, a versioned file
+ * holding the workbench's tables.
+ */
+function assertWorkbenchDb(db: Db, file: string, version: number): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (appId === APPLICATION_ID) return;
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+  if (appId === 0 && version === 0 && tables.length === 0) return;
+  if (appId === 0 && version > 0 && tables.includes('datasets') && tables.includes('runs')) return;
+  throw new AppError(
+    'HOME_FOREIGN',
+    `${file} is a SQLite database of another program (application_id ${appId}, ${tables.length} table(s): ${tables.slice(0, 5).join(', ') || 'none'}), ` +
+      'not a FER Workbench database. It was left untouched: use another --home.',
+    { path: file },
+  );
+}
+
+/** Throws unless `file` is a workbench DB (or a new empty one); never changes it. For a home being adopted. */
+export function checkWorkbenchDb(file: string): void {
+  openDb(file, { readonly: true }).close();
 }
 
 function readUserVersion(db: Db, file: string): number {

@@ -22,6 +22,17 @@ export interface DatasetSummary {
   converted: number;
   /** Non-image files found and skipped on import. */
   skipped: number;
+  /**
+   * Only on the result of a folder import: folders where an emotion folder was expected but whose name is no
+   * emotion (`train/contempt/`), with their file counts. They were not imported. Not stored with the dataset.
+   */
+  ignoredFolders?: IgnoredFolder[];
+}
+
+export interface IgnoredFolder {
+  /** Relative to the imported folder, with forward slashes: `train/contempt`. */
+  folder: string;
+  files: number;
 }
 
 export interface DuplicateGroup {
@@ -74,7 +85,20 @@ export interface ImportProgress {
   message?: string;
 }
 
+/**
+ * A dataset reference: its id (a number, or a string of digits, as typed on the command line) or its name.
+ * Digits always mean an id (see resolveDataset), which is why a name may not be a number.
+ */
 const datasetRef = z.union([z.string().min(1), z.number().int().positive()]);
+
+/** A new dataset's name. Refused: a number (it would read as an id) and control characters (tabs, newlines). */
+export const datasetNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((s) => !/^\d+$/.test(s), 'A name that is a number would be confused with dataset ids: add a letter (e.g. "fer2013-1")')
+  .refine((s) => !/\p{Cc}/u.test(s), 'A name may not contain control characters (tabs, newlines)');
 
 /**
  * Splits: a CSV import keeps FER2013's Usage column (Training, PublicTest, PrivateTest). A folder import maps
@@ -85,7 +109,7 @@ const datasetRef = z.union([z.string().min(1), z.number().int().positive()]);
 export const datasetsInvoke = {
   'datasets.list': invoke(z.strictObject({}), returns<DatasetSummary[]>()),
   'datasets.import': invoke(
-    z.strictObject({ path: z.string().min(1), name: z.string().trim().min(1).max(100), importId: z.string().max(64).optional() }),
+    z.strictObject({ path: z.string().min(1), name: datasetNameSchema, importId: z.string().max(64).optional() }),
     returns<DatasetSummary>(),
   ),
   'datasets.stats': invoke(z.strictObject({ dataset: datasetRef }), returns<DatasetStats>()),

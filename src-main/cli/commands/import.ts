@@ -27,6 +27,9 @@ export const importCommand: Command = {
       bar.done(`imported ${summary.sampleCount} images in ${secs.toFixed(1)} s (${Math.round(summary.sampleCount / Math.max(secs, 1e-3))} rows/s)`);
       ctx.print(`dataset ${summary.id} "${summary.name}" (${summary.format}): ${summary.splits.map((s) => `${s.split} ${s.total}`).join(', ')}`);
       if (summary.format === 'folders') ctx.print(`converted to 48×48 grayscale: ${summary.converted}; non-image files skipped: ${summary.skipped}`);
+      for (const f of summary.ignoredFolders ?? []) {
+        ctx.note(`not imported: ${f.folder}/ (${f.files} file(s)): "${f.folder.split('/').pop()}" is not one of the seven FER2013 emotions`);
+      }
       const stats = await ctx.call('datasets.stats', { dataset: summary.id });
       if (stats.duplicates.groups) {
         ctx.print(`exact duplicates: ${stats.duplicates.groups} group(s), ${stats.duplicates.crossSplit} across splits, ${stats.duplicates.conflictingLabels} with conflicting labels (fer dataset-stats ${summary.name})`);

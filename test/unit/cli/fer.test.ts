@@ -50,6 +50,10 @@ describe('fer CLI', () => {
     const missing = await fer('doctor', '--json', '--home', join(home.dir, 'nowhere'));
     expect(missing.code).toBe(1);
     expect(lastJson(missing.stdout)).toMatchObject({ ok: false, error: { code: 'HOME_MISSING' } });
+    // An empty --home (an unset shell variable) is not the current folder nor the default.
+    const empty = await fer('doctor', '--json', '--home', '');
+    expect(empty.code).toBe(2);
+    expect(lastJson(empty.stdout)).toMatchObject({ ok: false, error: { code: 'BAD_ARGS', message: expect.stringMatching(/--home is empty/) } });
   });
 
   it('refuses a home whose DB comes from a newer version, and leaves it unchanged', async () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatasetStats, DatasetSummary, SplitCounts } from '../../../src-shared/contract/datasets';
@@ -81,6 +81,17 @@ describe('fer synth → fer import → fer dataset-stats', () => {
     expect(dup.json).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
     expect(((await fer('datasets', '--json')).json as unknown[]).length).toBe(2);
     expect((await fer('synth', '--out', dir, '--format', 'xml')).code).toBe(2);
+  });
+
+  it('names on stderr the folders it did not import because they are no emotion', async () => {
+    const out = join(dir, 'with-contempt');
+    expect((await fer('synth', '--out', out, '--format', 'folders', '--per-class', '1', '--seed', '2')).code).toBe(0);
+    mkdirSync(join(out, 'train', 'contempt'));
+    writeFileSync(join(out, 'train', 'contempt', 'x.png'), 'never read');
+    const r = await fer('import', out, '--name', 'with-contempt', '--json');
+    expect(r.code).toBe(0);
+    expect((r.json as DatasetSummary).ignoredFolders).toEqual([{ folder: 'train/contempt', files: 1 }]);
+    expect(r.stderr).toContain('not imported: train/contempt/ (1 file(s)): "contempt" is not one of the seven FER2013 emotions');
   });
 
   it('the installed bin imports with a progress summary in rows/s on stderr', () => {

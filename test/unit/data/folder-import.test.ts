@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -105,5 +105,51 @@ describe('folder import', () => {
     renameSync(join(root, 'train'), join(ctx.dir, 'flat-train'));
     const summary = await importDataset(ctx.wb, { path: join(ctx.dir, 'flat-train'), name: 'flat' });
     expect(summary.splits[0]!.total).toBe(summary.sampleCount);
+  });
+
+  it('follows symlinked emotion folders and symlinked images', async () => {
+    const src = join(ctx.dir, 'src');
+    const counts = await writeSynthFolders(src, { perClass: 2, seed: 3 });
+    const root = join(ctx.dir, 'linked');
+    mkdirSync(join(root, 'train'), { recursive: true });
+    // train/<emotion> are links to the real folders; test/<emotion> are real folders of linked images.
+    for (const emotion of readdirSync(join(src, 'train'))) symlinkSync(join(src, 'train', emotion), join(root, 'train', emotion));
+    for (const emotion of readdirSync(join(src, 'test'))) {
+      mkdirSync(join(root, 'test', emotion), { recursive: true });
+      for (const f of readdirSync(join(src, 'test', emotion))) symlinkSync(join(src, 'test', emotion, f), join(root, 'test', emotion, f));
+    }
+    const linked = await importDataset(ctx.wb, { path: root, name: 'linked' });
+    expect(linked.splits).toEqual(counts);
+    expect(linked.skipped).toBe(0);
+  });
+
+  it('refuses one folder reached twice through a symlink, which would put its faces in two splits', async () => {
+    const root = join(ctx.dir, 'twice');
+    await writeSynthFolders(root, { perClass: 1, seed: 1 });
+    const victim = join(root, 'test', 'happy');
+    readdirSync(victim).forEach((f) => renameSync(join(victim, f), join(ctx.dir, f)));
+    rmdirSync(victim);
+    symlinkSync(join(root, 'train', 'happy'), victim);
+    const err = await importError(root);
+    expect(err.code).toBe('INVALID_DATA');
+    expect(err.message).toMatch(/test\/happy\/ and train\/happy\/ are the same folder/);
+    expectNothingWritten(ctx.wb);
+  });
+
+  it('reports folders whose name is no emotion, with their file counts, instead of ignoring them silently', async () => {
+    const root = join(ctx.dir, 'contempt');
+    await writeSynthFolders(root, { perClass: 1, seed: 1 });
+    mkdirSync(join(root, 'train', 'contempt'));
+    const face = readdirSync(join(root, 'train', 'happy'))[0]!;
+    for (const f of ['x.png', 'y.png']) writeFileSync(join(root, 'train', 'contempt', f), readFileSync(join(root, 'train', 'happy', face)));
+    mkdirSync(join(root, 'test', 'contempt'));
+    const summary = await importDataset(ctx.wb, { path: root, name: 'contempt' });
+    expect(summary.ignoredFolders).toEqual([
+      { folder: 'test/contempt', files: 0 },
+      { folder: 'train/contempt', files: 2 },
+    ]);
+    // The flat layout (<emotion>/ under the root) reports them too; a CSV import has no folders to report.
+    const flat = await importDataset(ctx.wb, { path: join(root, 'train'), name: 'flat' });
+    expect(flat.ignoredFolders).toEqual([{ folder: 'contempt', files: 2 }]);
   });
 });

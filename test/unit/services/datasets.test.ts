@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImportProgress } from '../../../src-shared/contract/datasets';
+import { importDataset } from '../../../src-main/data/import';
 import { dispatch } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { useFreshWorkbench } from '../../helpers/workbench';
@@ -50,5 +51,32 @@ describe('datasets service through the contract', () => {
     expect(folders.ok).toBe(true);
     const again = await call('datasets.synth', { out: join(ctx.dir, 'f'), format: 'folders', perClass: 1, seed: 1 });
     expect(again).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
+  });
+
+  it('reads digits as a dataset id only, and refuses names that are numbers or hold control characters', async () => {
+    const synth = await call('datasets.synth', { out: join(ctx.dir, 'ids'), format: 'csv', perClass: 1, seed: 2 });
+    const { path } = (synth as { value: { path: string } }).value;
+    for (const name of ['1', ' 42 ', 'a\tb', 'two\nlines']) {
+      const r = await call('datasets.import', { path, name });
+      expect(r, name).toMatchObject({ ok: false, error: { code: 'BAD_ARGS', message: expect.stringMatching(/confused with dataset ids|control characters/) } });
+    }
+    // In-process callers of the importer get the same rule.
+    await expect(importDataset(ctx.wb, { path, name: '7' })).rejects.toMatchObject({ code: 'BAD_ARGS' });
+    expect(await call('datasets.list', {})).toEqual({ ok: true, value: [] });
+
+    // A home from before the rule may hold a dataset named "1" (here id 2): "1" still means id 1.
+    expect((await call('datasets.import', { path, name: 'first' })).ok).toBe(true);
+    expect((await call('datasets.import', { path, name: 'second' })).ok).toBe(true);
+    ctx.wb.db.prepare("UPDATE datasets SET name = '1' WHERE id = 2").run();
+    const nameOf = async (dataset: string | number) => ((await call('datasets.stats', { dataset })) as { value: { dataset: { name: string } } }).value.dataset.name;
+    expect(await nameOf('1')).toBe('first');
+    expect(await nameOf(1)).toBe('first');
+    expect(await nameOf('2')).toBe('1');
+    // With id 1 gone, "1" is not quietly taken as the name: the error says which id that dataset has.
+    expect((await call('datasets.delete', { dataset: 1 })).ok).toBe(true);
+    expect(await call('datasets.stats', { dataset: '1' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('No dataset with id 1. The dataset named "1" has id 2') },
+    });
   });
 });
