@@ -37,6 +37,9 @@ interface Row {
   bestEpoch: number | null;
   publicTest: number;
   privateTest: number;
+  /** The original and its mirror image, averaged. */
+  privateTestFlip: number;
+  /** Flip + `tta` augmented views (the paper's TTA). */
   privateTestTta: number;
   privateTestMacroF1: number;
   trainMinutes: number | null;
@@ -62,15 +65,15 @@ function context(home: string): CliContext & { close(): Promise<void> } {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-export function markdownTable(rows: Row[], meta: { dataset: string; seed: number; backend: string }): string {
+export function markdownTable(rows: Row[], meta: { dataset: string; seed: number; backend: string; tta: number }): string {
   const lines = [
     `Baseline CNN on FER2013 (${meta.dataset}), seed ${meta.seed}, ${meta.backend}. Model selected on PublicTest (best validation loss); PrivateTest is the paper's test column.`,
     '',
-    '| model | class weights | epochs (best) | PublicTest | PrivateTest | PrivateTest + TTA | macro-F1 (PrivateTest) | training | paper (test) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| model | class weights | epochs (best) | PublicTest | PrivateTest | PrivateTest + flip | PrivateTest + TTA (flip + ${meta.tta}) | macro-F1 (PrivateTest) | training | paper (test) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| baseline | ${r.classWeights ? 'yes' : 'no'} | ${r.epochsDone} (${r.bestEpoch ?? '–'}) | ${pct(r.publicTest)} | ${pct(r.privateTest)} | ${pct(r.privateTestTta)} | ${r.privateTestMacroF1.toFixed(3)} | ${r.trainMinutes === null ? '–' : `${r.trainMinutes.toFixed(0)} min`} | ${PAPER.baseline.test} |`,
+        `| baseline | ${r.classWeights ? 'yes' : 'no'} | ${r.epochsDone} (${r.bestEpoch ?? '–'}) | ${pct(r.publicTest)} | ${pct(r.privateTest)} | ${pct(r.privateTestFlip)} | ${pct(r.privateTestTta)} | ${r.privateTestMacroF1.toFixed(3)} | ${r.trainMinutes === null ? '–' : `${r.trainMinutes.toFixed(0)} min`} | ${PAPER.baseline.test} |`,
     ),
     '',
   ];
@@ -142,9 +145,11 @@ export async function main(argv: string[]): Promise<number> {
       source ||= detail.run.datasetName;
       backend = `${detail.run.backend ?? '?'}`;
       runSeed = detail.config.seed;
-      const evalOf = async (split: 'PublicTest' | 'PrivateTest', views: number) => ctx.call('eval.get', { evaluationId: (await evalWithProgress(ctx, { runId: detail.run.id, split, tta: views })).id });
+      const evalOf = async (split: 'PublicTest' | 'PrivateTest', views: number, flip = views > 0) =>
+        ctx.call('eval.get', { evaluationId: (await evalWithProgress(ctx, { runId: detail.run.id, split, tta: views, ttaFlip: flip })).id });
       const pub = await evalOf('PublicTest', 0);
       const priv = await evalOf('PrivateTest', 0);
+      const privFlip = await evalOf('PrivateTest', 0, true);
       const privTta = await evalOf('PrivateTest', tta);
       rows.push({
         classWeights: detail.config.classWeights,
@@ -153,12 +158,13 @@ export async function main(argv: string[]): Promise<number> {
         bestEpoch: detail.run.bestEpoch,
         publicTest: pub.evaluation.accuracy,
         privateTest: priv.evaluation.accuracy,
+        privateTestFlip: privFlip.evaluation.accuracy,
         privateTestTta: privTta.evaluation.accuracy,
         privateTestMacroF1: priv.evaluation.macroF1,
         trainMinutes: detail.run.durationSec === null ? null : detail.run.durationSec / 60,
       });
     }
-    const table = markdownTable(rows, { dataset: source, seed: runSeed, backend });
+    const table = markdownTable(rows, { dataset: source, seed: runSeed, backend, tta });
     writeFileSync(values.out!, table);
     ctx.note(`\n${table}\nwritten to ${values.out}`);
     console.log(JSON.stringify({ dataset: source, home, importSeconds, samples: dataset?.splits ?? null, seed: runSeed, tta, rows }));
