@@ -44,6 +44,35 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The decoded path and the query of a request target, or null when it is not an origin-form target we
+ * can serve: a bad percent-escape (`/%`, `/%E0%A4%A`) made decodeURIComponent throw inside the request
+ * handler, which ended `fer web` for anyone who could reach the port, token or not. Parsed by hand rather
+ * than with `new URL`, which throws too on targets such as `//[` and reads `//host/x` as a host.
+ */
+export function splitTarget(raw: string): { path: string; query: URLSearchParams } | null {
+  const cut = raw.search(/[?#]/);
+  const encoded = cut < 0 ? raw : raw.slice(0, cut);
+  const query = new URLSearchParams(cut < 0 || raw[cut] === '#' ? '' : raw.slice(cut + 1).replace(/#.*$/s, ''));
+  if (!encoded.startsWith('/')) return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+  // A NUL cannot name a file; fs would throw on it rather than say "not there".
+  return path.includes('\0') ? null : { path, query };
+}
+
 /**
  * Serves the renderer and the contract over a WebSocket on 127.0.0.1 only. A per-launch token in the
  * URL and an Origin check keep other web pages and other local users from driving the workbench.
@@ -58,33 +87,41 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 
   const server = createServer(function serveStatic(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let rel = decodeURIComponent(url.pathname);
-    if (rel === '/' || rel === '') rel = '/index.html';
+    const plain = (status: number, text: string, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
+    // The renderer only ever GETs files; anything else is a client that is not ours.
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(405, 'method not allowed', { allow: 'GET, HEAD' });
+    const target = splitTarget(req.url ?? '/');
+    if (!target) return plain(400, 'bad request path');
+    let rel = target.path;
+    if (rel === '/') rel = '/index.html';
     const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
+    if (!file.startsWith(root + sep) || !isFile(file)) return plain(404, 'not found');
     res.writeHead(200, {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
     });
-    createReadStream(file).pipe(res);
+    // A file that vanishes or cannot be read after the check ends this response, not the server.
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
   server.on('upgrade', function authenticateUpgrade(req, socket, head) {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const given = url.searchParams.get('token') ?? '';
+    // Node takes its own error listener off an upgraded socket; a client that resets it mid-answer must
+    // not become an uncaught 'error' that ends the process.
+    socket.on('error', () => socket.destroy());
+    const target = splitTarget(req.url ?? '/');
+    const given = target?.query.get('token') ?? '';
     const origin = req.headers.origin;
     const reject = (status: number, why: string) => {
       socket.write(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
       socket.destroy();
     };
-    if (url.pathname !== '/ws') return reject(404, 'Not Found');
+    if (target?.path !== '/ws') return reject(404, 'Not Found');
     if (!sameToken(given, token)) return reject(401, 'Unauthorized: missing or wrong token');
     if (!origin || !allowedOrigins().has(origin)) return reject(403, 'Forbidden: foreign Origin');
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

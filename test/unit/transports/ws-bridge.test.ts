@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -47,6 +48,26 @@ async function invoke(ws: WebSocket, messages: ServerMessage[], id: number, chan
   throw new Error('no reply');
 }
 
+/** Sends one raw HTTP request (any bytes, as a client may) and resolves with the status code of the answer. */
+function rawStatus(request: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect(bridge.port, '127.0.0.1', () => sock.write(request));
+    let got = '';
+    sock.setTimeout(5000, () => sock.destroy(new Error('no answer')));
+    sock.on('data', (d) => {
+      got += d.toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
+      if (m) {
+        sock.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    sock.on('error', reject);
+    sock.on('close', () => reject(new Error(`closed without a status line: ${JSON.stringify(got.slice(0, 80))}`)));
+  });
+}
+const get = (path: string) => rawStatus(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+
 describe('browser bridge', () => {
   const origin = () => `http://127.0.0.1:${bridge.port}`;
 
@@ -93,5 +114,18 @@ describe('browser bridge', () => {
     expect(ok.status).toBe(200);
     const escape = await fetch(`http://127.0.0.1:${bridge.port}/..%2f..%2f..%2fetc%2fpasswd`);
     expect(escape.status).toBe(404);
+  });
+
+  it('answers a bad percent-escape in the path with 400 and keeps serving', async () => {
+    // Each of these made decodeURIComponent throw inside the handler and ended the process, no token needed.
+    for (const path of ['/%', '/%E0%A4%A', '/assets/%zz.js', '/%C0%AF', '/%00', '*']) {
+      expect([path, await get(path)]).toEqual([path, 400]);
+    }
+    // `new URL` threw on this one (an invalid host after `//`); as a path it is simply not there.
+    expect(await get('//[')).toBe(404);
+    expect(await rawStatus('GET /% HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toBe(404);
+    expect(await get('/')).toBe(200);
+    expect(await get('/index.html?x=%')).toBe(200);
+    expect(await rawStatus('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).toBe(405);
   });
 });
