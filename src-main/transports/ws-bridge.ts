@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Workbench } from '../context';
+import { fail } from '../../src-shared/errors';
 import { dispatch } from '../services/dispatch';
 import type { AllHandlers } from '../services/types';
 import { appVersion } from '../services/system';
@@ -109,7 +110,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       .pipe(res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  // The largest real request is a few KB (ids, a path, a training config; no client sends pixels or
+  // files). 1 MiB leaves ample room, and ws refuses a bigger message from its header (close 1009)
+  // instead of buffering it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', function authenticateUpgrade(req, socket, head) {
     // Node takes its own error listener off an upgraded socket; a client that resets it mid-answer must
     // not become an uncaught 'error' that ends the process.
@@ -139,6 +143,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     sockets.add(ws);
     send(ws, { type: 'hello', version: appVersion() });
     ws.on('close', () => sockets.delete(ws));
+    // A protocol error (too big 1009, invalid UTF-8 1007, unmasked or malformed frame 1002) is emitted
+    // here after ws has already sent that close code. Unheard, it was an uncaught error that ended the
+    // bridge for every client. It concerns only this socket, which ws itself closes after the close
+    // frame (terminating here could drop that frame), so there is nothing left to do.
+    ws.on('error', () => {});
     ws.on('message', async function onMessage(data) {
       let msg: ClientMessage;
       try {
@@ -149,7 +158,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       if (msg?.type !== 'invoke' || typeof msg.id !== 'number') {
         return send(ws, { type: 'result', id: typeof msg?.id === 'number' ? msg.id : -1, envelope: { ok: false, error: { code: 'BAD_ARGS', message: 'Expected {type:"invoke", id, channel, args}.' } } });
       }
-      const envelope = await dispatch(options.handlers, options.wb, msg.channel, msg.args);
+      // dispatch turns handler errors into envelopes; this catch is for anything that still escapes, since
+      // a rejected listener promise would be an unhandled rejection in the server process.
+      const envelope = await dispatch(options.handlers, options.wb, msg.channel, msg.args).catch((err: unknown) => fail('INTERNAL', err instanceof Error ? err.message : String(err)));
       send(ws, { type: 'result', id: msg.id, envelope });
     });
   });

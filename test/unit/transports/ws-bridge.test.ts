@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { handlers } from '../../../src-main/services/index';
 import { startBridge, type Bridge } from '../../../src-main/transports/ws-bridge';
 import type { ServerMessage } from '../../../src-main/transports/ws-protocol';
+import { rawSocket, rawStatus, wsFrame } from '../../helpers/raw-socket';
 import { tempDir, tempWorkbench } from '../../helpers/workbench';
 
 let bridge: Bridge;
@@ -48,25 +48,7 @@ async function invoke(ws: WebSocket, messages: ServerMessage[], id: number, chan
   throw new Error('no reply');
 }
 
-/** Sends one raw HTTP request (any bytes, as a client may) and resolves with the status code of the answer. */
-function rawStatus(request: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = tcpConnect(bridge.port, '127.0.0.1', () => sock.write(request));
-    let got = '';
-    sock.setTimeout(5000, () => sock.destroy(new Error('no answer')));
-    sock.on('data', (d) => {
-      got += d.toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
-      if (m) {
-        sock.destroy();
-        resolve(Number(m[1]));
-      }
-    });
-    sock.on('error', reject);
-    sock.on('close', () => reject(new Error(`closed without a status line: ${JSON.stringify(got.slice(0, 80))}`)));
-  });
-}
-const get = (path: string) => rawStatus(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+const get = (path: string) => rawStatus(bridge.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
 
 describe('browser bridge', () => {
   const origin = () => `http://127.0.0.1:${bridge.port}`;
@@ -123,9 +105,35 @@ describe('browser bridge', () => {
     }
     // `new URL` threw on this one (an invalid host after `//`); as a path it is simply not there.
     expect(await get('//[')).toBe(404);
-    expect(await rawStatus('GET /% HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toBe(404);
+    expect(await rawStatus(bridge.port, 'GET /% HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toBe(404);
     expect(await get('/')).toBe(200);
     expect(await get('/index.html?x=%')).toBe(200);
-    expect(await rawStatus('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).toBe(405);
+    expect(await rawStatus(bridge.port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).toBe(405);
+  });
+
+  it('answers WebSocket protocol errors with a close code and keeps serving other clients', async () => {
+    const other = await connect({ token: bridge.token, origin: origin() });
+    const cases: [string, Buffer, number][] = [
+      // Declares 50 MiB: refused from the header alone, far above any real request (1 MiB cap).
+      ['a 50 MiB text message', wsFrame(0x1, Buffer.from('{"type":"invoke"'), { declaredLength: 50 * 1024 * 1024 }), 1009],
+      ['invalid UTF-8 in a text frame', wsFrame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 1007],
+      ['an unmasked client frame', Buffer.from([0x81, 0x02, 0x68, 0x69]), 1002],
+    ];
+    for (const [what, bytes, code] of cases) {
+      const { sock, closeCode } = await rawSocket(bridge.port, bridge.token);
+      sock.write(bytes);
+      expect([what, await closeCode]).toEqual([what, code]);
+      sock.destroy();
+    }
+    // Just over the 1 MiB cap is refused too (the old 16 MiB cap took it).
+    const big = await rawSocket(bridge.port, bridge.token);
+    big.sock.write(wsFrame(0x1, Buffer.alloc(1024 * 1024 + 1, 0x20)));
+    expect(await big.closeCode).toBe(1009);
+    big.sock.destroy();
+    expect(await invoke(other.ws, other.messages, 1, 'system.ping', { echo: 'still here' })).toMatchObject({ ok: true, value: { echo: 'still here' } });
+    const fresh = await connect({ token: bridge.token, origin: origin() });
+    expect(await invoke(fresh.ws, fresh.messages, 1, 'system.ping', {})).toMatchObject({ ok: true });
+    other.ws.close();
+    fresh.ws.close();
   });
 });
