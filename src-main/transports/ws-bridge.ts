@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Workbench } from '../context';
-import { fail } from '../../src-shared/errors';
+import { AppError, fail } from '../../src-shared/errors';
 import { dispatch } from '../services/dispatch';
 import type { AllHandlers } from '../services/types';
 import { appVersion } from '../services/system';
@@ -81,8 +81,13 @@ export function splitTarget(raw: string): { path: string; query: URLSearchParams
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const root = resolve(options.staticDir);
+  // AppErrors, so `fer web` prints one line for each of these instead of a stack.
+  const wanted = options.port ?? 0;
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+    throw new AppError('BAD_ARGS', `Port ${wanted} is out of range: use 1-65535, or 0 for any free port.`);
+  }
   if (!existsSync(join(root, 'index.html'))) {
-    throw new Error(`The renderer is not built: ${join(root, 'index.html')} is missing. Run npm run build:web first.`);
+    throw new AppError('NOT_FOUND', `The renderer is not built: ${join(root, 'index.html')} is missing. Run npm run build:web first.`);
   }
   let port = 0;
   const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
@@ -165,10 +170,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     });
   });
 
-  await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen(wanted, '127.0.0.1', () => {
+        server.off('error', rejectListen);
+        resolveListen();
+      });
+    });
+  } catch (err) {
+    unsubscribe();
+    wss.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new AppError('CONFLICT', `Port ${wanted} on 127.0.0.1 is already in use: pick another, or 0 for any free port.`);
+    throw new AppError('IO_ERROR', `Cannot listen on 127.0.0.1:${wanted}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/?token=${token}`;
   return {

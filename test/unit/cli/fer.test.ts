@@ -85,4 +85,11 @@ describe('fer CLI', () => {
       expect({ args, ...r }).toEqual({ args, code: 0, signal: null, stderr: '' });
     }
   });
+
+  it('fer web --port out of range is one usage line, no stack', async () => {
+    // Before: listen() threw RangeError [ERR_SOCKET_BAD_PORT], printed with its stack as INTERNAL.
+    const r = await fer('web', '--port', '99999', '--home', home.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error \[BAD_ARGS\]: Port 99999 is out of range[^\n]*\n$/);
+  });
 });

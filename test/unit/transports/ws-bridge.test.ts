@@ -136,4 +136,20 @@ describe('browser bridge', () => {
     other.ws.close();
     fresh.ws.close();
   });
+
+  it('refuses a busy port, a port out of range and a missing renderer with AppErrors, not raw Node errors', async () => {
+    const t = tempWorkbench();
+    const staticDir = tempDir();
+    try {
+      writeFileSync(join(staticDir.dir, 'index.html'), '');
+      const start = (port: number, dir = staticDir.dir) => startBridge({ wb: t.wb, handlers, staticDir: dir, port });
+      await expect(start(bridge.port)).rejects.toMatchObject({ name: 'AppError', code: 'CONFLICT', message: expect.stringContaining(`Port ${bridge.port}`) });
+      for (const port of [99999, -1, 1.5]) await expect(start(port)).rejects.toMatchObject({ name: 'AppError', code: 'BAD_ARGS' });
+      await expect(start(0, join(staticDir.dir, 'nowhere'))).rejects.toMatchObject({ name: 'AppError', code: 'NOT_FOUND' });
+      expect(await get('/')).toBe(200);
+    } finally {
+      await t.cleanup();
+      staticDir.cleanup();
+    }
+  });
 });
