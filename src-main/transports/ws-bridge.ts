@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Workbench } from '../context';
@@ -118,6 +119,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   // The largest real request is a few KB (ids, a path, a training config; no client sends pixels or
   // files). 1 MiB leaves ample room, and ws refuses a bigger message from its header (close 1009)
   // instead of buffering it.
+  // Node drops a CONNECT without a word when nobody listens for it; this is no proxy, so answer like any
+  // other method the renderer never uses.
+  server.on('connect', function refuseConnect(_req: IncomingMessage, socket: Duplex) {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+  });
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', function authenticateUpgrade(req, socket, head) {
     // Node takes its own error listener off an upgraded socket; a client that resets it mid-answer must
@@ -127,8 +135,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const given = target?.query.get('token') ?? '';
     const origin = req.headers.origin;
     const reject = (status: number, why: string) => {
-      socket.write(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`);
-      socket.destroy();
+      // Destroyed once the answer is flushed: destroying at once could drop it.
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${why}\n`, () => socket.destroy());
     };
     if (target?.path !== '/ws') return reject(404, 'Not Found');
     if (!sameToken(given, token)) return reject(401, 'Unauthorized: missing or wrong token');

@@ -111,6 +111,12 @@ describe('browser bridge', () => {
     expect(await rawStatus(bridge.port, 'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).toBe(405);
   });
 
+  it('answers CONNECT with 405 instead of dropping the connection', async () => {
+    // Found by ws-bridge-fuzz: Node closes a CONNECT unanswered when no 'connect' listener exists.
+    expect(await rawStatus(bridge.port, 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n')).toBe(405);
+    expect(await get('/')).toBe(200);
+  });
+
   it('answers WebSocket protocol errors with a close code and keeps serving other clients', async () => {
     const other = await connect({ token: bridge.token, origin: origin() });
     const cases: [string, Buffer, number][] = [
