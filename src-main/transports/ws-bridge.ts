@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Workbench } from '../context';
 import { AppError, fail } from '../../src-shared/errors';
+import type { Workbench } from '../context';
 import { dispatch } from '../services/dispatch';
 import type { AllHandlers } from '../services/types';
 import { appVersion } from '../services/system';
@@ -60,7 +60,7 @@ function isFile(path: string): boolean {
  * handler, which ended `fer web` for anyone who could reach the port, token or not. Parsed by hand rather
  * than with `new URL`, which throws too on targets such as `//[` and reads `//host/x` as a host.
  */
-export function splitTarget(raw: string): { path: string; query: URLSearchParams } | null {
+function splitTarget(raw: string): { path: string; query: URLSearchParams } | null {
   const cut = raw.search(/[?#]/);
   const encoded = cut < 0 ? raw : raw.slice(0, cut);
   const query = new URLSearchParams(cut < 0 || raw[cut] === '#' ? '' : raw.slice(cut + 1).replace(/#.*$/s, ''));
@@ -116,9 +116,6 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       .pipe(res);
   });
 
-  // The largest real request is a few KB (ids, a path, a training config; no client sends pixels or
-  // files). 1 MiB leaves ample room, and ws refuses a bigger message from its header (close 1009)
-  // instead of buffering it.
   // Node drops a CONNECT without a word when nobody listens for it; this is no proxy, so answer like any
   // other method the renderer never uses.
   server.on('connect', function refuseConnect(_req: IncomingMessage, socket: Duplex) {
@@ -126,6 +123,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
   });
 
+  // The largest real request is a few KB (ids, a path, a training config; no client sends pixels or
+  // files). 1 MiB leaves ample room, and ws refuses a bigger message from its header (close 1009)
+  // instead of buffering it.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', function authenticateUpgrade(req, socket, head) {
     // Node takes its own error listener off an upgraded socket; a client that resets it mid-answer must
@@ -183,6 +183,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       server.once('error', rejectListen);
       server.listen(wanted, '127.0.0.1', () => {
         server.off('error', rejectListen);
+        // Later server errors (accept failing on EMFILE, say) must not end the process either.
+        server.on('error', (err) => console.error(`fer web: ${err.message}`));
         resolveListen();
       });
     });
