@@ -3,5 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src-main/cli/fer.ts');
+const { main, exitQuietlyWhenOutputCloses } = await import('../src-main/cli/fer.ts');
+exitQuietlyWhenOutputCloses();
 process.exitCode = await main(process.argv.slice(2));

@@ -27,6 +27,21 @@ function help(): string {
   ].join('\n');
 }
 
+/**
+ * `fer runs | head -1`: once the reader has what it wants it closes the pipe, and the next write fails
+ * with EPIPE, emitted on the stream after console.log has returned, so it was an uncaught error with a
+ * stack. A closed output is how a pipeline says "enough": stop at once with status 0, as a C program
+ * killed by SIGPIPE would (Node ignores SIGPIPE). For the bin entry only; main() is also run in-process.
+ */
+export function exitQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -18,6 +18,15 @@ async function fer(...args: string[]): Promise<{ code: number; stdout: string; s
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+/** Runs the CLI with its stdout already closed by the reader, as `fer runs | head -1` does once head has its line. */
+function ferIntoClosedPipe(...args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const child = spawn(process.execPath, [FER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FER_HOME: '' } });
+  // Closed before tsx has even loaded, so the CLI's first write surely meets a reader that is gone.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
 }
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 
@@ -71,5 +80,20 @@ describe('fer CLI', () => {
     } finally {
       future.cleanup();
     }
+  });
+
+  it('exits quietly with status 0 when the reader closes stdout early (fer runs | head -1)', async () => {
+    // Before: an uncaught 'write EPIPE' with its stack, about half the time through a real `| head -1`.
+    for (const args of [['--help'], ['runs', '--home', home.dir]]) {
+      const r = await ferIntoClosedPipe(...args);
+      expect({ args, ...r }).toEqual({ args, code: 0, signal: null, stderr: '' });
+    }
+  });
+
+  it('fer web --port out of range is one usage line, no stack', async () => {
+    // Before: listen() threw RangeError [ERR_SOCKET_BAD_PORT], printed with its stack as INTERNAL.
+    const r = await fer('web', '--port', '99999', '--home', home.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error \[BAD_ARGS\]: Port 99999 is out of range[^\n]*\n$/);
   });
 });
