@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { trainConfigSchema } from '../../src-shared/contract/runs';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../../src-main/context';
@@ -49,4 +50,21 @@ export function fakeEval(wb: Workbench, runId: number, ds: number, split: Split,
     labels: data.labels,
     probs: oracleProbs(data.labels, skill, seed),
   }).id;
+}
+
+/**
+ * Every stored evaluation is whole: one prediction per sample of its split, seven per-class rows and a confusion
+ * matrix (insertEvaluation writes them in one transaction, so a killed process must leave all or none).
+ * Returns the evaluation ids.
+ */
+export function expectWholeEvaluations(wb: Workbench): number[] {
+  const rows = wb.db.prepare('SELECT id, dataset_id, split, samples FROM evaluations ORDER BY id').all() as { id: number; dataset_id: number; split: Split; samples: number }[];
+  const count = (sql: string, ...args: unknown[]) => (wb.db.prepare(sql).get(...args) as { n: number }).n;
+  for (const e of rows) {
+    expect(e.samples, `evaluation ${e.id}: samples`).toBe(count('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?', e.dataset_id, e.split));
+    expect(count('SELECT count(*) AS n FROM predictions WHERE evaluation_id = ?', e.id), `evaluation ${e.id}: predictions`).toBe(e.samples);
+    expect(count('SELECT count(*) AS n FROM class_metrics WHERE evaluation_id = ?', e.id), `evaluation ${e.id}: class metrics`).toBe(NUM_CLASSES);
+    expect(count('SELECT count(*) AS n FROM confusions WHERE evaluation_id = ?', e.id), `evaluation ${e.id}: confusion`).toBe(1);
+  }
+  return rows.map((e) => e.id);
 }

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { NUM_CLASSES } from '../../../src-shared/labels';
+import { openWorkbench } from '../../../src-main/context';
+import { checkpointDir, saveModelDir } from '../../../src-main/engine/checkpoint';
+import { expectIntegrity, expectWholeDatasets } from '../../helpers/data-assertions';
+import { expectWholeEvaluations } from '../../helpers/evaluations';
+import { FAULT_ITERATIONS, faultRng, killAfter, startFer } from '../../helpers/fault';
+import { createSyntheticDataset } from '../../helpers/fixtures';
+import { tempDir } from '../../helpers/workbench';
+
+const scratch = tempDir();
+const home = join(scratch.dir, 'home');
+let runId = 0;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  mkdirSync(home);
+  const wb = openWorkbench({ flag: home });
+  try {
+    const ds = await createSyntheticDataset(wb, { perClass: 60, seed: 4 });
+    const config = trainConfigSchema.parse({ dataset: ds.id, model: 'baseline', seed: 1 });
+    runId = Number(
+      wb.db
+        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('killed-eval', ?, 'baseline', ?, 1, 'test', 'completed', ?)`)
+        .run(ds.id, JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
+    );
+    // An untrained stand-in checkpoint (as in orphan.test.ts): what it predicts does not matter, only that the
+    // evaluation reads it, predicts every face and stores the result; training one would cost the whole budget.
+    const m = tf.sequential();
+    m.add(tf.layers.averagePooling2d({ inputShape: [48, 48, 1], poolSize: 2 }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }));
+    await saveModelDir(m, checkpointDir(wb.home.runs, runId, 'best'));
+    m.dispose();
+  } finally {
+    await wb.close();
+  }
+}, 120_000);
+afterAll(() => scratch.cleanup());
+
+/** Opens the home as the next process would and checks it; returns the stored evaluation ids. */
+async function inspect(): Promise<number[]> {
+  const wb = openWorkbench({ flag: home });
+  try {
+    expectIntegrity(wb);
+    expectWholeDatasets(wb);
+    return expectWholeEvaluations(wb);
+  } finally {
+    await wb.close();
+  }
+}
+
+describe(`\`fer eval\` SIGKILLed at random moments (${FAULT_ITERATIONS} times)`, () => {
+  it('leaves a sound database with each evaluation whole or absent, and the next eval works', async () => {
+    const evalArgs = ['eval', String(runId), '--split', 'Training'];
+    // One eval left to finish measures how long the command takes here; kills then fall anywhere from the
+    // middle of the start-up through prediction and storing to just after the end.
+    const t0 = Date.now();
+    expect(await startFer(home, evalArgs).exited).toBe(0);
+    const took = Date.now() - t0;
+    let stored = await inspect();
+    expect(stored).toHaveLength(1);
+
+    const r = faultRng();
+    const outcomes: string[] = [];
+    for (let i = 0; i < FAULT_ITERATIONS; i++) {
+      // Half the kills aim at the end, where the predictions are stored; the rest anywhere after start-up began.
+      const delay = Math.round(r.chance(0.5) ? r.uniform(0.85 * took, 1.05 * took) : r.uniform(0.3 * took, 1.1 * took));
+      const end = await killAfter(startFer(home, evalArgs), delay);
+      const now = await inspect();
+      if (end !== 'SIGKILL') expect(end).toBe(0);
+      // The evaluations from before are kept; at most one was added, and a finished command did add one.
+      expect(now.slice(0, stored.length)).toEqual(stored);
+      const added = now.length - stored.length;
+      if (end === 0) expect(added).toBe(1);
+      else expect(added).toBeLessThanOrEqual(1);
+      outcomes.push(`${delay} ms: ${end}${now.length > stored.length ? ', stored' : ''}`);
+      stored = now;
+    }
+    console.log(`killed evals (uncancelled ${took} ms): ${outcomes.join('; ')}`);
+
+    const next = startFer(home, [...evalArgs, '--json']);
+    expect(await next.exited).toBe(0);
+    const after = await inspect();
+    expect(after).toHaveLength(stored.length + 1);
+  });
+});
