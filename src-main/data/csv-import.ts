@@ -128,6 +128,11 @@ function parseHeader(text: string, file: string): Columns {
   const find = (n: string) => names.indexOf(n);
   const cols = { count: names.length, emotion: find('emotion'), pixels: find('pixels'), usage: find('usage') };
   const missing = (['emotion', 'pixels', 'usage'] as const).filter((k) => cols[k] === -1).map((k) => (k === 'usage' ? 'Usage' : k));
+  if (missing.length && names.length === 1) {
+    // No comma: not a CSV at all (a text file picked by mistake). Its first line is not echoed back: it may be anything
+    // (a password file's first entry, over the bridge), and it would not help.
+    throw new AppError('INVALID_DATA', `${file}, line 1: this is not a CSV file (its first line has no commas). FER2013's fer2013.csv starts with the header "emotion,pixels,Usage".`, { file, line: 1 });
+  }
   if (missing.length) {
     const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
     const hint = /^\s*"?\d/.test(text)

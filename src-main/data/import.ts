@@ -30,7 +30,7 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
   const importId = req.importId ?? `import-${Date.now()}`;
   if (!existsSync(path)) throw new AppError('NOT_FOUND', `${path} does not exist: give the path of a fer2013.csv file or of a folder with train/ and test/.`);
   const existing = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
-  if (existing) throw new AppError('ALREADY_EXISTS', `A dataset named "${name}" already exists (id ${existing.id}). Choose another --name, or delete the old one.`);
+  if (existing) throw new AppError('ALREADY_EXISTS', `A dataset named "${name}" already exists (id ${existing.id}). Choose another --name, or delete the old one (fer datasets delete NAME, or the Datasets view).`);
   sweepStaleImports(wb);
 
   const isDir = statSync(path).isDirectory();

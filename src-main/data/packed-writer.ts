@@ -113,7 +113,7 @@ export class PackedWriter {
       if (movedTo) rmSync(movedTo, { recursive: true, force: true });
       this.abort();
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new AppError('ALREADY_EXISTS', `A dataset named "${meta.name}" already exists. Choose another --name, or delete the old one.`);
+        throw new AppError('ALREADY_EXISTS', `A dataset named "${meta.name}" already exists. Choose another --name, or delete the old one (fer datasets delete NAME, or the Datasets view).`);
       }
       throw err;
     }

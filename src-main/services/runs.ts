@@ -57,7 +57,7 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
     throw new AppError('INVALID_INPUT', `config.batch: batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
   }
   if (cfg.valSplit !== null && splitCount(wb, ds.id, cfg.valSplit) === 0) {
-    throw new AppError('INVALID_INPUT', `config.valSplit: dataset "${ds.name}" has no ${cfg.valSplit} samples; set valSplit to null to train without validation.`);
+    throw new AppError('INVALID_INPUT', `config.valSplit: dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
   }
   return { datasetId: ds.id, datasetName: ds.name, config: cfg };
 }

@@ -79,8 +79,22 @@ describe('fer synth → fer import → fer dataset-stats', () => {
     expect(r.stderr).toContain('missing.csv does not exist');
     const dup = await fer('import', join(dir, 'synth', 'fer2013.csv'), '--name', 'from-csv', '--json');
     expect(dup.json).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
+    // The message points at a command that exists.
+    expect(dup.stderr).toContain('delete the old one (fer datasets delete NAME, or the Datasets view)');
     expect(((await fer('datasets', '--json')).json as unknown[]).length).toBe(2);
     expect((await fer('synth', '--out', dir, '--format', 'xml')).code).toBe(2);
+  });
+
+  it('fer datasets delete removes a dataset by name; a wrong action or a missing name is a usage error', async () => {
+    const extra = await fer('import', join(dir, 'synth', 'fer2013.csv'), '--name', 'to-delete', '--json');
+    expect(extra.code, extra.stderr).toBe(0);
+    const del = await fer('datasets', 'delete', 'to-delete', '--json');
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.json).toEqual({ deleted: true });
+    expect(((await fer('datasets', '--json')).json as DatasetSummary[]).map((d) => d.name)).not.toContain('to-delete');
+    expect((await fer('datasets', 'delete', 'to-delete', '--json')).json).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect((await fer('datasets', 'remove', 'from-csv')).code).toBe(2);
+    expect((await fer('datasets', 'delete')).code).toBe(2);
   });
 
   it('names on stderr the folders it did not import because they are no emotion', async () => {

@@ -66,6 +66,7 @@ describe('CSV import', () => {
     ['emotion outside 0–6', `emotion,pixels,Usage\n7,${px(1)},Training\n`, /line 2: emotion "7" is not an integer 0–6/],
     ['unknown Usage', `emotion,pixels,Usage\n0,${px(1)},Validation\n`, /line 2: Usage "Validation" is not one of Training, PublicTest, PrivateTest/],
     ['missing header', `0,${px(1)},Training\n`, /line 1: the header must name the columns emotion, pixels and Usage.*header line is missing/],
+    ['a text file that is not a CSV (its first line is not echoed)', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n', /line 1: this is not a CSV file \(its first line has no commas\)\. FER2013's fer2013\.csv starts with the header "emotion,pixels,Usage"\.$/],
     ['renamed header', `label,pixels,Usage\n0,${px(1)},Training\n`, /line 1: the header must name .*emotion is missing \(found "label,pixels,Usage"\)/],
     ['truncated last line', `${GOOD}2,${px(4).slice(0, 3000)}`, /line 5: .*The file ends in the middle of this line: is it truncated\?/],
     ['missing field', `emotion,pixels,Usage\n0,${px(1)}\n`, /line 2: found 2 fields, but the header has 3/],
