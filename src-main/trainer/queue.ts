@@ -3,7 +3,7 @@ import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { nodeLauncher, stderrTailOf, type TrainerHandle, type TrainerLauncher } from './launcher';
 import type { ChildMessage } from './protocol';
-import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resyncHistory, runConfig, runPid, runSummary } from './store';
+import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from './store';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -135,7 +135,7 @@ export class RunQueue {
         const tail = stderrTailOf(handle);
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const why = this.closed ? 'The workbench closed while this run was training' : `The training process ${how} before finishing`;
-        this.fail(cur.runId, `${why}; resume it to continue from the last checkpoint.${tail ? ` Its last output: ${tail.slice(-600)}` : ''}`);
+        this.fail(cur.runId, `${why}; ${resumeHint(this.wb, cur.runId)}.${tail ? ` Its last output: ${tail.slice(-600)}` : ''}`);
       }
       this.current = null;
       resolveExit();

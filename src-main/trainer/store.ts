@@ -218,6 +218,13 @@ export function runDetail(wb: Workbench, id: number): RunDetail {
   return { run: toSummary(r), config: trainConfigSchema.parse(JSON.parse(r.config_json)), codeVersion: r.code_version, epochs: epochHistory(wb, id), checkpoints };
 }
 
+/** What resuming a failed run will do: go on from its last finished epoch, or start over when it finished none. */
+export function resumeHint(wb: Workbench, runId: number): string {
+  const row = wb.db.prepare('SELECT epochs_done FROM runs WHERE id = ?').get(runId) as { epochs_done: number } | undefined;
+  const done = row?.epochs_done ?? 0;
+  return done > 0 ? `resume it to continue from its last checkpoint (epoch ${done})` : 'it finished no epoch, so resuming starts again at epoch 1';
+}
+
 /** Runs a dead process left 'queued', 'running' or 'stopping' can never finish: fail them with the reason. */
 export function failOrphans(wb: Workbench, isAlive: (pid: number) => boolean): number[] {
   const rows = wb.db.prepare(`SELECT id, pid, status FROM runs WHERE status IN ('queued', 'running', 'stopping')`).all() as { id: number; pid: number | null; status: RunStatus }[];
@@ -225,7 +232,7 @@ export function failOrphans(wb: Workbench, isAlive: (pid: number) => boolean): n
   for (const r of dead) {
     patchRun(wb, r.id, {
       status: 'failed',
-      error: `The process that owned this run (pid ${r.pid ?? '?'}) exited while the run was ${r.status}. Resume it to continue from its last checkpoint.`,
+      error: `The process that owned this run (pid ${r.pid ?? '?'}) exited while the run was ${r.status}; ${resumeHint(wb, r.id)}.`,
       finished_at: nowIso(),
     });
   }

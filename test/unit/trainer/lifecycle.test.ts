@@ -46,7 +46,7 @@ describe('run lifecycle in the training process', () => {
     process.kill(pid, 'SIGKILL');
     const killed = await waitForStatus(wb, run.id, finished);
     expect(killed.status).toBe('failed');
-    expect(killed.error).toMatch(/killed by SIGKILL/);
+    expect(killed.error).toMatch(/killed by SIGKILL before finishing; resume it to continue from its last checkpoint \(epoch [1-3]\)/);
 
     const weights = join(wb.home.runs, String(run.id), 'last', 'weights.bin');
     truncateSync(weights, 10);
