@@ -11,7 +11,12 @@ import { randomWeights, writeKerasH5 } from './fixtures';
 const run = promisify(execFile);
 const FER = join(__dirname, '../../../../bin/fer.mjs');
 const home = tempDir('fer-weights-cli-');
-afterAll(() => home.cleanup());
+// The weights files live outside the home: a home is an empty folder or a workbench's (home.ts refuses others).
+const files = tempDir('fer-weights-files-');
+afterAll(() => {
+  home.cleanup();
+  files.cleanup();
+});
 
 async function fer(...args: string[]) {
   return run(process.execPath, [FER, ...args, '--home', home.dir], { timeout: 120_000 }).then(
@@ -22,7 +27,7 @@ async function fer(...args: string[]) {
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as unknown;
 
 it('fer weights import / list / delete, with a clear error for a bad file', async () => {
-  const file = join(home.dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');
+  const file = join(files.dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');
   await writeKerasH5(file, randomWeights(baseSpecs({ architecture: 'vgg16', variant: 'keras' }), 2), 'weights');
 
   const human = await fer('weights', 'import', file, '--name', 'imagenet-vgg16');
@@ -34,7 +39,7 @@ it('fer weights import / list / delete, with a clear error for a bad file', asyn
   expect(list).toHaveLength(1);
   expect(existsSync(join(list[0]!.path, 'weights.bin'))).toBe(true);
 
-  const bad = await fer('weights', 'import', join(home.dir, 'missing.h5'), '--name', 'x', '--json');
+  const bad = await fer('weights', 'import', join(files.dir, 'missing.h5'), '--name', 'x', '--json');
   expect(bad.code).toBe(1);
   expect(lastJson(bad.stdout)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   const usage = await fer('weights', 'import', file);
