@@ -1,8 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { trainConfigSchema } from '../../src-shared/contract/runs';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../../src-main/context';
 import { loadSplit } from '../../src-main/data/packed-store';
+import { checkpointDir, saveModelDir } from '../../src-main/engine/checkpoint';
 import { prng as mulberry32 } from '../../src-main/engine/rng';
 import { insertEvaluation } from '../../src-main/evaluation/store';
 
@@ -22,6 +24,19 @@ export function insertRun(wb: Workbench, ds: number, seed: number, classWeights:
       )
       .run(name, ds, JSON.stringify(config), seed, seed + 1, now.toISOString(), now.toISOString(), end.toISOString()).lastInsertRowid,
   );
+}
+
+/**
+ * An untrained stand-in for a run's best checkpoint (pool → dense → softmax): for tests of what evaluation does with a
+ * checkpoint (read it, predict every face, store the result), where what it predicts does not matter.
+ */
+export async function saveStandInCheckpoint(wb: Workbench, runId: number): Promise<void> {
+  const m = tf.sequential();
+  m.add(tf.layers.averagePooling2d({ inputShape: [48, 48, 1], poolSize: 2 }));
+  m.add(tf.layers.flatten());
+  m.add(tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }));
+  await saveModelDir(m, checkpointDir(wb.home.runs, runId, 'best'));
+  m.dispose();
 }
 
 /** Probabilities that put p ∈ [0.3, 0.9) on the true class with chance `skill`, else on a random wrong one. */

@@ -2,12 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../../src-shared/contract/runs';
-import { NUM_CLASSES } from '../../../src-shared/labels';
 import { openWorkbench } from '../../../src-main/context';
-import { checkpointDir, saveModelDir } from '../../../src-main/engine/checkpoint';
 import { expectIntegrity, expectWholeDatasets } from '../../helpers/data-assertions';
-import { expectWholeEvaluations } from '../../helpers/evaluations';
+import { expectWholeEvaluations, insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
 import { FAULT_ITERATIONS, faultRng, killAfter, startFer } from '../../helpers/fault';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir } from '../../helpers/workbench';
@@ -22,20 +19,9 @@ beforeAll(async () => {
   const wb = openWorkbench({ flag: home });
   try {
     const ds = await createSyntheticDataset(wb, { perClass: 60, seed: 4 });
-    const config = trainConfigSchema.parse({ dataset: ds.id, model: 'baseline', seed: 1 });
-    runId = Number(
-      wb.db
-        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('killed-eval', ?, 'baseline', ?, 1, 'test', 'completed', ?)`)
-        .run(ds.id, JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
-    );
-    // An untrained stand-in checkpoint (as in orphan.test.ts): what it predicts does not matter, only that the
-    // evaluation reads it, predicts every face and stores the result; training one would cost the whole budget.
-    const m = tf.sequential();
-    m.add(tf.layers.averagePooling2d({ inputShape: [48, 48, 1], poolSize: 2 }));
-    m.add(tf.layers.flatten());
-    m.add(tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }));
-    await saveModelDir(m, checkpointDir(wb.home.runs, runId, 'best'));
-    m.dispose();
+    runId = insertRun(wb, ds.id, 1, false, 'killed-eval');
+    // An untrained stand-in checkpoint: training one would cost the whole budget.
+    await saveStandInCheckpoint(wb, runId);
   } finally {
     await wb.close();
   }

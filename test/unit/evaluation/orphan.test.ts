@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../../src-shared/contract/runs';
-import { NUM_CLASSES } from '../../../src-shared/labels';
 import { tsxLoader } from '../../../src-main/child-entry';
-import { checkpointDir, saveModelDir } from '../../../src-main/engine/checkpoint';
 import { DEFAULT_TTA, MAX_TTA_VIEWS } from '../../../src-main/engine/tta';
 import type { EvalJob } from '../../../src-main/evaluation/compute';
 import type { WorkerRequest } from '../../../src-main/evaluation/worker';
+import { insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../helpers/workbench';
 
@@ -54,20 +52,10 @@ beforeAll(async () => {
   t = tempWorkbench();
   scratch = tempDir();
   const ds = await createSyntheticDataset(t.wb, { perClass: 300, seed: 4 });
-  const config = trainConfigSchema.parse({ dataset: ds.id, model: 'baseline', seed: 1 });
-  const runId = Number(
-    t.wb.db
-      .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('orphan', ?, 'baseline', ?, 1, 'test', 'completed', ?)`)
-      .run(ds.id, JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
-  );
+  const runId = insertRun(t.wb, ds.id, 1, false, 'orphan');
   // Untrained: what it predicts does not matter, only that the job is long (~2,000 faces one at a time, 65
   // views each: many seconds), so an orphan that runs on is still there when the test looks.
-  const m = tf.sequential();
-  m.add(tf.layers.averagePooling2d({ inputShape: [48, 48, 1], poolSize: 2 }));
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }));
-  await saveModelDir(m, checkpointDir(t.wb.home.runs, runId, 'best'));
-  m.dispose();
+  await saveStandInCheckpoint(t.wb, runId);
   job = { runId, datasetId: ds.id, split: 'Training', checkpoint: 'best', tta: { ...DEFAULT_TTA, augmented: MAX_TTA_VIEWS, flip: true }, batch: 1 };
 }, 120_000);
 
