@@ -5,7 +5,7 @@ export const MODEL_PRESETS: ModelPreset[] = [
   {
     id: 'baseline',
     label: 'Baseline CNN (paper §5.1)',
-    description: '4× conv3×3×32 + BN + ReLU, two 2×2 max-pools, FC 256 + ReLU, dropout 0.5, dense 7. Adam, the rate halved on plateaus, augmentation as in §4.1.',
+    description: '4× conv3×3×32 + BN + ReLU, two 2×2 max-pools, dropout 0.5, dense 7. Adam, the rate halved on plateaus, augmentation as in §4.1.',
     // The paper gives no schedule. At a constant 1e-3 the validation loss stalls by epoch ~25 (real FER2013: early stop
     // at 36, 59.8% PrivateTest); halving the rate after 3 flat epochs lets it go on improving, and the longer patience
     // leaves room for two or three cuts before early stopping.
