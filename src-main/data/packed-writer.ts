@@ -38,7 +38,13 @@ export class PackedWriter {
   constructor(private readonly wb: Workbench) {
     this.dir = join(wb.home.tmp, `${TMP_PREFIX}${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
     mkdirSync(this.dir, { recursive: true });
-    this.fd = openSync(join(this.dir, PIXELS_FILE), 'w');
+    try {
+      this.fd = openSync(join(this.dir, PIXELS_FILE), 'w');
+    } catch (err) {
+      // A full disk can refuse the file after the folder was made: leave neither.
+      rmSync(this.dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /** The 2,304 bytes the next image should be written into (parsers decode straight into it). */

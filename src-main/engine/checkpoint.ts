@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
+import { diskFullReason, isDiskFull } from '../disk-full';
 import { getModel, type InputSpec } from './models/index';
 
 /** Checkpoint folders: `<home.runs>/<runId>/last` and `/best`. */
@@ -58,8 +59,9 @@ export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | s
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message;
-    throw new AppError('IO_ERROR', `Cannot write checkpoint ${dir}: ${why}`);
+    const kept = existsSync(join(readableDir(dir), 'model.json')) ? '; the previous checkpoint is kept' : '';
+    const why = isDiskFull(e) ? `${diskFullReason(dir)}${kept}. Free some space, then resume the run` : e.message;
+    throw new AppError('IO_ERROR', `Cannot write checkpoint ${dir}: ${why}.`);
   }
 }
 

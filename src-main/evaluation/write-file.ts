@@ -1,6 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../src-shared/errors';
+import { diskFullReason, isDiskFull } from '../disk-full';
 
 /** Writes via a temp file in the same folder plus a rename, so a failed export leaves no partial file. */
 export function writeFileAtomic(path: string, text: string): string {
@@ -13,7 +14,7 @@ export function writeFileAtomic(path: string, text: string): string {
     rmSync(tmp, { force: true });
     const e = err as NodeJS.ErrnoException;
     const why =
-      e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+      e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : isDiskFull(e) ? diskFullReason(dirname(target)) : e.message;
     throw new AppError('IO_ERROR', `Cannot write ${target}: ${why}. Nothing was written.`);
   }
   return target;
