@@ -5,6 +5,7 @@ import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/r
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { diskFullReason, isDiskFull } from '../disk-full';
+import { removeDeadTemps } from '../processes';
 import { getModel, type InputSpec } from './models/index';
 
 /** Checkpoint folders: `<home.runs>/<runId>/last` and `/best`. */
@@ -47,8 +48,11 @@ async function modelArtifacts(model: tf.LayersModel): Promise<{ json: string; we
  */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
   const parent = dirname(dir);
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const prefix = `.${basename(dir)}.tmp-`;
+  const tmp = join(parent, `${prefix}${process.pid}-${Date.now()}`);
   const old = `${dir}.old`;
+  // A trainer killed mid-write left its temp folder (a whole checkpoint's size); nobody else will remove it.
+  removeDeadTemps(parent, prefix);
   try {
     mkdirSync(tmp, { recursive: true });
     for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);

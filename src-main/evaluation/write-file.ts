@@ -2,11 +2,18 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import { diskFullReason, isDiskFull } from '../disk-full';
+import { removeDeadTemps } from '../processes';
 
-/** Writes via a temp file in the same folder plus a rename, so a failed export leaves no partial file. */
+/**
+ * Writes via a temp file in the same folder plus a rename, so a failed or killed export leaves no partial file (and
+ * the next export to the same path removes a killed one's temp file).
+ */
 export function writeFileAtomic(path: string, text: string): string {
   const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const prefix = `.${basename(target)}.tmp-`;
+  const tmp = join(dirname(target), `${prefix}${process.pid}-${Date.now()}`);
+  // An export killed between its write and its rename left its temp file here; nobody else will remove it.
+  removeDeadTemps(dirname(target), prefix);
   try {
     writeFileSync(tmp, text, { flag: 'wx' });
     renameSync(tmp, target);

@@ -6,6 +6,8 @@ import { Rng } from '../../src-main/data/prng';
  * per test by default (CI time); FER_FAULT_ITERATIONS raises it (at most 20), FER_FAULT_SEED picks other delays.
  */
 export const FAULT_ITERATIONS = Math.min(20, Math.max(1, Number(process.env.FER_FAULT_ITERATIONS ?? 5)));
+/** For commands whose kills mostly land in the start-up (short commands): 3 by default, FER_FAULT_ITERATIONS as above. */
+export const SHORT_FAULT_ITERATIONS = process.env.FER_FAULT_ITERATIONS === undefined ? 3 : FAULT_ITERATIONS;
 export const faultRng = () => new Rng(Number(process.env.FER_FAULT_SEED ?? 13));
 
 export interface FerChild {
