@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Rng } from '../../src-main/data/prng';
+import { FER_BIN } from './fer-cli';
 
 /**
  * Fault injection by SIGKILL: start `bin/fer.mjs` as a child process and kill it at a random moment. Five kills
@@ -18,9 +19,12 @@ export interface FerChild {
   done(): boolean;
 }
 
-/** `node bin/fer.mjs ARGS --home HOME`, exactly as a user runs it; stdout is kept for the commands that print JSON. */
+/**
+ * `node bin/fer.mjs ARGS --home HOME`, exactly as a user runs it, started and left running (`fer()` in fer-cli.ts waits
+ * for the end); stdout is kept for the commands that print JSON.
+ */
 export function startFer(home: string, args: string[]): FerChild & { stdout: () => string } {
-  const child = spawn(process.execPath, ['bin/fer.mjs', ...args, '--home', home], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [FER_BIN, ...args, '--home', home], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   let finished = false;
