@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { Rng } from '../../src-main/data/prng';
 import { FER_BIN } from './fer-cli';
 
@@ -55,4 +56,18 @@ export async function killAfter(fer: FerChild, ms: number): Promise<number | 'SI
   await Promise.race([sleep(ms), fer.exited]);
   if (!fer.done()) fer.child.kill('SIGKILL');
   return fer.exited;
+}
+
+/**
+ * After one command that stores at most one item (an evaluation, an ensemble) was killed or finished: it exited 0 or
+ * was killed, the ids from before are all kept, at most one was added, and one that exited 0 did add one.
+ * Returns how many were added.
+ */
+export function expectKeptPlusAtMostOne(before: number[], now: number[], end: number | 'SIGKILL'): number {
+  if (end !== 'SIGKILL') expect(end).toBe(0);
+  expect(now.slice(0, before.length)).toEqual(before);
+  const added = now.length - before.length;
+  if (end === 0) expect(added).toBe(1);
+  else expect(added).toBeLessThanOrEqual(1);
+  return added;
 }
