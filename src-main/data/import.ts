@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { datasetNameSchema, type DatasetSummary, type IgnoredFolder, type ImportProgress } from '../../src-shared/contract/datasets';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
+import { diskFullReason, isDiskFull } from '../disk-full';
 import { readFerCsv } from './csv-import';
 import { readFerFolders } from './folder-import';
 import { resolveDataset, summarize } from './packed-store';
@@ -47,7 +48,12 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     wb.events.emit('import.progress', payload);
   };
 
-  const writer = new PackedWriter(wb);
+  let writer: PackedWriter;
+  try {
+    writer = new PackedWriter(wb);
+  } catch (err) {
+    throw importError(wb, path, err);
+  }
   try {
     emit('reading', 0, null, true);
     let converted = 0;
@@ -73,9 +79,15 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
     return summary;
   } catch (err) {
     writer.abort();
-    const appErr =
-      err instanceof AppError ? err : new AppError('IO_ERROR', `Import of ${path} failed: ${(err as Error).message}`);
+    const appErr = importError(wb, path, err);
     emit('failed', writer.count, null, true, appErr.message);
     throw appErr;
   }
+}
+
+function importError(wb: Workbench, path: string, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  // The pixel file fills the disk (ENOSPC) or the sample rows do (SQLITE_FULL); abort() has removed what it wrote.
+  if (isDiskFull(err)) return new AppError('IO_ERROR', `Import of ${path} failed: ${diskFullReason(wb.home.root)}. Nothing was imported; free some space and import again.`, { path: wb.home.root });
+  return new AppError('IO_ERROR', `Import of ${path} failed: ${(err as Error).message}`);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, SPLITS } from '../../src-shared/labels';
 import type { Workbench } from '../context';
+import { removeDeadTemps } from '../processes';
 
 export const PIXELS_FILE = 'pixels.u8';
 const TMP_PREFIX = 'import-';
@@ -38,7 +39,13 @@ export class PackedWriter {
   constructor(private readonly wb: Workbench) {
     this.dir = join(wb.home.tmp, `${TMP_PREFIX}${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
     mkdirSync(this.dir, { recursive: true });
-    this.fd = openSync(join(this.dir, PIXELS_FILE), 'w');
+    try {
+      this.fd = openSync(join(this.dir, PIXELS_FILE), 'w');
+    } catch (err) {
+      // A full disk can refuse the file after the folder was made: leave neither.
+      rmSync(this.dir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   /** The 2,304 bytes the next image should be written into (parsers decode straight into it). */
@@ -139,29 +146,12 @@ function grow(a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   return b;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
 /**
  * Removes what killed imports left: temp folders whose process is gone, and dataset folders with no row that are
  * older than a minute (younger ones may belong to an import that is committing right now in another process).
  */
 export function sweepStaleImports(wb: Workbench): number {
-  let removed = 0;
-  for (const entry of safeList(wb.home.tmp)) {
-    if (!entry.startsWith(TMP_PREFIX)) continue;
-    const pid = Number(entry.slice(TMP_PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) continue;
-    if (pid === process.pid) continue; // ours, possibly still running in this process
-    rmSync(join(wb.home.tmp, entry), { recursive: true, force: true });
-    removed++;
-  }
+  let removed = removeDeadTemps(wb.home.tmp, TMP_PREFIX);
   const known = new Set((wb.db.prepare('SELECT id FROM datasets').all() as { id: number }[]).map((r) => String(r.id)));
   for (const entry of safeList(wb.home.datasets)) {
     if (known.has(entry) || !/^\d+$/.test(entry)) continue;

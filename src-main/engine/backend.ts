@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, BackendProbe } from '../../src-shared/contract';
+import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
@@ -10,8 +10,6 @@ import { backendThreads, setupWasmThreads, wasmThreadsStatus } from './wasm-thre
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
 const requireHere = createRequire(import.meta.url);
-
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -108,11 +106,11 @@ export interface BackendChoice {
 }
 
 function isBackendName(v: string): v is BackendName {
-  return (BACKEND_ORDER as readonly string[]).includes(v);
+  return (BACKEND_NAMES as readonly string[]).includes(v);
 }
 
 /**
- * Pure selection: a per-run forced backend wins, then FER_BACKEND, else the first usable one in BACKEND_ORDER.
+ * Pure selection: a per-run forced backend wins, then FER_BACKEND, else the first usable one in BACKEND_NAMES.
  * A forced backend that cannot load is an error, never a silent fallback (the user asked for it by name).
  * The reason says why each better backend was passed over, so runs and `fer doctor` can show it.
  */
@@ -122,7 +120,7 @@ export function pickBackend(probes: BackendProbe[], forced: string | null | unde
   const want = forced || (envWant && envWant !== 'auto' ? envWant : null);
   if (want) {
     if (!isBackendName(want)) {
-      throw new AppError('BACKEND_UNAVAILABLE', `Unknown backend "${want}" (from ${source}). Choose one of ${BACKEND_ORDER.join(', ')}${forced ? '' : ', or auto'}.`);
+      throw new AppError('BACKEND_UNAVAILABLE', `Unknown backend "${want}" (from ${source}). Choose one of ${BACKEND_NAMES.join(', ')}${forced ? '' : ', or auto'}.`);
     }
     const probe = probes.find((p) => p.name === want);
     if (!probe || !probe.usable) {

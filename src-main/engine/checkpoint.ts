@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
+import { diskFullReason, isDiskFull } from '../disk-full';
+import { removeDeadTemps } from '../processes';
 import { getModel, type InputSpec } from './models/index';
 
 /** Checkpoint folders: `<home.runs>/<runId>/last` and `/best`. */
@@ -46,8 +48,11 @@ async function modelArtifacts(model: tf.LayersModel): Promise<{ json: string; we
  */
 export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
   const parent = dirname(dir);
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const prefix = `.${basename(dir)}.tmp-`;
+  const tmp = join(parent, `${prefix}${process.pid}-${Date.now()}`);
   const old = `${dir}.old`;
+  // A trainer killed mid-write left its temp folder (a whole checkpoint's size); nobody else will remove it.
+  removeDeadTemps(parent, prefix);
   try {
     mkdirSync(tmp, { recursive: true });
     for (const [name, data] of Object.entries(files)) writeFileSync(join(tmp, name), data);
@@ -58,8 +63,9 @@ export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | s
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOSPC' ? 'the disk is full' : e.message;
-    throw new AppError('IO_ERROR', `Cannot write checkpoint ${dir}: ${why}`);
+    const kept = existsSync(join(readableDir(dir), 'model.json')) ? '; the previous checkpoint is kept' : '';
+    const why = isDiskFull(e) ? `${diskFullReason(dir)}${kept}. Free some space, then resume the run` : e.message;
+    throw new AppError('IO_ERROR', `Cannot write checkpoint ${dir}: ${why}.`);
   }
 }
 

@@ -18,11 +18,6 @@ export function crossEntropy(probs: tf.Tensor2D, labels: tf.Tensor1D, classWeigh
   });
 }
 
-/** Count of rows whose argmax equals the label. */
-export function correctCount(probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => probs.argMax(1).equal(labels).toFloat().sum() as tf.Scalar);
-}
-
 /** Below this a probability counts as 0: the gradient −y/p is taken at this floor instead (float32 normals start at 1.2e-38). */
 const GRAD_FLOOR = 1e-30;
 

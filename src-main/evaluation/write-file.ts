@@ -1,11 +1,19 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../src-shared/errors';
+import { diskFullReason, isDiskFull } from '../disk-full';
+import { removeDeadTemps } from '../processes';
 
-/** Writes via a temp file in the same folder plus a rename, so a failed export leaves no partial file. */
+/**
+ * Writes via a temp file in the same folder plus a rename, so a failed or killed export leaves no partial file (and
+ * the next export to the same path removes a killed one's temp file).
+ */
 export function writeFileAtomic(path: string, text: string): string {
   const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const prefix = `.${basename(target)}.tmp-`;
+  const tmp = join(dirname(target), `${prefix}${process.pid}-${Date.now()}`);
+  // An export killed between its write and its rename left its temp file here; nobody else will remove it.
+  removeDeadTemps(dirname(target), prefix);
   try {
     writeFileSync(tmp, text, { flag: 'wx' });
     renameSync(tmp, target);
@@ -13,7 +21,7 @@ export function writeFileAtomic(path: string, text: string): string {
     rmSync(tmp, { force: true });
     const e = err as NodeJS.ErrnoException;
     const why =
-      e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'ENOSPC' ? 'the disk is full' : e.message;
+      e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : isDiskFull(e) ? diskFullReason(dirname(target)) : e.message;
     throw new AppError('IO_ERROR', `Cannot write ${target}: ${why}. Nothing was written.`);
   }
   return target;

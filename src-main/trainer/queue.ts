@@ -1,18 +1,10 @@
 import type { RunProgress, RunSummary, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
+import { isAlive } from '../processes';
 import { nodeLauncher, stderrTailOf, type TrainerHandle, type TrainerLauncher } from './launcher';
 import type { ChildMessage } from './protocol';
 import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from './store';
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface Current {
   runId: number;

@@ -1,5 +1,6 @@
 import {
   BASE_LAYER_COUNTS,
+  type BackendName,
   TRANSFER_ARCHITECTURES,
   featureCacheHint,
   parseWeightsId,
@@ -51,7 +52,7 @@ export interface RunForm {
   replicates: number;
   limitTrain: number | null;
   valSplit: Split | '';
-  backend: '' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: '' | BackendName;
   notes: string;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SPLITS } from '../labels';
 import { invoke, returns } from './define';
-import type { BackendName } from './system';
+import { BACKEND_NAMES, type BackendName } from './system';
 
 export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -50,7 +50,7 @@ export const trainConfigSchema = z.strictObject({
   channels: z.union([z.literal(1), z.literal(3)]).default(1),
   augment: augmentSchema.nullable().default(null),
   classWeights: z.boolean().default(false),
-  backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).nullable().default(null),
+  backend: z.enum(BACKEND_NAMES).nullable().default(null),
   /** Transfer learning: an imported weights id, and how many base layers stay frozen. */
   weights: z.string().nullable().default(null),
   freeze: z.number().int().min(0).default(0),

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { invoke, returns } from './define';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * Every tfjs backend the workbench knows, best first: the order training picks from when none is forced, the values
+ * a run's `backend` setting accepts, and the choices the CLI and the New run form offer.
+ */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendProbe {
   name: BackendName;

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { expect } from 'vitest';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
-import type { Workbench } from '../../src-main/context';
+import { openWorkbench, type Workbench } from '../../src-main/context';
 import { listDatasets, pixelsPath, resolveDataset } from '../../src-main/data/packed-store';
 
 /** After a failed import: no dataset or sample rows, no packed folder, no temp folder. */
@@ -44,4 +44,19 @@ export function expectIntegrity(wb: Workbench): void {
 /** No temp import folder left in the home (what a failed in-process import must clean up itself). */
 export function expectNoTempImports(wb: Workbench): void {
   expect(readdirSync(wb.home.tmp).filter((e) => e.startsWith('import-'))).toEqual([]);
+}
+
+/**
+ * After a killed process: opens `home` as the next process would, checks the file (expectIntegrity) and that every
+ * dataset is whole, then runs the caller's own checks and returns their result.
+ */
+export async function inspectHome<T>(home: string, more: (wb: Workbench) => T): Promise<T> {
+  const wb = openWorkbench({ flag: home });
+  try {
+    expectIntegrity(wb);
+    expectWholeDatasets(wb);
+    return more(wb);
+  } finally {
+    await wb.close();
+  }
 }

@@ -83,3 +83,17 @@ export function expectWholeEvaluations(wb: Workbench): number[] {
   }
   return rows.map((e) => e.id);
 }
+
+/**
+ * Every stored ensemble is whole: `members` member rows and exactly one evaluation of its own (which
+ * expectWholeEvaluations checks row by row). createEnsemble writes all three in one transaction. Returns the ids.
+ */
+export function expectWholeEnsembles(wb: Workbench, members: number): number[] {
+  const rows = wb.db.prepare('SELECT id FROM ensembles ORDER BY id').all() as { id: number }[];
+  const count = (sql: string, id: number) => (wb.db.prepare(sql).get(id) as { n: number }).n;
+  for (const { id } of rows) {
+    expect(count('SELECT count(*) AS n FROM ensemble_members WHERE ensemble_id = ?', id), `ensemble ${id}: members`).toBe(members);
+    expect(count('SELECT count(*) AS n FROM evaluations WHERE ensemble_id = ?', id), `ensemble ${id}: evaluation`).toBe(1);
+  }
+  return rows.map((r) => r.id);
+}

@@ -1,3 +1,4 @@
+import { BACKEND_NAMES } from '../../../src-shared/contract/system';
 import { MODEL_PRESETS } from '../../engine/models/presets';
 import { CliUsageError, numberOpt, stringOpt, type Command, type OptionValues } from '../command';
 import { summaryLine, throwIfFailed, watchRuns } from './run-watch';
@@ -59,7 +60,7 @@ export const trainCommand: Command = {
   usage: [
     'fer train --dataset NAME --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
-    '          [--flip on|off] [--class-weights on|off] [--seed N] [--backend wasm|cpu|tensorflow|tensorflow-gpu]',
+    `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N] [--preset ID] [--name TEXT] [--json]',
   ].join('\n'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   parseWeightsId,
   type TransferArchitecture,
@@ -155,18 +155,4 @@ export function deleteWeights(wb: Workbench, id: string): void {
   const info = getWeights(wb, id);
   wb.db.prepare('DELETE FROM weights WHERE id = ?').run(info.id);
   rmSync(info.path, { recursive: true, force: true });
-}
-
-/**
- * What a run's `config.weights` points at, as a file `ModelDefinition.build` can load: an id or a name of
- * imported weights, or a path to a weights file, which is imported first (named after the file) so runs
- * always reference a stored copy.
- */
-export async function resolveWeightsRef(wb: Workbench, ref: string, architecture?: TransferArchitecture): Promise<WeightsInfo> {
-  const byRef = wb.db.prepare('SELECT id FROM weights WHERE id = ? OR name = ?').get(ref, ref) as { id: string } | undefined;
-  const info = byRef ? getWeights(wb, byRef.id) : existsSync(ref) ? await importWeights(wb, { path: ref, name: basename(ref), architecture }) : getWeights(wb, ref);
-  if (architecture && info.architecture !== architecture) {
-    throw new AppError('WEIGHTS_MISMATCH', `Weights ${info.id} ("${info.name}") are for ${info.architecture}, but the run trains ${architecture}.`);
-  }
-  return info;
 }

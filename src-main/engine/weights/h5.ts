@@ -35,10 +35,6 @@ export function hdf5SignatureAt(path: string): number {
   }
 }
 
-export function looksLikeHdf5(path: string): boolean {
-  return hdf5SignatureAt(path) >= 0;
-}
-
 /**
  * The file length the HDF5 superblock records (base address + end-of-file address), or null when the
  * superblock is of a version this does not read. Lets a truncated download be named as such before

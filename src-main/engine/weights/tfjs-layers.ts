@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError } from '../../../src-shared/errors';
 import type { WeightSet, WeightTensor } from './types';
@@ -59,8 +59,4 @@ export function readTfjsLayers(file: string): WeightSet {
     if (offset !== bytes.length) throw new AppError('INVALID_DATA', `${file}: shards ${group.paths.join(', ')} hold ${bytes.length} bytes but the manifest describes ${offset}.`);
   });
   return { format: 'tfjs-layers', file, layers };
-}
-
-export function isTfjsModelJson(file: string): boolean {
-  return file.toLowerCase().endsWith('.json') && existsSync(file) && statSync(file).isFile();
 }

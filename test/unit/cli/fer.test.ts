@@ -1,34 +1,23 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FER_BIN, fer as runFer, lastJson } from '../../helpers/fer-cli';
 import { tempDir } from '../../helpers/workbench';
 
-const run = promisify(execFile);
-const FER = join(__dirname, '../../../bin/fer.mjs');
 const home = tempDir();
 afterAll(() => home.cleanup());
 
-async function fer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [FER, ...args], { env: { ...process.env, FER_HOME: '' } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const fer = (...args: string[]) => runFer(args, { env: { FER_HOME: '' } });
 /** Runs the CLI with its stdout already closed by the reader, as `fer runs | head -1` does once head has its line. */
 function ferIntoClosedPipe(...args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  const child = spawn(process.execPath, [FER, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FER_HOME: '' } });
+  const child = spawn(process.execPath, [FER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FER_HOME: '' } });
   // Closed before tsx has even loaded, so the CLI's first write surely meets a reader that is gone.
   child.stdout.destroy();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
 }
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 
 describe('fer CLI', () => {
   it('doctor --json reports wasm and cpu usable and says why Electron and tfjs-node are absent', async () => {

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatasetStats, DatasetSummary, SplitCounts } from '../../../src-shared/contract/datasets';
 import { main } from '../../../src-main/cli/fer';
 import { inverseFrequencyWeights } from '../../../src-main/data/stats';
+import { fer as ferBin } from '../../helpers/fer-cli';
 import { tempDir } from '../../helpers/workbench';
 
 let dir: string;
@@ -108,9 +108,9 @@ describe('fer synth → fer import → fer dataset-stats', () => {
     expect(r.stderr).toContain('not imported: train/contempt/ (1 file(s)): "contempt" is not one of the seven FER2013 emotions');
   });
 
-  it('the installed bin imports with a progress summary in rows/s on stderr', () => {
-    const r = spawnSync(process.execPath, ['bin/fer.mjs', 'import', join(dir, 'synth', 'fer2013.csv'), '--name', 'bin', '--home', home], { encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
+  it('the installed bin imports with a progress summary in rows/s on stderr', async () => {
+    const r = await ferBin(['import', join(dir, 'synth', 'fer2013.csv'), '--name', 'bin', '--home', home], { timeout: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/imported \d+ images in [\d.]+ s \(\d+ rows\/s\)/);
     expect(r.stdout).toMatch(/dataset \d+ "bin" \(csv\): Training \d+, PublicTest \d+, PrivateTest \d+/);
   });

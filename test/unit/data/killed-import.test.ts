@@ -1,4 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,13 +36,12 @@ describe('a killed import', () => {
     const row = (v: number) => `${v % 7},${Array.from({ length: 2304 }, (_, i) => (i + v) % 256).join(' ')},Training\n`;
     writeSync(fd, `emotion,pixels,Usage\n${row(1)}${row(2)}${row(3)}`);
 
-    const child = spawn(process.execPath, ['bin/fer.mjs', 'import', fifo, '--name', 'killed', '--home', home], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => child.on('exit', (_code, signal) => r(signal === 'SIGKILL' ? -9 : _code)));
+    const { child, exited } = startFer(home, ['import', fifo, '--name', 'killed']);
     const tmp = join(home, 'tmp');
     await waitFor(() => existsSync(tmp) && readdirSync(tmp).some((e) => e.startsWith(`import-${child.pid}-`)), 60_000);
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGKILL');
-    expect(await exited).toBe(-9);
+    expect(await exited).toBe('SIGKILL');
 
     const wb = openWorkbench({ flag: home });
     try {

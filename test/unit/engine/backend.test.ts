@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BackendName, BackendProbe } from '../../../src-shared/contract';
+import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../../src-shared/contract';
 import { AppError } from '../../../src-shared/errors';
-import { BACKEND_ORDER, chooseBackend, detectTfGpu, pickBackend, probeBackends, type BackendProbers } from '../../../src-main/engine/backend';
+import { chooseBackend, detectTfGpu, pickBackend, probeBackends, type BackendProbers } from '../../../src-main/engine/backend';
 
 function probe(name: BackendName, usable: boolean, reason = `${name} ${usable ? 'ok' : 'missing'}.`): BackendProbe {
   return { name, packageName: `pkg-${name}`, usable, reason };
@@ -17,11 +17,11 @@ function probers(usable: Partial<Record<BackendName, boolean>>): BackendProbers 
 
 describe('pickBackend', () => {
   it('prefers tensorflow-gpu, then tensorflow, then wasm, then cpu', () => {
-    const all = BACKEND_ORDER.map((n) => probe(n, true));
+    const all = BACKEND_NAMES.map((n) => probe(n, true));
     expect(pickBackend(all, null, {}).name).toBe('tensorflow-gpu');
     expect(pickBackend([probe('tensorflow-gpu', false), ...all.slice(1)], null, {}).name).toBe('tensorflow');
     expect(pickBackend([probe('tensorflow-gpu', false), probe('tensorflow', false), ...all.slice(2)], null, {}).name).toBe('wasm');
-    const onlyCpu = BACKEND_ORDER.map((n) => probe(n, n === 'cpu'));
+    const onlyCpu = BACKEND_NAMES.map((n) => probe(n, n === 'cpu'));
     expect(pickBackend(onlyCpu, null, {}).name).toBe('cpu');
   });
 
@@ -36,7 +36,7 @@ describe('pickBackend', () => {
   });
 
   it('honours FER_BACKEND, and a per-run setting over it', () => {
-    const all = BACKEND_ORDER.map((n) => probe(n, true));
+    const all = BACKEND_NAMES.map((n) => probe(n, true));
     expect(pickBackend(all, null, { FER_BACKEND: 'cpu' })).toMatchObject({ name: 'cpu', reason: expect.stringContaining('FER_BACKEND') });
     expect(pickBackend(all, 'wasm', { FER_BACKEND: 'cpu' })).toMatchObject({ name: 'wasm', reason: expect.stringContaining('run settings') });
     expect(pickBackend(all, null, { FER_BACKEND: 'auto' }).name).toBe('tensorflow-gpu');
@@ -82,7 +82,7 @@ describe('tfjs-node-gpu is accepted only when TensorFlow really sees a GPU', () 
 describe('real probes on this machine', () => {
   it('report every backend with a reason, wasm and cpu usable', async () => {
     const probes = await probeBackends();
-    expect(probes.map((p) => p.name)).toEqual([...BACKEND_ORDER]);
+    expect(probes.map((p) => p.name)).toEqual([...BACKEND_NAMES]);
     for (const p of probes) expect(p.reason.length).toBeGreaterThan(10);
     expect(probes.find((p) => p.name === 'wasm')!.usable).toBe(true);
     expect(probes.find((p) => p.name === 'cpu')!.usable).toBe(true);

@@ -6,6 +6,7 @@ import { activateBackend } from '../../../src-main/engine/backend';
 import { encodeOptimizer, loadModelDir, restoreOptimizer, saveModelDir, writeDirAtomic } from '../../../src-main/engine/checkpoint';
 import { getModel } from '../../../src-main/engine/models/index';
 import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { deadPid } from '../../helpers/pids';
 import { tempDir } from '../../helpers/workbench';
 
 describe('checkpoints', () => {
@@ -50,6 +51,19 @@ describe('checkpoints', () => {
     expect(readdirSync(dir)).toEqual(['a.txt']);
     expect(readdirSync(tmp.dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
     expect(existsSync(`${dir}.old`)).toBe(false);
+  });
+
+  it('removes the temp folder a trainer killed mid-write left, but not a live writer’s', () => {
+    const parent = join(tmp.dir, 'run-killed');
+    mkdirSync(parent);
+    const dead = `.last.tmp-${deadPid()}-1700000000000`;
+    const live = `.last.tmp-${process.ppid}-1700000000000`;
+    for (const d of [dead, live]) {
+      mkdirSync(join(parent, d));
+      writeFileSync(join(parent, d, 'weights.bin'), 'half');
+    }
+    writeDirAtomic(join(parent, 'last'), { 'a.txt': 'whole' });
+    expect(readdirSync(parent).sort()).toEqual([live, 'last'].sort());
   });
 
   it('saves and restores Adam’s slots so the next step is identical', async () => {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkbench } from '../../../src-main/context';
-import { expectIntegrity, expectWholeDatasets } from '../../helpers/data-assertions';
+import { inspectHome } from '../../helpers/data-assertions';
 import { expectWholeEvaluations, insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
-import { FAULT_ITERATIONS, faultRng, killAfter, startFer } from '../../helpers/fault';
+import { expectKeptPlusAtMostOne, FAULT_ITERATIONS, faultRng, killAfter, startFer } from '../../helpers/fault';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir } from '../../helpers/workbench';
 
@@ -29,16 +29,7 @@ beforeAll(async () => {
 afterAll(() => scratch.cleanup());
 
 /** Opens the home as the next process would and checks it; returns the stored evaluation ids. */
-async function inspect(): Promise<number[]> {
-  const wb = openWorkbench({ flag: home });
-  try {
-    expectIntegrity(wb);
-    expectWholeDatasets(wb);
-    return expectWholeEvaluations(wb);
-  } finally {
-    await wb.close();
-  }
-}
+const inspect = () => inspectHome(home, expectWholeEvaluations);
 
 describe(`\`fer eval\` SIGKILLed at random moments (${FAULT_ITERATIONS} times)`, () => {
   it('leaves a sound database with each evaluation whole or absent, and the next eval works', async () => {
@@ -58,13 +49,8 @@ describe(`\`fer eval\` SIGKILLed at random moments (${FAULT_ITERATIONS} times)`,
       const delay = Math.round(r.chance(0.5) ? r.uniform(0.85 * took, 1.05 * took) : r.uniform(0.3 * took, 1.1 * took));
       const end = await killAfter(startFer(home, evalArgs), delay);
       const now = await inspect();
-      if (end !== 'SIGKILL') expect(end).toBe(0);
-      // The evaluations from before are kept; at most one was added, and a finished command did add one.
-      expect(now.slice(0, stored.length)).toEqual(stored);
-      const added = now.length - stored.length;
-      if (end === 0) expect(added).toBe(1);
-      else expect(added).toBeLessThanOrEqual(1);
-      outcomes.push(`${delay} ms: ${end}${now.length > stored.length ? ', stored' : ''}`);
+      const added = expectKeptPlusAtMostOne(stored, now, end);
+      outcomes.push(`${delay} ms: ${end}${added ? ', stored' : ''}`);
       stored = now;
     }
     console.log(`killed evals (uncancelled ${took} ms): ${outcomes.join('; ')}`);

@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunDetail, RunSummary } from '../../../src-shared/contract/runs';
+import { ferOk } from '../../helpers/fer-cli';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempWorkbench } from '../../helpers/workbench';
 
-const run = promisify(execFile);
-const FER = join(__dirname, '../../../bin/fer.mjs');
 
 describe('fer train on synthetic FER', () => {
   const t = tempWorkbench();
@@ -17,19 +13,18 @@ describe('fer train on synthetic FER', () => {
     await createSyntheticDataset(t.wb, { perClass: 24, seed: 7, balanced: true, testFraction: 0.25, name: 'synth' });
     await t.wb.close(); // the CLI opens the home itself, as a user's shell would
     const args = ['train', '--dataset', 'synth', '--model', 'baseline', '--epochs', '4', '--batch', '16', '--seed', '3', '--backend', 'wasm', '--home', t.dir, '--json'];
-    const out = await run(process.execPath, [FER, ...args], { timeout: 240_000 });
-    const lines = out.stdout.trim().split('\n');
-    const [summary] = JSON.parse(lines[lines.length - 1]!) as RunSummary[];
+    const out = await ferOk<RunSummary[]>(args, { timeout: 240_000 });
+    const [summary] = out.json;
     expect(summary).toMatchObject({ status: 'completed', epochsDone: 4, backend: 'wasm' });
     // The progress bar and per-epoch lines go to stderr, never into the JSON on stdout.
     expect(out.stderr).toMatch(/epoch 4\/4 .*img\/s/);
     // Chance is 0.14; four epochs of the paper's baseline on 168 synthetic faces reach ~0.5.
     expect(summary!.bestValAcc).toBeGreaterThan(0.35);
 
-    const detail = JSON.parse((await run(process.execPath, [FER, 'run', String(summary!.id), '--home', t.dir, '--json'])).stdout.trim().split('\n').pop()!) as RunDetail;
+    const detail = (await ferOk<RunDetail>(['run', String(summary!.id), '--home', t.dir, '--json'])).json;
     expect(detail.epochs).toHaveLength(4);
     expect(detail.epochs.every((e) => e.imgPerSec > 0 && e.valAcc !== null)).toBe(true);
-    const list = JSON.parse((await run(process.execPath, [FER, 'runs', '--home', t.dir, '--json'])).stdout.trim().split('\n').pop()!) as RunSummary[];
+    const list = (await ferOk<RunSummary[]>(['runs', '--home', t.dir, '--json'])).json;
     expect(list.map((r) => r.id)).toEqual([summary!.id]);
   });
 });

@@ -1,22 +1,16 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import type { RunDetail, RunSummary } from '../../../../src-shared/contract/runs';
 import type { TransferArchitecture } from '../../../../src-shared/contract/weights';
 import { checkpointDir, loadModelDir } from '../../../../src-main/engine/checkpoint';
 import { baseSpecs } from '../../../../src-main/engine/weights/detect';
+import { ferOk } from '../../../helpers/fer-cli';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempWorkbench } from '../../../helpers/workbench';
 import { randomWeights, writeKerasH5 } from '../weights/fixtures';
 
-const run = promisify(execFile);
-const FER = join(__dirname, '../../../../bin/fer.mjs');
 
-async function fer(args: string[]): Promise<{ stdout: string; stderr: string; json: unknown }> {
-  const out = await run(process.execPath, [FER, ...args, '--json'], { timeout: 400_000 });
-  return { ...out, json: JSON.parse(out.stdout.trim().split('\n').pop()!) };
-}
+const fer = (args: string[]) => ferOk([...args, '--json'], { timeout: 400_000 });
 
 /**
  * `fer train --model ARCH --weights FILE --freeze N` end to end, as a user runs it: a keras-vggface-layout

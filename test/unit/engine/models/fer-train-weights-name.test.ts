@@ -1,23 +1,17 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import type { RunDetail, RunSummary } from '../../../../src-shared/contract/runs';
 import type { WeightsInfo } from '../../../../src-shared/contract/weights';
 import { baseSpecs } from '../../../../src-main/engine/weights/detect';
+import { ferOk } from '../../../helpers/fer-cli';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempWorkbench } from '../../../helpers/workbench';
 import { randomWeights, writeKerasH5 } from '../weights/fixtures';
 
-const run = promisify(execFile);
-const FER = join(__dirname, '../../../../bin/fer.mjs');
 const t = tempWorkbench();
 afterAll(() => t.cleanup());
 
-async function fer(...args: string[]): Promise<{ stderr: string; json: unknown }> {
-  const out = await run(process.execPath, [FER, ...args, '--home', t.dir, '--json'], { timeout: 300_000 });
-  return { stderr: out.stderr, json: JSON.parse(out.stdout.trim().split('\n').pop()!) };
-}
+const fer = (...args: string[]) => ferOk([...args, '--home', t.dir, '--json'], { timeout: 300_000 });
 
 /**
  * `fer weights import FILE --name NAME`, then `fer train --weights NAME`: the name resolves to the import,

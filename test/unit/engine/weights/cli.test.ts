@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import type { WeightsInfo } from '../../../../src-shared/contract/weights';
 import { baseSpecs } from '../../../../src-main/engine/weights/detect';
+import { lastJson, fer as runFer } from '../../../helpers/fer-cli';
 import { tempDir } from '../../../helpers/workbench';
 import { randomWeights, writeKerasH5 } from './fixtures';
 
-const run = promisify(execFile);
-const FER = join(__dirname, '../../../../bin/fer.mjs');
 const home = tempDir('fer-weights-cli-');
 // The weights files live outside the home: a home is an empty folder or a workbench's (home.ts refuses others).
 const files = tempDir('fer-weights-files-');
@@ -18,13 +15,7 @@ afterAll(() => {
   files.cleanup();
 });
 
-async function fer(...args: string[]) {
-  return run(process.execPath, [FER, ...args, '--home', home.dir], { timeout: 120_000 }).then(
-    (out) => ({ code: 0, stdout: out.stdout, stderr: out.stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
-  );
-}
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!) as unknown;
+const fer = (...args: string[]) => runFer([...args, '--home', home.dir], { timeout: 120_000 });
 
 it('fer weights import / list / delete, with a clear error for a bad file', async () => {
   const file = join(files.dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5');
