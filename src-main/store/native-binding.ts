@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../src-shared/errors';
+import { unpacked } from '../asar';
 
 /**
  * better-sqlite3 is a V8 addon, so its `.node` file only loads in a runtime with the NODE_MODULE_VERSION it
@@ -60,14 +61,6 @@ export function sqliteNativeBinding(env: BindingEnv = currentEnv()): string | un
     );
   }
   return file;
-}
-
-/**
- * A native file cannot be loaded from inside app.asar; electron-builder's asarUnpack puts it beside, in
- * app.asar.unpacked, which is where the loader must look.
- */
-export function unpacked(file: string): string {
-  return file.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
 }
 
 /** The nearest folder above this module holding a package.json: the repository, or app.asar in a package. */
