@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
+import { unpacked } from '../asar';
 import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { installFastDropout } from './models/blocks/fast-dropout';
@@ -36,7 +37,7 @@ function nativeMissingReason(pkg: string, err: unknown): string {
 }
 
 export function wasmDistDir(): string {
-  return join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+  return unpacked(join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')) + '/';
 }
 
 async function probeNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendProbe> {

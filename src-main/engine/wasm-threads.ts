@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../src-shared/errors';
+import { unpacked } from '../asar';
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
 const requireHere = createRequire(import.meta.url);
@@ -135,7 +136,8 @@ function runtimeUnsupported(): string | null {
 }
 
 function packageFiles(): { mainScript: string; workerSource: string; binary: string } {
-  const pkgDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  // Unpacked in the installed app (electron-builder.config.ts): the worker threads read these files.
+  const pkgDir = unpacked(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')));
   const mainScript = join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
   const workerModule = requireHere(join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents?: unknown };
   if (typeof workerModule.wasmWorkerContents !== 'string') throw new Error('tfjs-backend-wasm no longer exports wasmWorkerContents');

@@ -6,6 +6,7 @@ import { systemInvoke } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
+import { nativeAddonReports } from '../native-addons';
 import type { HandlersFor } from './types';
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
@@ -46,6 +47,7 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
     backends: choice.probes,
     chosen: { name: choice.name, reason: choice.reason },
     wasmThreads: await wasmThreadsForDoctor(),
+    nativeAddons: nativeAddonReports(),
   };
 }
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { AppError } from '../../src-shared/errors';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
+import { sqliteNativeBinding } from './native-binding';
 import type { Migration } from './migrations/types';
 
 export type Db = Database.Database;
@@ -19,9 +20,11 @@ export interface OpenOptions {
  */
 export function openDb(file: string, options: OpenOptions = {}): Db {
   const migrations = options.migrations ?? MIGRATIONS;
+  // Outside the try: a missing Electron build is its own error with its fix, not "cannot open database".
+  const nativeBinding = sqliteNativeBinding();
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false });
+    db = new Database(file, { readonly: options.readonly ?? false, nativeBinding });
   } catch (err) {
     throw new AppError('IO_ERROR', `Cannot open database ${file}: ${(err as Error).message}`);
   }

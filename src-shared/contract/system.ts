@@ -18,6 +18,16 @@ export interface BackendProbe {
   version?: string;
 }
 
+/** A native addon the app loads: Node-API ones load in Node and Electron alike, V8 ones need a build per ABI. */
+export interface NativeAddonReport {
+  package: string;
+  version?: string;
+  file?: string;
+  abi: 'node-api' | 'v8' | 'unknown' | 'absent';
+  /** What was read from the file and what it means for Electron, in one sentence. */
+  detail: string;
+}
+
 export interface DoctorReport {
   appVersion: string;
   node: string;
@@ -31,6 +41,7 @@ export interface DoctorReport {
   /** The backend training would pick now, and why the better ones were skipped. */
   chosen: { name: BackendName; reason: string };
   wasmThreads: number;
+  nativeAddons: NativeAddonReport[];
 }
 
 export const systemInvoke = {

@@ -13,6 +13,8 @@ export const doctorCommand: Command = {
     ctx.print('backends:');
     for (const b of report.backends) ctx.print(`  ${b.usable ? '✓' : '✗'} ${b.name.padEnd(15)} ${b.reason}`);
     ctx.print(`training would use: ${report.chosen.name} — ${report.chosen.reason}`);
+    ctx.print('native addons:');
+    for (const a of report.nativeAddons) ctx.print(`  ${a.abi.padEnd(8)} ${`${a.package} ${a.version ?? ''}`.padEnd(24)} ${a.detail}`);
     return report;
   },
 };

@@ -30,6 +30,9 @@ describe('fer CLI', () => {
     expect(report.home).toBe(home.dir);
     if (!by.tensorflow!.usable) expect(by.tensorflow!.reason).toMatch(/tfjs-node/);
     if (!report.electron.present) expect(report.electron.reason).toMatch(/electron/i);
+    // Read from the addons' symbol tables (test/unit/native-addons.test.ts): what Electron can share with Node.
+    const addons = (report as unknown as { nativeAddons: { package: string; abi: string }[] }).nativeAddons;
+    if (process.platform === 'linux') expect(addons).toEqual(expect.arrayContaining([expect.objectContaining({ package: 'sharp', abi: 'node-api' }), expect.objectContaining({ package: 'better-sqlite3', abi: 'v8' })]));
   });
 
   it('--version prints the versions', async () => {
