@@ -5,22 +5,27 @@ import { calibration } from '../analysis/calibration';
 import { flips, confusionDiff, mcnemar } from '../analysis/mcnemar';
 import type { Workbench } from '../context';
 import { readPixelsByIds } from '../data/packed-store';
+import type { DedupLevel } from '../../src-shared/dedup';
 import { checkSameSamples, checkSameSplit } from './align';
+import { keptCondition } from './dedup';
 import { getDetail, getSummary, loadPredictions } from './store';
 
 /**
  * eval.cell: one confusion cell's samples, most confident first, paged. The predictions_by_cell index
  * (evaluation, true, pred, confidence DESC) serves both the count and the page.
  */
-export function cellPage(wb: Workbench, evaluationId: number, trueLabel: number, predLabel: number, offset: number, limit: number): CellPage {
-  getSummary(wb.db, evaluationId);
+export function cellPage(wb: Workbench, evaluationId: number, trueLabel: number, predLabel: number, offset: number, limit: number, dedup: DedupLevel = 'none'): CellPage {
+  const ev = getSummary(wb.db, evaluationId);
+  if (dedup !== 'none' && !ev.dedup) getDetail(wb.db, evaluationId, dedup); // throws the reason
+  // The de-duplicated split drops faces that have a copy in Training (src-main/evaluation/dedup.ts).
+  const kept = dedup === 'none' ? '' : `AND EXISTS (SELECT 1 FROM train_copies c WHERE c.sample_id = predictions.sample_id AND ${keptCondition(dedup)})`;
   const total = (
-    wb.db.prepare('SELECT count(*) AS n FROM predictions WHERE evaluation_id = ? AND true_label = ? AND pred_label = ?').get(evaluationId, trueLabel, predLabel) as { n: number }
+    wb.db.prepare(`SELECT count(*) AS n FROM predictions WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}`).get(evaluationId, trueLabel, predLabel) as { n: number }
   ).n;
   const rows = wb.db
     .prepare(
       `SELECT sample_id, confidence, probs FROM predictions INDEXED BY predictions_by_cell
-       WHERE evaluation_id = ? AND true_label = ? AND pred_label = ?
+       WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}
        ORDER BY confidence DESC, sample_id LIMIT ? OFFSET ?`,
     )
     .all(evaluationId, trueLabel, predLabel, limit, offset) as { sample_id: number; confidence: number; probs: Buffer }[];

@@ -1,4 +1,5 @@
 import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff } from '../../src-shared/contract';
+import type { DedupLevel } from '../../src-shared/dedup';
 import type { Split } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
@@ -21,6 +22,8 @@ export class EvaluationStore {
   selectedId = $state<number | null>(null);
   detail = $state<EvaluationDetail | null>(null);
   detailError = $state<string | null>(null);
+  /** Which faces the matrix, per-class table and cell review count: all, or without copies of Training faces. */
+  dedup = $state<DedupLevel>('none');
   epochConfusions = $state<{ epoch: number; split: Split; confusion: number[][] }[]>([]);
   epochError = $state<string | null>(null);
   /**
@@ -93,7 +96,10 @@ export class EvaluationStore {
     this.diff = null;
     this.diffError = null;
     try {
-      const detail = await api.invoke('eval.get', { evaluationId: id });
+      // A Training evaluation has no de-duplicated view: show all its faces.
+      const summary = this.evaluations.find((e) => e.id === id);
+      if (summary && !summary.dedup) this.dedup = 'none';
+      const detail = await api.invoke('eval.get', { evaluationId: id, dedup: this.dedup });
       if (this.selectedId !== id) return;
       this.detail = detail;
       if (!this.evaluations.some((e) => e.id === id)) this.evaluations = [detail.evaluation, ...this.evaluations];
@@ -106,6 +112,20 @@ export class EvaluationStore {
           if (this.selectedId === id) this.epochError = errorText(err);
         }
       }
+    } catch (err) {
+      if (this.selectedId === id) this.detailError = errorText(err);
+    }
+  }
+
+  /** Switches the selected evaluation's matrix and per-class table between all faces and a de-duplicated split. */
+  async setDedup(level: DedupLevel): Promise<void> {
+    this.dedup = level;
+    const id = this.selectedId;
+    if (id === null) return;
+    this.detailError = null;
+    try {
+      const detail = await api.invoke('eval.get', { evaluationId: id, dedup: level });
+      if (this.selectedId === id && this.dedup === level) this.detail = detail;
     } catch (err) {
       if (this.selectedId === id) this.detailError = errorText(err);
     }
@@ -153,11 +173,13 @@ export class CellReviewStore {
   readonly evaluationId: number;
   readonly trueLabel: number;
   readonly predLabel: number;
+  readonly dedup: DedupLevel;
 
-  constructor(evaluationId: number, trueLabel: number, predLabel: number) {
+  constructor(evaluationId: number, trueLabel: number, predLabel: number, dedup: DedupLevel = 'none') {
     this.evaluationId = evaluationId;
     this.trueLabel = trueLabel;
     this.predLabel = predLabel;
+    this.dedup = dedup;
   }
 
   async load(offset = 0): Promise<void> {
@@ -168,6 +190,7 @@ export class CellReviewStore {
         evaluationId: this.evaluationId,
         trueLabel: this.trueLabel,
         predLabel: this.predLabel,
+        dedup: this.dedup,
         offset,
         limit: CELL_PAGE,
       });

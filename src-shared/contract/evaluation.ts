@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEDUP_LEVELS, type DedupLevel } from '../dedup';
 import { SPLITS, type Split } from '../labels';
 import { invoke, returns } from './define';
 
@@ -50,10 +51,35 @@ export interface EvaluationSummary {
   macroF1: number;
   samples: number;
   createdAt: string;
+  /**
+   * The same scores with test faces that have a copy in Training left out (src-shared/dedup.ts), so a paper can
+   * report both. Null on the Training split, and for a dataset whose faces were not checked yet.
+   */
+  dedup: DedupScores | null;
+}
+
+/** Scores over the faces that remain once copies of Training faces are left out. */
+export interface DedupScore {
+  samples: number;
+  /** Faces left out. */
+  excluded: number;
+  accuracy: number;
+  macroF1: number;
+}
+
+export interface DedupScores {
+  /** pHash Hamming distance (of 64 bits) at or under which a face counts as a near copy. */
+  threshold: number;
+  /** Without faces that have a byte-identical copy in Training. */
+  exact: DedupScore;
+  /** Without exact copies and near copies (pHash within `threshold`). */
+  near: DedupScore;
 }
 
 export interface EvaluationDetail {
   evaluation: EvaluationSummary;
+  /** Which faces perClass and confusion count: all ('none'), or the de-duplicated split at that level. */
+  dedup: DedupLevel;
   perClass: PerClassMetrics[];
   /** confusion[true][pred] counts. */
   confusion: number[][];
@@ -139,7 +165,7 @@ export interface CompareTable {
   split: Split | null;
 }
 
-export const COMPARE_METRICS = ['accuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
+export const COMPARE_METRICS = ['accuracy', 'dedupAccuracy', 'nearDedupAccuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
 /** Besides COMPARE_METRICS a column may be ece, model, split, tta, or per class: recall.sad, precision.fear, f1.happy. */
 
 const compareArgs = z.strictObject({
@@ -167,7 +193,14 @@ export const evaluationInvoke = {
     returns<EvaluationSummary>(),
   ),
   'eval.list': invoke(z.strictObject({ runId: z.number().int().positive().optional() }), returns<EvaluationSummary[]>()),
-  'eval.get': invoke(z.strictObject({ evaluationId: z.number().int().positive() }), returns<EvaluationDetail>()),
+  'eval.get': invoke(
+    z.strictObject({
+      evaluationId: z.number().int().positive(),
+      /** Leave out test faces with an exact ('exact') or also a near ('near') copy in Training. */
+      dedup: z.enum(DEDUP_LEVELS).default('none'),
+    }),
+    returns<EvaluationDetail>(),
+  ),
   'eval.epochConfusions': invoke(
     z.strictObject({ runId: z.number().int().positive() }),
     returns<{ epoch: number; split: Split; confusion: number[][] }[]>(),
@@ -177,6 +210,8 @@ export const evaluationInvoke = {
       evaluationId: z.number().int().positive(),
       trueLabel: z.number().int().min(0).max(6),
       predLabel: z.number().int().min(0).max(6),
+      /** Only the faces the de-duplicated split at this level keeps (as eval.get's confusion at that level). */
+      dedup: z.enum(DEDUP_LEVELS).default('none'),
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(500).default(60),
     }),
