@@ -11,6 +11,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
+  'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
 ] as const satisfies readonly InvokeName[];
 

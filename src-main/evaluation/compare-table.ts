@@ -40,6 +40,7 @@ function metricsOf(wb: Workbench, ev: EvaluationSummary, columns: readonly strin
     dedupAccuracy: ev.dedup?.exact.accuracy ?? null,
     nearDedupAccuracy: ev.dedup?.near.accuracy ?? null,
     dedupSamples: ev.dedup?.near.samples ?? null,
+    ferplusAccuracy: ev.ferplus?.accuracy ?? null,
     loss: ev.loss,
     macroF1: ev.macroF1,
     split: ev.split,

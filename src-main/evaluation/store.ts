@@ -7,6 +7,7 @@ import { perClassMetrics, score, type ScoreReport } from '../analysis/metrics';
 import type { Db } from '../store/db';
 import type { DedupLevel } from '../../src-shared/dedup';
 import { confusionAt, dedupScores } from './dedup';
+import { ferPlusScores } from './ferplus-scores';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -94,6 +95,7 @@ function toSummary(db: Db, r: EvalRow): EvaluationSummary {
     samples: r.samples,
     createdAt: r.created_at,
     dedup: dedupScores(db, { id: r.id, datasetId: r.dataset_id, split: r.split, samples: r.samples }),
+    ferplus: ferPlusScores(db, { id: r.id, datasetId: r.dataset_id }),
   };
 }
 

@@ -32,7 +32,7 @@ export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {
     runMustExist(wb.db, args.runId);
     return epochConfusions(wb.db, args.runId);
   },
-  'eval.cell': (args, wb) => cellPage(indexed(wb), args.evaluationId, args.trueLabel, args.predLabel, args.offset, args.limit, args.dedup),
+  'eval.cell': (args, wb) => cellPage(indexed(wb), args.evaluationId, args.trueLabel, args.predLabel, args.offset, args.limit, { dedup: args.dedup, crowd: args.crowd }),
   'eval.sampleProbs': (args, wb) => sampleProbs(wb, args.evaluationId, args.sampleIds),
   'eval.calibration': (args, wb) => calibrationReport(wb, args.evaluationId, args.bins),
   'eval.diff': (args, wb) => diffEvaluations(indexed(wb), args.a, args.b),

@@ -169,6 +169,8 @@ export class CellReviewStore {
   otherId = $state<number | null>(null);
   otherProbs = $state<Record<number, { predLabel: number; probs: number[] }>>({});
   otherError = $state<string | null>(null);
+  /** 'disagree': only faces whose FER+ crowd majority differs from their FER2013 label. */
+  crowd = $state<'all' | 'disagree'>('all');
 
   readonly evaluationId: number;
   readonly trueLabel: number;
@@ -191,6 +193,7 @@ export class CellReviewStore {
         trueLabel: this.trueLabel,
         predLabel: this.predLabel,
         dedup: this.dedup,
+        crowd: this.crowd,
         offset,
         limit: CELL_PAGE,
       });
@@ -203,6 +206,11 @@ export class CellReviewStore {
     } finally {
       this.loading = false;
     }
+  }
+
+  async setCrowd(crowd: 'all' | 'disagree'): Promise<void> {
+    this.crowd = crowd;
+    await this.load(0);
   }
 
   async compareWith(otherId: number | null): Promise<void> {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEDUP_LEVELS, type DedupLevel } from '../dedup';
 import { SPLITS, type Split } from '../labels';
 import { invoke, returns } from './define';
+import type { FerPlusScores } from './ferplus';
 
 export interface PerClassMetrics {
   label: number;
@@ -56,6 +57,8 @@ export interface EvaluationSummary {
    * report both. Null on the Training split, and for a dataset whose faces were not checked yet.
    */
   dedup: DedupScores | null;
+  /** The predictions scored against the FER+ crowd's majority label; null when the dataset has no FER+ layer. */
+  ferplus: FerPlusScores | null;
 }
 
 /** Scores over the faces that remain once copies of Training faces are left out. */
@@ -91,6 +94,9 @@ export interface CellItem {
   predLabel: number;
   confidence: number;
   probs: number[];
+  /** FER+ crowd votes (10 counts, FERPLUS_CLASSES order) and their majority; null without a FER+ layer. */
+  votes: number[] | null;
+  crowdMajority: number | null;
 }
 
 export interface CellPage {
@@ -212,6 +218,8 @@ export const evaluationInvoke = {
       predLabel: z.number().int().min(0).max(6),
       /** Only the faces the de-duplicated split at this level keeps (as eval.get's confusion at that level). */
       dedup: z.enum(DEDUP_LEVELS).default('none'),
+      /** 'disagree': only faces whose FER+ majority (mapped to FER2013's classes) differs from their label. */
+      crowd: z.enum(['all', 'disagree']).default('all'),
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(500).default(60),
     }),

@@ -46,8 +46,18 @@ export function pct(x: number): string {
 export function describeEval(e: EvaluationSummary): string {
   const tta = e.tta ? `, TTA ${e.tta.totalViews} views` : '';
   const line = `evaluation ${e.id} — ${e.name} on ${e.split} (${e.samples} faces, ${e.checkpoint}${tta}): accuracy ${pct(e.accuracy)}, CE loss ${e.loss.toFixed(4)}, macro-F1 ${pct(e.macroF1)}`;
-  const d = dedupLine(e);
-  return d ? `${line}\n  ${d}` : line;
+  const extra = [dedupLine(e), ferPlusLine(e)].filter((x): x is string => x !== null);
+  return [line, ...extra].join('\n  ');
+}
+
+/** The score against the FER+ crowd's majority label, and what it leaves out (null without FER+ votes). */
+export function ferPlusLine(e: EvaluationSummary): string | null {
+  const f = e.ferplus;
+  if (!f) return null;
+  return (
+    `against the FER+ majority label (7 classes): accuracy ${pct(f.accuracy)}, macro-F1 ${pct(f.macroF1)} on ${f.samples} faces; ` +
+    `left out ${f.leftOut.contempt} contempt, ${f.leftOut.unknown} unknown or no majority, ${f.leftOut.nonFace} not a face; ${f.disagreeing} faces where FER+ and FER2013 disagree`
+  );
 }
 
 /** The de-duplicated scores beside the full ones (null on Training, where there is nothing to leave out). */
