@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NEAR_COPY_MAX_DISTANCE } from '../../../src-shared/dedup';
 import { NUM_CLASSES, PIXELS_PER_IMAGE, type Split } from '../../../src-shared/labels';
 import { score } from '../../../src-main/analysis/metrics';
 import { hamming64, phashFaces } from '../../../src-main/analysis/phash';
+import { main } from '../../../src-main/cli/fer';
+import { pct } from '../../../src-main/cli/commands/eval-shared';
 import type { Workbench } from '../../../src-main/context';
 import { importDataset } from '../../../src-main/data/import';
 import { loadSplit } from '../../../src-main/data/packed-store';
@@ -14,7 +16,7 @@ import { prng } from '../../../src-main/engine/rng';
 import { insertEvaluation } from '../../../src-main/evaluation/store';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
-import { insertRun } from '../../helpers/evaluations';
+import { insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
 import { tempWorkbench } from '../../helpers/workbench';
 
 /**
@@ -175,4 +177,38 @@ describe('de-duplicated evaluation on planted copies', () => {
     expect(d.evaluation.dedup).toBeNull();
     await expect(call(handlers, wb, 'eval.get', { evaluationId: id, dedup: 'exact' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('Training') });
   });
+});
+
+describe('fer eval prints both scores', () => {
+  it('on a stand-in checkpoint: the planted faces are left out whatever the model predicts', async () => {
+    const run = insertRun(wb, ds, 5, false);
+    await saveStandInCheckpoint(wb, run);
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
+    const ewrite = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const before = process.env.FER_EVAL_INPROCESS;
+    process.env.FER_EVAL_INPROCESS = '1';
+    let code: number;
+    try {
+      code = await main(['eval', String(run), '--split', 'PrivateTest', '--dedup', 'near', '--home', t.dir]);
+    } finally {
+      if (before === undefined) delete process.env.FER_EVAL_INPROCESS;
+      else process.env.FER_EVAL_INPROCESS = before;
+      log.mockRestore();
+      write.mockRestore();
+      ewrite.mockRestore();
+    }
+    const text = out.join('\n');
+    expect(code, text).toBe(0);
+    const ev = (await call(handlers, wb, 'eval.list', { runId: run }))[0]!;
+    expect(ev.dedup).toMatchObject({ exact: { samples: 21, excluded: 3 }, near: { samples: 16, excluded: 8 } });
+    expect(text).toContain(`accuracy ${pct(ev.accuracy)}`);
+    expect(text).toContain(`without exact copies of Training faces: accuracy ${pct(ev.dedup!.exact.accuracy)}`);
+    expect(text).toContain(`(pHash ≤ ${NEAR_COPY_MAX_DISTANCE} bits): accuracy ${pct(ev.dedup!.near.accuracy)}`);
+    expect(text).toContain('per class and confusion below: without exact or near copies of Training faces');
+    // The confusion printed is the 16-face one.
+    const near = await call(handlers, wb, 'eval.get', { evaluationId: ev.id, dedup: 'near' });
+    expect(near.confusion.flat().reduce((a, b) => a + b, 0)).toBe(16);
+  }, 60_000);
 });
