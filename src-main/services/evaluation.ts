@@ -5,6 +5,7 @@ import { calibrationReport, cellPage, diffEvaluations, sampleProbs } from '../ev
 import { compareTable } from '../evaluation/compare-table';
 import { createEnsemble, getEnsemble, listEnsembles } from '../evaluation/ensemble';
 import { evaluateRun } from '../evaluation/run-eval';
+import { saliencyPage } from '../evaluation/saliency';
 import { epochConfusions, getDetail, listSummaries } from '../evaluation/store';
 import { writeFileAtomic } from '../evaluation/write-file';
 import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
@@ -34,6 +35,7 @@ export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {
   },
   'eval.cell': (args, wb) => cellPage(indexed(wb), args.evaluationId, args.trueLabel, args.predLabel, args.offset, args.limit, { dedup: args.dedup, crowd: args.crowd }),
   'eval.sampleProbs': (args, wb) => sampleProbs(wb, args.evaluationId, args.sampleIds),
+  'eval.saliency': (args, wb) => saliencyPage(wb, args.evaluationId, args.sampleIds, args.target),
   'eval.calibration': (args, wb) => calibrationReport(wb, args.evaluationId, args.bins),
   'eval.diff': (args, wb) => diffEvaluations(indexed(wb), args.a, args.b),
   'ensembles.create': (args, wb) => createEnsemble(indexed(wb), args),

@@ -1,7 +1,9 @@
 import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff } from '../../src-shared/contract';
 import type { DedupLevel } from '../../src-shared/dedup';
 import type { Split } from '../../src-shared/labels';
+import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
+import { decodeBase64 } from '../lib/pixels';
 import { errorText } from '../lib/errors';
 
 export const CELL_PAGE = 24;
@@ -171,6 +173,13 @@ export class CellReviewStore {
   otherError = $state<string | null>(null);
   /** 'disagree': only faces whose FER+ crowd majority differs from their FER2013 label. */
   crowd = $state<'all' | 'disagree'>('all');
+  /** The saliency overlay drawn on the faces ('none': plain faces) and the class it explains. */
+  overlay = $state<'none' | 'gradcam' | 'hirescam' | 'gradient'>('none');
+  overlayTarget = $state<'pred' | 'true'>('pred');
+  /** sampleId → the chosen map of that face (48×48 bytes). */
+  maps = $state<Record<number, Uint8Array>>({});
+  mapsLoading = $state(false);
+  mapsError = $state<string | null>(null);
 
   readonly evaluationId: number;
   readonly trueLabel: number;
@@ -201,10 +210,39 @@ export class CellReviewStore {
       this.page = page;
       this.offset = offset;
       if (this.otherId !== null) await this.compareWith(this.otherId);
+      if (this.overlay !== 'none') await this.loadMaps();
     } catch (err) {
       this.error = errorText(err);
     } finally {
       this.loading = false;
+    }
+  }
+
+  async setOverlay(overlay: 'none' | 'gradcam' | 'hirescam' | 'gradient', target: 'pred' | 'true' = this.overlayTarget): Promise<void> {
+    this.overlay = overlay;
+    this.overlayTarget = target;
+    await this.loadMaps();
+  }
+
+  /** The chosen maps of the faces on this page: computed in the evaluation process on first sight, then cached there. */
+  async loadMaps(): Promise<void> {
+    this.maps = {};
+    this.mapsError = null;
+    const overlay = this.overlay;
+    const target = this.overlayTarget;
+    if (overlay === 'none' || !this.page || this.page.items.length === 0) return;
+    this.mapsLoading = true;
+    try {
+      const res = await api.invoke('eval.saliency', { evaluationId: this.evaluationId, sampleIds: this.page.items.map((i) => i.sampleId), target });
+      if (this.overlay !== overlay || this.overlayTarget !== target) return;
+      const bytes = decodeBase64(overlay === 'gradcam' ? res.gradcamBase64 : overlay === 'hirescam' ? res.hirescamBase64 : res.gradientBase64);
+      const maps: Record<number, Uint8Array> = {};
+      res.items.forEach((it, i) => (maps[it.sampleId] = bytes.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)));
+      this.maps = maps;
+    } catch (err) {
+      this.mapsError = errorText(err);
+    } finally {
+      this.mapsLoading = false;
     }
   }
 

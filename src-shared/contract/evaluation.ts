@@ -107,6 +107,19 @@ export interface CellPage {
   pixelsBase64: string;
 }
 
+/** Saliency maps of some faces of an evaluation, for one target class each. */
+export interface SaliencyPage {
+  /** The layer Grad-CAM and HiResCAM read: the last conv block's output. */
+  layer: string;
+  items: { sampleId: number; targetLabel: number }[];
+  /** items.length × 2,304 bytes each (48×48, 0–255, each face scaled to its own maximum), base64, in item order. */
+  gradcamBase64: string;
+  hirescamBase64: string;
+  gradientBase64: string;
+  /** Faces computed by this call; the others came from the cache. */
+  computed: number;
+}
+
 export interface CalibrationReport {
   evaluationId: number;
   ece: number;
@@ -228,6 +241,16 @@ export const evaluationInvoke = {
   'eval.sampleProbs': invoke(
     z.strictObject({ evaluationId: z.number().int().positive(), sampleIds: z.array(z.number().int().positive()).max(500) }),
     returns<{ sampleId: number; predLabel: number; probs: number[] }[]>(),
+  ),
+  'eval.saliency': invoke(
+    z.strictObject({
+      evaluationId: z.number().int().positive(),
+      /** The faces on screen (a cell review page). */
+      sampleIds: z.array(z.number().int().positive()).min(1).max(60),
+      /** Explain the predicted class or the true one. */
+      target: z.enum(['pred', 'true']).default('pred'),
+    }),
+    returns<SaliencyPage>(),
   ),
   'eval.calibration': invoke(
     z.strictObject({ evaluationId: z.number().int().positive(), bins: z.number().int().min(2).max(50).default(10) }),
