@@ -9,8 +9,9 @@ export const INVOKE_CHANNEL_NAMES = [
   'system.doctor', 'system.pickPath', 'system.ping',
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
-  'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',
+  'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff',
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
+  'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
 ] as const satisfies readonly InvokeName[];
 

@@ -13,6 +13,10 @@ export interface ColumnInfo {
 
 const FIXED: Record<string, Omit<ColumnInfo, 'name'>> = {
   accuracy: { header: 'Accuracy (%)', kind: 'percent', best: 'max' },
+  dedupAccuracy: { header: 'Accuracy, no exact train copies (%)', kind: 'percent', best: 'max' },
+  nearDedupAccuracy: { header: 'Accuracy, no near train copies (%)', kind: 'percent', best: 'max' },
+  dedupSamples: { header: 'Faces, no near train copies', kind: 'count', best: null },
+  ferplusAccuracy: { header: 'Accuracy vs FER+ majority (%)', kind: 'percent', best: 'max' },
   loss: { header: 'CE loss', kind: 'decimal', best: 'min' },
   macroF1: { header: 'Macro-F1 (%)', kind: 'percent', best: 'max' },
   ece: { header: 'ECE', kind: 'decimal', best: 'min' },

@@ -5,6 +5,7 @@
 import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
+import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { systemEvents, systemInvoke } from './contract/system';
 import { weightsEvents, weightsInvoke } from './contract/weights';
@@ -14,6 +15,7 @@ export const invokeChannels = {
   ...datasetsInvoke,
   ...runsInvoke,
   ...evaluationInvoke,
+  ...ferplusInvoke,
   ...weightsInvoke,
 };
 
@@ -22,6 +24,7 @@ export const eventChannels = {
   ...datasetsEvents,
   ...runsEvents,
   ...evaluationEvents,
+  ...ferplusEvents,
   ...weightsEvents,
 };
 
@@ -48,6 +51,7 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/datasets';
 export * from './contract/evaluation';
+export * from './contract/ferplus';
 export * from './contract/runs';
 export * from './contract/system';
 export * from './contract/weights';

@@ -138,7 +138,7 @@ function parseHeader(text: string, file: string): Columns {
     const hint = /^\s*"?\d/.test(text)
       ? ' The first line looks like data: the header line is missing.'
       : names.includes('image name')
-        ? ' This looks like the FER+ label file (fer2013new.csv), which holds votes but no pixels: import fer2013.csv (FER+ vote columns next to emotion/pixels/Usage are accepted and ignored).'
+        ? ' This looks like the FER+ label file (fer2013new.csv), which holds votes but no pixels: import fer2013.csv, then add the votes with `fer ferplus import FILE --dataset NAME` (FER+ vote columns next to emotion/pixels/Usage are accepted and ignored).'
         : '';
     throw new AppError(
       'INVALID_DATA',

@@ -2,6 +2,7 @@ import type { DatasetStats, DuplicateGroup } from '../../src-shared/contract/dat
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { resolveDataset, summarize } from './packed-store';
+import { trainCopyReport } from './train-copies';
 
 /**
  * The paper's class weighting: total / (classes × count), so a class's weighted share is equal for all;
@@ -24,7 +25,7 @@ export function datasetStats(wb: Workbench, ref: string | number): DatasetStats 
     perClass: s.perClass.map((count) => ({ count, share: s.total ? count / s.total : 0 })),
   }));
   const training = dataset.splits.find((s) => s.split === 'Training')!;
-  return { dataset, table, classWeights: inverseFrequencyWeights(training.perClass), duplicates: duplicateReport(wb, row.id) };
+  return { dataset, table, classWeights: inverseFrequencyWeights(training.perClass), duplicates: duplicateReport(wb, row.id), trainCopies: trainCopyReport(wb, row.id) };
 }
 
 export function duplicateReport(wb: Workbench, datasetId: number): DatasetStats['duplicates'] {

@@ -35,7 +35,17 @@ function trainSeconds(r: RunRow): number | null {
 }
 
 function metricsOf(wb: Workbench, ev: EvaluationSummary, columns: readonly string[]): Record<string, number | string | null> {
-  const m: Record<string, number | string | null> = { accuracy: ev.accuracy, loss: ev.loss, macroF1: ev.macroF1, split: ev.split, tta: ev.tta?.totalViews ?? 1 };
+  const m: Record<string, number | string | null> = {
+    accuracy: ev.accuracy,
+    dedupAccuracy: ev.dedup?.exact.accuracy ?? null,
+    nearDedupAccuracy: ev.dedup?.near.accuracy ?? null,
+    dedupSamples: ev.dedup?.near.samples ?? null,
+    ferplusAccuracy: ev.ferplus?.accuracy ?? null,
+    loss: ev.loss,
+    macroF1: ev.macroF1,
+    split: ev.split,
+    tta: ev.tta?.totalViews ?? 1,
+  };
   if (columns.some((c) => c.includes('.'))) {
     for (const pc of perClassOf(wb.db, ev.id)) {
       const e = EMOTIONS[pc.label]!;

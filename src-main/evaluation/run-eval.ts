@@ -1,6 +1,7 @@
 import type { EvaluationSummary, InvokeParsedArgs } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
+import { ensureTrainCopies } from '../data/train-copies';
 import { validateTta } from '../engine/tta';
 import { ttaFromArgs, type EvalJob } from './compute';
 import { runEvalJob } from './runner';
@@ -23,6 +24,9 @@ export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.ru
       throw new AppError('INVALID_INPUT', (err as Error).message);
     }
   }
+  // Index the dataset's copies of Training faces now (once per dataset), so the stored evaluation's summary
+  // carries its de-duplicated scores from the start.
+  if (args.split !== 'Training') ensureTrainCopies(wb, run.dataset_id);
   const job: EvalJob = { runId: run.id, datasetId: run.dataset_id, split: args.split, checkpoint: args.checkpoint, tta, batch: args.batch ?? null };
   wb.events.emit('eval.progress', { runId: run.id, done: 0, total: count * (tta ? 1 + (tta.flip ? 1 : 0) + tta.augmented : 1), phase: 'loading' });
   const out = await runEvalJob(wb, job, (done, total) => wb.events.emit('eval.progress', { runId: run.id, done, total, phase: 'predicting' }));

@@ -2,7 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
 import { childEntry, type ChildEntry } from '../child-entry';
 import type { Workbench } from '../context';
+import type { SaliencyMaps } from '../engine/saliency';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
+import { computeSaliency, type SaliencyJob } from './saliency-compute';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
 /** In the electron-vite build the worker is its own bundle next to main's (input name `eval-worker`). */
@@ -17,9 +19,27 @@ const children = new WeakMap<Workbench, Set<ChildProcess>>();
  * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build with neither worker
  * file next to this one, runs it in this process instead.
  */
-export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+export async function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
   const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
   if (!entry) return computeEval(wb, job, onProgress);
+  const msg = await inWorker(wb, entry, { type: 'job', home: wb.home.root, job }, onProgress);
+  if (msg.type !== 'result') throw new AppError('INTERNAL', `The evaluation process answered ${msg.type} to an evaluation.`);
+  return { ids: msg.ids, labels: msg.labels, probs: msg.probs, tta: msg.tta, backend: msg.backend, seconds: msg.seconds };
+}
+
+/** Saliency maps of some faces, computed in the evaluation process like an evaluation (in process under FER_EVAL_INPROCESS=1). */
+export async function runSaliencyJob(wb: Workbench, job: SaliencyJob): Promise<SaliencyMaps> {
+  const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
+  if (!entry) return computeSaliency(wb, job);
+  const msg = await inWorker(wb, entry, { type: 'saliency', home: wb.home.root, job }, () => {});
+  if (msg.type !== 'saliency') throw new AppError('INTERNAL', `The evaluation process answered ${msg.type} to a saliency request.`);
+  return msg.maps;
+}
+
+type Answer = Extract<WorkerMessage, { type: 'result' } | { type: 'saliency' }>;
+
+/** Forks the evaluation worker for one request and settles with its answer, its error, or its exit. */
+function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgress: (done: number, total: number) => void): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const child = fork(entry.file, [], {
       execArgv: entry.execArgv,
@@ -50,7 +70,7 @@ export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: numbe
     };
     child.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'progress') onProgress(msg.done, msg.total);
-      else if (msg.type === 'result') finish(() => resolve({ ids: msg.ids, labels: msg.labels, probs: msg.probs, tta: msg.tta, backend: msg.backend, seconds: msg.seconds }));
+      else if (msg.type === 'result' || msg.type === 'saliency') finish(() => resolve(msg));
       else if (msg.type === 'error') {
         const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(msg.code) ? (msg.code as ErrorCode) : 'INTERNAL';
         finish(() => reject(new AppError(code, msg.message)));
@@ -67,7 +87,6 @@ export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: numbe
         ),
       );
     });
-    const req: WorkerRequest = { type: 'job', home: wb.home.root, job };
     child.send(req);
   });
 }

@@ -3,8 +3,11 @@ import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import { endianness } from 'node:os';
 import { decodeConfusion, decodeProbsInto, encodeConfusion, encodeProbs } from '../analysis/blobs';
-import { score, type ScoreReport } from '../analysis/metrics';
+import { perClassMetrics, score, type ScoreReport } from '../analysis/metrics';
 import type { Db } from '../store/db';
+import type { DedupLevel } from '../../src-shared/dedup';
+import { confusionAt, dedupScores } from './dedup';
+import { ferPlusScores } from './ferplus-scores';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -76,7 +79,7 @@ const SUMMARY_SQL = `
   LEFT JOIN runs r ON r.id = e.run_id
   LEFT JOIN ensembles en ON en.id = e.ensemble_id`;
 
-function toSummary(r: EvalRow): EvaluationSummary {
+function toSummary(db: Db, r: EvalRow): EvaluationSummary {
   return {
     id: r.id,
     runId: r.run_id,
@@ -91,19 +94,21 @@ function toSummary(r: EvalRow): EvaluationSummary {
     macroF1: r.macro_f1,
     samples: r.samples,
     createdAt: r.created_at,
+    dedup: dedupScores(db, { id: r.id, datasetId: r.dataset_id, split: r.split, samples: r.samples }),
+    ferplus: ferPlusScores(db, { id: r.id, datasetId: r.dataset_id }),
   };
 }
 
 export function getSummary(db: Db, evaluationId: number): EvaluationSummary {
   const row = db.prepare(`${SUMMARY_SQL} WHERE e.id = ?`).get(evaluationId) as EvalRow | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Evaluation ${evaluationId} does not exist.`);
-  return toSummary(row);
+  return toSummary(db, row);
 }
 
 export function listSummaries(db: Db, filter: { runId?: number; ensembleId?: number } = {}): EvaluationSummary[] {
-  if (filter.runId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC`).all(filter.runId) as EvalRow[]).map(toSummary);
-  if (filter.ensembleId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.ensemble_id = ? ORDER BY e.id DESC`).all(filter.ensembleId) as EvalRow[]).map(toSummary);
-  return (db.prepare(`${SUMMARY_SQL} ORDER BY e.id DESC`).all() as EvalRow[]).map(toSummary);
+  if (filter.runId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC`).all(filter.runId) as EvalRow[]).map((r) => toSummary(db, r));
+  if (filter.ensembleId !== undefined) return (db.prepare(`${SUMMARY_SQL} WHERE e.ensemble_id = ? ORDER BY e.id DESC`).all(filter.ensembleId) as EvalRow[]).map((r) => toSummary(db, r));
+  return (db.prepare(`${SUMMARY_SQL} ORDER BY e.id DESC`).all() as EvalRow[]).map((r) => toSummary(db, r));
 }
 
 /** A run's newest evaluation, on `split` if given. */
@@ -113,18 +118,34 @@ export function latestForRun(db: Db, runId: number, split: Split | null): Evalua
       ? db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? AND e.split = ? ORDER BY e.id DESC LIMIT 1`).get(runId, split)
       : db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC LIMIT 1`).get(runId)
   ) as EvalRow | undefined;
-  return row ? toSummary(row) : null;
+  return row ? toSummary(db, row) : null;
 }
 
 export function perClassOf(db: Db, evaluationId: number): PerClassMetrics[] {
   return db.prepare('SELECT label, precision, recall, f1, support FROM class_metrics WHERE evaluation_id = ? ORDER BY label').all(evaluationId) as PerClassMetrics[];
 }
 
-export function getDetail(db: Db, evaluationId: number): EvaluationDetail {
+/**
+ * An evaluation with its per-class scores and confusion matrix, over all faces or, with `dedup`, over the
+ * faces its de-duplicated split keeps (refused on Training, and before the dataset's faces were checked).
+ */
+export function getDetail(db: Db, evaluationId: number, dedup: DedupLevel = 'none'): EvaluationDetail {
   const evaluation = getSummary(db, evaluationId);
+  if (dedup !== 'none') {
+    const confusion = confusionAt(db, evaluation, dedup);
+    if (!confusion) {
+      throw new AppError(
+        'INVALID_INPUT',
+        evaluation.split === 'Training'
+          ? `Evaluation ${evaluationId} is on Training: de-duplication leaves out test faces that are copies of Training faces, so it applies to PublicTest and PrivateTest only.`
+          : `Evaluation ${evaluationId}'s dataset has not been checked for copies of Training faces yet.`,
+      );
+    }
+    return { evaluation, dedup, perClass: perClassMetrics(confusion), confusion };
+  }
   const row = db.prepare('SELECT matrix FROM confusions WHERE evaluation_id = ?').get(evaluationId) as { matrix: Buffer } | undefined;
   if (!row) throw new AppError('DB_CORRUPT', `Evaluation ${evaluationId} has no confusion matrix stored.`);
-  return { evaluation, perClass: perClassOf(db, evaluationId), confusion: decodeConfusion(row.matrix) };
+  return { evaluation, dedup, perClass: perClassOf(db, evaluationId), confusion: decodeConfusion(row.matrix) };
 }
 
 export interface StoredPredictions {

@@ -1,15 +1,18 @@
 /**
- * Child-process entry for eval.run: forked with tsx registered, it opens the same workbench home,
- * does the tfjs work and sends back progress and the probability table. Storing stays in the parent,
- * so the database has a single writer for evaluations.
+ * Child-process entry for eval.run and eval.saliency: forked with tsx registered, it opens the same workbench
+ * home, does the tfjs work and sends back progress and the probability table (or the maps). Storing stays in
+ * the parent, so the database has a single writer for evaluations.
  */
 import { toErrorInfo } from '../../src-shared/errors';
 import { openWorkbench } from '../context';
+import type { SaliencyMaps } from '../engine/saliency';
 import { computeEval, type EvalJob } from './compute';
+import { computeSaliency, type SaliencyJob } from './saliency-compute';
 
-export type WorkerRequest = { type: 'job'; home: string; job: EvalJob };
+export type WorkerRequest = { type: 'job'; home: string; job: EvalJob } | { type: 'saliency'; home: string; job: SaliencyJob };
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
+  | { type: 'saliency'; maps: SaliencyMaps }
   | { type: 'result'; ids: Int32Array; labels: Uint8Array; probs: Float32Array; tta: import('../../src-shared/contract/evaluation').TtaSummary | null; backend: string; seconds: number }
   | { type: 'error'; code: string; message: string };
 
@@ -26,6 +29,10 @@ process.once('message', async (req: WorkerRequest) => {
   const wb = openWorkbench({ flag: req.home });
   let lastSent = 0;
   try {
+    if (req.type === 'saliency') {
+      await send({ type: 'saliency', maps: await computeSaliency(wb, req.job) });
+      return;
+    }
     const out = await computeEval(wb, req.job, (done, total) => {
       const now = Date.now();
       // A message per batch would flood the parent on fast backends; a few per second is plenty for a bar.

@@ -5,9 +5,21 @@ import { calibrationReport, cellPage, diffEvaluations, sampleProbs } from '../ev
 import { compareTable } from '../evaluation/compare-table';
 import { createEnsemble, getEnsemble, listEnsembles } from '../evaluation/ensemble';
 import { evaluateRun } from '../evaluation/run-eval';
+import { saliencyPage } from '../evaluation/saliency';
 import { epochConfusions, getDetail, listSummaries } from '../evaluation/store';
 import { writeFileAtomic } from '../evaluation/write-file';
+import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
+import type { Workbench } from '../context';
 import type { HandlersFor } from './types';
+
+/**
+ * Every handler that shows a test score shows its de-duplicated twin too; an evaluation stored before the
+ * train-copy index existed gets its dataset indexed here, once (a no-op query afterwards).
+ */
+function indexed(wb: Workbench): Workbench {
+  ensureTrainCopiesForEvaluations(wb);
+  return wb;
+}
 
 function runMustExist(db: import('../store/db').Db, runId: number): void {
   if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
@@ -15,22 +27,23 @@ function runMustExist(db: import('../store/db').Db, runId: number): void {
 
 export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {
   'eval.run': (args, wb) => evaluateRun(wb, args),
-  'eval.list': (args, wb) => listSummaries(wb.db, args.runId === undefined ? {} : { runId: args.runId }),
-  'eval.get': (args, wb) => getDetail(wb.db, args.evaluationId),
+  'eval.list': (args, wb) => listSummaries(indexed(wb).db, args.runId === undefined ? {} : { runId: args.runId }),
+  'eval.get': (args, wb) => getDetail(indexed(wb).db, args.evaluationId, args.dedup),
   'eval.epochConfusions': (args, wb) => {
     runMustExist(wb.db, args.runId);
     return epochConfusions(wb.db, args.runId);
   },
-  'eval.cell': (args, wb) => cellPage(wb, args.evaluationId, args.trueLabel, args.predLabel, args.offset, args.limit),
+  'eval.cell': (args, wb) => cellPage(indexed(wb), args.evaluationId, args.trueLabel, args.predLabel, args.offset, args.limit, { dedup: args.dedup, crowd: args.crowd }),
   'eval.sampleProbs': (args, wb) => sampleProbs(wb, args.evaluationId, args.sampleIds),
+  'eval.saliency': (args, wb) => saliencyPage(wb, args.evaluationId, args.sampleIds, args.target),
   'eval.calibration': (args, wb) => calibrationReport(wb, args.evaluationId, args.bins),
-  'eval.diff': (args, wb) => diffEvaluations(wb, args.a, args.b),
-  'ensembles.create': (args, wb) => createEnsemble(wb, args),
-  'ensembles.get': (args, wb) => getEnsemble(wb, args.ensembleId),
-  'ensembles.list': (_args, wb) => listEnsembles(wb),
-  'compare.table': (args, wb) => compareTable(wb, args),
+  'eval.diff': (args, wb) => diffEvaluations(indexed(wb), args.a, args.b),
+  'ensembles.create': (args, wb) => createEnsemble(indexed(wb), args),
+  'ensembles.get': (args, wb) => getEnsemble(indexed(wb), args.ensembleId),
+  'ensembles.list': (_args, wb) => listEnsembles(indexed(wb)),
+  'compare.table': (args, wb) => compareTable(indexed(wb), args),
   'compare.export': (args, wb) => {
-    const table = compareTable(wb, args);
+    const table = compareTable(indexed(wb), args);
     const text = renderTable(table, args.format);
     const path = args.path === undefined ? null : writeFileAtomic(args.path, text);
     return { text, path };

@@ -1,5 +1,6 @@
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
+import { ferplusHandlers } from './ferplus';
 import { runsHandlers } from './runs';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
@@ -11,5 +12,6 @@ export const handlers: AllHandlers = {
   ...datasetsHandlers,
   ...runsHandlers,
   ...evaluationHandlers,
+  ...ferplusHandlers,
   ...weightsHandlers,
 };

@@ -35,12 +35,41 @@ export function facesToStrip(pixels: Uint8Array, count: number): HTMLCanvasEleme
   return canvas;
 }
 
-/** Paints one face, scaled without smoothing so the 48×48 pixels stay honest. */
-export function paintFace(canvas: HTMLCanvasElement, pixels: Uint8Array, offset = 0): void {
-  const strip = facesToStrip(pixels.subarray(offset, offset + PIXELS_PER_IMAGE), 1);
+/** Paints one face, scaled without smoothing so the 48×48 pixels stay honest; `overlay`: a saliency map over it. */
+export function paintFace(canvas: HTMLCanvasElement, pixels: Uint8Array, offset = 0, overlay?: Uint8Array): void {
+  const face = pixels.subarray(offset, offset + PIXELS_PER_IMAGE);
+  const strip = overlay ? overlayToStrip(face, overlay) : facesToStrip(face, 1);
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(strip, 0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * Blends a 48×48 saliency map (0–255) over a grayscale face as a heat overlay: the map's value sets both
+ * the colour (blue → red) and how much it covers the face, so low saliency leaves the face visible.
+ */
+export function overlayToStrip(face: Uint8Array, map: Uint8Array): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = IMAGE_SIZE;
+  canvas.height = IMAGE_SIZE;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return canvas;
+  const img = ctx.createImageData(IMAGE_SIZE, IMAGE_SIZE);
+  for (let i = 0; i < PIXELS_PER_IMAGE; i++) {
+    const g = face[i] ?? 0;
+    const v = (map[i] ?? 0) / 255;
+    const a = 0.65 * v;
+    // Heat colour: blue at 0, red at 1, through yellow.
+    const r = 255 * Math.min(1, 2 * v);
+    const gr = 255 * (v < 0.5 ? 2 * v : 2 - 2 * v);
+    const b = 255 * Math.max(0, 1 - 2 * v);
+    img.data[4 * i] = g * (1 - a) + r * a;
+    img.data[4 * i + 1] = g * (1 - a) + gr * a;
+    img.data[4 * i + 2] = g * (1 - a) + b * a;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
 }

@@ -1,6 +1,9 @@
 import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff } from '../../src-shared/contract';
+import type { DedupLevel } from '../../src-shared/dedup';
 import type { Split } from '../../src-shared/labels';
+import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
+import { decodeBase64 } from '../lib/pixels';
 import { errorText } from '../lib/errors';
 
 export const CELL_PAGE = 24;
@@ -21,6 +24,8 @@ export class EvaluationStore {
   selectedId = $state<number | null>(null);
   detail = $state<EvaluationDetail | null>(null);
   detailError = $state<string | null>(null);
+  /** Which faces the matrix, per-class table and cell review count: all, or without copies of Training faces. */
+  dedup = $state<DedupLevel>('none');
   epochConfusions = $state<{ epoch: number; split: Split; confusion: number[][] }[]>([]);
   epochError = $state<string | null>(null);
   /**
@@ -93,7 +98,10 @@ export class EvaluationStore {
     this.diff = null;
     this.diffError = null;
     try {
-      const detail = await api.invoke('eval.get', { evaluationId: id });
+      // A Training evaluation has no de-duplicated view: show all its faces.
+      const summary = this.evaluations.find((e) => e.id === id);
+      if (summary && !summary.dedup) this.dedup = 'none';
+      const detail = await api.invoke('eval.get', { evaluationId: id, dedup: this.dedup });
       if (this.selectedId !== id) return;
       this.detail = detail;
       if (!this.evaluations.some((e) => e.id === id)) this.evaluations = [detail.evaluation, ...this.evaluations];
@@ -106,6 +114,20 @@ export class EvaluationStore {
           if (this.selectedId === id) this.epochError = errorText(err);
         }
       }
+    } catch (err) {
+      if (this.selectedId === id) this.detailError = errorText(err);
+    }
+  }
+
+  /** Switches the selected evaluation's matrix and per-class table between all faces and a de-duplicated split. */
+  async setDedup(level: DedupLevel): Promise<void> {
+    this.dedup = level;
+    const id = this.selectedId;
+    if (id === null) return;
+    this.detailError = null;
+    try {
+      const detail = await api.invoke('eval.get', { evaluationId: id, dedup: level });
+      if (this.selectedId === id && this.dedup === level) this.detail = detail;
     } catch (err) {
       if (this.selectedId === id) this.detailError = errorText(err);
     }
@@ -149,15 +171,26 @@ export class CellReviewStore {
   otherId = $state<number | null>(null);
   otherProbs = $state<Record<number, { predLabel: number; probs: number[] }>>({});
   otherError = $state<string | null>(null);
+  /** 'disagree': only faces whose FER+ crowd majority differs from their FER2013 label. */
+  crowd = $state<'all' | 'disagree'>('all');
+  /** The saliency overlay drawn on the faces ('none': plain faces) and the class it explains. */
+  overlay = $state<'none' | 'gradcam' | 'hirescam' | 'gradient'>('none');
+  overlayTarget = $state<'pred' | 'true'>('pred');
+  /** sampleId → the chosen map of that face (48×48 bytes). */
+  maps = $state<Record<number, Uint8Array>>({});
+  mapsLoading = $state(false);
+  mapsError = $state<string | null>(null);
 
   readonly evaluationId: number;
   readonly trueLabel: number;
   readonly predLabel: number;
+  readonly dedup: DedupLevel;
 
-  constructor(evaluationId: number, trueLabel: number, predLabel: number) {
+  constructor(evaluationId: number, trueLabel: number, predLabel: number, dedup: DedupLevel = 'none') {
     this.evaluationId = evaluationId;
     this.trueLabel = trueLabel;
     this.predLabel = predLabel;
+    this.dedup = dedup;
   }
 
   async load(offset = 0): Promise<void> {
@@ -168,6 +201,8 @@ export class CellReviewStore {
         evaluationId: this.evaluationId,
         trueLabel: this.trueLabel,
         predLabel: this.predLabel,
+        dedup: this.dedup,
+        crowd: this.crowd,
         offset,
         limit: CELL_PAGE,
       });
@@ -175,11 +210,45 @@ export class CellReviewStore {
       this.page = page;
       this.offset = offset;
       if (this.otherId !== null) await this.compareWith(this.otherId);
+      if (this.overlay !== 'none') await this.loadMaps();
     } catch (err) {
       this.error = errorText(err);
     } finally {
       this.loading = false;
     }
+  }
+
+  async setOverlay(overlay: 'none' | 'gradcam' | 'hirescam' | 'gradient', target: 'pred' | 'true' = this.overlayTarget): Promise<void> {
+    this.overlay = overlay;
+    this.overlayTarget = target;
+    await this.loadMaps();
+  }
+
+  /** The chosen maps of the faces on this page: computed in the evaluation process on first sight, then cached there. */
+  async loadMaps(): Promise<void> {
+    this.maps = {};
+    this.mapsError = null;
+    const overlay = this.overlay;
+    const target = this.overlayTarget;
+    if (overlay === 'none' || !this.page || this.page.items.length === 0) return;
+    this.mapsLoading = true;
+    try {
+      const res = await api.invoke('eval.saliency', { evaluationId: this.evaluationId, sampleIds: this.page.items.map((i) => i.sampleId), target });
+      if (this.overlay !== overlay || this.overlayTarget !== target) return;
+      const bytes = decodeBase64(overlay === 'gradcam' ? res.gradcamBase64 : overlay === 'hirescam' ? res.hirescamBase64 : res.gradientBase64);
+      const maps: Record<number, Uint8Array> = {};
+      res.items.forEach((it, i) => (maps[it.sampleId] = bytes.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)));
+      this.maps = maps;
+    } catch (err) {
+      this.mapsError = errorText(err);
+    } finally {
+      this.mapsLoading = false;
+    }
+  }
+
+  async setCrowd(crowd: 'all' | 'disagree'): Promise<void> {
+    this.crowd = crowd;
+    await this.load(0);
   }
 
   async compareWith(otherId: number | null): Promise<void> {

@@ -56,6 +56,19 @@ export interface DatasetStats {
     conflictingLabels: number;
     examples: DuplicateGroup[];
   };
+  /** Test faces with an exact or near copy in Training (what de-duplicated scores leave out). */
+  trainCopies: TrainCopyReport;
+}
+
+export interface TrainCopyReport {
+  /** The perceptual hash used (src-main/analysis/phash.ts). */
+  algorithm: string;
+  /** Hamming distance at or under which a face is a near copy. */
+  threshold: number;
+  /** Per test split: faces, those with a byte-identical Training copy, those with an exact or near one. */
+  splits: { split: Split; total: number; exact: number; near: number }[];
+  /** nearestDistances[d]: test faces whose nearest Training face is d bits away, d = 0..16. */
+  nearestDistances: number[];
 }
 
 export interface SampleMeta {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { DEDUP_LEVELS, type DedupLevel } from '../dedup';
 import { SPLITS, type Split } from '../labels';
 import { invoke, returns } from './define';
+import type { FerPlusScores } from './ferplus';
 
 export interface PerClassMetrics {
   label: number;
@@ -50,10 +52,37 @@ export interface EvaluationSummary {
   macroF1: number;
   samples: number;
   createdAt: string;
+  /**
+   * The same scores with test faces that have a copy in Training left out (src-shared/dedup.ts), so a paper can
+   * report both. Null on the Training split, and for a dataset whose faces were not checked yet.
+   */
+  dedup: DedupScores | null;
+  /** The predictions scored against the FER+ crowd's majority label; null when the dataset has no FER+ layer. */
+  ferplus: FerPlusScores | null;
+}
+
+/** Scores over the faces that remain once copies of Training faces are left out. */
+export interface DedupScore {
+  samples: number;
+  /** Faces left out. */
+  excluded: number;
+  accuracy: number;
+  macroF1: number;
+}
+
+export interface DedupScores {
+  /** pHash Hamming distance (of 64 bits) at or under which a face counts as a near copy. */
+  threshold: number;
+  /** Without faces that have a byte-identical copy in Training. */
+  exact: DedupScore;
+  /** Without exact copies and near copies (pHash within `threshold`). */
+  near: DedupScore;
 }
 
 export interface EvaluationDetail {
   evaluation: EvaluationSummary;
+  /** Which faces perClass and confusion count: all ('none'), or the de-duplicated split at that level. */
+  dedup: DedupLevel;
   perClass: PerClassMetrics[];
   /** confusion[true][pred] counts. */
   confusion: number[][];
@@ -65,6 +94,9 @@ export interface CellItem {
   predLabel: number;
   confidence: number;
   probs: number[];
+  /** FER+ crowd votes (10 counts, FERPLUS_CLASSES order) and their majority; null without a FER+ layer. */
+  votes: number[] | null;
+  crowdMajority: number | null;
 }
 
 export interface CellPage {
@@ -73,6 +105,19 @@ export interface CellPage {
   items: CellItem[];
   /** 48×48 grayscale of each item, base64, in item order. */
   pixelsBase64: string;
+}
+
+/** Saliency maps of some faces of an evaluation, for one target class each. */
+export interface SaliencyPage {
+  /** The layer Grad-CAM and HiResCAM read: the last conv block's output. */
+  layer: string;
+  items: { sampleId: number; targetLabel: number }[];
+  /** items.length × 2,304 bytes each (48×48, 0–255, each face scaled to its own maximum), base64, in item order. */
+  gradcamBase64: string;
+  hirescamBase64: string;
+  gradientBase64: string;
+  /** Faces computed by this call; the others came from the cache. */
+  computed: number;
 }
 
 export interface CalibrationReport {
@@ -139,7 +184,7 @@ export interface CompareTable {
   split: Split | null;
 }
 
-export const COMPARE_METRICS = ['accuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
+export const COMPARE_METRICS = ['accuracy', 'dedupAccuracy', 'nearDedupAccuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
 /** Besides COMPARE_METRICS a column may be ece, model, split, tta, or per class: recall.sad, precision.fear, f1.happy. */
 
 const compareArgs = z.strictObject({
@@ -167,7 +212,14 @@ export const evaluationInvoke = {
     returns<EvaluationSummary>(),
   ),
   'eval.list': invoke(z.strictObject({ runId: z.number().int().positive().optional() }), returns<EvaluationSummary[]>()),
-  'eval.get': invoke(z.strictObject({ evaluationId: z.number().int().positive() }), returns<EvaluationDetail>()),
+  'eval.get': invoke(
+    z.strictObject({
+      evaluationId: z.number().int().positive(),
+      /** Leave out test faces with an exact ('exact') or also a near ('near') copy in Training. */
+      dedup: z.enum(DEDUP_LEVELS).default('none'),
+    }),
+    returns<EvaluationDetail>(),
+  ),
   'eval.epochConfusions': invoke(
     z.strictObject({ runId: z.number().int().positive() }),
     returns<{ epoch: number; split: Split; confusion: number[][] }[]>(),
@@ -177,6 +229,10 @@ export const evaluationInvoke = {
       evaluationId: z.number().int().positive(),
       trueLabel: z.number().int().min(0).max(6),
       predLabel: z.number().int().min(0).max(6),
+      /** Only the faces the de-duplicated split at this level keeps (as eval.get's confusion at that level). */
+      dedup: z.enum(DEDUP_LEVELS).default('none'),
+      /** 'disagree': only faces whose FER+ majority (mapped to FER2013's classes) differs from their label. */
+      crowd: z.enum(['all', 'disagree']).default('all'),
       offset: z.number().int().min(0).default(0),
       limit: z.number().int().min(1).max(500).default(60),
     }),
@@ -185,6 +241,16 @@ export const evaluationInvoke = {
   'eval.sampleProbs': invoke(
     z.strictObject({ evaluationId: z.number().int().positive(), sampleIds: z.array(z.number().int().positive()).max(500) }),
     returns<{ sampleId: number; predLabel: number; probs: number[] }[]>(),
+  ),
+  'eval.saliency': invoke(
+    z.strictObject({
+      evaluationId: z.number().int().positive(),
+      /** The faces on screen (a cell review page). */
+      sampleIds: z.array(z.number().int().positive()).min(1).max(60),
+      /** Explain the predicted class or the true one. */
+      target: z.enum(['pred', 'true']).default('pred'),
+    }),
+    returns<SaliencyPage>(),
   ),
   'eval.calibration': invoke(
     z.strictObject({ evaluationId: z.number().int().positive(), bins: z.number().int().min(2).max(50).default(10) }),

@@ -1,24 +1,30 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FERPLUS_CLASSES } from '../../../src-shared/contract/ferplus';
 import { EMOTIONS, IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../../src-shared/labels';
 import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
-import { parseEmotion, parseId, pct } from './eval-shared';
+import { parseDedup, parseEmotion, parseId, pct } from './eval-shared';
 
 export const cellCommand: Command = {
   name: 'cell',
   summary: 'List the faces in one confusion cell (true a, predicted b), most confident first',
-  usage: 'fer cell EVAL --true sad --pred fear [--offset N] [--limit N] [--pgm DIR] [--json]\n  --pgm DIR writes each face as DIR/<sampleId>.pgm to look at.',
-  options: { true: { type: 'string' }, pred: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' }, pgm: { type: 'string' } },
+  usage: 'fer cell EVAL --true sad --pred fear [--offset N] [--limit N] [--pgm DIR] [--dedup none|exact|near] [--crowd disagree] [--json]\n  --crowd disagree: only faces whose FER+ majority label differs from their FER2013 label (needs fer ferplus import).\n  --dedup leaves out faces that are exact (or near) copies of Training faces.\n  --pgm DIR writes each face as DIR/<sampleId>.pgm to look at.',
+  options: { true: { type: 'string' }, pred: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' }, pgm: { type: 'string' }, dedup: { type: 'string' }, crowd: { type: 'string' } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer cell takes exactly one EVAL id.');
     const evaluationId = parseId(positionals[0], 'EVAL');
     const trueLabel = parseEmotion(stringOpt(values, 'true'), 'true');
     const predLabel = parseEmotion(stringOpt(values, 'pred'), 'pred');
-    const page = await ctx.call('eval.cell', { evaluationId, trueLabel, predLabel, offset: numberOpt(values, 'offset') ?? 0, limit: numberOpt(values, 'limit') ?? 20 });
+    const crowd = stringOpt(values, 'crowd') ?? 'all';
+    if (crowd !== 'all' && crowd !== 'disagree') throw new CliUsageError(`--crowd must be all or disagree, got "${crowd}".`);
+    const page = await ctx.call('eval.cell', { evaluationId, trueLabel, predLabel, dedup: parseDedup(values), crowd, offset: numberOpt(values, 'offset') ?? 0, limit: numberOpt(values, 'limit') ?? 20 });
     ctx.print(`true ${EMOTIONS[trueLabel]}, predicted ${EMOTIONS[predLabel]}: ${page.total} faces; showing ${page.offset + 1}–${page.offset + page.items.length}`);
     ctx.print(`${'sample'.padStart(8)} ${'conf'.padStart(7)}  ${EMOTIONS.map((e) => e.slice(0, 7).padStart(7)).join(' ')}`);
-    for (const it of page.items) ctx.print(`${String(it.sampleId).padStart(8)} ${pct(it.confidence).padStart(7)}  ${it.probs.map((p) => p.toFixed(3).padStart(7)).join(' ')}`);
+    for (const it of page.items) {
+      const crowdVotes = it.votes ? `  FER+ ${FERPLUS_CLASSES.map((c, k) => (it.votes![k] ? `${c} ${it.votes![k]}` : '')).filter(Boolean).join(', ')} → ${FERPLUS_CLASSES[it.crowdMajority!]}` : '';
+      ctx.print(`${String(it.sampleId).padStart(8)} ${pct(it.confidence).padStart(7)}  ${it.probs.map((p) => p.toFixed(3).padStart(7)).join(' ')}${crowdVotes}`);
+    }
     const dir = stringOpt(values, 'pgm');
     if (dir) {
       const px = Buffer.from(page.pixelsBase64, 'base64');

@@ -24,6 +24,11 @@ export const datasetStatsCommand: Command = {
     for (const g of d.examples.slice(0, 5)) {
       ctx.print(`  ${g.hash.slice(0, 12)}  samples ${g.sampleIds.join(', ')}  splits ${g.splits.join('/')}  labels ${g.labels.map((l) => EMOTIONS[l]).join('/')}`);
     }
+    const c = stats.trainCopies;
+    ctx.print('');
+    ctx.print(`copies of Training faces (left out by de-duplicated scores; near = ${c.algorithm} within ${c.threshold} of 64 bits):`);
+    for (const s of c.splits) ctx.print(`  ${s.split.padEnd(12)} ${s.total} faces: ${s.exact} exact copies, ${s.near} exact or near`);
+    ctx.print(`  nearest Training face, bits apart (0–16): ${c.nearestDistances.map((n, d) => `${d}:${n}`).join(' ')}`);
     return stats;
   },
 };

@@ -1,4 +1,5 @@
 import type { EvaluationDetail, EvaluationSummary } from '../../../src-shared/contract/evaluation';
+import { DEDUP_LEVELS, type DedupLevel } from '../../../src-shared/dedup';
 import { EMOTIONS, SPLITS, type Split } from '../../../src-shared/labels';
 import { CliUsageError, stringOpt, type CliContext, type OptionValues } from '../command';
 
@@ -44,7 +45,37 @@ export function pct(x: number): string {
 
 export function describeEval(e: EvaluationSummary): string {
   const tta = e.tta ? `, TTA ${e.tta.totalViews} views` : '';
-  return `evaluation ${e.id} — ${e.name} on ${e.split} (${e.samples} faces, ${e.checkpoint}${tta}): accuracy ${pct(e.accuracy)}, CE loss ${e.loss.toFixed(4)}, macro-F1 ${pct(e.macroF1)}`;
+  const line = `evaluation ${e.id} — ${e.name} on ${e.split} (${e.samples} faces, ${e.checkpoint}${tta}): accuracy ${pct(e.accuracy)}, CE loss ${e.loss.toFixed(4)}, macro-F1 ${pct(e.macroF1)}`;
+  const extra = [dedupLine(e), ferPlusLine(e)].filter((x): x is string => x !== null);
+  return [line, ...extra].join('\n  ');
+}
+
+/** The score against the FER+ crowd's majority label, and what it leaves out (null without FER+ votes). */
+export function ferPlusLine(e: EvaluationSummary): string | null {
+  const f = e.ferplus;
+  if (!f) return null;
+  return (
+    `against the FER+ majority label (7 classes): accuracy ${pct(f.accuracy)}, macro-F1 ${pct(f.macroF1)} on ${f.samples} faces; ` +
+    `left out ${f.leftOut.contempt} contempt, ${f.leftOut.unknown} unknown or no majority, ${f.leftOut.nonFace} not a face; ${f.disagreeing} faces where FER+ and FER2013 disagree`
+  );
+}
+
+/** The de-duplicated scores beside the full ones (null on Training, where there is nothing to leave out). */
+export function dedupLine(e: EvaluationSummary): string | null {
+  if (!e.dedup) return null;
+  const { exact, near, threshold } = e.dedup;
+  return (
+    `without exact copies of Training faces: accuracy ${pct(exact.accuracy)}, macro-F1 ${pct(exact.macroF1)} (${exact.samples} faces, ${exact.excluded} left out); ` +
+    `without near copies too (pHash ≤ ${threshold} bits): accuracy ${pct(near.accuracy)}, macro-F1 ${pct(near.macroF1)} (${near.samples} faces, ${near.excluded} left out)`
+  );
+}
+
+/** --dedup none|exact|near for commands that show one evaluation's faces or scores. */
+export function parseDedup(values: OptionValues): DedupLevel {
+  const s = stringOpt(values, 'dedup') ?? 'none';
+  const hit = DEDUP_LEVELS.find((x) => x === s.toLowerCase());
+  if (!hit) throw new CliUsageError(`--dedup must be one of ${DEDUP_LEVELS.join(', ')}, got "${s}".`);
+  return hit;
 }
 
 export function confusionLines(m: number[][], signed = false): string[] {
@@ -57,6 +88,10 @@ export function confusionLines(m: number[][], signed = false): string[] {
 export function printDetail(ctx: CliContext, d: EvaluationDetail): void {
   ctx.print(describeEval(d.evaluation));
   ctx.print('');
+  if (d.dedup !== 'none') {
+    ctx.print(`per class and confusion below: ${d.dedup === 'exact' ? 'without exact copies of Training faces' : 'without exact or near copies of Training faces'}`);
+    ctx.print('');
+  }
   ctx.print(`${'class'.padEnd(9)} ${'precision'.padStart(9)} ${'recall'.padStart(9)} ${'F1'.padStart(9)} ${'support'.padStart(8)}`);
   for (const m of d.perClass) {
     ctx.print(`${EMOTIONS[m.label]!.padEnd(9)} ${pct(m.precision).padStart(9)} ${pct(m.recall).padStart(9)} ${pct(m.f1).padStart(9)} ${String(m.support).padStart(8)}`);

@@ -1,16 +1,18 @@
 import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
-import { evalWithProgress, parseId, parseSplit, printDetail } from './eval-shared';
+import { evalWithProgress, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a run on a split (optionally with test-time augmentation) and store every prediction',
-  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--json]',
-  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' } },
+  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.',
+  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
     const runId = parseId(positionals[0], 'RUN');
     const split = parseSplit(values, true);
+    const dedup = parseDedup(values);
+    if (dedup !== 'none' && split === 'Training') throw new CliUsageError('--dedup leaves out test faces that are copies of Training faces: use it with --split PublicTest or PrivateTest.');
     const checkpoint = stringOpt(values, 'checkpoint') ?? 'best';
     if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
     const tta = numberOpt(values, 'tta') ?? 0;
@@ -25,7 +27,7 @@ export const evalCommand: Command = {
       ...(ttaSeed === undefined ? {} : { ttaSeed }),
       ...(batch === undefined ? {} : { batch }),
     });
-    const detail = await ctx.call('eval.get', { evaluationId: ev.id });
+    const detail = await ctx.call('eval.get', { evaluationId: ev.id, dedup });
     printDetail(ctx, detail);
     if (ev.tta) ctx.print(`\nTTA views averaged: ${ev.tta.viewSpecs.map((v) => v.name).join(', ')} (seed ${ev.tta.seed})`);
     return detail;

@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { datasetStatsCommand } from './dataset-stats';
 import { datasetsCommand } from './datasets';
 import { doctorCommand } from './doctor';
+import { ferplusCommand } from './ferplus';
 import { importCommand } from './import';
 import { synthCommand } from './synth';
 import { webCommand } from './web';
@@ -10,4 +11,4 @@ import { weightsCommand } from './weights';
 import { resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, weightsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand];
