@@ -5,6 +5,7 @@
 import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
+import { modelsEvents, modelsInvoke } from './contract/models';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { systemEvents, systemInvoke } from './contract/system';
 import { weightsEvents, weightsInvoke } from './contract/weights';
@@ -15,6 +16,7 @@ export const invokeChannels = {
   ...runsInvoke,
   ...evaluationInvoke,
   ...weightsInvoke,
+  ...modelsInvoke,
 };
 
 export const eventChannels = {
@@ -23,6 +25,7 @@ export const eventChannels = {
   ...runsEvents,
   ...evaluationEvents,
   ...weightsEvents,
+  ...modelsEvents,
 };
 
 export type InvokeChannels = typeof invokeChannels;
@@ -48,6 +51,7 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/datasets';
 export * from './contract/evaluation';
+export * from './contract/models';
 export * from './contract/runs';
 export * from './contract/system';
 export * from './contract/weights';

@@ -1,5 +1,6 @@
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
+import { modelsHandlers } from './models';
 import { runsHandlers } from './runs';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
@@ -12,4 +13,5 @@ export const handlers: AllHandlers = {
   ...runsHandlers,
   ...evaluationHandlers,
   ...weightsHandlers,
+  ...modelsHandlers,
 };

@@ -1,0 +1,167 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
+import { AppError } from '../../../src-shared/errors';
+import { SPLITS } from '../../../src-shared/labels';
+import type { Workbench } from '../../context';
+import { loadSplit, resolveDataset } from '../../data/packed-store';
+import { activateBackend, chooseBackend } from '../backend';
+import { loadModelDir, saveModelDir } from '../checkpoint';
+import { prepareBatch } from '../input';
+import type { InputSpec } from '../models/registry';
+import { predictProbs } from '../predict';
+import { buildModel } from './build';
+import { outputMapOf, resolveLabels } from './labels';
+import { readExternal } from './read';
+
+interface ExternalRow {
+  id: number;
+  name: string;
+  format: string;
+  source_file: string;
+  sha256: string;
+  path: string;
+  preprocess_json: string;
+  params: number;
+  outputs: number;
+  created_at: string;
+  run_id: number;
+  dataset_id: number;
+}
+
+type StoredPreprocess = ExternalModelInfo['preprocess'];
+
+const SELECT = `SELECT m.*, r.id AS run_id, r.dataset_id FROM external_models m JOIN runs r ON r.external_model_id = m.id`;
+
+function toInfo(row: ExternalRow): ExternalModelInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format as ExternalFormat,
+    sourceFile: row.source_file,
+    sha256: row.sha256,
+    path: row.path,
+    preprocess: JSON.parse(row.preprocess_json) as StoredPreprocess,
+    params: row.params,
+    outputs: row.outputs,
+    runId: row.run_id,
+    datasetId: row.dataset_id,
+    createdAt: row.created_at,
+  };
+}
+
+export function listExternalModels(wb: Workbench): ExternalModelInfo[] {
+  return (wb.db.prepare(`${SELECT} ORDER BY m.id`).all() as ExternalRow[]).map(toInfo);
+}
+
+/** The external model a run stands for, or null for a run trained here. */
+export function externalForRun(wb: Workbench, runId: number): ExternalModelInfo | null {
+  const row = wb.db.prepare(`${SELECT} WHERE r.id = ?`).get(runId) as ExternalRow | undefined;
+  return row ? toInfo(row) : null;
+}
+
+export function externalInputSpec(p: Omit<ExternalPreprocess, 'labels'>): InputSpec {
+  return { size: p.inputSize, channels: p.channels, normalize: p.scale, ...(p.mean ? { mean: p.mean } : {}), ...(p.std ? { std: p.std } : {}) };
+}
+
+/** What evaluation needs to run an external model: the stored copy, its input spec and its output mapping. */
+export async function loadExternalModel(info: ExternalModelInfo): Promise<{ model: tf.LayersModel; spec: InputSpec; outputMap: number[] }> {
+  return { model: await loadModelDir(info.path), spec: externalInputSpec(info.preprocess), outputMap: outputMapOf(info.preprocess.labels) };
+}
+
+const DRY_RUN_FACES = 8;
+
+/**
+ * A few of the dataset's faces through the same path evaluation takes (prepareBatch, predictProbs with the
+ * output mapping): a wrong declared input size or channel count fails here, before anything is stored.
+ */
+async function dryRun(wb: Workbench, datasetId: number, model: tf.LayersModel, spec: InputSpec, outputMap: number[]): Promise<void> {
+  const split = SPLITS.map((s) => loadSplit(wb, datasetId, s, { limit: DRY_RUN_FACES })).find((d) => d.n > 0);
+  if (!split) throw new AppError('INVALID_INPUT', `Dataset ${datasetId} has no faces for the dry run.`);
+  let probs: Float32Array;
+  try {
+    probs = await predictProbs(model, split.pixels, split.n, { prepare: (px, n) => prepareBatch(px, n, spec), batch: DRY_RUN_FACES, outputMap });
+  } catch (err) {
+    const expects = model.inputs[0]?.shape ?? [];
+    throw new AppError(
+      'INVALID_INPUT',
+      `Dry run on ${split.n} faces failed with the declared preprocessing (${spec.size}×${spec.size}, ${spec.channels} channel${spec.channels > 1 ? 's' : ''}): the model takes input [${expects.map((d) => d ?? 'batch').join(', ')}]. ${(err as Error).message}`,
+    );
+  }
+  if (!probs.every(Number.isFinite)) throw new AppError('INVALID_INPUT', `Dry run on ${split.n} faces gave non-finite outputs (NaN or infinity); check the declared scaling.`);
+}
+
+/**
+ * models.import: reads the file, builds the model and loads every weight, resolves the label mapping, dry-runs
+ * it on a few faces, then stores a tfjs layers copy (written to a temp folder and renamed) and, in one
+ * transaction, the model row and the completed run that stands for it. Any failure leaves neither.
+ */
+export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<'models.import'>, codeVersion: string): Promise<ExternalModelInfo> {
+  const dataset = resolveDataset(wb, args.dataset);
+  if (wb.db.prepare('SELECT 1 FROM external_models WHERE name = ?').get(args.name)) {
+    throw new AppError('ALREADY_EXISTS', `An external model named "${args.name}" already exists; choose another name.`);
+  }
+  const source = await readExternal(args.path);
+  const backend = await chooseBackend(null);
+  await activateBackend(backend.name, { xnnpack: 'all' });
+  const model = await buildModel(source.topology, source.weights, source.file);
+  try {
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new AppError('INVALID_DATA', `${source.file}: the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; a face classifier has one of each.`);
+    }
+    const outShape = model.outputs[0]!.shape;
+    const outputs = outShape[outShape.length - 1];
+    if (outShape.length !== 2 || !outputs) throw new AppError('INVALID_DATA', `${source.file}: the model's output has shape [${outShape.join(', ')}]; expected [batch, classes].`);
+    const labels = resolveLabels(args.preprocess.labels, outputs);
+    const preprocess: StoredPreprocess = { ...args.preprocess, labels };
+    const spec = externalInputSpec(preprocess);
+    await dryRun(wb, dataset.id, model, spec, outputMapOf(labels));
+
+    const dir = join(wb.home.models, `${source.sha256.slice(0, 12)}-${Date.now().toString(36)}`);
+    await saveModelDir(model, dir);
+    try {
+      return storeRows(wb, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params: model.countParams(), outputs, datasetId: dataset.id, codeVersion });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+interface NewExternal {
+  name: string;
+  format: ExternalFormat;
+  file: string;
+  sha256: string;
+  dir: string;
+  preprocess: StoredPreprocess;
+  params: number;
+  outputs: number;
+  datasetId: number;
+  codeVersion: string;
+}
+
+function storeRows(wb: Workbench, m: NewExternal): ExternalModelInfo {
+  const now = new Date().toISOString();
+  const id = wb.db.transaction(() => {
+    const modelId = Number(
+      wb.db
+        .prepare('INSERT INTO external_models (name, format, source_file, sha256, path, preprocess_json, params, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.name, m.format, m.file, m.sha256, m.dir, JSON.stringify(m.preprocess), m.params, m.outputs, now).lastInsertRowid,
+    );
+    // What compare's config columns and group-by read for this row; not a TrainConfig (nothing was trained here).
+    const config = { model: 'external', external: modelId, dataset: m.datasetId, format: m.format, sourceFile: m.file, sha256: m.sha256, params: m.params, ...m.preprocess };
+    wb.db
+      .prepare(
+        `INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at, finished_at, external_model_id)
+         VALUES (?, ?, 'external', ?, 0, ?, 'completed', ?, ?, ?)`,
+      )
+      .run(m.name, m.datasetId, JSON.stringify(config), m.codeVersion, now, now, modelId);
+    return modelId;
+  })();
+  const row = wb.db.prepare(`${SELECT} WHERE m.id = ?`).get(id) as ExternalRow;
+  return toInfo(row);
+}
