@@ -56,10 +56,12 @@ function randomize(m: tf.LayersModel, seed: number): void {
   const rand = prng(seed);
   for (const layer of m.layers) {
     const values = layer.weights.map((w) => {
-      const n = w.shape.reduce((a, b) => a * b, 1);
+      // A built layer's weights have every dimension known.
+      const shape = w.shape as number[];
+      const n = shape.reduce((a, b) => a * b, 1);
       const name = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
       const data = Float32Array.from({ length: n }, () => (name === 'moving_variance' ? 0.5 + rand() : name === 'gamma' ? 0.5 + rand() : (rand() * 2 - 1) * 0.5));
-      return tf.tensor(data, w.shape);
+      return tf.tensor(data, shape);
     });
     if (values.length) layer.setWeights(values);
     values.forEach((v) => v.dispose());
