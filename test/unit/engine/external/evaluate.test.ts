@@ -27,6 +27,7 @@ beforeAll(async () => {
   datasetId = (await createSyntheticDataset(wb, { perClass: 8, seed: 6 })).id;
 });
 afterAll(async () => {
+  delete process.env.FER_EVAL_INPROCESS;
   await t.cleanup();
   files.cleanup();
 });
@@ -55,6 +56,8 @@ it('evaluates external models through eval.run (TTA too), and cell review, ensem
     picked.forEach((p, k) => expect(stored.probs[row * 7 + k]).toBeCloseTo(p / sum, 4));
   }
 
+  // The evaluation process is proven above; the rest run in this process (each child costs seconds to start).
+  process.env.FER_EVAL_INPROCESS = '1';
   const ttaEval = await call(handlers, wb, 'eval.run', { runId: a.runId, split: 'PublicTest', tta: 2, ttaSeed: 1 });
   expect(ttaEval.tta).toMatchObject({ views: 2, flip: true, totalViews: 4 });
   const evB = await call(handlers, wb, 'eval.run', { runId: b.runId, split: 'PublicTest' });
