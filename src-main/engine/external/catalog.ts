@@ -165,3 +165,16 @@ function storeRows(wb: Workbench, m: NewExternal): ExternalModelInfo {
   const row = wb.db.prepare(`${SELECT} WHERE m.id = ?`).get(id) as ExternalRow;
   return toInfo(row);
 }
+
+/**
+ * runs.delete of an external model's run: the model row and its stored copy go with its last run, in one
+ * transaction with the run row, so the name is free again and no folder is left behind.
+ */
+export function deleteExternalRun(wb: Workbench, runId: number): void {
+  const info = externalForRun(wb, runId);
+  wb.db.transaction(() => {
+    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    if (info && !wb.db.prepare('SELECT 1 FROM runs WHERE external_model_id = ?').get(info.id)) wb.db.prepare('DELETE FROM external_models WHERE id = ?').run(info.id);
+  })();
+  if (info && !wb.db.prepare('SELECT 1 FROM external_models WHERE id = ?').get(info.id)) rmSync(info.path, { recursive: true, force: true });
+}

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +144,14 @@ describe('models.import', () => {
     expect((wb.db.prepare('SELECT count(*) AS n FROM external_models').get() as { n: number }).n).toBe(before.models);
     expect((wb.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n).toBe(before.runs);
     expect(readdirSync(wb.home.models).sort()).toEqual(before.dirs);
+  });
+
+  it('runs.delete of an external run removes the model row and its stored copy, freeing the name', async () => {
+    const [first] = await call(handlers, wb, 'models.list', {});
+    expect(existsSync(first!.path)).toBe(true);
+    await call(handlers, wb, 'runs.delete', { runId: first!.runId });
+    expect((await call(handlers, wb, 'models.list', {})).map((m) => m.name)).not.toContain(first!.name);
+    expect(existsSync(first!.path)).toBe(false);
+    expect(wb.db.prepare('SELECT 1 FROM external_models WHERE id = ?').get(first!.id)).toBeUndefined();
   });
 });
