@@ -27,7 +27,10 @@ export interface PredictOptions {
  * Returns n×7 float32, row-major. Yields to the event loop between batches so progress and
  * cancel messages get through.
  */
-export async function predictProbs(model: tf.LayersModel, pixels: Uint8Array, n: number, opts: PredictOptions): Promise<Float32Array> {
+/** A layers model, or a tfjs graph model (an imported external model, inference only). */
+export type Predictor = tf.LayersModel | tf.GraphModel;
+
+export async function predictProbs(model: Predictor, pixels: Uint8Array, n: number, opts: PredictOptions): Promise<Float32Array> {
   const batch = opts.batch ?? 128;
   const views = opts.views?.length ? opts.views : [IDENTITY_VIEW];
   if (pixels.length < n * PIXELS_PER_IMAGE) throw new RangeError(`predictProbs: ${pixels.length} bytes for ${n} faces`);
@@ -44,7 +47,7 @@ export async function predictProbs(model: tf.LayersModel, pixels: Uint8Array, n:
       const probs = tf.tidy(() => {
         const x = opts.prepare(viewed, m);
         // conv → BN → ReLU folded into one fused conv where the model is a plain chain (same result, fewer passes).
-        const y = foldedPredict(model, x) ?? (model.predict(x) as tf.Tensor);
+        const y = (model instanceof tf.LayersModel ? foldedPredict(model, x) : null) ?? (model.predict(x) as tf.Tensor);
         const p = asProbabilities(y);
         return opts.outputMap ? mapOutputs(p, opts.outputMap) : p;
       });

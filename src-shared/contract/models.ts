@@ -10,7 +10,8 @@ import { invoke, returns } from './define';
 export const EXTERNAL_SCALES = ['unit', 'minus1to1', 'raw255', 'meanstd'] as const;
 export type ExternalScale = (typeof EXTERNAL_SCALES)[number];
 
-export const EXTERNAL_FORMATS = ['keras-h5', 'tfjs-layers'] as const;
+/** tfjs-graph: a converted TensorFlow graph, inference only. */
+export const EXTERNAL_FORMATS = ['keras-h5', 'tfjs-layers', 'tfjs-graph'] as const;
 export type ExternalFormat = (typeof EXTERNAL_FORMATS)[number];
 
 /**
@@ -66,7 +67,7 @@ export interface ExternalModelInfo {
 }
 
 export const modelsInvoke = {
-  /** Imports a Keras 2 .h5/.hdf5 full model or a tfjs layers model.json, checks it with a dry run, stores it. */
+  /** Imports a Keras 2 .h5/.hdf5 full model or a tfjs layers or graph model.json, checks it with a dry run, stores it. */
   'models.import': invoke(
     z.strictObject({
       path: z.string().min(1).max(4096),

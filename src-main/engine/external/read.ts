@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
-import type { ExternalFormat } from '../../../src-shared/contract/models';
+import { dirname, extname, join, resolve } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../../src-shared/errors';
 import { sha256Of, sourceFiles } from '../weights/catalog';
 import { looksLikeHdf5, readKerasH5WithConfig } from '../weights/h5';
@@ -8,19 +8,32 @@ import { readTfjsLayers } from '../weights/tfjs-layers';
 import type { WeightSet } from '../weights/types';
 import { prepareTopology, type KerasModelJson } from './topology';
 
-export interface ExternalSource {
-  format: ExternalFormat;
+interface SourceBase {
   /** The file the user named (a folder resolves to its model.json). */
   file: string;
   sha256: string;
+}
+/** A Keras config plus weights, built as a tfjs layers model. */
+export interface LayersSource extends SourceBase {
+  kind: 'layers';
+  format: 'keras-h5' | 'tfjs-layers';
   topology: KerasModelJson;
   weights: WeightSet;
 }
+/** A tfjs graph model: its model.json (minus the manifest) and every shard's bytes, in manifest order. */
+export interface GraphSource extends SourceBase {
+  kind: 'graph';
+  format: 'tfjs-graph';
+  json: Record<string, unknown>;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+export type ExternalSource = LayersSource | GraphSource;
 
 /**
  * Reads a whole model from a Keras 2 full-model .h5/.hdf5 (`model_config` attribute + /model_weights) or a tfjs
- * layers model.json with its shards, reusing the readers of `fer weights import`. Every failure is a specific
- * AppError: missing file, not HDF5, truncated, weights-only file, graph model, Keras 3 zip, bad layer.
+ * layers or graph model.json with its shards, reusing the readers of `fer weights import`. Every failure is a specific
+ * AppError: missing file, not HDF5, truncated, weights-only file, Keras 3 zip, bad layer.
  */
 export async function readExternal(pathIn: string): Promise<ExternalSource> {
   let file = resolve(pathIn);
@@ -49,7 +62,7 @@ async function readKerasModel(file: string): Promise<ExternalSource> {
   } catch (err) {
     throw new AppError('INVALID_DATA', `${file}: its model_config attribute is not valid JSON (${(err as Error).message}).`);
   }
-  return { format: 'keras-h5', file, sha256: await sha256Of([file]), topology: prepareTopology(raw, file), weights: set };
+  return { kind: 'layers', format: 'keras-h5', file, sha256: await sha256Of([file]), topology: prepareTopology(raw, file), weights: set };
 }
 
 async function readTfjsModel(file: string): Promise<ExternalSource> {
@@ -59,11 +72,55 @@ async function readTfjsModel(file: string): Promise<ExternalSource> {
   } catch (err) {
     throw new AppError('INVALID_DATA', `${file} is not valid JSON (${(err as Error).message}): expected a tfjs model.json.`);
   }
-  if (json.format === 'graph-model') {
-    throw new AppError('INVALID_INPUT', `${file} is a tfjs graph model; only tfjs layers models (format "layers-model") can be imported so far.`);
-  }
+  if (json.format === 'graph-model') return readGraphModel(file, json as Record<string, unknown>);
   if (!json.modelTopology) throw new AppError('INVALID_DATA', `${file} has no modelTopology: it is not a tfjs layers model.json.`);
   const topology = prepareTopology(json.modelTopology, file);
   const weights = readTfjsLayers(file);
-  return { format: 'tfjs-layers', file, sha256: await sha256Of(sourceFiles(file)), topology, weights };
+  return { kind: 'layers', format: 'tfjs-layers', file, sha256: await sha256Of(sourceFiles(file)), topology, weights };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+function specBytes(w: tf.io.WeightsManifestEntry, file: string): number {
+  const n = w.shape.reduce((a, b) => a * b, 1);
+  const dtype = w.quantization?.dtype ?? w.dtype ?? 'float32';
+  const bytes = DTYPE_BYTES[dtype];
+  if (!bytes) throw new AppError('INVALID_DATA', `${file}: weight ${w.name} has dtype ${dtype}, which this importer does not read.`);
+  return n * bytes;
+}
+
+/** A converted TensorFlow graph (tensorflowjs_converter's graph-model format): inference only. */
+async function readGraphModel(file: string, json: Record<string, unknown>): Promise<GraphSource> {
+  const manifest = json.weightsManifest as { paths?: unknown; weights?: unknown }[] | undefined;
+  if (!json.modelTopology || !Array.isArray(manifest)) throw new AppError('INVALID_DATA', `${file} is marked graph-model but has no modelTopology or weightsManifest.`);
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const chunks: Buffer[] = [];
+  manifest.forEach((group, gi) => {
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new AppError('INVALID_DATA', `${file}: weightsManifest[${gi}] needs paths and weights arrays.`);
+    const bytes = Buffer.concat(
+      (group.paths as string[]).map((p) => {
+        const path = join(dirname(file), p);
+        if (!existsSync(path)) throw new AppError('NOT_FOUND', `${file}: weight shard ${p} is missing (looked for ${path}).`);
+        return readFileSync(path);
+      }),
+    );
+    const weights = group.weights as tf.io.WeightsManifestEntry[];
+    const need = weights.reduce((sum, w) => sum + specBytes(w, file), 0);
+    if (bytes.length !== need) {
+      throw new AppError('INVALID_DATA', `${file}: shards ${(group.paths as string[]).join(', ')} hold ${bytes.length} bytes but the manifest describes ${need} (truncated?).`);
+    }
+    specs.push(...weights);
+    chunks.push(bytes);
+  });
+  const all = Buffer.concat(chunks);
+  const { weightsManifest: _m, ...rest } = json;
+  return {
+    kind: 'graph',
+    format: 'tfjs-graph',
+    file,
+    sha256: await sha256Of(sourceFiles(file)),
+    json: rest,
+    weightSpecs: specs,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer,
+  };
 }

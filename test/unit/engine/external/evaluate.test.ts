@@ -12,7 +12,7 @@ import { call } from '../../../../src-main/services/dispatch';
 import { handlers } from '../../../../src-main/services/index';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../../helpers/workbench';
-import { functionalModel, saveTfjsLayers, sequentialModel, writeKerasModelH5, kerasConfigOf } from './fixtures';
+import { functionalModel, kerasConfigOf, saveTfjsLayers, sequentialModel, writeGraphModel, writeKerasModelH5 } from './fixtures';
 
 let t: ReturnType<typeof tempWorkbench>;
 let files: ReturnType<typeof tempDir>;
@@ -62,9 +62,21 @@ it('evaluates external models through eval.run (TTA too), and cell review, ensem
   expect(ttaEval.tta).toMatchObject({ views: 2, flip: true, totalViews: 4 });
   const evB = await call(handlers, wb, 'eval.run', { runId: b.runId, split: 'PublicTest' });
 
+  // A graph model (inference only) goes through the same evaluation.
+  const graph = writeGraphModel(join(files.dir, 'graph'), 5);
+  const g = await call(handlers, wb, 'models.import', { path: graph.file, name: 'graph-net', dataset: datasetId, preprocess: { inputSize: 48, channels: 1, scale: 'unit' } });
+  const evG = await call(handlers, wb, 'eval.run', { runId: g.runId, split: 'PublicTest' });
+  await tf.setBackend('cpu');
+  const gProbs = graph.reference(prepareBatch(test.pixels, test.n, externalInputSpec(g.preprocess))).dataSync();
+  const gStored = loadPredictions(wb.db, evG.id);
+  for (let i = 0; i < test.n; i++) {
+    const row = gStored.sampleIds.indexOf(test.ids[i]!);
+    for (let k = 0; k < 7; k++) expect(gStored.probs[row * 7 + k]).toBeCloseTo(gProbs[i * 7 + k]!, 4);
+  }
+
   const cell = await call(handlers, wb, 'eval.cell', { evaluationId: evA.id, trueLabel: 0, predLabel: 0 });
   expect(cell).toBeTruthy();
-  const ens = await call(handlers, wb, 'ensembles.create', { evaluationIds: [evA.id, evB.id], vote: 'soft' });
+  const ens = await call(handlers, wb, 'ensembles.create', { evaluationIds: [evA.id, evB.id, evG.id], vote: 'soft' });
   expect(ens.samples).toBe(test.n);
   const table = await call(handlers, wb, 'compare.table', { runIds: [a.runId, b.runId], ensembleIds: [ens.ensemble.id], split: 'PublicTest' });
   expect(table.rows.map((r) => r.label)).toEqual(expect.arrayContaining([`ferplus-net (#${a.runId})`, `keras-net (#${b.runId})`]));

@@ -121,3 +121,63 @@ export async function writeKerasModelH5(model: tf.LayersModel, file: string, con
   }
   await writeKerasH5(file, layers, 'model', JSON.stringify(config));
 }
+
+/**
+ * A tfjs graph model as tensorflowjs_converter writes one (GraphDef nodes as JSON, Const values from the weight
+ * shards): 48×48 gray → Conv2D 3×3 (2 filters, SAME) + bias → ReLU → flatten → MatMul + bias → Softmax, 7-way.
+ * Returns the model.json path and the same network written with tfjs ops, to compare against.
+ */
+export function writeGraphModel(dir: string, seed: number): { file: string; reference: (x: tf.Tensor4D) => tf.Tensor } {
+  const rand = prng(seed);
+  const vals = (n: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * 0.3);
+  const w1 = vals(3 * 3 * 1 * 2);
+  const b1 = vals(2);
+  const w2 = vals(48 * 48 * 2 * 7);
+  const b2 = vals(7);
+  const flat = Int32Array.from([-1, 48 * 48 * 2]);
+  const dims = (...d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });
+  const T = { T: { type: 'DT_FLOAT' } };
+  const s = (text: string) => ({ s: Buffer.from(text).toString('base64') });
+  const konst = (name: string, dtype: string, shape: number[]) => ({ name, op: 'Const', attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dims(...shape) } } } });
+  const nodes = [
+    { name: 'face', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: dims(-1, 48, 48, 1) } } },
+    konst('conv/kernel', 'DT_FLOAT', [3, 3, 1, 2]),
+    konst('conv/bias', 'DT_FLOAT', [2]),
+    konst('flat/shape', 'DT_INT32', [2]),
+    konst('dense/kernel', 'DT_FLOAT', [48 * 48 * 2, 7]),
+    konst('dense/bias', 'DT_FLOAT', [7]),
+    { name: 'conv/Conv2D', op: 'Conv2D', input: ['face', 'conv/kernel'], attr: { ...T, strides: { list: { i: ['1', '1', '1', '1'] } }, padding: s('SAME'), data_format: s('NHWC'), dilations: { list: { i: ['1', '1', '1', '1'] } } } },
+    { name: 'conv/BiasAdd', op: 'BiasAdd', input: ['conv/Conv2D', 'conv/bias'], attr: { ...T, data_format: s('NHWC') } },
+    { name: 'conv/Relu', op: 'Relu', input: ['conv/BiasAdd'], attr: T },
+    { name: 'flat/Reshape', op: 'Reshape', input: ['conv/Relu', 'flat/shape'], attr: { ...T, Tshape: { type: 'DT_INT32' } } },
+    { name: 'dense/MatMul', op: 'MatMul', input: ['flat/Reshape', 'dense/kernel'], attr: { ...T, transpose_a: { b: false }, transpose_b: { b: false } } },
+    { name: 'dense/BiasAdd', op: 'BiasAdd', input: ['dense/MatMul', 'dense/bias'], attr: { ...T, data_format: s('NHWC') } },
+    { name: 'Identity', op: 'Softmax', input: ['dense/BiasAdd'], attr: T },
+  ];
+  const weights = [
+    { name: 'conv/kernel', shape: [3, 3, 1, 2], dtype: 'float32', data: w1 },
+    { name: 'conv/bias', shape: [2], dtype: 'float32', data: b1 },
+    { name: 'flat/shape', shape: [2], dtype: 'int32', data: flat },
+    { name: 'dense/kernel', shape: [48 * 48 * 2, 7], dtype: 'float32', data: w2 },
+    { name: 'dense/bias', shape: [7], dtype: 'float32', data: b2 },
+  ];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'group1-shard1of1.bin'), Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength))));
+  const file = join(dir, 'model.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      format: 'graph-model',
+      generatedBy: 'test',
+      convertedBy: 'test',
+      modelTopology: { node: nodes, library: {}, versions: { producer: 1 } },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })) }],
+    }),
+  );
+  const reference = (x: tf.Tensor4D) =>
+    tf.tidy(() => {
+      const h = tf.relu(tf.conv2d(x, tf.tensor4d(w1, [3, 3, 1, 2]), 1, 'same').add(tf.tensor1d(b1)));
+      return tf.softmax(h.reshape([-1, 48 * 48 * 2]).matMul(tf.tensor2d(w2, [48 * 48 * 2, 7])).add(tf.tensor1d(b2)));
+    });
+  return { file, reference };
+}

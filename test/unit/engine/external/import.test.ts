@@ -10,7 +10,7 @@ import { call } from '../../../../src-main/services/dispatch';
 import { handlers } from '../../../../src-main/services/index';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../../helpers/workbench';
-import { functionalModel, kerasConfigOf, saveTfjsLayers, sequentialModel, writeKerasModelH5 } from './fixtures';
+import { functionalModel, kerasConfigOf, saveTfjsLayers, sequentialModel, writeGraphModel, writeKerasModelH5 } from './fixtures';
 
 let t: ReturnType<typeof tempWorkbench>;
 let files: ReturnType<typeof tempDir>;
@@ -97,6 +97,22 @@ describe('models.import', () => {
     await expectSameOutputs(b, xFunc(), funcOut);
   });
 
+  it('imports a tfjs graph model (inference only) with the same outputs', async () => {
+    const { file, reference } = writeGraphModel(join(files.dir, 'graph-ok'), 3);
+    const info = await importModel(file, 'graph', { inputSize: 48, channels: 1, scale: 'unit' });
+    expect(info).toMatchObject({ format: 'tfjs-graph', outputs: 7, params: 3 * 3 * 2 + 2 + 2 + 48 * 48 * 2 * 7 + 7 });
+    await tf.setBackend('cpu');
+    const x = tf.randomUniform([3, 48, 48, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const expected = reference(x).dataSync() as Float32Array;
+    const { model } = await loadExternalModel(info);
+    const got = (model.predict(x) as tf.Tensor).dataSync();
+    model.dispose();
+    let maxDiff = 0;
+    for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i]! - expected[i]!));
+    expect(got.length).toBe(21);
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
   it('refuses bad files and declarations with a specific error each, storing nothing', async () => {
     const before = {
       models: (wb.db.prepare('SELECT count(*) AS n FROM external_models').get() as { n: number }).n,
@@ -117,9 +133,9 @@ describe('models.import', () => {
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const notH5 = join(files.dir, 'photo.h5');
     writeFileSync(notH5, 'this is not HDF5 at all');
-    const graph = join(files.dir, 'graph', 'model.json');
-    await saveTfjsLayers(seq, join(files.dir, 'graph'));
-    writeFileSync(graph, JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }));
+    const graph = writeGraphModel(join(files.dir, 'graph-cut'), 4).file;
+    const shard = join(files.dir, 'graph-cut', 'group1-shard1of1.bin');
+    writeFileSync(shard, readFileSync(shard).subarray(0, 1000));
 
     // Thunks: a promise made up front would reject before its expect() is attached.
     const cases: [string, () => Promise<unknown>, string, RegExp][] = [
@@ -129,7 +145,7 @@ describe('models.import', () => {
       ['missing weights', async () => importModel(await h5With('missing.h5', () => {}, { skipLayer: 'sep' }), 'x', SEQ_PRE), 'INVALID_DATA', /layer "sep" \(SeparableConv2D\) needs weights \(depthwise_kernel, pointwise_kernel, bias\), but the file has none/],
       ['truncated', () => importModel(truncated, 'x', SEQ_PRE), 'INVALID_DATA', /truncated/],
       ['not HDF5', () => importModel(notH5, 'x', SEQ_PRE), 'INVALID_DATA', /not an HDF5 file/],
-      ['graph model', () => importModel(graph, 'x', SEQ_PRE), 'INVALID_INPUT', /graph model/],
+      ['truncated graph model', () => importModel(graph, 'x', SEQ_PRE), 'INVALID_DATA', /hold 1000 bytes but the manifest describes \d+ \(truncated\?\)/],
       ['wrong input size', () => importModel(okH5, 'x', { ...SEQ_PRE, inputSize: 64 }), 'INVALID_INPUT', /Dry run on 8 faces failed .*64×64.* the model takes input \[batch, 48, 48, 1\]/],
       ['wrong channels', () => importModel(okH5, 'x', { ...SEQ_PRE, channels: 3 }), 'INVALID_INPUT', /Dry run/],
       ['8-way without labels', async () => importModel(await saveTfjsLayers(func, join(files.dir, 'f2')), 'x', { ...FUNC_PRE, labels: null }), 'INVALID_INPUT', /8 outputs, not FER2013's 7/],
