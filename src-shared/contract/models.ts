@@ -3,15 +3,15 @@ import { EMOTIONS } from '../labels';
 import { invoke, returns } from './define';
 
 /**
- * External models: classifiers trained elsewhere (Keras 2 .h5, tfjs layers), imported with the preprocessing
+ * External models: classifiers trained elsewhere (Keras .h5 / .keras, tfjs layers or graph), imported with the preprocessing
  * they were trained with. Each becomes a completed run (model 'external') on one dataset, so evaluation,
  * cell review, compare, ensembles and exports use it as they use a trained run.
  */
 export const EXTERNAL_SCALES = ['unit', 'minus1to1', 'raw255', 'meanstd'] as const;
 export type ExternalScale = (typeof EXTERNAL_SCALES)[number];
 
-/** tfjs-graph: a converted TensorFlow graph, inference only. */
-export const EXTERNAL_FORMATS = ['keras-h5', 'tfjs-layers', 'tfjs-graph'] as const;
+/** keras3: a `.keras` archive; tfjs-graph: a converted TensorFlow graph, inference only. */
+export const EXTERNAL_FORMATS = ['keras-h5', 'keras3', 'tfjs-layers', 'tfjs-graph'] as const;
 export type ExternalFormat = (typeof EXTERNAL_FORMATS)[number];
 
 /**
@@ -67,7 +67,7 @@ export interface ExternalModelInfo {
 }
 
 export const modelsInvoke = {
-  /** Imports a Keras 2 .h5/.hdf5 full model or a tfjs layers or graph model.json, checks it with a dry run, stores it. */
+  /** Imports a Keras 2 .h5/.hdf5 full model, a Keras 3 .keras, or a tfjs layers or graph model.json; dry-runs it; stores it. */
   'models.import': invoke(
     z.strictObject({
       path: z.string().min(1).max(4096),

@@ -6,8 +6,8 @@ const USAGE = [
   'fer models import FILE --name NAME --dataset DATASET --input SIZE --channels 1|3 --scale SCALE [--mean M[,M,M] --std S[,S,S]] [--labels LABELS]',
   'fer models list',
   '',
-  'FILE: a Keras 2 full model (.h5/.hdf5 from model.save), or a tfjs layers or graph model.json with its shards',
-  '(graph models: inference only).',
+  'FILE: a Keras 2 full model (.h5/.hdf5 from model.save), a Keras 3 .keras archive, or a tfjs layers or graph',
+  'model.json with its shards (graph models: inference only).',
   `SCALE: ${EXTERNAL_SCALES.join(', ')} (unit: x/255; minus1to1: x/127.5 - 1; raw255: 0-255 as is; meanstd: (x - mean) / std on 0-255).`,
   `LABELS: the model's outputs in order — a preset (${Object.keys(LABEL_PRESETS).join(', ')}) or names such as`,
   "  angry,disgust,fear,happy,neutral,sad,surprise ('-' drops an output). Default: FER2013's order, 7-way models only.",
@@ -31,7 +31,7 @@ function numberList(values: OptionValues, name: string): number[] | undefined {
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'Import classifiers trained elsewhere (Keras .h5, tfjs layers or graph) as external runs, and list them',
+  summary: 'Import classifiers trained elsewhere (Keras .h5/.keras, tfjs layers or graph) as external runs, and list them',
   usage: USAGE,
   allowPositionals: true,
   options: {

@@ -149,7 +149,7 @@ export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<
   if (wb.db.prepare('SELECT 1 FROM external_models WHERE name = ?').get(args.name)) {
     throw new AppError('ALREADY_EXISTS', `An external model named "${args.name}" already exists; choose another name.`);
   }
-  const source = await readExternal(args.path);
+  const source = await readExternal(args.path, wb.home.tmp);
   const backend = await chooseBackend(null);
   await activateBackend(backend.name, { xnnpack: 'all' });
   const model = await buildPredictor(source);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../../src-shared/errors';
@@ -7,6 +7,7 @@ import { looksLikeHdf5, readKerasH5WithConfig } from '../weights/h5';
 import { readTfjsLayers } from '../weights/tfjs-layers';
 import type { WeightSet } from '../weights/types';
 import { prepareTopology, type KerasModelJson } from './topology';
+import { readZip } from './zip';
 
 interface SourceBase {
   /** The file the user named (a folder resolves to its model.json). */
@@ -16,7 +17,7 @@ interface SourceBase {
 /** A Keras config plus weights, built as a tfjs layers model. */
 export interface LayersSource extends SourceBase {
   kind: 'layers';
-  format: 'keras-h5' | 'tfjs-layers';
+  format: 'keras-h5' | 'keras3' | 'tfjs-layers';
   topology: KerasModelJson;
   weights: WeightSet;
 }
@@ -31,11 +32,11 @@ export interface GraphSource extends SourceBase {
 export type ExternalSource = LayersSource | GraphSource;
 
 /**
- * Reads a whole model from a Keras 2 full-model .h5/.hdf5 (`model_config` attribute + /model_weights) or a tfjs
- * layers or graph model.json with its shards, reusing the readers of `fer weights import`. Every failure is a specific
+ * Reads a whole model from a Keras 2 full-model .h5/.hdf5 (`model_config` attribute + /model_weights), a Keras 3
+ * .keras archive, or a tfjs layers or graph model.json with its shards, reusing the readers of `fer weights import`. Every failure is a specific
  * AppError: missing file, not HDF5, truncated, weights-only file, Keras 3 zip, bad layer.
  */
-export async function readExternal(pathIn: string): Promise<ExternalSource> {
+export async function readExternal(pathIn: string, tmpDir: string): Promise<ExternalSource> {
   let file = resolve(pathIn);
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `Model file ${file} does not exist.`);
   if (statSync(file).isDirectory()) {
@@ -43,9 +44,7 @@ export async function readExternal(pathIn: string): Promise<ExternalSource> {
     file = join(file, 'model.json');
   }
   const ext = extname(file).toLowerCase();
-  if (ext === '.keras') {
-    throw new AppError('INVALID_INPUT', `${file} is a Keras 3 .keras archive, which this importer does not read yet. In Keras, save it as a Keras 2 full model (model.save('model.h5')) or convert it with tensorflowjs_converter to a tfjs layers model.`);
-  }
+  if (ext === '.keras') return readKeras3(file, tmpDir);
   if (ext === '.json') return readTfjsModel(file);
   if (ext === '.h5' || ext === '.hdf5' || looksLikeHdf5(file)) return readKerasModel(file);
   throw new AppError('INVALID_INPUT', `${file} is neither a Keras .h5/.hdf5 model nor a tfjs model.json.`);
@@ -123,4 +122,37 @@ async function readGraphModel(file: string, json: Record<string, unknown>): Prom
     weightSpecs: specs,
     weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer,
   };
+}
+
+/**
+ * A Keras 3 `.keras` archive: config.json (the model config, Keras 3 spellings) and model.weights.h5
+ * (/layers/<layer>/vars/<i>). h5wasm reads host files, so the weights pass through a temp file that is removed after.
+ */
+async function readKeras3(file: string, tmpDir: string): Promise<ExternalSource> {
+  const entries = readZip(file);
+  const config = entries.get('config.json');
+  const weights = entries.get('model.weights.h5');
+  if (!config || !weights) {
+    throw new AppError('INVALID_DATA', `${file} is a zip without ${!config ? 'config.json' : 'model.weights.h5'}: not a Keras 3 .keras model (it holds ${[...entries.keys()].join(', ') || 'nothing'}).`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(config.toString('utf8'));
+  } catch (err) {
+    throw new AppError('INVALID_DATA', `${file}: config.json is not valid JSON (${(err as Error).message}).`);
+  }
+  const topology = prepareTopology(raw, file);
+  mkdirSync(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `keras3-${process.pid}-${Date.now().toString(36)}.weights.h5`);
+  try {
+    writeFileSync(tmp, weights);
+    const { set } = await readKerasH5WithConfig(tmp);
+    return { kind: 'layers', format: 'keras3', file, sha256: await sha256Of([file]), topology, weights: { ...set, file } };
+  } catch (err) {
+    // The temp name means nothing to the user: name the archive's entry instead.
+    if (err instanceof AppError) throw new AppError(err.code, err.message.split(tmp).join(`${file}:model.weights.h5`));
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -18,8 +18,11 @@ const INFERENCE_EQUIVALENTS: Record<string, (cfg: Record<string, unknown>) => La
   SpatialDropout2D: (cfg) => ({ class_name: 'Dropout', config: { name: cfg.name, trainable: cfg.trainable ?? true, rate: cfg.rate ?? 0 } }),
 };
 
-/** Config keys that only matter for training; tfjs reads only some of their Keras 1/2/3 spellings, so they go. */
-const TRAINING_ONLY = /(_initializer|_regularizer|_constraint)$|^activity_regularizer$|^init$|^W_regularizer$|^b_regularizer$/;
+/**
+ * Config keys that only matter for training (tfjs reads only some of their Keras 1/2/3 spellings), and Keras 3's
+ * LoRA and quantization settings, which are off in a saved float model: they go.
+ */
+const TRAINING_ONLY = /(_initializer|_regularizer|_constraint)$|^activity_regularizer$|^init$|^W_regularizer$|^b_regularizer$|^lora_rank$|^lora_alpha$|^quantization_config$/;
 
 function layerName(layer: LayerJson): string {
   const n = layer.config?.name ?? layer.name;
@@ -47,7 +50,8 @@ export function prepareTopology(raw: unknown, file: string): KerasModelJson {
   if (!Array.isArray(layers) || !layers.length) throw new AppError('INVALID_DATA', `${file}: the model config lists no layers.`);
   const fixed = layers.map((layer) => prepareLayer(layer, file));
   if (Array.isArray(config)) return { class_name: top.class_name, config: fixed };
-  return { class_name: top.class_name, config: { ...config, layers: fixed } };
+  const io = 'input_layers' in config ? { input_layers: tripleList(config.input_layers), output_layers: tripleList(config.output_layers) } : {};
+  return { class_name: top.class_name, config: { ...config, ...io, layers: fixed } };
 }
 
 function prepareLayer(layer: LayerJson, file: string): LayerJson {
@@ -68,11 +72,9 @@ function prepareLayer(layer: LayerJson, file: string): LayerJson {
   if ((registered && registered !== cls) || (module && !module.startsWith('keras'))) {
     throw new AppError('INVALID_DATA', `${file}: layer "${name}" is a custom object (${registered ?? cls}${module ? ` from ${module}` : ''}); its code is not in the file. Replace it with standard Keras layers.`);
   }
-  if (Array.isArray(layer.inbound_nodes) && layer.inbound_nodes.some((n) => n && typeof n === 'object' && !Array.isArray(n))) {
-    throw new AppError('INVALID_DATA', `${file}: layer "${name}" is wired in the Keras 3 format, which this importer does not read yet; save the model with Keras 2 / tf.keras (model.save('model.h5')).`);
-  }
+  const wired = Array.isArray(layer.inbound_nodes) ? { inbound_nodes: layer.inbound_nodes.map((n) => keras2Node(n, name, file)) } : {};
   const equivalent = INFERENCE_EQUIVALENTS[cls];
-  if (equivalent) return { ...stripKeras3Keys(layer), ...equivalent(cfg) };
+  if (equivalent) return { ...stripKeras3Keys(layer), ...wired, ...equivalent(cfg) };
   if (!(cls in tf.serialization.SerializationMap.getMap().classNameMap)) {
     throw new AppError('INVALID_DATA', `${file}: layer "${name}" is a ${cls || '(missing class_name)'}, a layer class this importer cannot build (a custom layer, or one TensorFlow.js lacks).`);
   }
@@ -85,7 +87,32 @@ function prepareLayer(layer: LayerJson, file: string): LayerJson {
     delete cfg.ragged;
     delete cfg.optional;
   }
-  return { ...stripKeras3Keys(layer), config: cfg };
+  return { ...stripKeras3Keys(layer), ...wired, config: cfg };
+}
+
+/**
+ * One inbound node in the Keras 2 form tfjs reads, `[[layer, node, tensor, {}], …]`. Keras 3 writes
+ * `{args: [...], kwargs: {...}}` with each input a `__keras_tensor__` whose `keras_history` is [layer, node, tensor]
+ * (a merge layer's inputs are a list inside args). Keyword arguments (masks, training flags) do not change inference.
+ */
+function keras2Node(node: unknown, name: string, file: string): unknown {
+  if (Array.isArray(node)) return node;
+  const found: unknown[][] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object' && (v as { class_name?: unknown }).class_name === '__keras_tensor__') {
+      const history = (v as { config?: { keras_history?: unknown } }).config?.keras_history;
+      if (Array.isArray(history) && history.length === 3) found.push([...history, {}]);
+    }
+  };
+  walk((node as { args?: unknown } | null)?.args);
+  if (!found.length) throw new AppError('INVALID_DATA', `${file}: layer "${name}" has an inbound node with no input tensors this importer can read.`);
+  return found;
+}
+
+/** Keras 3's input_layers / output_layers: one [name, node, tensor] triple when single, a list of them otherwise. */
+function tripleList(v: unknown): unknown {
+  return Array.isArray(v) && typeof v[0] === 'string' ? [v] : v;
 }
 
 /** Keras ≥ 2.13 adds `module`, `registered_name` and `build_config` beside a layer's class and config. */

@@ -13,7 +13,7 @@ export const m0020ExternalModels: Migration = {
       CREATE TABLE external_models (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
-        format TEXT NOT NULL CHECK (format IN ('keras-h5', 'tfjs-layers', 'tfjs-graph')),
+        format TEXT NOT NULL CHECK (format IN ('keras-h5', 'keras3', 'tfjs-layers', 'tfjs-graph')),
         source_file TEXT NOT NULL,
         sha256 TEXT NOT NULL,
         path TEXT NOT NULL,

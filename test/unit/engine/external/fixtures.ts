@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { prng } from '../../../../src-main/engine/rng';
@@ -180,4 +181,87 @@ export function writeGraphModel(dir: string, seed: number): { file: string; refe
       return tf.softmax(h.reshape([-1, 48 * 48 * 2]).matMul(tf.tensor2d(w2, [48 * 48 * 2, 7])).add(tf.tensor1d(b2)));
     });
   return { file, reference };
+}
+
+/** A zip archive of `entries` (deflated), the way Python's zipfile writes one: local headers, central directory, end record. */
+export function writeZip(file: string, entries: Record<string, Buffer>): void {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of Object.entries(entries)) {
+    const packed = deflateRawSync(data);
+    const nameBuf = Buffer.from(name);
+    const crc = crc32(data) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBuf.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBuf, packed);
+    centrals.push(central, nameBuf);
+    offset += 30 + nameBuf.length + packed.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(entries).length, 8);
+  end.writeUInt16LE(Object.keys(entries).length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  writeFileSync(file, Buffer.concat([...locals, dir, end]));
+}
+
+/**
+ * What Keras 3's `model.save('x.keras')` writes, built from a tfjs model: config.json in Keras 3's spelling
+ * (an InputLayer with `batch_shape`; inbound nodes as `{args: [__keras_tensor__ …], kwargs}`; single input and
+ * output layers as one triple; LoRA settings on Dense) and model.weights.h5 with /layers/<layer>/vars/<i>.
+ */
+export async function writeKeras3(model: tf.LayersModel, file: string): Promise<void> {
+  const top = await kerasConfigOf(model);
+  const layers = top.config.layers;
+  for (const layer of layers) {
+    if (layer.class_name === 'Dense') layer.config.lora_rank = null;
+    if (layer.class_name === 'InputLayer') {
+      layer.config.batch_shape = layer.config.batch_input_shape;
+      delete layer.config.batch_input_shape;
+    }
+    if (Array.isArray(layer.inbound_nodes)) {
+      layer.inbound_nodes = (layer.inbound_nodes as [string, number, number, unknown][][]).map((node) => {
+        const tensors = node.map(([l, n, t]) => ({ class_name: '__keras_tensor__', config: { shape: [null], dtype: 'float32', keras_history: [l, n, t] } }));
+        return { args: tensors.length === 1 ? [tensors[0]] : [tensors], kwargs: {} };
+      });
+    }
+  }
+  if (top.class_name === 'Sequential') {
+    const first = layers[0]!;
+    layers.unshift({ class_name: 'InputLayer', module: 'keras.layers', registered_name: null, config: { batch_shape: first.config.batch_input_shape, dtype: 'float32', sparse: false, name: 'input_layer' } });
+    delete first.config.batch_input_shape;
+  } else {
+    const cfg = top.config as Record<string, unknown>;
+    for (const key of ['input_layers', 'output_layers']) if (Array.isArray(cfg[key]) && (cfg[key] as unknown[]).length === 1) cfg[key] = (cfg[key] as unknown[])[0];
+  }
+  const weights: FakeLayer[] = model.layers
+    .filter((l) => l.weights.length)
+    .map((l) => ({ name: l.name, weights: l.weights.map((w, i) => ({ name: String(i), shape: [...w.shape] as number[], data: w.read().dataSync() as Float32Array })) }));
+  const h5 = `${file}.weights.tmp.h5`;
+  await writeKerasH5(h5, weights, 'keras3');
+  writeZip(file, {
+    'metadata.json': Buffer.from(JSON.stringify({ keras_version: '3.6.0', date_saved: '2026-01-01@00:00:00' })),
+    'config.json': Buffer.from(JSON.stringify({ module: 'keras', class_name: top.class_name === 'Sequential' ? 'Sequential' : 'Functional', config: top.config, registered_name: null })),
+    'model.weights.h5': readFileSync(h5),
+  });
+  rmSync(h5);
 }

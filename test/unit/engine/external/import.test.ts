@@ -10,7 +10,7 @@ import { call } from '../../../../src-main/services/dispatch';
 import { handlers } from '../../../../src-main/services/index';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../../helpers/workbench';
-import { functionalModel, kerasConfigOf, saveTfjsLayers, sequentialModel, writeGraphModel, writeKerasModelH5 } from './fixtures';
+import { functionalModel, kerasConfigOf, saveTfjsLayers, sequentialModel, writeGraphModel, writeKeras3, writeKerasModelH5, writeZip } from './fixtures';
 
 let t: ReturnType<typeof tempWorkbench>;
 let files: ReturnType<typeof tempDir>;
@@ -97,6 +97,20 @@ describe('models.import', () => {
     await expectSameOutputs(b, xFunc(), funcOut);
   });
 
+  it('imports Keras 3 .keras archives (Sequential and functional) with the same outputs', async () => {
+    const seqFile = join(files.dir, 'seq.keras');
+    await writeKeras3(seq, seqFile);
+    const a = await importModel(seqFile, 'seq-keras3', SEQ_PRE);
+    expect(a).toMatchObject({ format: 'keras3', params: seq.countParams() });
+    await expectSameOutputs(a, xSeq(), seqOut);
+    const funcFile = join(files.dir, 'func.keras');
+    await writeKeras3(func, funcFile);
+    const b = await importModel(funcFile, 'func-keras3', FUNC_PRE);
+    await expectSameOutputs(b, xFunc(), funcOut);
+    // The weights went through a temp file, which is gone.
+    expect(readdirSync(wb.home.tmp).filter((f) => f.startsWith('keras3-'))).toEqual([]);
+  });
+
   it('imports a tfjs graph model (inference only) with the same outputs', async () => {
     const { file, reference } = writeGraphModel(join(files.dir, 'graph-ok'), 3);
     const info = await importModel(file, 'graph', { inputSize: 48, channels: 1, scale: 'unit' });
@@ -152,7 +166,8 @@ describe('models.import', () => {
       ['label twice', () => importModel(okH5, 'x', { ...SEQ_PRE, labels: ['angry', 'angry', 'fear', 'happy', 'sad', 'surprise', 'neutral'] }), 'INVALID_INPUT', /"angry" appears 2 times/],
       ['name taken', () => importModel(okH5, 'seq-h5', SEQ_PRE), 'ALREADY_EXISTS', /seq-h5/],
       ['missing file', () => importModel(join(files.dir, 'nope.h5'), 'x', SEQ_PRE), 'NOT_FOUND', /does not exist/],
-      ['keras 3', () => importModel((writeFileSync(join(files.dir, 'm.keras'), 'PK'), join(files.dir, 'm.keras')), 'x', SEQ_PRE), 'INVALID_INPUT', /Keras 3 \.keras archive/],
+      ['not a zip', async () => importModel((writeFileSync(join(files.dir, 'm.keras'), 'PK'), join(files.dir, 'm.keras')), 'x', SEQ_PRE), 'INVALID_DATA', /not a readable zip archive \(no end-of-central-directory record\)/],
+      ['zip without weights', async () => importModel((writeZip(join(files.dir, 'c.keras'), { 'config.json': Buffer.from('{}') }), join(files.dir, 'c.keras')), 'x', SEQ_PRE), 'INVALID_DATA', /zip without model\.weights\.h5/],
     ];
     for (const [what, promise, code, message] of cases) {
       await expect(promise(), what).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
