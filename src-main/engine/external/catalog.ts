@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
@@ -12,6 +12,7 @@ import { prepareBatch } from '../input';
 import type { InputSpec } from '../models/registry';
 import { predictProbs, type Predictor } from '../predict';
 import { buildModel } from './build';
+import { graphArtifacts, graphParams, loadGraphDir } from './graph';
 import { outputMapOf, resolveLabels } from './labels';
 import { readExternal, type ExternalSource } from './read';
 
@@ -71,28 +72,6 @@ export async function loadExternalModel(info: ExternalModelInfo): Promise<{ mode
   return { model, spec: externalInputSpec(info.preprocess), outputMap: outputMapOf(info.preprocess.labels) };
 }
 
-async function loadGraphDir(dir: string): Promise<tf.GraphModel> {
-  try {
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as Record<string, unknown> & { weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-    const bin = readFileSync(join(dir, 'weights.bin'));
-    return await tf.loadGraphModel(tf.io.fromMemory(graphArtifacts(json, json.weightsManifest[0]!.weights, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) as ArrayBuffer)));
-  } catch (err) {
-    throw new AppError('CHECKPOINT_CORRUPT', `The stored graph model in ${dir} cannot be loaded: ${(err as Error).message}`);
-  }
-}
-
-function graphArtifacts(json: Record<string, unknown>, weightSpecs: tf.io.WeightsManifestEntry[], weightData: ArrayBuffer): tf.io.ModelArtifacts {
-  return {
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    format: 'graph-model',
-    weightSpecs,
-    weightData,
-    ...(json.signature ? { signature: json.signature as object } : {}),
-    ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata as Record<string, object> } : {}),
-    ...(json.modelInitializer ? { modelInitializer: json.modelInitializer as object } : {}),
-  };
-}
-
 async function buildPredictor(source: ExternalSource): Promise<Predictor> {
   if (source.kind === 'layers') return buildModel(source.topology, source.weights, source.file);
   try {
@@ -131,11 +110,6 @@ async function dryRun(wb: Workbench, datasetId: number, model: Predictor, spec: 
   const probs = await predictProbs(model, split.pixels, split.n, { prepare, batch: DRY_RUN_FACES, outputMap: outputMapOf(labels) });
   if (!probs.every(Number.isFinite)) throw new AppError('INVALID_INPUT', `Dry run on ${split.n} faces gave non-finite outputs (NaN or infinity); check the declared scaling.`);
   return { labels, outputs };
-}
-
-/** Every weight's element count: a graph model has no layers to ask. */
-function graphParams(specs: readonly tf.io.WeightsManifestEntry[]): number {
-  return specs.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /**
