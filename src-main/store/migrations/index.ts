@@ -1,8 +1,8 @@
 import { m0010Initial } from './0010-initial';
-import { m0020ExternalModels } from './0020-external-models';
+import { m0050ExternalModels } from './0050-external-models';
 import type { Migration } from './types';
 
 /** In order. A new migration is appended here with the next multiple of 10. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020ExternalModels];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0050ExternalModels];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

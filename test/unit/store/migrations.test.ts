@@ -38,7 +38,7 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('20 (external models) upgrades a version-10 DB: runs keep their rows and gain external_model_id', () => {
+  it('50 (external models) upgrades a version-10 DB: runs keep their rows and gain external_model_id', () => {
     const file = join(tmp(), 'w.sqlite');
     const v10 = openDb(file, { migrations: [MIGRATIONS[0]!] });
     v10.prepare("INSERT INTO datasets (id, name, source_path, format, pixels_file, sample_count, created_at) VALUES (1, 'd', 'y', 'csv', 'p', 0, 'now')").run();

@@ -5,8 +5,8 @@ import type { Migration } from './types';
  * declared at import. A run row (model 'external', status 'completed') points at it, so everything keyed by
  * run id — evaluations, cell review, compare, ensembles, exports — takes it as it takes a trained run.
  */
-export const m0020ExternalModels: Migration = {
-  version: 20,
+export const m0050ExternalModels: Migration = {
+  version: 50,
   name: 'external-models',
   up(db) {
     db.exec(`
