@@ -142,9 +142,11 @@ export async function main(argv: string[]): Promise<number> {
       const run = typeof classWeights === 'number' ? await ctx.call('runs.get', { runId: classWeights }) : { run: await trainBaseline(ctx, dataset!.id, seed, classWeights, values) };
       if (run.run.status !== 'completed') throw new Error(`run ${run.run.id} is ${run.run.status}, not completed`);
       const detail = await ctx.call('runs.get', { runId: run.run.id });
+      if (!detail.config) throw new Error(`run ${run.run.id} is an external model, not a trained baseline`);
+      const config = detail.config;
       source ||= detail.run.datasetName;
       backend = `${detail.run.backend ?? '?'}`;
-      runSeed = detail.config.seed;
+      runSeed = config.seed;
       const evalOf = async (split: 'PublicTest' | 'PrivateTest', views: number, flip = views > 0) =>
         ctx.call('eval.get', { evaluationId: (await evalWithProgress(ctx, { runId: detail.run.id, split, tta: views, ttaFlip: flip })).id });
       const pub = await evalOf('PublicTest', 0);
@@ -152,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
       const privFlip = await evalOf('PrivateTest', 0, true);
       const privTta = await evalOf('PrivateTest', tta);
       rows.push({
-        classWeights: detail.config.classWeights,
+        classWeights: config.classWeights,
         runId: detail.run.id,
         epochsDone: detail.run.epochsDone,
         bestEpoch: detail.run.bestEpoch,

@@ -26,6 +26,8 @@ export interface HomePaths {
   datasets: string;
   runs: string;
   weights: string;
+  /** External models (imported classifiers), one folder each, as tfjs layers. */
+  models: string;
   tmp: string;
 }
 
@@ -60,10 +62,11 @@ export function resolveHome(options: HomeOptions = {}): HomePaths {
     datasets: join(root, 'datasets'),
     runs: join(root, 'runs'),
     weights: join(root, 'weights'),
+    models: join(root, 'models'),
     tmp: join(root, 'tmp'),
   };
   try {
-    for (const dir of [paths.datasets, paths.runs, paths.weights, paths.tmp]) mkdirSync(dir, { recursive: true });
+    for (const dir of [paths.datasets, paths.runs, paths.weights, paths.models, paths.tmp]) mkdirSync(dir, { recursive: true });
     const marker = join(root, HOME_MARKER);
     if (!existsSync(marker)) writeFileSync(marker, 'This folder is a FER Workbench home: its database, datasets, runs and weights.\n');
   } catch (err) {

@@ -13,6 +13,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
   'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
+  'models.import', 'models.list',
 ] as const satisfies readonly InvokeName[];
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];

@@ -6,6 +6,7 @@ import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
+import { modelsEvents, modelsInvoke } from './contract/models';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { systemEvents, systemInvoke } from './contract/system';
 import { weightsEvents, weightsInvoke } from './contract/weights';
@@ -17,6 +18,7 @@ export const invokeChannels = {
   ...evaluationInvoke,
   ...ferplusInvoke,
   ...weightsInvoke,
+  ...modelsInvoke,
 };
 
 export const eventChannels = {
@@ -26,6 +28,7 @@ export const eventChannels = {
   ...evaluationEvents,
   ...ferplusEvents,
   ...weightsEvents,
+  ...modelsEvents,
 };
 
 export type InvokeChannels = typeof invokeChannels;
@@ -52,6 +55,7 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';
+export * from './contract/models';
 export * from './contract/runs';
 export * from './contract/system';
 export * from './contract/weights';

@@ -3,7 +3,7 @@ import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import type { InputSpec } from './models/registry';
 
 /** Per-channel means (BGR order, 0–255) the pretrained weights were trained with. */
-const MEANS: Record<Exclude<InputSpec['normalize'], 'unit'>, [number, number, number]> = {
+const MEANS: Record<'vggface' | 'imagenet-caffe', [number, number, number]> = {
   // keras-vggface v2 (ResNet50 / SeNet50 on VGGFace2).
   vggface: [91.4953, 103.8827, 131.0912],
   // Keras applications' 'caffe' mode (ImageNet VGG16 / ResNet50).
@@ -25,14 +25,26 @@ export function finishInput(images: tf.Tensor4D, spec: InputSpec): tf.Tensor4D {
   return tf.tidy(() => {
     let x = images;
     if (x.shape[1] !== spec.size || x.shape[2] !== spec.size) x = tf.image.resizeBilinear(x, [spec.size, spec.size], true);
-    if (spec.normalize === 'unit') {
-      x = x.div(255);
-      return spec.channels === 3 ? tf.tile(x, [1, 1, 1, 3]) : x;
+    if (spec.normalize === 'unit' || spec.normalize === 'minus1to1' || spec.normalize === 'raw255' || spec.normalize === 'meanstd') {
+      return scaleExternal(spec.channels === 3 ? tf.tile(x, [1, 1, 1, 3]) : x, spec);
     }
     if (spec.channels !== 3) throw new Error(`normalize '${spec.normalize}' needs 3 channels.`);
     // Gray replicated into B, G, R: subtracting each channel's mean is the whole of the Caffe-style preprocessing.
     return x.sub(tf.tensor1d(MEANS[spec.normalize]).reshape([1, 1, 1, 3])) as tf.Tensor4D;
   });
+}
+
+/** The scalings external models declare; a gray face replicated into 3 channels gets a per-channel mean/std after tiling. */
+function scaleExternal(x: tf.Tensor4D, spec: InputSpec): tf.Tensor4D {
+  if (spec.normalize === 'unit') return x.div(255);
+  if (spec.normalize === 'minus1to1') return x.div(127.5).sub(1);
+  if (spec.normalize === 'raw255') return x;
+  const c = x.shape[3];
+  const per = (v: readonly number[] | undefined, fallback: number) => {
+    const vals = v?.length ? v : [fallback];
+    return tf.tensor1d(Array.from({ length: c }, (_, i) => vals[vals.length === c ? i : 0]!)).reshape([1, 1, 1, c]);
+  };
+  return x.sub(per(spec.mean, 0)).div(per(spec.std, 1));
 }
 
 /** Packed pixels → a ready model input batch. */

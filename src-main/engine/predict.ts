@@ -15,6 +15,11 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
   /** Checked between batches; throwing from it (e.g. on cancel) stops the loop. */
   signal?: AbortSignal;
+  /**
+   * For a model whose outputs are not FER2013's 7 in order (an external model): FER class i's probability is
+   * output outputMap[i]'s, renormalised over the mapped outputs (an unmapped output such as contempt drops out).
+   */
+  outputMap?: readonly number[];
 }
 
 /**
@@ -22,7 +27,10 @@ export interface PredictOptions {
  * Returns n×7 float32, row-major. Yields to the event loop between batches so progress and
  * cancel messages get through.
  */
-export async function predictProbs(model: tf.LayersModel, pixels: Uint8Array, n: number, opts: PredictOptions): Promise<Float32Array> {
+/** A layers model, or a tfjs graph model (an imported external model, inference only). */
+export type Predictor = tf.LayersModel | tf.GraphModel;
+
+export async function predictProbs(model: Predictor, pixels: Uint8Array, n: number, opts: PredictOptions): Promise<Float32Array> {
   const batch = opts.batch ?? 128;
   const views = opts.views?.length ? opts.views : [IDENTITY_VIEW];
   if (pixels.length < n * PIXELS_PER_IMAGE) throw new RangeError(`predictProbs: ${pixels.length} bytes for ${n} faces`);
@@ -39,8 +47,9 @@ export async function predictProbs(model: tf.LayersModel, pixels: Uint8Array, n:
       const probs = tf.tidy(() => {
         const x = opts.prepare(viewed, m);
         // conv → BN → ReLU folded into one fused conv where the model is a plain chain (same result, fewer passes).
-        const y = foldedPredict(model, x) ?? (model.predict(x) as tf.Tensor);
-        return asProbabilities(y);
+        const y = (model instanceof tf.LayersModel ? foldedPredict(model, x) : null) ?? (model.predict(x) as tf.Tensor);
+        const p = asProbabilities(y);
+        return opts.outputMap ? mapOutputs(p, opts.outputMap) : p;
       });
       const data = (await probs.data()) as Float32Array;
       probs.dispose();
@@ -66,4 +75,13 @@ function asProbabilities(y: tf.Tensor): tf.Tensor2D {
   const maxDev = rowSums.sub(1).abs().max().dataSync()[0]!;
   if (min >= 0 && maxDev < 1e-3) return y2;
   return tf.softmax(y2);
+}
+
+/** Picks the FER2013 classes' columns out of a model's outputs, rows renormalised to sum to 1. */
+export function mapOutputs(p: tf.Tensor2D, outputMap: readonly number[]): tf.Tensor2D {
+  if (p.shape[1] !== undefined && outputMap.some((j) => j >= p.shape[1])) {
+    throw new Error(`outputMap points at output ${Math.max(...outputMap)}, but the model has ${p.shape[1]} outputs`);
+  }
+  const picked = tf.gather(p, tf.tensor1d([...outputMap], 'int32'), 1);
+  return picked.div(picked.sum(1, true).maximum(1e-12));
 }

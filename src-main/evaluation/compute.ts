@@ -3,6 +3,7 @@ import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { activateBackend, chooseBackend } from '../engine/backend';
 import { loadRunModel, runConfig } from '../engine/checkpoint';
+import { externalForRun, loadExternalModel } from '../engine/external/catalog';
 import { xnnpackPoolFor } from '../engine/models/index';
 import { prepareBatch } from '../engine/input';
 import { predictProbs } from '../engine/predict';
@@ -60,8 +61,10 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
 export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
-  await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId)) });
-  const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint);
+  // An external model is one stored copy (no best/last checkpoints) with its own input spec and output mapping.
+  const external = externalForRun(wb, job.runId);
+  await activateBackend(backend.name, { xnnpack: external ? 'all' : xnnpackPoolFor(runConfig(wb, job.runId)) });
+  const { model, spec, outputMap } = external ? await loadExternalModel(external) : { ...(await loadRunModel(wb, job.runId, job.checkpoint)), outputMap: undefined };
   try {
     const data = loadSplit(wb, job.datasetId, job.split);
     const views = job.tta ? ttaViews(job.tta) : undefined;
@@ -70,6 +73,7 @@ export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done
       // Activation memory grows with the input side squared: a 197×197 ResNet batch of 128 would need gigabytes.
       batch: job.batch ?? (spec.size > 64 ? 16 : 128),
       ...(views ? { views } : {}),
+      ...(outputMap ? { outputMap } : {}),
       onProgress,
     });
     return { ids: data.ids, labels: data.labels, probs, tta: ttaSummary(job.tta), backend: backend.name, seconds: (performance.now() - started) / 1000 };

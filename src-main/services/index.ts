@@ -1,6 +1,7 @@
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
+import { modelsHandlers } from './models';
 import { runsHandlers } from './runs';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
@@ -14,4 +15,5 @@ export const handlers: AllHandlers = {
   ...evaluationHandlers,
   ...ferplusHandlers,
   ...weightsHandlers,
+  ...modelsHandlers,
 };

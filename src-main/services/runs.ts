@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
 import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
+import { deleteExternalRun } from '../engine/external/catalog';
 import { getModel } from '../engine/models/index';
 import { MODEL_PRESETS } from '../engine/models/presets';
 import { readState } from '../engine/train';
@@ -119,7 +120,7 @@ export const runsHandlers: HandlersFor<typeof runsInvoke> = {
     if (queueFor(wb).isActive(args.runId) || !TERMINAL.includes(s.status)) {
       throw new AppError('CONFLICT', `Run ${args.runId} is ${s.status}; stop it before deleting it.`);
     }
-    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(args.runId);
+    deleteExternalRun(wb, args.runId);
     rmSync(runDir(wb.home.runs, args.runId), { recursive: true, force: true });
     return { deleted: true as const };
   },

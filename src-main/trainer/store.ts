@@ -4,6 +4,7 @@ import type { BackendName } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
+import { externalForRun } from '../engine/external/catalog';
 
 /**
  * Every SQL the runs queue and service need. Metrics rows: one per (epoch, role, name) with step 0, roles
@@ -47,13 +48,13 @@ function toSummary(r: RunRow): RunSummary {
     name: r.name,
     datasetId: r.dataset_id,
     datasetName: r.dataset_name,
-    model: r.model as ModelName,
+    model: r.model as ModelName | 'external',
     status: r.status,
     seed: r.seed,
     backend: r.backend as BackendName | null,
     backendReason: r.backend_reason,
     epochsDone: r.epochs_done,
-    epochs: cfg.epochs,
+    epochs: r.model === 'external' ? 0 : cfg.epochs,
     bestValAcc: r.best_val_acc,
     bestValLoss: r.best_val_loss,
     bestEpoch: r.best_epoch,
@@ -77,7 +78,9 @@ export function runSummary(wb: Workbench, id: number): RunSummary {
 }
 
 export function runConfig(wb: Workbench, id: number): TrainConfig {
-  return trainConfigSchema.parse(JSON.parse(row(wb, id).config_json));
+  const r = row(wb, id);
+  if (r.model === 'external') throw new AppError('INVALID_INPUT', `Run ${id} is an external model ("${r.name}"), imported rather than trained: it has no training config.`);
+  return trainConfigSchema.parse(JSON.parse(r.config_json));
 }
 
 export function runPid(wb: Workbench, id: number): number | null {
@@ -215,7 +218,9 @@ export function runDetail(wb: Workbench, id: number): RunDetail {
       created_at: string;
     }[]
   ).map((a) => ({ epoch: a.epoch, kind: (JSON.parse(a.meta_json) as { which: 'best' | 'last' }).which, path: a.path, createdAt: a.created_at }));
-  return { run: toSummary(r), config: trainConfigSchema.parse(JSON.parse(r.config_json)), codeVersion: r.code_version, epochs: epochHistory(wb, id), checkpoints };
+  const external = externalForRun(wb, id);
+  const config = external ? null : trainConfigSchema.parse(JSON.parse(r.config_json));
+  return { run: toSummary(r), config, external, codeVersion: r.code_version, epochs: epochHistory(wb, id), checkpoints };
 }
 
 /** What resuming a failed run will do: go on from its last finished epoch, or start over when it finished none. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SPLITS } from '../labels';
 import { invoke, returns } from './define';
 import { BACKEND_NAMES, type BackendName } from './system';
+import type { ExternalModelInfo } from './models';
 
 export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -68,7 +69,8 @@ export interface RunSummary {
   name: string;
   datasetId: number;
   datasetName: string;
-  model: ModelName;
+  /** 'external': a model trained elsewhere and imported (RunDetail.external says what it is). */
+  model: ModelName | 'external';
   status: RunStatus;
   seed: number;
   backend: BackendName | null;
@@ -99,7 +101,9 @@ export interface EpochMetrics {
 
 export interface RunDetail {
   run: RunSummary;
-  config: TrainConfig;
+  /** null for an external model: it was not trained here. */
+  config: TrainConfig | null;
+  external: ExternalModelInfo | null;
   codeVersion: string;
   epochs: EpochMetrics[];
   checkpoints: { epoch: number; kind: 'last' | 'best'; path: string; createdAt: string }[];

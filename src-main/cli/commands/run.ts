@@ -1,4 +1,5 @@
 import { CliUsageError, type Command } from '../command';
+import { describeExternal } from './models';
 
 export function runIdArg(positionals: string[]): number {
   const raw = positionals[0];
@@ -20,7 +21,8 @@ export const runCommand: Command = {
     ctx.print(`model    ${r.model} on ${r.datasetName}, seed ${r.seed}${r.groupId ? `, group ${r.groupId}` : ''}`);
     ctx.print(`backend  ${r.backend ?? '-'}${r.backendReason ? ` — ${r.backendReason}` : ''}`);
     const c = detail.config;
-    ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}`);
+    if (c) ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}`);
+    if (detail.external) ctx.print(`external ${describeExternal(detail.external)}`);
     if (detail.epochs.length) {
       ctx.print('epoch    loss     acc  val_loss  val_acc        lr    img/s      s');
       for (const e of detail.epochs) {

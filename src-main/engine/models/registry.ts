@@ -6,8 +6,15 @@ import { AppError } from '../../../src-shared/errors';
 export interface InputSpec {
   size: number;
   channels: 1 | 3;
-  /** 'unit': x/255. 'vggface' / 'imagenet-caffe': BGR mean subtraction on 0–255 values, as those weights expect. */
-  normalize: 'unit' | 'vggface' | 'imagenet-caffe';
+  /**
+   * 'unit': x/255. 'vggface' / 'imagenet-caffe': BGR mean subtraction on 0–255 values, as those weights expect.
+   * The rest are what external models declare: 'minus1to1': x/127.5 − 1; 'raw255': x as is (0–255);
+   * 'meanstd': (x − mean) / std per channel, on the 0–255 scale.
+   */
+  normalize: 'unit' | 'vggface' | 'imagenet-caffe' | 'minus1to1' | 'raw255' | 'meanstd';
+  /** For 'meanstd': one value, or one per channel. */
+  mean?: readonly number[];
+  std?: readonly number[];
 }
 
 export interface ModelDefinition {

@@ -63,7 +63,7 @@ function toInfo(row: WeightsRow): WeightsInfo {
 }
 
 /** The files a weights source consists of: a tfjs model.json brings its shards. */
-function sourceFiles(path: string): string[] {
+export function sourceFiles(path: string): string[] {
   if (path.toLowerCase().endsWith('.json') && !isStored(path)) {
     try {
       const json = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
@@ -76,7 +76,7 @@ function sourceFiles(path: string): string[] {
   return [path];
 }
 
-async function sha256Of(files: string[]): Promise<string> {
+export async function sha256Of(files: string[]): Promise<string> {
   const hash = createHash('sha256');
   for (const file of files) {
     await new Promise<void>((res, rej) => {

@@ -96,6 +96,14 @@ function readFloat(ds: H5Dataset, where: string, file: string): { shape: number[
  * - Keras 3 `.weights.h5`: /layers/<layer>/vars/<0..n-1>.
  */
 export async function readKerasH5(file: string): Promise<WeightSet> {
+  return (await readKerasH5WithConfig(file)).set;
+}
+
+/**
+ * readKerasH5 plus the root's `model_config` attribute (the architecture JSON a Keras 2 `model.save('x.h5')`
+ * writes), null when the file holds weights only.
+ */
+export async function readKerasH5WithConfig(file: string): Promise<{ set: WeightSet; modelConfig: string | null }> {
   if (!existsSync(file)) throw new AppError('NOT_FOUND', `Weights file ${file} does not exist.`);
   const at = hdf5SignatureAt(file);
   if (at < 0) throw new AppError('INVALID_DATA', `${file} is not an HDF5 file (no HDF5 signature): expected a Keras .h5 weights file.`);
@@ -112,7 +120,8 @@ export async function readKerasH5(file: string): Promise<WeightSet> {
     throw new AppError('INVALID_DATA', `${file} cannot be opened as HDF5 — truncated or corrupt? (${(err as Error).message})`);
   }
   try {
-    return readOpened(h5, f, file);
+    const set = readOpened(h5, f, file);
+    return { set, modelConfig: attr(f, 'model_config')?.[0] ?? null };
   } catch (err) {
     if (err instanceof AppError) throw err;
     // A truncated file can still open (HDF5 reads lazily) and fail on the first attribute or dataset.

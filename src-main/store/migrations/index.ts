@@ -2,9 +2,10 @@ import { m0010Initial } from './0010-initial';
 import { m0020TrainCopies } from './0020-train-copies';
 import { m0030FerPlus } from './0030-ferplus';
 import { m0040Saliency } from './0040-saliency';
+import { m0050ExternalModels } from './0050-external-models';
 import type { Migration } from './types';
 
 /** In order. A new migration is appended here with the next multiple of 10. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020TrainCopies, m0030FerPlus, m0040Saliency];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020TrainCopies, m0030FerPlus, m0040Saliency, m0050ExternalModels];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src-main/cli/fer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkbench } from '../../../src-main/context';
+import { inProcessFer, lastJson } from '../../helpers/cli';
 import { fakeEval, insertRun } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir } from '../../helpers/workbench';
@@ -11,26 +11,7 @@ const home = tempDir();
 let runs: number[] = [];
 let evals: number[] = [];
 
-/**
- * The CLI's own main() in this process, with stdout/stderr captured: the same parsing, dispatch and output
- * as bin/fer.mjs (whose process start test/unit/cli/fer.test.ts covers) without a tsx start per command.
- */
-async function fer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(`${a.join(' ')}\n`));
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0);
-  const ewrite = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0);
-  try {
-    const code = await main([...args, '--home', home.dir]);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-    ewrite.mockRestore();
-  }
-}
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
+const fer = inProcessFer(home.dir);
 
 beforeAll(async () => {
   const wb = openWorkbench({ flag: home.dir });

@@ -46,7 +46,7 @@ describe('runs service', () => {
     // Keras Applications' ResNet50 base has 176 layers (keras-vggface's 174): freeze 175 is valid only for it.
     // A backend that cannot load ends the run at once: this test is about what runs.create accepts and stores.
     const [r] = await create({ model: 'resnet50', inputSize: 48, weights: 'imagenet-resnet50', freeze: 175, backend: 'tensorflow' });
-    expect((await api(wb, 'runs.get', { runId: r!.id })).config.weights).toBe(id);
+    expect((await api(wb, 'runs.get', { runId: r!.id })).config?.weights).toBe(id);
     await waitForStatus(wb, r!.id, finished);
     await expect(create({ model: 'resnet50', inputSize: 48, weights: 'imagenet-resnet50', freeze: 177 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/176 layers/) });
     await api(wb, 'runs.delete', { runId: r!.id });

@@ -38,6 +38,20 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('50 (external models) upgrades a version-10 DB: runs keep their rows and gain external_model_id', () => {
+    const file = join(tmp(), 'w.sqlite');
+    const v10 = openDb(file, { migrations: [MIGRATIONS[0]!] });
+    v10.prepare("INSERT INTO datasets (id, name, source_path, format, pixels_file, sample_count, created_at) VALUES (1, 'd', 'y', 'csv', 'p', 0, 'now')").run();
+    v10.prepare("INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('r', 1, 'baseline', '{}', 1, 'x', 'completed', 'now')").run();
+    v10.close();
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(db.prepare('SELECT name, external_model_id FROM runs').all()).toEqual([{ name: 'r', external_model_id: null }]);
+    expect(() => db.prepare("INSERT INTO external_models (name, format, source_file, sha256, path, preprocess_json, params, outputs, created_at) VALUES ('m', 'onnx', 'f', 's', 'p', '{}', 1, 7, 'now')").run()).toThrow(/CHECK/);
+    expect(() => db.prepare('UPDATE runs SET external_model_id = 99').run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
   it('rolls back a migration that fails halfway, leaving the version and tables as they were', () => {
     const file = join(tmp(), 'w.sqlite');
     const first = MIGRATIONS[0]!;

@@ -59,7 +59,7 @@ function ensureGroup(root: { get(p: string): unknown; create_group(p: string): u
  * save_weights, /model_weights for model.save), one group per layer with a `weight_names` attribute, and
  * datasets at <layer>/<weight name> — names with '/' become nested groups, as h5py makes them.
  */
-export async function writeKerasH5(file: string, layers: FakeLayer[], layout: 'weights' | 'model' | 'keras3'): Promise<void> {
+export async function writeKerasH5(file: string, layers: FakeLayer[], layout: 'weights' | 'model' | 'keras3', modelConfig?: string): Promise<void> {
   const h5 = await loadH5wasm();
   mkdirSync(dirname(file), { recursive: true });
   const f = new h5.File(file, 'w');
@@ -74,7 +74,7 @@ export async function writeKerasH5(file: string, layers: FakeLayer[], layout: 'w
     }
     let root: InstanceType<typeof h5.Group> = f;
     if (layout === 'model') {
-      f.create_attribute('model_config', JSON.stringify({ class_name: 'Functional', config: { name: 'test' } }));
+      f.create_attribute('model_config', modelConfig ?? JSON.stringify({ class_name: 'Functional', config: { name: 'test' } }));
       root = f.create_group('model_weights');
     }
     // h5py stores these as fixed-length byte strings (numpy 'S' arrays), so the test does too.

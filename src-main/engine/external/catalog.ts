@@ -1,0 +1,205 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
+import { AppError } from '../../../src-shared/errors';
+import { SPLITS } from '../../../src-shared/labels';
+import type { Workbench } from '../../context';
+import { loadSplit, resolveDataset } from '../../data/packed-store';
+import { activateBackend, chooseBackend } from '../backend';
+import { loadModelDir, saveModelDir, writeDirAtomic } from '../checkpoint';
+import { prepareBatch } from '../input';
+import type { InputSpec } from '../models/registry';
+import { predictProbs, type Predictor } from '../predict';
+import { buildModel } from './build';
+import { graphArtifacts, graphParams, loadGraphDir } from './graph';
+import { outputMapOf, resolveLabels } from './labels';
+import { readExternal, type ExternalSource } from './read';
+
+interface ExternalRow {
+  id: number;
+  name: string;
+  format: string;
+  source_file: string;
+  sha256: string;
+  path: string;
+  preprocess_json: string;
+  params: number;
+  outputs: number;
+  created_at: string;
+  run_id: number;
+  dataset_id: number;
+}
+
+type StoredPreprocess = ExternalModelInfo['preprocess'];
+
+const SELECT = `SELECT m.*, r.id AS run_id, r.dataset_id FROM external_models m JOIN runs r ON r.external_model_id = m.id`;
+
+function toInfo(row: ExternalRow): ExternalModelInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format as ExternalFormat,
+    sourceFile: row.source_file,
+    sha256: row.sha256,
+    path: row.path,
+    preprocess: JSON.parse(row.preprocess_json) as StoredPreprocess,
+    params: row.params,
+    outputs: row.outputs,
+    runId: row.run_id,
+    datasetId: row.dataset_id,
+    createdAt: row.created_at,
+  };
+}
+
+export function listExternalModels(wb: Workbench): ExternalModelInfo[] {
+  return (wb.db.prepare(`${SELECT} ORDER BY m.id`).all() as ExternalRow[]).map(toInfo);
+}
+
+/** The external model a run stands for, or null for a run trained here. */
+export function externalForRun(wb: Workbench, runId: number): ExternalModelInfo | null {
+  const row = wb.db.prepare(`${SELECT} WHERE r.id = ?`).get(runId) as ExternalRow | undefined;
+  return row ? toInfo(row) : null;
+}
+
+export function externalInputSpec(p: Omit<ExternalPreprocess, 'labels'>): InputSpec {
+  return { size: p.inputSize, channels: p.channels, normalize: p.scale, ...(p.mean ? { mean: p.mean } : {}), ...(p.std ? { std: p.std } : {}) };
+}
+
+/** What evaluation needs to run an external model: the stored copy, its input spec and its output mapping. */
+export async function loadExternalModel(info: ExternalModelInfo): Promise<{ model: Predictor; spec: InputSpec; outputMap: number[] }> {
+  const model = info.format === 'tfjs-graph' ? await loadGraphDir(info.path) : await loadModelDir(info.path);
+  return { model, spec: externalInputSpec(info.preprocess), outputMap: outputMapOf(info.preprocess.labels) };
+}
+
+async function buildPredictor(source: ExternalSource): Promise<Predictor> {
+  if (source.kind === 'layers') return buildModel(source.topology, source.weights, source.file);
+  try {
+    return await tf.loadGraphModel(tf.io.fromMemory(graphArtifacts(source.json, source.weightSpecs, source.weightData)));
+  } catch (err) {
+    throw new AppError('INVALID_DATA', `${source.file}: TensorFlow.js cannot load this graph model: ${(err as Error).message}`);
+  }
+}
+
+const DRY_RUN_FACES = 8;
+
+/**
+ * A few of the dataset's faces through the same path evaluation takes (prepareBatch, then predictProbs with the
+ * output mapping): a wrong declared input size or channel count fails here, before anything is stored. The
+ * first pass learns the output width, which the declared label order must match.
+ */
+async function dryRun(wb: Workbench, datasetId: number, model: Predictor, spec: InputSpec, declared: readonly string[] | null): Promise<{ labels: string[]; outputs: number }> {
+  const split = SPLITS.map((s) => loadSplit(wb, datasetId, s, { limit: DRY_RUN_FACES })).find((d) => d.n > 0);
+  if (!split) throw new AppError('INVALID_INPUT', `Dataset ${datasetId} has no faces for the dry run.`);
+  const prepare = (px: Uint8Array, n: number) => prepareBatch(px, n, spec);
+  let outputs: number;
+  try {
+    outputs = tf.tidy(() => {
+      const y = model.predict(prepare(split.pixels, split.n)) as tf.Tensor | tf.Tensor[];
+      if (Array.isArray(y) || y.rank !== 2) throw new Error(`its output is ${Array.isArray(y) ? `${y.length} tensors` : `of shape [${y.shape.join(', ')}]`}, not one [batch, classes] tensor.`);
+      return y.shape[1]!;
+    });
+  } catch (err) {
+    const expects = model.inputs[0]?.shape ?? [];
+    throw new AppError(
+      'INVALID_INPUT',
+      `Dry run on ${split.n} faces failed with the declared preprocessing (${spec.size}×${spec.size}, ${spec.channels} channel${spec.channels > 1 ? 's' : ''}): the model takes input [${expects.map((d) => (d === null || d === -1 ? 'batch' : d)).join(', ')}]. ${(err as Error).message}`,
+    );
+  }
+  const labels = resolveLabels(declared, outputs);
+  const probs = await predictProbs(model, split.pixels, split.n, { prepare, batch: DRY_RUN_FACES, outputMap: outputMapOf(labels) });
+  if (!probs.every(Number.isFinite)) throw new AppError('INVALID_INPUT', `Dry run on ${split.n} faces gave non-finite outputs (NaN or infinity); check the declared scaling.`);
+  return { labels, outputs };
+}
+
+/**
+ * models.import: reads the file, builds the model and loads every weight, dry-runs it on a few faces (which also
+ * checks the label mapping against the output width), then stores a copy — tfjs layers, or the graph model as
+ * it came — (written to a temp folder and renamed) and, in one transaction, the model row and the completed run
+ * that stands for it. Any failure leaves neither.
+ */
+export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<'models.import'>, codeVersion: string): Promise<ExternalModelInfo> {
+  const dataset = resolveDataset(wb, args.dataset);
+  if (wb.db.prepare('SELECT 1 FROM external_models WHERE name = ?').get(args.name)) {
+    throw new AppError('ALREADY_EXISTS', `An external model named "${args.name}" already exists; choose another name.`);
+  }
+  const source = await readExternal(args.path, wb.home.tmp);
+  const backend = await chooseBackend(null);
+  await activateBackend(backend.name, { xnnpack: 'all' });
+  const model = await buildPredictor(source);
+  try {
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new AppError('INVALID_DATA', `${source.file}: the model has ${model.inputs.length} inputs and ${model.outputs.length} outputs; a face classifier has one of each.`);
+    }
+    const spec = externalInputSpec(args.preprocess);
+    const { labels, outputs } = await dryRun(wb, dataset.id, model, spec, args.preprocess.labels);
+    const preprocess: StoredPreprocess = { ...args.preprocess, labels };
+
+    const dir = join(wb.home.models, `${source.sha256.slice(0, 12)}-${Date.now().toString(36)}`);
+    let params: number;
+    if (source.kind === 'graph') {
+      const json = JSON.stringify({ ...source.json, weightsManifest: [{ paths: ['weights.bin'], weights: source.weightSpecs }] });
+      writeDirAtomic(dir, { 'model.json': json, 'weights.bin': new Uint8Array(source.weightData) });
+      params = graphParams(source.weightSpecs);
+    } else {
+      await saveModelDir(model as tf.LayersModel, dir);
+      params = (model as tf.LayersModel).countParams();
+    }
+    try {
+      return storeRows(wb, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params, outputs, datasetId: dataset.id, codeVersion });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+interface NewExternal {
+  name: string;
+  format: ExternalFormat;
+  file: string;
+  sha256: string;
+  dir: string;
+  preprocess: StoredPreprocess;
+  params: number;
+  outputs: number;
+  datasetId: number;
+  codeVersion: string;
+}
+
+function storeRows(wb: Workbench, m: NewExternal): ExternalModelInfo {
+  const now = new Date().toISOString();
+  const id = wb.db.transaction(() => {
+    const modelId = Number(
+      wb.db
+        .prepare('INSERT INTO external_models (name, format, source_file, sha256, path, preprocess_json, params, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(m.name, m.format, m.file, m.sha256, m.dir, JSON.stringify(m.preprocess), m.params, m.outputs, now).lastInsertRowid,
+    );
+    // What compare's config columns and group-by read for this row; not a TrainConfig (nothing was trained here).
+    const config = { model: 'external', external: modelId, dataset: m.datasetId, format: m.format, sourceFile: m.file, sha256: m.sha256, params: m.params, ...m.preprocess };
+    wb.db
+      .prepare(
+        `INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at, finished_at, external_model_id)
+         VALUES (?, ?, 'external', ?, 0, ?, 'completed', ?, ?, ?)`,
+      )
+      .run(m.name, m.datasetId, JSON.stringify(config), m.codeVersion, now, now, modelId);
+    return modelId;
+  })();
+  const row = wb.db.prepare(`${SELECT} WHERE m.id = ?`).get(id) as ExternalRow;
+  return toInfo(row);
+}
+
+/**
+ * runs.delete of an external model's run: the model row and its stored copy go with its last run, in one
+ * transaction with the run row, so the name is free again and no folder is left behind.
+ */
+export function deleteExternalRun(wb: Workbench, runId: number): void {
+  const info = externalForRun(wb, runId);
+  wb.db.transaction(() => {
+    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    if (info && !wb.db.prepare('SELECT 1 FROM runs WHERE external_model_id = ?').get(info.id)) wb.db.prepare('DELETE FROM external_models WHERE id = ?').run(info.id);
+  })();
+  if (info && !wb.db.prepare('SELECT 1 FROM external_models WHERE id = ?').get(info.id)) rmSync(info.path, { recursive: true, force: true });
+}
