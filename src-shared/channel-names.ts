@@ -10,7 +10,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',
-  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
+  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'weights.import', 'weights.list', 'weights.delete',
 ] as const satisfies readonly InvokeName[];
 

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
 import { childEntry, type ChildEntry } from '../child-entry';
 import type { Workbench } from '../context';
+import { cancelledError, throwIfCancelled } from './cancel';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import type { WorkerMessage, WorkerRequest } from './worker';
 
@@ -17,9 +18,16 @@ const children = new WeakMap<Workbench, Set<ChildProcess>>();
  * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build with neither worker
  * file next to this one, runs it in this process instead.
  */
-export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
+  throwIfCancelled(signal);
   const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
-  if (!entry) return computeEval(wb, job, onProgress);
+  if (!entry) {
+    // In this process the only place to stop is between batches, where predictProbs reports progress.
+    return computeEval(wb, job, (done, total) => {
+      throwIfCancelled(signal);
+      onProgress(done, total);
+    });
+  }
   return new Promise((resolve, reject) => {
     const child = fork(entry.file, [], {
       execArgv: entry.execArgv,
@@ -67,6 +75,14 @@ export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: numbe
         ),
       );
     });
+    // Cancelling kills the worker: it stores nothing (the parent does the storing), so there is nothing to undo.
+    const onAbort = () => {
+      finish(() => reject(cancelledError()));
+      child.kill('SIGTERM');
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('exit', () => signal?.removeEventListener('abort', onAbort));
     const req: WorkerRequest = { type: 'job', home: wb.home.root, job };
     child.send(req);
   });

@@ -1,5 +1,5 @@
-import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
-import { evalWithProgress, parseId, parseSplit, printDetail } from './eval-shared';
+import { CliUsageError, numberOpt, type Command } from '../command';
+import { evalWithProgress, parseCheckpoint, parseId, parseSplit, printDetail } from './eval-shared';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -11,8 +11,7 @@ export const evalCommand: Command = {
     if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
     const runId = parseId(positionals[0], 'RUN');
     const split = parseSplit(values, true);
-    const checkpoint = stringOpt(values, 'checkpoint') ?? 'best';
-    if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
+    const checkpoint = parseCheckpoint(values);
     const tta = numberOpt(values, 'tta') ?? 0;
     const ttaSeed = numberOpt(values, 'tta-seed');
     const batch = numberOpt(values, 'batch');
