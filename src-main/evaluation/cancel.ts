@@ -19,8 +19,8 @@ export function trackCancellable(wb: Workbench, runIds: readonly number[], paren
   const set = active.get(wb) ?? new Set<Cancellable>();
   active.set(wb, set);
   set.add(entry);
-  const onParent = () => controller.abort();
-  if (parent?.aborted) controller.abort();
+  const onParent = () => controller.abort(cancelledError());
+  if (parent?.aborted) controller.abort(cancelledError());
   else parent?.addEventListener('abort', onParent, { once: true });
   return {
     signal: controller.signal,
@@ -31,13 +31,14 @@ export function trackCancellable(wb: Workbench, runIds: readonly number[], paren
   };
 }
 
-/** eval.cancel: aborts the running evaluations of a run, or all of them. Returns how many were running. */
+/** eval.cancel: aborts the running evaluations of a run, or all of them (a batch and the evaluation in flight in it count once). Returns how many it stopped. */
 export function cancelEvaluations(wb: Workbench, runId?: number): number {
   let n = 0;
   for (const e of active.get(wb) ?? []) {
     if (e.controller.signal.aborted) continue;
     if (runId !== undefined && !e.runIds.includes(runId)) continue;
-    e.controller.abort();
+    // The reason is what predictProbs throws when it sees the signal between batches (in-process evaluation).
+    e.controller.abort(cancelledError());
     n++;
   }
   return n;

@@ -57,7 +57,7 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
  * Loads the run's checkpoint and the split, and predicts every face (averaged over the TTA views).
  * The heavy part of eval.run: it runs in a child process so the UI's process stays responsive.
  */
-export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
   await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId)) });
@@ -70,6 +70,7 @@ export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done
       // Activation memory grows with the input side squared: a 197×197 ResNet batch of 128 would need gigabytes.
       batch: job.batch ?? (spec.size > 64 ? 16 : 128),
       ...(views ? { views } : {}),
+      ...(signal ? { signal } : {}),
       onProgress,
     });
     return { ids: data.ids, labels: data.labels, probs, tta: ttaSummary(job.tta), backend: backend.name, seconds: (performance.now() - started) / 1000 };

@@ -29,7 +29,7 @@ export async function evaluateMissing(wb: Workbench, args: InvokeParsedArgs<'com
         evaluated.push(
           await evaluateRun(
             wb,
-            { runId, split, checkpoint: setting.checkpoint, tta: setting.tta, ttaFlip: setting.ttaFlip, ttaSeed: args.ttaSeed },
+            { runId, split, checkpoint: setting.checkpoint, tta: setting.tta, ttaFlip: setting.ttaFlip, ttaSeed: args.ttaSeed, ...(args.batch ? { batch: args.batch } : {}) },
             batch.signal,
           ),
         );

@@ -22,11 +22,8 @@ export function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: numbe
   throwIfCancelled(signal);
   const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
   if (!entry) {
-    // In this process the only place to stop is between batches, where predictProbs reports progress.
-    return computeEval(wb, job, (done, total) => {
-      throwIfCancelled(signal);
-      onProgress(done, total);
-    });
+    // In this process predictProbs stops between batches when the signal fires.
+    return computeEval(wb, job, onProgress, signal);
   }
   return new Promise((resolve, reject) => {
     const child = fork(entry.file, [], {

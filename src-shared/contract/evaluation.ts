@@ -248,7 +248,7 @@ export const evaluationInvoke = {
    * setting (the split must be named). Stops at the first cancel; a failing run is reported and the rest go on.
    */
   'compare.evaluateMissing': invoke(
-    compareArgs.extend({ ttaSeed: z.number().int().min(0).default(0) }),
+    compareArgs.extend({ ttaSeed: z.number().int().min(0).default(0), batch: z.number().int().min(1).max(4096).optional() }),
     returns<{ evaluated: EvaluationSummary[]; failed: { runId: number; code: string; message: string }[]; cancelled: boolean }>(),
   ),
   /** Stops the running evaluations (of one run, or all): nothing of them is stored. */
