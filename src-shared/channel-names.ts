@@ -12,6 +12,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.calibration', 'eval.diff',
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'weights.import', 'weights.list', 'weights.delete',
+  'studies.create', 'studies.list', 'studies.get', 'studies.pause', 'studies.resume', 'studies.export',
 ] as const satisfies readonly InvokeName[];
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];

@@ -6,6 +6,7 @@ import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { runsEvents, runsInvoke } from './contract/runs';
+import { studiesEvents, studiesInvoke } from './contract/studies';
 import { systemEvents, systemInvoke } from './contract/system';
 import { weightsEvents, weightsInvoke } from './contract/weights';
 
@@ -15,6 +16,7 @@ export const invokeChannels = {
   ...runsInvoke,
   ...evaluationInvoke,
   ...weightsInvoke,
+  ...studiesInvoke,
 };
 
 export const eventChannels = {
@@ -23,6 +25,7 @@ export const eventChannels = {
   ...runsEvents,
   ...evaluationEvents,
   ...weightsEvents,
+  ...studiesEvents,
 };
 
 export type InvokeChannels = typeof invokeChannels;
@@ -49,6 +52,7 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/runs';
+export * from './contract/studies';
 export * from './contract/system';
 export * from './contract/weights';
 export * from './errors';

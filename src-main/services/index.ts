@@ -1,6 +1,7 @@
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
 import { runsHandlers } from './runs';
+import { studiesHandlers } from './studies';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
 import { weightsHandlers } from './weights';
@@ -12,4 +13,5 @@ export const handlers: AllHandlers = {
   ...runsHandlers,
   ...evaluationHandlers,
   ...weightsHandlers,
+  ...studiesHandlers,
 };
