@@ -4,8 +4,8 @@ import type { Migration } from './types';
  * Studies (issue 19): a named base config × axes × seeds, whose members are ordinary runs. A member keeps the
  * axis values it was made with (cell_json), so a table can group by them even after a config default changes.
  */
-export const m0020Studies: Migration = {
-  version: 20,
+export const m0060Studies: Migration = {
+  version: 60,
   name: 'studies',
   up(db) {
     db.exec(`
