@@ -10,10 +10,11 @@ export const INVOKE_CHANNEL_NAMES = [
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff',
-  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export',
+  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
   'models.import', 'models.list',
+  'studies.create', 'studies.list', 'studies.get', 'studies.pause', 'studies.resume', 'studies.export',
 ] as const satisfies readonly InvokeName[];
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];

@@ -8,6 +8,7 @@ import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
 import { modelsEvents, modelsInvoke } from './contract/models';
 import { runsEvents, runsInvoke } from './contract/runs';
+import { studiesEvents, studiesInvoke } from './contract/studies';
 import { systemEvents, systemInvoke } from './contract/system';
 import { weightsEvents, weightsInvoke } from './contract/weights';
 
@@ -19,6 +20,7 @@ export const invokeChannels = {
   ...ferplusInvoke,
   ...weightsInvoke,
   ...modelsInvoke,
+  ...studiesInvoke,
 };
 
 export const eventChannels = {
@@ -29,6 +31,7 @@ export const eventChannels = {
   ...ferplusEvents,
   ...weightsEvents,
   ...modelsEvents,
+  ...studiesEvents,
 };
 
 export type InvokeChannels = typeof invokeChannels;
@@ -57,6 +60,7 @@ export * from './contract/evaluation';
 export * from './contract/ferplus';
 export * from './contract/models';
 export * from './contract/runs';
+export * from './contract/studies';
 export * from './contract/system';
 export * from './contract/weights';
 export * from './errors';

@@ -6,7 +6,8 @@ export interface CompareEntry {
   kind: 'run' | 'ensemble';
   id: number;
   label: string;
-  evaluationId: number;
+  /** null: the run has no evaluation of the table's setting; its row (or its group's) names it as missing. */
+  evaluationId: number | null;
   runIds: number[];
   seeds: number[];
   /** The run's training config (null for an ensemble), so rows can be grouped by any field of it. */
@@ -67,15 +68,19 @@ export function groupFields(groupBy: string | null): string[] {
  */
 export function buildCompareRows(entries: readonly CompareEntry[], columns: readonly string[], groupBy: string | null): CompareRow[] {
   const fields = groupFields(groupBy);
-  const single = (e: CompareEntry): CompareRow => ({
-    key: `${e.kind}:${e.id}`,
-    label: e.label,
-    kind: e.kind,
-    runIds: [...e.runIds],
-    seeds: [...e.seeds],
-    n: 1,
-    values: aggregate([e], columns),
-  });
+  const single = (e: CompareEntry): CompareRow => {
+    const missing = e.evaluationId === null;
+    return {
+      key: `${e.kind}:${e.id}`,
+      label: e.label,
+      kind: e.kind,
+      runIds: missing ? [] : [...e.runIds],
+      seeds: missing ? [] : [...e.seeds],
+      n: missing ? 0 : 1,
+      missingRunIds: missing ? [...e.runIds] : [],
+      values: aggregate(missing ? [] : [e], columns),
+    };
+  };
   if (!fields.length) return entries.map(single);
   const groups = new Map<string, { label: string; members: CompareEntry[] }>();
   const rows: (CompareRow | { groupKey: string })[] = [];
@@ -97,14 +102,17 @@ export function buildCompareRows(entries: readonly CompareEntry[], columns: read
   return rows.map((r) => {
     if (!('groupKey' in r)) return r;
     const g = groups.get(r.groupKey)!;
+    // A member without an evaluation of the setting is named, and kept out of n and the mean.
+    const scored = g.members.filter((m) => m.evaluationId !== null);
     return {
       key: `group:${r.groupKey}`,
       label: g.label,
       kind: 'group' as const,
-      runIds: g.members.flatMap((m) => m.runIds),
-      seeds: g.members.flatMap((m) => m.seeds),
-      n: g.members.length,
-      values: aggregate(g.members, columns),
+      runIds: scored.flatMap((m) => m.runIds),
+      seeds: scored.flatMap((m) => m.seeds),
+      n: scored.length,
+      missingRunIds: g.members.filter((m) => m.evaluationId === null).flatMap((m) => m.runIds),
+      values: aggregate(scored, columns),
     };
   });
 }

@@ -1,9 +1,10 @@
-import type { CompareRow, CompareTable } from '../../src-shared/contract/evaluation';
+import { describeSetting, type CompareRow, type CompareTable } from '../../src-shared/contract/evaluation';
 import { describeColumn as info, formatCell, formatNumber } from '../../src-shared/columns';
 
 /**
  * A comparison table as CSV, Markdown or LaTeX (booktabs). Every row the researcher saw is written,
- * with its run ids and seeds; in Markdown and LaTeX the best value of each rankable column is bold.
+ * with its run ids and seeds, the evaluation setting it was chosen by (split, TTA views, checkpoint) and the
+ * runs missing an evaluation of that setting; in Markdown and LaTeX the best value of each rankable column is bold.
  */
 
 export type ExportFormat = 'csv' | 'md' | 'latex';
@@ -43,15 +44,28 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The split a row was scored on: the table's, or the row's own when the table mixes splits. */
+function rowSplit(table: CompareTable, row: CompareRow): string {
+  const v = row.values.split;
+  return table.split ?? (typeof v === 'string' ? v : '');
+}
+
+/** The Runs cell: the scored runs, then the selected ones missing an evaluation of the setting. */
+function runsText(row: CompareRow): string {
+  const missing = row.missingRunIds.length ? `missing: ${row.missingRunIds.join(', ')}` : '';
+  return [row.runIds.join(', '), missing && (row.runIds.length ? `(${missing})` : missing)].filter(Boolean).join(' ');
+}
+
 export function toCsv(table: CompareTable): string {
-  const header = ['label', 'kind', 'n', 'run_ids', 'seeds'];
+  const header = ['label', 'kind', 'n', 'run_ids', 'seeds', 'missing_run_ids', 'eval_split', 'eval_tta_views', 'eval_checkpoint'];
   for (const col of table.columns) {
     if (info(col).kind === 'text') header.push(col);
     else header.push(`${col}_mean`, `${col}_std`);
   }
   const lines = [header.map(csvField).join(',')];
+  const { totalViews, checkpoint } = table.setting;
   for (const r of table.rows) {
-    const f = [r.label, r.kind, String(r.n), r.runIds.join(' '), r.seeds.join(' ')];
+    const f = [r.label, r.kind, String(r.n), r.runIds.join(' '), r.seeds.join(' '), r.missingRunIds.join(' '), rowSplit(table, r), String(totalViews), checkpoint];
     for (const col of table.columns) {
       const v = r.values[col];
       if (info(col).kind === 'text') f.push(v === null || v === undefined ? '' : isStat(v) ? String(v.mean) : v);
@@ -73,14 +87,18 @@ export function toMarkdown(table: CompareTable): string {
   const align = ['---', '--:', '---', '---', ...table.columns.map((c) => (info(c).kind === 'text' ? '---' : '--:'))];
   const lines = [`| ${header.map(mdEscape).join(' | ')} |`, `| ${align.join(' | ')} |`];
   table.rows.forEach((r, i) => {
-    const cells = [mdEscape(r.label), String(r.n), r.runIds.join(', '), r.seeds.join(', ')];
+    const cells = [mdEscape(r.label), String(r.n), mdEscape(runsText(r)), r.seeds.join(', ')];
     table.columns.forEach((c, j) => {
       const t = mdEscape(cellText(r, c, ' ± '));
       cells.push(bold[j]!.has(i) ? `**${t}**` : t);
     });
     lines.push(`| ${cells.join(' | ')} |`);
   });
-  const notes = [table.split ? `split ${table.split}` : null, table.groupBy ? `grouped by ${table.groupBy}, mean ± std over n runs` : null].filter(Boolean);
+  const notes = [
+    `evaluations: ${describeSetting({ ...table.setting, split: table.split ?? table.setting.split })}`,
+    table.groupBy ? `grouped by ${table.groupBy}, mean ± std over n runs` : null,
+    table.missing.length ? `no evaluation of this setting: ${table.missing.map((m) => m.label).join(', ')}` : null,
+  ].filter(Boolean);
   if (notes.length) lines.push('', `_${mdEscape(notes.join('; '))}_`);
   return `${lines.join('\n')}\n`;
 }
@@ -116,7 +134,7 @@ export function toLatex(table: CompareTable): string {
     '\\midrule',
   ];
   table.rows.forEach((r, i) => {
-    const cells = [latexEscape(r.label), String(r.n), latexEscape(r.runIds.join(', ')), latexEscape(r.seeds.join(', '))];
+    const cells = [latexEscape(r.label), String(r.n), latexEscape(runsText(r)), latexEscape(r.seeds.join(', '))];
     table.columns.forEach((c, j) => {
       const v = r.values[c];
       // A missing value is an en dash written the ASCII way, so the file compiles without a UTF-8 setup.
@@ -126,8 +144,9 @@ export function toLatex(table: CompareTable): string {
     lines.push(`${cells.join(' & ')} \\\\`);
   });
   const caption =
-    (table.split ? `Evaluated on ${latexEscape(table.split)}` : 'Comparison') +
-    (table.groupBy ? `; grouped by ${latexEscape(table.groupBy)}, mean $\\pm$ std over $n$ runs` : '');
+    `Evaluated on ${latexEscape(describeSetting({ ...table.setting, split: table.split ?? table.setting.split }))}` +
+    (table.groupBy ? `; grouped by ${latexEscape(table.groupBy)}, mean $\\pm$ std over $n$ runs` : '') +
+    (table.missing.length ? `; no evaluation of this setting: ${latexEscape(table.missing.map((m) => m.label).join(', '))}` : '');
   lines.push('\\bottomrule', '\\end{tabular}', `\\caption{${caption}.}`, '\\end{table}');
   return `${lines.join('\n')}\n`;
 }

@@ -6,25 +6,14 @@ import { columnInfo, knownColumns } from '../../src-shared/columns';
 import { buildCompareRows, configField, groupFields, type CompareEntry } from '../analysis/compare';
 import type { Workbench } from '../context';
 import { getEnsemble } from './ensemble';
-import { latestForRun, loadPredictions, perClassOf } from './store';
+import { checkEnsembleSetting, loadRuns, matchingEvaluations, settingOf, type RunRow, type SettingRequest } from './selection';
+import { loadPredictions, perClassOf } from './store';
 
-export interface CompareRequest {
+export interface CompareRequest extends SettingRequest {
   runIds: number[];
   ensembleIds: number[];
   groupBy: string | null;
-  split: Split | null;
   columns?: string[] | undefined;
-}
-
-interface RunRow {
-  id: number;
-  name: string;
-  seed: number;
-  config_json: string;
-  backend: string | null;
-  best_epoch: number | null;
-  started_at: string | null;
-  finished_at: string | null;
 }
 
 /** Wall time from start to finish (ISO timestamps; julianday() would round to ~10 µs of a day). */
@@ -62,8 +51,9 @@ function metricsOf(wb: Workbench, ev: EvaluationSummary, columns: readonly strin
 }
 
 /**
- * The rows a comparison shows: each run's newest evaluation (on the split, if one is given) and each
- * ensemble's evaluation, grouped when asked. Refuses, naming them, runs that have no evaluation yet.
+ * The rows a comparison shows: each run's newest evaluation of exactly the requested setting (split, TTA
+ * views, checkpoint) and each ensemble's evaluation, grouped when asked. A run with no evaluation of that
+ * setting is listed as missing (an empty row, or left out of its group's n), never given another setting's.
  */
 export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
   const runIds = [...new Set(req.runIds)];
@@ -73,47 +63,28 @@ export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
   const unknown = columns.filter((c) => !columnInfo(c));
   if (unknown.length) throw new AppError('INVALID_INPUT', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Known: ${knownColumns().join(', ')}.`);
 
-  const runs: RunRow[] = [];
-  const missingRuns: number[] = [];
-  for (const id of runIds) {
-    const r = wb.db
-      .prepare(
-        `SELECT id, name, seed, config_json, backend, best_epoch, started_at, finished_at FROM runs WHERE id = ?`,
-      )
-      .get(id) as RunRow | undefined;
-    if (r) runs.push(r);
-    else missingRuns.push(id);
-  }
-  if (missingRuns.length) throw new AppError('NOT_FOUND', `Run${missingRuns.length > 1 ? 's' : ''} ${missingRuns.join(', ')} ${missingRuns.length > 1 ? 'do' : 'does'} not exist.`);
-
-  const evals = runs.map((r) => latestForRun(wb.db, r.id, req.split));
-  const unevaluated = runs.filter((_, i) => !evals[i]).map((r) => r.id);
-  if (unevaluated.length) {
-    const on = req.split ? ` on ${req.split}` : '';
-    throw new AppError(
-      'INVALID_INPUT',
-      `Run${unevaluated.length > 1 ? 's' : ''} ${unevaluated.join(', ')} ${unevaluated.length > 1 ? 'have' : 'has'} no evaluation${on} yet: evaluate ${unevaluated.length > 1 ? 'them' : 'it'} first (fer eval ${unevaluated[0]} --split ${req.split ?? 'PrivateTest'}).`,
-      { runIds: unevaluated },
-    );
-  }
+  const setting = settingOf(req);
+  const runs = loadRuns(wb.db, runIds);
+  const evals = matchingEvaluations(wb.db, runs, setting);
 
   const entries: CompareEntry[] = runs.map((r, i) => {
-    const ev = evals[i]!;
+    const ev = evals[i];
     const config = JSON.parse(r.config_json) as Record<string, unknown>;
     return {
       kind: 'run',
       id: r.id,
       label: `${r.name} (#${r.id})`,
-      evaluationId: ev.id,
+      evaluationId: ev?.id ?? null,
       runIds: [r.id],
       seeds: [r.seed],
       config,
-      metrics: { ...metricsOf(wb, ev, columns), backend: r.backend, bestEpoch: r.best_epoch, trainSeconds: trainSeconds(r), model: (config.model as string | undefined) ?? null },
+      metrics: ev ? { ...metricsOf(wb, ev, columns), backend: r.backend, bestEpoch: r.best_epoch, trainSeconds: trainSeconds(r), model: (config.model as string | undefined) ?? null } : {},
     };
   });
   for (const id of ensembleIds) {
     const ens = getEnsemble(wb, id);
     if (req.split && ens.split !== req.split) throw new AppError('INVALID_INPUT', `Ensemble ${id} was evaluated on ${ens.split}, not ${req.split}.`);
+    checkEnsembleSetting(wb.db, id, setting);
     entries.push({
       kind: 'ensemble',
       id,
@@ -125,6 +96,7 @@ export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
       metrics: { ...metricsOf(wb, ens, columns), backend: null, bestEpoch: null, trainSeconds: null, model: 'ensemble' },
     });
   }
+  const missing = runs.filter((_, i) => !evals[i]).map((r) => ({ runId: r.id, label: `${r.name} (#${r.id})` }));
 
   const fields = groupFields(req.groupBy);
   for (const f of fields) {
@@ -133,8 +105,15 @@ export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
       throw new AppError('INVALID_INPUT', `No selected run's config has a field "${f}"${sample ? `; fields include ${Object.keys(sample).join(', ')}` : ''}.`);
     }
   }
-  const splits = new Set(entries.map((e) => e.metrics.split));
+  const splits = new Set(entries.filter((e) => e.evaluationId !== null).map((e) => e.metrics.split));
   // Mixed splits are shown, not hidden: a column says which split each row was scored on.
   if (splits.size > 1 && !columns.includes('split')) columns.push('split');
-  return { columns, rows: buildCompareRows(entries, columns, req.groupBy), groupBy: req.groupBy, split: req.split ?? (splits.size === 1 ? ([...splits][0] as Split) : null) };
+  return {
+    columns,
+    rows: buildCompareRows(entries, columns, req.groupBy),
+    groupBy: req.groupBy,
+    split: req.split ?? (splits.size === 1 ? ([...splits][0] as Split) : null),
+    setting,
+    missing,
+  };
 }

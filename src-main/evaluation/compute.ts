@@ -58,7 +58,7 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
  * Loads the run's checkpoint and the split, and predicts every face (averaged over the TTA views).
  * The heavy part of eval.run: it runs in a child process so the UI's process stays responsive.
  */
-export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
   // An external model is one stored copy (no best/last checkpoints) with its own input spec and output mapping.
@@ -74,6 +74,7 @@ export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done
       batch: job.batch ?? (spec.size > 64 ? 16 : 128),
       ...(views ? { views } : {}),
       ...(outputMap ? { outputMap } : {}),
+      ...(signal ? { signal } : {}),
       onProgress,
     });
     return { ids: data.ids, labels: data.labels, probs, tta: ttaSummary(job.tta), backend: backend.name, seconds: (performance.now() - started) / 1000 };

@@ -3,15 +3,17 @@ import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { ensureTrainCopies } from '../data/train-copies';
 import { validateTta } from '../engine/tta';
-import { ttaFromArgs, type EvalJob } from './compute';
+import { throwIfCancelled, trackCancellable } from './cancel';
+import { ttaFromArgs, type EvalJob, type EvalOutput } from './compute';
 import { runEvalJob } from './runner';
 import { getSummary, insertEvaluation } from './store';
 
 /**
  * eval.run: checks everything that can be checked cheaply first (run, split, TTA range), then predicts
  * in a child process and stores the result in one transaction, so a failure leaves no evaluation behind.
+ * eval.cancel (or `parent`, a batch's signal) stops it before the store; once stored, it is whole.
  */
-export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>): Promise<EvaluationSummary> {
+export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>, parent?: AbortSignal): Promise<EvaluationSummary> {
   const run = wb.db.prepare('SELECT id, dataset_id, status FROM runs WHERE id = ?').get(args.runId) as { id: number; dataset_id: number; status: string } | undefined;
   if (!run) throw new AppError('NOT_FOUND', `Run ${args.runId} does not exist.`);
   const count = (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(run.dataset_id, args.split) as { n: number }).n;
@@ -29,7 +31,18 @@ export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.ru
   if (args.split !== 'Training') ensureTrainCopies(wb, run.dataset_id);
   const job: EvalJob = { runId: run.id, datasetId: run.dataset_id, split: args.split, checkpoint: args.checkpoint, tta, batch: args.batch ?? null };
   wb.events.emit('eval.progress', { runId: run.id, done: 0, total: count * (tta ? 1 + (tta.flip ? 1 : 0) + tta.augmented : 1), phase: 'loading' });
-  const out = await runEvalJob(wb, job, (done, total) => wb.events.emit('eval.progress', { runId: run.id, done, total, phase: 'predicting' }));
+  const cancel = trackCancellable(wb, [run.id], parent);
+  let out: EvalOutput;
+  try {
+    out = await runEvalJob(wb, job, (done, total) => wb.events.emit('eval.progress', { runId: run.id, done, total, phase: 'predicting' }), cancel.signal);
+    // A cancel that arrived with the result still wins: the caller was told it stopped, so nothing is stored.
+    throwIfCancelled(cancel.signal);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'CANCELLED') wb.events.emit('eval.progress', { runId: run.id, done: 0, total: 0, phase: 'cancelled' });
+    throw err;
+  } finally {
+    cancel.done();
+  }
   wb.events.emit('eval.progress', { runId: run.id, done: out.ids.length, total: out.ids.length, phase: 'storing' });
   const { id } = insertEvaluation(wb.db, {
     runId: run.id,

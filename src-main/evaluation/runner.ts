@@ -3,6 +3,7 @@ import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
 import { childEntry, type ChildEntry } from '../child-entry';
 import type { Workbench } from '../context';
 import type { SaliencyMaps } from '../engine/saliency';
+import { cancelledError, throwIfCancelled } from './cancel';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import { computeSaliency, type SaliencyJob } from './saliency-compute';
 import type { WorkerMessage, WorkerRequest } from './worker';
@@ -19,10 +20,12 @@ const children = new WeakMap<Workbench, Set<ChildProcess>>();
  * which must not freeze the process serving the UI). FER_EVAL_INPROCESS=1, or a build with neither worker
  * file next to this one, runs it in this process instead.
  */
-export async function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void): Promise<EvalOutput> {
+export async function runEvalJob(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
+  throwIfCancelled(signal);
   const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
-  if (!entry) return computeEval(wb, job, onProgress);
-  const msg = await inWorker(wb, entry, { type: 'job', home: wb.home.root, job }, onProgress);
+  // In this process predictProbs stops between batches when the signal fires.
+  if (!entry) return computeEval(wb, job, onProgress, signal);
+  const msg = await inWorker(wb, entry, { type: 'job', home: wb.home.root, job }, onProgress, signal);
   if (msg.type !== 'result') throw new AppError('INTERNAL', `The evaluation process answered ${msg.type} to an evaluation.`);
   return { ids: msg.ids, labels: msg.labels, probs: msg.probs, tta: msg.tta, backend: msg.backend, seconds: msg.seconds };
 }
@@ -39,7 +42,7 @@ export async function runSaliencyJob(wb: Workbench, job: SaliencyJob): Promise<S
 type Answer = Extract<WorkerMessage, { type: 'result' } | { type: 'saliency' }>;
 
 /** Forks the evaluation worker for one request and settles with its answer, its error, or its exit. */
-function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgress: (done: number, total: number) => void): Promise<Answer> {
+function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const child = fork(entry.file, [], {
       execArgv: entry.execArgv,
@@ -87,6 +90,14 @@ function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgre
         ),
       );
     });
+    // Cancelling kills the worker: it stores nothing (the parent does the storing), so there is nothing to undo.
+    const onAbort = () => {
+      finish(() => reject(cancelledError()));
+      child.kill('SIGTERM');
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.once('exit', () => signal?.removeEventListener('abort', onAbort));
     child.send(req);
   });
 }

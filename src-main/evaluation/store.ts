@@ -1,4 +1,4 @@
-import type { EvaluationDetail, EvaluationSummary, PerClassMetrics, TtaSummary } from '../../src-shared/contract/evaluation';
+import type { EvalSetting, EvaluationDetail, EvaluationSummary, PerClassMetrics, TtaSummary } from '../../src-shared/contract/evaluation';
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import { endianness } from 'node:os';
@@ -111,13 +111,16 @@ export function listSummaries(db: Db, filter: { runId?: number; ensembleId?: num
   return (db.prepare(`${SUMMARY_SQL} ORDER BY e.id DESC`).all() as EvalRow[]).map((r) => toSummary(db, r));
 }
 
-/** A run's newest evaluation, on `split` if given. */
-export function latestForRun(db: Db, runId: number, split: Split | null): EvaluationSummary | null {
-  const row = (
-    split
-      ? db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? AND e.split = ? ORDER BY e.id DESC LIMIT 1`).get(runId, split)
-      : db.prepare(`${SUMMARY_SQL} WHERE e.run_id = ? ORDER BY e.id DESC LIMIT 1`).get(runId)
-  ) as EvalRow | undefined;
+/**
+ * A run's newest evaluation of exactly this setting: the split (any when null), K augmented TTA views, the
+ * mirror on or off, and the checkpoint. The TTA seed is not matched: another seed draws other views from the
+ * same distribution, which is the same setting for a table (the paper's "flip + 7" is one setting).
+ */
+export function latestMatching(db: Db, runId: number, s: Pick<EvalSetting, 'split' | 'tta' | 'ttaFlip' | 'checkpoint'>): EvaluationSummary | null {
+  // tta_json is null for a plain evaluation; json_extract gives 1/0 for the stored flip boolean.
+  const where = `e.run_id = ? AND e.checkpoint = ? AND e.tta = ? AND COALESCE(json_extract(e.tta_json, '$.flip'), 0) = ?${s.split ? ' AND e.split = ?' : ''}`;
+  const args: unknown[] = [runId, s.checkpoint, s.tta, s.ttaFlip ? 1 : 0, ...(s.split ? [s.split] : [])];
+  const row = db.prepare(`${SUMMARY_SQL} WHERE ${where} ORDER BY e.id DESC LIMIT 1`).get(...args) as EvalRow | undefined;
   return row ? toSummary(db, row) : null;
 }
 

@@ -2,8 +2,10 @@ import { evaluationInvoke } from '../../src-shared/contract/evaluation';
 import { AppError } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import { calibrationReport, cellPage, diffEvaluations, sampleProbs } from '../evaluation/analyses';
+import { cancelEvaluations } from '../evaluation/cancel';
 import { compareTable } from '../evaluation/compare-table';
 import { createEnsemble, getEnsemble, listEnsembles } from '../evaluation/ensemble';
+import { evaluateMissing } from '../evaluation/evaluate-missing';
 import { evaluateRun } from '../evaluation/run-eval';
 import { saliencyPage } from '../evaluation/saliency';
 import { epochConfusions, getDetail, listSummaries } from '../evaluation/store';
@@ -42,6 +44,8 @@ export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {
   'ensembles.get': (args, wb) => getEnsemble(indexed(wb), args.ensembleId),
   'ensembles.list': (_args, wb) => listEnsembles(indexed(wb)),
   'compare.table': (args, wb) => compareTable(indexed(wb), args),
+  'compare.evaluateMissing': (args, wb) => evaluateMissing(indexed(wb), args),
+  'eval.cancel': (args, wb) => ({ cancelled: cancelEvaluations(wb, args.runId) }),
   'compare.export': (args, wb) => {
     const table = compareTable(indexed(wb), args);
     const text = renderTable(table, args.format);

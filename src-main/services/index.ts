@@ -3,6 +3,7 @@ import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
 import { modelsHandlers } from './models';
 import { runsHandlers } from './runs';
+import { studiesHandlers } from './studies';
 import { systemHandlers } from './system';
 import type { AllHandlers } from './types';
 import { weightsHandlers } from './weights';
@@ -16,4 +17,5 @@ export const handlers: AllHandlers = {
   ...ferplusHandlers,
   ...weightsHandlers,
   ...modelsHandlers,
+  ...studiesHandlers,
 };

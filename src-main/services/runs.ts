@@ -80,7 +80,7 @@ function createRuns(wb: Workbench, input: TrainConfig, replicates: number, name:
   return ids.map((id) => runSummary(wb, id));
 }
 
-function resumeRun(wb: Workbench, runId: number): RunSummary {
+export function resumeRun(wb: Workbench, runId: number): RunSummary {
   const s = runSummary(wb, runId);
   const queue = queueFor(wb);
   if (queue.isActive(runId) || !TERMINAL.includes(s.status)) throw new AppError('CONFLICT', `Run ${runId} is ${s.status}; only a stopped or failed run can be resumed.`);

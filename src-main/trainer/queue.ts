@@ -2,6 +2,7 @@ import type { RunProgress, RunSummary, TrainConfig } from '../../src-shared/cont
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { isAlive } from '../processes';
+import { inPausedStudy } from '../studies/store';
 import { nodeLauncher, stderrTailOf, type TrainerHandle, type TrainerLauncher } from './launcher';
 import type { ChildMessage } from './protocol';
 import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from './store';
@@ -105,6 +106,12 @@ export class RunQueue {
     let config: TrainConfig;
     try {
       if (runSummary(this.wb, next.runId).status !== 'queued') return this.pump();
+      // A member of a study paused since it was queued (maybe from another process) stays stopped; resume queues it again.
+      if (inPausedStudy(this.wb.db, next.runId)) {
+        patchRun(this.wb, next.runId, { status: 'stopped', finished_at: nowIso() });
+        this.emitStatus(next.runId);
+        return this.pump();
+      }
       config = runConfig(this.wb, next.runId);
     } catch {
       return this.pump(); // deleted while queued

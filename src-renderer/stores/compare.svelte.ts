@@ -1,6 +1,6 @@
 import type { CompareTable, EnsembleSummary, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
-import { api, ContractError } from '../lib/contract-client';
+import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
 
 export type ExportFormat = 'csv' | 'md' | 'latex';
@@ -11,11 +11,18 @@ export class CompareStore {
   ensembleIds = $state<number[]>([]);
   groupBy = $state<string>('');
   split = $state<Split | ''>('');
+  /** The evaluation setting every row must share: K augmented TTA views, the mirror, the checkpoint. */
+  tta = $state(0);
+  ttaFlip = $state(true);
+  checkpoint = $state<'best' | 'last'>('best');
   table = $state<CompareTable | null>(null);
   tableError = $state<string | null>(null);
-  /** Runs the service could not tabulate because they have no evaluation yet: the view links to evaluating them. */
-  unevaluated = $state<number[]>([]);
   loading = $state(false);
+  /** "Evaluate the missing ones": running, its progress, and what it did. */
+  evaluatingMissing = $state(false);
+  missingProgress = $state<{ runId: number | null; done: number; total: number } | null>(null);
+  missingNote = $state<string | null>(null);
+  missingError = $state<string | null>(null);
   format = $state<ExportFormat>('md');
   exportPath = $state('');
   exportText = $state<string | null>(null);
@@ -33,7 +40,18 @@ export class CompareStore {
       ensembleIds: [...this.ensembleIds],
       groupBy: this.groupBy === '' ? null : this.groupBy,
       split: this.split === '' ? null : this.split,
+      tta: this.tta,
+      // The mirror only means something with TTA on; plain is one setting, not two.
+      ttaFlip: this.tta > 0 && this.ttaFlip,
+      checkpoint: this.checkpoint,
     };
+  }
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    api.on('eval.progress', (p) => {
+      if (this.evaluatingMissing && p.phase === 'predicting') this.missingProgress = { runId: p.runId, done: p.done, total: p.total };
+    });
   }
 
   toggleRun(id: number): void {
@@ -53,16 +71,46 @@ export class CompareStore {
     }
     this.loading = true;
     this.tableError = null;
-    this.unevaluated = [];
     try {
       this.table = await api.invoke('compare.table', this.args());
     } catch (err) {
       this.tableError = errorText(err);
-      const details = err instanceof ContractError ? (err.details as { runIds?: unknown } | undefined) : undefined;
-      if (Array.isArray(details?.runIds)) this.unevaluated = details.runIds.filter((x): x is number => typeof x === 'number');
       this.table = null;
     } finally {
       this.loading = false;
+    }
+  }
+
+  /** Evaluates, through the evaluation service, the selected runs that lack the table's setting; then re-tabulates. */
+  async evaluateMissing(): Promise<void> {
+    this.missingError = null;
+    this.missingNote = null;
+    if (this.split === '') {
+      this.missingError = 'Choose an evaluation split first: the missing runs are evaluated on it.';
+      return;
+    }
+    this.evaluatingMissing = true;
+    this.missingProgress = null;
+    try {
+      const res = await api.invoke('compare.evaluateMissing', this.args());
+      const parts = [`${res.evaluated.length} evaluated`];
+      if (res.failed.length) parts.push(`${res.failed.length} failed (${res.failed.map((f) => `#${f.runId}: ${f.message}`).join('; ')})`);
+      if (res.cancelled) parts.push('cancelled: the rest are still missing');
+      this.missingNote = `${parts.join(', ')}.`;
+    } catch (err) {
+      this.missingError = errorText(err);
+    } finally {
+      this.evaluatingMissing = false;
+      this.missingProgress = null;
+    }
+    await this.refresh();
+  }
+
+  async cancelMissing(): Promise<void> {
+    try {
+      await api.invoke('eval.cancel', {});
+    } catch (err) {
+      this.missingError = errorText(err);
     }
   }
 
@@ -82,7 +130,7 @@ export class CompareStore {
     }
   }
 
-  /** Ensembles combine evaluations: each selected run contributes its newest evaluation on the chosen split. */
+  /** Ensembles combine evaluations: each selected run contributes its newest evaluation of the table's setting. */
   async buildEnsemble(evaluations: EvaluationSummary[]): Promise<void> {
     this.ensembleError = null;
     this.ensembleMade = null;
@@ -90,13 +138,13 @@ export class CompareStore {
     const missing: number[] = [];
     for (const runId of this.runIds) {
       const evs = evaluations
-        .filter((e) => e.runId === runId && (this.split === '' || e.split === this.split))
+        .filter((e) => e.runId === runId && (this.split === '' || e.split === this.split) && this.matchesSetting(e))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       if (evs[0]) picked.push(evs[0].id);
       else missing.push(runId);
     }
     if (missing.length > 0) {
-      this.ensembleError = `Run${missing.length > 1 ? 's' : ''} ${missing.map((m) => `#${m}`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no evaluation${this.split ? ` on ${this.split}` : ''} yet: evaluate ${missing.length > 1 ? 'them' : 'it'} in Evaluation first.`;
+      this.ensembleError = `Run${missing.length > 1 ? 's' : ''} ${missing.map((m) => `#${m}`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no evaluation of this setting${this.split ? ` on ${this.split}` : ''} yet: evaluate the missing ones first.`;
       return;
     }
     if (picked.length < 2) {
@@ -112,6 +160,12 @@ export class CompareStore {
     } catch (err) {
       this.ensembleError = errorText(err);
     }
+  }
+
+  /** The same test as the service's: K views, the mirror and the checkpoint (the TTA seed is not part of a setting). */
+  private matchesSetting(e: EvaluationSummary): boolean {
+    const a = this.args();
+    return e.checkpoint === a.checkpoint && (e.tta?.views ?? 0) === a.tta && (e.tta?.flip ?? false) === a.ttaFlip;
   }
 }
 

@@ -85,6 +85,16 @@ export class EvaluationStore {
     }
   }
 
+  /** Stops the running evaluation: the service kills its worker before anything is stored. */
+  async cancel(): Promise<void> {
+    if (!this.running || this.runningFor === null) return;
+    try {
+      await api.invoke('eval.cancel', { runId: this.runningFor });
+    } catch (err) {
+      this.runError = errorText(err);
+    }
+  }
+
   async select(id: number): Promise<void> {
     if (this.selectedId === id && this.detail) return;
     this.selectedId = id;

@@ -172,9 +172,26 @@ export interface CompareRow {
   kind: 'run' | 'ensemble' | 'group';
   runIds: number[];
   seeds: number[];
+  /** Runs evaluated with the table's setting (the ones the numbers are over). */
   n: number;
+  /** Selected runs of this row with no evaluation of the table's setting: not in n, not in the numbers. */
+  missingRunIds: number[];
   /** Metric name → mean and std (std 0 and n=1 for a single run). */
   values: Record<string, { mean: number; std: number } | string | null>;
+}
+
+/**
+ * Which stored evaluation of a run a table takes: the split (null: any, the split column then says which),
+ * the TTA setting and the checkpoint. A run without one of exactly this setting is missing, never replaced.
+ */
+export interface EvalSetting {
+  split: Split | null;
+  /** K augmented views besides the original (and the mirror when ttaFlip). */
+  tta: number;
+  ttaFlip: boolean;
+  /** Views averaged in all: 1 + (ttaFlip ? 1 : 0) + tta. */
+  totalViews: number;
+  checkpoint: 'best' | 'last';
 }
 
 export interface CompareTable {
@@ -182,17 +199,37 @@ export interface CompareTable {
   rows: CompareRow[];
   groupBy: string | null;
   split: Split | null;
+  setting: EvalSetting;
+  /** Selected runs with no evaluation of this setting: their rows are empty (n = 0) or leave them out of the group. */
+  missing: { runId: number; label: string }[];
+}
+
+/** A compare request's setting as one line: 'PrivateTest, plain (1 view), best checkpoint'. */
+export function describeSetting(s: EvalSetting): string {
+  const views = s.totalViews === 1 ? 'plain (1 view)' : `TTA ${s.totalViews} views (${[s.ttaFlip ? 'flip' : null, s.tta ? `${s.tta} augmented` : null].filter(Boolean).join(' + ')})`;
+  return `${s.split ?? 'any split'}, ${views}, ${s.checkpoint} checkpoint`;
 }
 
 export const COMPARE_METRICS = ['accuracy', 'dedupAccuracy', 'nearDedupAccuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;
 /** Besides COMPARE_METRICS a column may be ece, model, split, tta, or per class: recall.sad, precision.fear, f1.happy. */
 
-const compareArgs = z.strictObject({
+/** The most augmented TTA views an evaluation may average (besides the original and the mirror). */
+export const TTA_VIEWS_MAX = 32;
+/** K augmented TTA views (0–32). The paper used 7 plus the mirror. */
+export const ttaViewsSchema = z.number().int().min(0).max(TTA_VIEWS_MAX).default(0);
+export const checkpointSchema = z.enum(['best', 'last']).default('best');
+
+export const compareArgs = z.strictObject({
   runIds: z.array(z.number().int().positive()).default([]),
   ensembleIds: z.array(z.number().int().positive()).default([]),
   groupBy: z.string().max(100).nullable().default(null),
   split: z.enum(SPLITS).nullable().default(null),
   columns: z.array(z.string().max(50)).max(40).optional(),
+  /** The evaluation setting rows are chosen by; the defaults are a plain evaluation of the best checkpoint. */
+  tta: ttaViewsSchema,
+  /** The mirrored view; defaults to on when tta > 0, as eval.run does. */
+  ttaFlip: z.boolean().optional(),
+  checkpoint: checkpointSchema,
 });
 
 export const evaluationInvoke = {
@@ -200,9 +237,8 @@ export const evaluationInvoke = {
     z.strictObject({
       runId: z.number().int().positive(),
       split: z.enum(SPLITS),
-      checkpoint: z.enum(['best', 'last']).default('best'),
-      /** K augmented views (0–32). The paper used 7 plus the mirror. */
-      tta: z.number().int().min(0).max(32).default(0),
+      checkpoint: checkpointSchema,
+      tta: ttaViewsSchema,
       /** Add the mirrored face as a view; defaults to on when tta > 0. */
       ttaFlip: z.boolean().optional(),
       ttaSeed: z.number().int().min(0).default(0),
@@ -273,6 +309,16 @@ export const evaluationInvoke = {
     compareArgs.extend({ format: z.enum(['csv', 'md', 'latex']), path: z.string().min(1).optional() }),
     returns<{ text: string; path: string | null }>(),
   ),
+  /**
+   * Evaluates, one after another through eval.run, the selected runs that have no evaluation of the table's
+   * setting (the split must be named). Stops at the first cancel; a failing run is reported and the rest go on.
+   */
+  'compare.evaluateMissing': invoke(
+    compareArgs.extend({ ttaSeed: z.number().int().min(0).default(0), batch: z.number().int().min(1).max(4096).optional() }),
+    returns<{ evaluated: EvaluationSummary[]; failed: { runId: number; code: string; message: string }[]; cancelled: boolean }>(),
+  ),
+  /** Stops the running evaluations (of one run, or all): nothing of them is stored. */
+  'eval.cancel': invoke(z.strictObject({ runId: z.number().int().positive().optional() }), returns<{ cancelled: number }>()),
 };
 
 export const evaluationEvents = {

@@ -6,6 +6,7 @@ import type { Workbench } from '../../src-main/context';
 import { loadSplit } from '../../src-main/data/packed-store';
 import { checkpointDir, saveModelDir } from '../../src-main/engine/checkpoint';
 import { prng as mulberry32 } from '../../src-main/engine/rng';
+import { ttaFromArgs, ttaSummary } from '../../src-main/evaluation/compute';
 import { insertEvaluation } from '../../src-main/evaluation/store';
 
 /**
@@ -52,15 +53,16 @@ export function oracleProbs(labels: Uint8Array, skill: number, seed: number): Fl
   return out;
 }
 
-export function fakeEval(wb: Workbench, runId: number, ds: number, split: Split, skill: number, seed: number): number {
+/** `setting`: the TTA views (K augmented, the mirror on by default once K > 0) and checkpoint it is recorded with. */
+export function fakeEval(wb: Workbench, runId: number, ds: number, split: Split, skill: number, seed: number, setting: { tta?: number; ttaFlip?: boolean; checkpoint?: 'best' | 'last' } = {}): number {
   const data = loadSplit(wb, ds, split);
   return insertEvaluation(wb.db, {
     runId,
     ensembleId: null,
     datasetId: ds,
     split,
-    checkpoint: 'best',
-    tta: null,
+    checkpoint: setting.checkpoint ?? 'best',
+    tta: ttaSummary(ttaFromArgs(setting.tta ?? 0, setting.ttaFlip, 0)),
     sampleIds: data.ids,
     labels: data.labels,
     probs: oracleProbs(data.labels, skill, seed),

@@ -1,3 +1,4 @@
+import type { InvokeArgs, InvokeResult } from '../../../src-shared/contract';
 import type { EvaluationDetail, EvaluationSummary } from '../../../src-shared/contract/evaluation';
 import { DEDUP_LEVELS, type DedupLevel } from '../../../src-shared/dedup';
 import { EMOTIONS, SPLITS, type Split } from '../../../src-shared/labels';
@@ -27,6 +28,12 @@ export function parseSplit(values: OptionValues, required: boolean): Split | nul
   const hit = SPLITS.find((x) => x.toLowerCase() === s.toLowerCase());
   if (!hit) throw new CliUsageError(`Unknown split "${s}": use ${SPLITS.join(', ')}.`);
   return hit;
+}
+
+export function parseCheckpoint(values: OptionValues): 'best' | 'last' {
+  const checkpoint = stringOpt(values, 'checkpoint') ?? 'best';
+  if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
+  return checkpoint;
 }
 
 /** An emotion by name (sad) or index (4). */
@@ -100,7 +107,24 @@ export function printDetail(ctx: CliContext, d: EvaluationDetail): void {
   for (const l of confusionLines(d.confusion)) ctx.print(l);
 }
 
-/** Runs eval.run with a progress bar fed by eval.progress events. */
+/**
+ * While `work` runs, Ctrl-C cancels the evaluations through the contract (eval.cancel) instead of killing the
+ * process, so the command can say that nothing was stored. A second Ctrl-C ends the process the default way.
+ */
+export async function cancellableOnCtrlC<T>(ctx: CliContext, work: () => Promise<T>): Promise<T> {
+  const onSigint = () => {
+    ctx.note('\ncancelling: nothing of the running evaluation will be stored (Ctrl-C again to quit at once)');
+    void ctx.call('eval.cancel', {});
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await work();
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** Runs eval.run with a progress bar fed by eval.progress events; Ctrl-C cancels it. */
 export async function evalWithProgress(ctx: CliContext, args: { runId: number; split: Split; tta?: number; checkpoint?: 'best' | 'last'; ttaFlip?: boolean; ttaSeed?: number; batch?: number }): Promise<EvaluationSummary> {
   const { ProgressBar } = await import('../progress');
   const bar = new ProgressBar(`evaluating run ${args.runId} on ${args.split}`);
@@ -110,12 +134,35 @@ export async function evalWithProgress(ctx: CliContext, args: { runId: number; s
     if (p.runId === args.runId && p.phase === 'predicting') bar.update(p.done, p.total, 'images×views');
   });
   try {
-    const ev = await ctx.call('eval.run', args);
+    return await cancellableOnCtrlC(ctx, () => ctx.call('eval.run', args));
+  } finally {
     bar.done();
-    return ev;
-  } catch (err) {
-    bar.done();
-    throw err;
+    stop();
+  }
+}
+
+/** compare/export --evaluate-missing: evaluates the runs lacking the table's setting, one bar per run. */
+export async function evalMissingWithProgress(ctx: CliContext, args: InvokeArgs<'compare.evaluateMissing'>): Promise<InvokeResult<'compare.evaluateMissing'>> {
+  const { ProgressBar } = await import('../progress');
+  // Held in an object: a `let` assigned only inside the listener reads as never-assigned to the type checker.
+  const live: { bar: InstanceType<typeof ProgressBar> | null; runId: number | null } = { bar: null, runId: null };
+  const stop = ctx.workbench().events.subscribe((event, payload) => {
+    if (event !== 'eval.progress') return;
+    const p = payload as { runId: number | null; done: number; total: number; phase: string };
+    if (p.runId !== live.runId) {
+      live.bar?.done();
+      live.runId = p.runId;
+      live.bar = new ProgressBar(`evaluating run ${p.runId} on ${args.split}`);
+    }
+    if (p.phase === 'predicting') live.bar?.update(p.done, p.total, 'images×views');
+  });
+  try {
+    const res = await cancellableOnCtrlC(ctx, () => ctx.call('compare.evaluateMissing', args));
+    live.bar?.done();
+    for (const e of res.evaluated) ctx.note(`evaluated run ${e.runId}: evaluation ${e.id}, accuracy ${pct(e.accuracy)}`);
+    for (const f of res.failed) ctx.note(`run ${f.runId} failed [${f.code}]: ${f.message}`);
+    if (res.cancelled) ctx.note('cancelled: the runs not evaluated are shown as missing');
+    return res;
   } finally {
     stop();
   }

@@ -1,5 +1,5 @@
-import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
-import { evalWithProgress, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
+import { CliUsageError, numberOpt, type Command } from '../command';
+import { evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -13,8 +13,7 @@ export const evalCommand: Command = {
     const split = parseSplit(values, true);
     const dedup = parseDedup(values);
     if (dedup !== 'none' && split === 'Training') throw new CliUsageError('--dedup leaves out test faces that are copies of Training faces: use it with --split PublicTest or PrivateTest.');
-    const checkpoint = stringOpt(values, 'checkpoint') ?? 'best';
-    if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
+    const checkpoint = parseCheckpoint(values);
     const tta = numberOpt(values, 'tta') ?? 0;
     const ttaSeed = numberOpt(values, 'tta-seed');
     const batch = numberOpt(values, 'batch');

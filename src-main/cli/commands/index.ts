@@ -7,9 +7,10 @@ import { importCommand } from './import';
 import { synthCommand } from './synth';
 import { webCommand } from './web';
 import { calibrationCommand, cellCommand, compareCommand, diffCommand, ensembleCommand, evalCommand, exportCommand } from './eval-commands';
+import { studyCommand } from './study';
 import { weightsCommand } from './weights';
 import { modelsCommand } from './models';
 import { resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];

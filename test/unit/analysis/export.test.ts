@@ -10,10 +10,12 @@ const table: CompareTable = {
   columns: ['accuracy', 'loss', 'recall.sad', 'backend'],
   groupBy: 'classWeights',
   split: 'PrivateTest',
+  setting: { split: 'PrivateTest', tta: 7, ttaFlip: true, totalViews: 9, checkpoint: 'best' },
+  missing: [],
   rows: [
-    { key: 'g1', label: 'classWeights=false', kind: 'group', runIds: [1, 2], seeds: [1, 2], n: 2, values: { accuracy: { mean: 0.7, std: 0.01 }, loss: { mean: 0.9, std: 0.02 }, 'recall.sad': { mean: 0.5, std: 0 }, backend: 'wasm' } },
-    { key: 'g2', label: 'classWeights=true', kind: 'group', runIds: [3, 4], seeds: [1, 2], n: 2, values: { accuracy: { mean: 0.68, std: 0.02 }, loss: { mean: 0.85, std: 0.01 }, 'recall.sad': null, backend: 'wasm' } },
-    { key: 'e', label: 'ens_{1}&co', kind: 'ensemble', runIds: [1, 2, 3, 4], seeds: [1, 2, 1, 2], n: 1, values: { accuracy: { mean: 0.74, std: 0 }, loss: { mean: 0.95, std: 0 }, 'recall.sad': { mean: 0.6, std: 0 }, backend: 'wasm' } },
+    { key: 'g1', label: 'classWeights=false', kind: 'group', runIds: [1, 2], seeds: [1, 2], n: 2, missingRunIds: [], values: { accuracy: { mean: 0.7, std: 0.01 }, loss: { mean: 0.9, std: 0.02 }, 'recall.sad': { mean: 0.5, std: 0 }, backend: 'wasm' } },
+    { key: 'g2', label: 'classWeights=true', kind: 'group', runIds: [3, 4], seeds: [1, 2], n: 2, missingRunIds: [], values: { accuracy: { mean: 0.68, std: 0.02 }, loss: { mean: 0.85, std: 0.01 }, 'recall.sad': null, backend: 'wasm' } },
+    { key: 'e', label: 'ens_{1}&co', kind: 'ensemble', runIds: [1, 2, 3, 4], seeds: [1, 2, 1, 2], n: 1, missingRunIds: [], values: { accuracy: { mean: 0.74, std: 0 }, loss: { mean: 0.95, std: 0 }, 'recall.sad': { mean: 0.6, std: 0 }, backend: 'wasm' } },
   ],
 };
 
@@ -40,10 +42,10 @@ describe('table export', () => {
 
   it('CSV has every row with run ids, seeds, mean and std columns', () => {
     const csv = toCsv(table).trim().split('\n');
-    expect(csv[0]).toBe('label,kind,n,run_ids,seeds,accuracy_mean,accuracy_std,loss_mean,loss_std,recall.sad_mean,recall.sad_std,backend');
+    expect(csv[0]).toBe('label,kind,n,run_ids,seeds,missing_run_ids,eval_split,eval_tta_views,eval_checkpoint,accuracy_mean,accuracy_std,loss_mean,loss_std,recall.sad_mean,recall.sad_std,backend');
     expect(csv).toHaveLength(4);
-    expect(csv[1]).toBe('classWeights=false,group,2,1 2,1 2,0.7,0.01,0.9,0.02,0.5,0,wasm');
-    expect(csv[3]).toBe('ens_{1}&co,ensemble,1,1 2 3 4,1 2 1 2,0.74,,0.95,,0.6,,wasm');
+    expect(csv[1]).toBe('classWeights=false,group,2,1 2,1 2,,PrivateTest,9,best,0.7,0.01,0.9,0.02,0.5,0,wasm');
+    expect(csv[3]).toBe('ens_{1}&co,ensemble,1,1 2 3 4,1 2 1 2,,PrivateTest,9,best,0.74,,0.95,,0.6,,wasm');
   });
 
   it('Markdown shows mean ± std, bolds the best and keeps every row', () => {
@@ -52,6 +54,7 @@ describe('table export', () => {
     expect(md).toContain('**0.8500 ± 0.0100**');
     expect(md).toContain('**74.00**');
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).toBe(2 + 3);
+    expect(md).toContain('evaluations: PrivateTest, TTA 9 views (flip + 7 augmented), best checkpoint');
   });
 
   it('LaTeX is structurally valid booktabs with escaped text and bold best values', () => {
@@ -71,6 +74,30 @@ describe('table export', () => {
     // Each body row has as many cells as the column spec.
     for (const l of lines.slice(mid + 1, bottom)) expect(l.split(' & ')).toHaveLength(8);
     expect(latexEscape('50% #1 ~ ^ \\')).toBe('50\\% \\#1 \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
+  });
+
+  it('every format carries the evaluation setting and names the runs missing an evaluation of it', () => {
+    const withMissing: CompareTable = {
+      ...table,
+      setting: { split: 'PrivateTest', tta: 0, ttaFlip: false, totalViews: 1, checkpoint: 'last' },
+      missing: [{ runId: 5, label: 'r5 (#5)' }, { runId: 6, label: 'r6 (#6)' }],
+      rows: [
+        { ...table.rows[0]!, missingRunIds: [5] },
+        { key: 'run:6', label: 'r6 (#6)', kind: 'run', runIds: [], seeds: [], n: 0, missingRunIds: [6], values: { accuracy: null, loss: null, 'recall.sad': null, backend: null } },
+      ],
+    };
+    const csv = toCsv(withMissing).trim().split('\n');
+    expect(csv[1]).toMatch(/^classWeights=false,group,2,1 2,1 2,5,PrivateTest,1,last,0\.7,/);
+    expect(csv[2]).toBe('r6 (#6),run,0,,,6,PrivateTest,1,last,,,,,,,');
+    const md = toMarkdown(withMissing);
+    expect(md).toContain('| classWeights=false | 2 | 1, 2 (missing: 5) |');
+    expect(md).toContain('| r6 (#6) | 0 | missing: 6 |  | – | – | – | – |');
+    expect(md).toContain('evaluations: PrivateTest, plain (1 view), last checkpoint');
+    expect(md).toContain('no evaluation of this setting: r5 (#5), r6 (#6)');
+    const tex = toLatex(withMissing);
+    expect(balanced(tex)).toBe(true);
+    expect(tex).toMatch(/\\caption\{Evaluated on PrivateTest, plain \(1 view\), last checkpoint; grouped by classWeights.*; no evaluation of this setting: r5 \(\\#5\), r6 \(\\#6\)\.\}/);
+    expect(toLatex(table)).toContain('\\caption{Evaluated on PrivateTest, TTA 9 views (flip + 7 augmented), best checkpoint;');
   });
 
   // A real compile where TeX is installed (apt-get install texlive-latex-recommended); skipped elsewhere.

@@ -42,10 +42,21 @@ describe('evaluation commands', () => {
     expect(human.stdout).toMatch(/\| classWeights=false \| 2 \| .* ± /);
   });
 
-  it('fer compare names the runs with no evaluation', async () => {
+  it('fer compare shows a run with no evaluation of the setting as missing and says how to evaluate it', async () => {
     const r = await fer('compare', String(runs[0]), '5', '--json');
-    expect(r.code).toBe(1);
-    expect(lastJson(r.stdout).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('Run 5 has no evaluation') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r.stdout).missing).toEqual([{ runId: 5, label: 'never-evaluated (#5)' }]);
+    expect(r.stderr).toMatch(/no evaluation of this setting: never-evaluated \(#5\).*--evaluate-missing --split S/);
+    // The runs have plain evaluations only: asked for 9-view TTA, every one is missing, none replaced.
+    const tta = await fer('compare', ...runs.map(String), '--split', 'PrivateTest', '--tta', '7', '--json');
+    const table = lastJson(tta.stdout);
+    expect(table.setting).toEqual({ split: 'PrivateTest', tta: 7, ttaFlip: true, totalViews: 9, checkpoint: 'best' });
+    expect(table.missing.map((m: { runId: number }) => m.runId)).toEqual(runs);
+    const csv = await fer('export', String(runs[0]), '--format', 'csv', '--checkpoint', 'last', '--tta', '2', '--no-flip');
+    expect(csv.stdout.split('\n')[1]).toMatch(new RegExp(`^r1 \\(#${runs[0]}\\),run,0,,,${runs[0]},,3,last,`));
+    const bad = await fer('compare', String(runs[0]), '--evaluate-missing');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--evaluate-missing needs --split/);
   });
 
   it('fer ensemble → fer export in three formats; an unwritable path leaves nothing', async () => {

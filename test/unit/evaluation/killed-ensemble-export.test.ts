@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWorkbench } from '../../../src-main/context';
 import { renderTable } from '../../../src-main/analysis/export';
 import { compareTable } from '../../../src-main/evaluation/compare-table';
+import { compareArgs } from '../../../src-shared/contract/evaluation';
 import { inspectHome } from '../../helpers/data-assertions';
 import { expectWholeEnsembles, expectWholeEvaluations, fakeEval, insertRun } from '../../helpers/evaluations';
 import { expectKeptPlusAtMostOne, faultRng, killAfter, SHORT_FAULT_ITERATIONS, startFer } from '../../helpers/fault';
@@ -30,7 +31,7 @@ beforeAll(async () => {
       runIds.push(run);
       evalIds.push(fakeEval(wb, run, ds.id, 'Training', 0.5 + 0.1 * seed, seed));
     }
-    reference = renderTable(compareTable(wb, { runIds, ensembleIds: [], groupBy: null, split: 'Training' }), 'latex');
+    reference = renderTable(compareTable(wb, compareArgs.parse({ runIds, split: 'Training' })), 'latex');
   } finally {
     await wb.close();
   }

@@ -169,14 +169,19 @@ describe('comparison tables', () => {
     expect(table.rows[0]!.values.trainSeconds).toEqual({ mean: expect.closeTo(82, 6), std: expect.closeTo(1, 6) });
   });
 
-  it('refuses runs with no evaluation yet, naming them, and unknown columns or fields', async () => {
+  it('shows runs with no evaluation yet as missing rows, and refuses unknown columns or fields', async () => {
     const bare1 = insertRun(otherDatasetId, 30, false);
     const bare2 = insertRun(otherDatasetId, 31, false);
-    await expect(call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!, bare1, bare2] })).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
-      message: expect.stringContaining(`Runs ${bare1}, ${bare2} have no evaluation`),
-    });
-    await expect(call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!], split: 'Training' })).rejects.toMatchObject({ message: expect.stringMatching(/no evaluation on Training/) });
+    const table = await call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!, bare1, bare2] });
+    expect(table.missing.map((m) => m.runId)).toEqual([bare1, bare2]);
+    expect(table.rows.map((r) => [r.n, r.missingRunIds])).toEqual([
+      [1, []],
+      [0, [bare1]],
+      [0, [bare2]],
+    ]);
+    expect(table.rows[1]!.values.accuracy).toBeNull();
+    const onTraining = await call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!], split: 'Training' });
+    expect(onTraining.missing.map((m) => m.runId)).toEqual([runsOff[0]]);
     await expect(call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!], columns: ['acc'] })).rejects.toMatchObject({ message: expect.stringMatching(/Unknown column acc/) });
     await expect(call(handlers, wb, 'compare.table', { runIds: [runsOff[0]!], groupBy: 'colour' })).rejects.toMatchObject({ message: expect.stringMatching(/field "colour"/) });
     await expect(call(handlers, wb, 'compare.table', { runIds: [777] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -227,6 +232,71 @@ describe('comparison tables', () => {
     } finally {
       chmodSync(locked, 0o700);
     }
+  });
+});
+
+describe('tables choose evaluations by split, TTA views and checkpoint', () => {
+  let both: number;
+  let ttaOnly: number;
+  let plainAcc: number;
+  let ttaAcc: number;
+  beforeAll(() => {
+    both = insertRun(datasetId, 70, false);
+    ttaOnly = insertRun(datasetId, 71, false);
+    const plain = fakeEval(both, datasetId, 'PrivateTest', 0.3, 70);
+    // Stored after the plain one: "the newest evaluation" is this 9-view TTA one.
+    const tta = fakeEvalRow(wb, both, datasetId, 'PrivateTest', 0.9, 71, { tta: 7 });
+    fakeEvalRow(wb, ttaOnly, datasetId, 'PrivateTest', 0.8, 72, { tta: 7 });
+    const acc = (id: number) => (wb.db.prepare('SELECT accuracy FROM evaluations WHERE id = ?').get(id) as { accuracy: number }).accuracy;
+    plainAcc = acc(plain);
+    ttaAcc = acc(tta);
+    expect(plainAcc).not.toBe(ttaAcc);
+  });
+
+  it('a run with a plain and a TTA evaluation: the table takes the one asked for, plain by default', async () => {
+    const plain = await call(handlers, wb, 'compare.table', { runIds: [both], split: 'PrivateTest', columns: ['accuracy', 'tta'] });
+    expect(plain.setting).toEqual({ split: 'PrivateTest', tta: 0, ttaFlip: false, totalViews: 1, checkpoint: 'best' });
+    expect(plain.rows[0]!.values).toEqual({ accuracy: { mean: plainAcc, std: 0 }, tta: { mean: 1, std: 0 } });
+    const tta = await call(handlers, wb, 'compare.table', { runIds: [both], split: 'PrivateTest', tta: 7, columns: ['accuracy', 'tta'] });
+    expect(tta.setting).toMatchObject({ tta: 7, ttaFlip: true, totalViews: 9 });
+    expect(tta.rows[0]!.values).toEqual({ accuracy: { mean: ttaAcc, std: 0 }, tta: { mean: 9, std: 0 } });
+    // 7 views without the mirror is another setting, and so is the last checkpoint: neither is stored.
+    expect((await call(handlers, wb, 'compare.table', { runIds: [both], tta: 7, ttaFlip: false })).missing.map((m) => m.runId)).toEqual([both]);
+    expect((await call(handlers, wb, 'compare.table', { runIds: [both], checkpoint: 'last' })).missing.map((m) => m.runId)).toEqual([both]);
+  });
+
+  it('a run with only a TTA evaluation is missing when plain is asked for, also inside a group', async () => {
+    const table = await call(handlers, wb, 'compare.table', { runIds: [both, ttaOnly], split: 'PrivateTest', columns: ['accuracy'] });
+    expect(table.missing).toEqual([{ runId: ttaOnly, label: `r71 (#${ttaOnly})` }]);
+    expect(table.rows.map((r) => [r.key, r.n, r.runIds, r.missingRunIds])).toEqual([
+      [`run:${both}`, 1, [both], []],
+      [`run:${ttaOnly}`, 0, [], [ttaOnly]],
+    ]);
+    const grouped = await call(handlers, wb, 'compare.table', { runIds: [both, ttaOnly], split: 'PrivateTest', groupBy: 'classWeights', columns: ['accuracy'] });
+    expect(grouped.rows).toHaveLength(1);
+    expect(grouped.rows[0]).toMatchObject({ n: 1, runIds: [both], missingRunIds: [ttaOnly], values: { accuracy: { mean: plainAcc, std: 0 } } });
+    const md = await call(handlers, wb, 'compare.export', { runIds: [both, ttaOnly], split: 'PrivateTest', format: 'md' });
+    expect(md.text).toContain(`| r71 (#${ttaOnly}) | 0 | missing: ${ttaOnly} |`);
+    expect(md.text).toContain('evaluations: PrivateTest, plain (1 view), best checkpoint');
+    const csv = await call(handlers, wb, 'compare.export', { runIds: [both, ttaOnly], split: 'PrivateTest', tta: 7, format: 'csv' });
+    expect(csv.text.split('\n')[1]).toMatch(new RegExp(`^r70 \\(#${both}\\),run,1,${both},70,,PrivateTest,9,best,${ttaAcc},`));
+  });
+
+  it('an ensemble built from TTA evaluations is refused in a plain table, with why', async () => {
+    const a = insertRun(datasetId, 72, false);
+    const b = insertRun(datasetId, 73, false);
+    const evs = [fakeEvalRow(wb, a, datasetId, 'PrivateTest', 0.5, 73, { tta: 2 }), fakeEvalRow(wb, b, datasetId, 'PrivateTest', 0.6, 74, { tta: 2 })];
+    const ens = await call(handlers, wb, 'ensembles.create', { evaluationIds: evs });
+    await expect(call(handlers, wb, 'compare.table', { ensembleIds: [ens.ensemble.id] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/another setting .*TTA 4 views/) });
+    const ok = await call(handlers, wb, 'compare.table', { ensembleIds: [ens.ensemble.id], tta: 2 });
+    expect(ok.rows[0]!.values.accuracy).toEqual({ mean: ens.accuracy, std: 0 });
+  });
+
+  it('evaluating the missing ones needs a split and refuses unknown runs', async () => {
+    await expect(call(handlers, wb, 'compare.evaluateMissing', { runIds: [ttaOnly] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/split/) });
+    await expect(call(handlers, wb, 'compare.evaluateMissing', { runIds: [ttaOnly, 9191], split: 'PrivateTest' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/9191/) });
+    // Nothing missing: nothing to do.
+    expect(await call(handlers, wb, 'compare.evaluateMissing', { runIds: [both], split: 'PrivateTest' })).toEqual({ evaluated: [], failed: [], cancelled: false });
   });
 });
 

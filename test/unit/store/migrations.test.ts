@@ -18,7 +18,7 @@ describe('migrations', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type='table'").all() as { name: string; sql: string }[];
     const names = tables.map((t) => t.name);
-    for (const t of ['datasets', 'samples', 'runs', 'metrics', 'evaluations', 'class_metrics', 'confusions', 'predictions', 'artifacts', 'ensembles', 'ensemble_members', 'weights']) {
+    for (const t of ['datasets', 'samples', 'runs', 'metrics', 'evaluations', 'class_metrics', 'confusions', 'predictions', 'artifacts', 'ensembles', 'ensemble_members', 'weights', 'studies', 'study_runs']) {
       expect(names).toContain(t);
     }
     for (const t of tables) expect(t.sql, t.name).toMatch(/STRICT/);
@@ -49,6 +49,16 @@ describe('migrations', () => {
     expect(db.prepare('SELECT name, external_model_id FROM runs').all()).toEqual([{ name: 'r', external_model_id: null }]);
     expect(() => db.prepare("INSERT INTO external_models (name, format, source_file, sha256, path, preprocess_json, params, outputs, created_at) VALUES ('m', 'onnx', 'f', 's', 'p', '{}', 1, 7, 'now')").run()).toThrow(/CHECK/);
     expect(() => db.prepare('UPDATE runs SET external_model_id = 99').run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('0060 adds the study tables to a 0010 database, keeping its data', () => {
+    const file = join(tmp(), 'w.sqlite');
+    openDb(file, { migrations: [MIGRATIONS[0]!] }).prepare("INSERT INTO datasets (name, source_path, format, pixels_file, sample_count, created_at) VALUES ('kept','y','csv','p',0,'now')").run();
+    const db = openDb(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(db.prepare('SELECT name FROM datasets').get()).toEqual({ name: 'kept' });
+    expect(() => db.prepare("INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at) VALUES ('s','{}','[]','[1]','running','now')").run()).toThrow(/CHECK/);
     db.close();
   });
 

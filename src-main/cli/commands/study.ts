@@ -1,0 +1,132 @@
+import type { StudyAxis, StudySummary } from '../../../src-shared/contract/studies';
+import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command, type OptionValues } from '../command';
+import { parseCheckpoint, parseIds, parseSplit } from './eval-shared';
+import { summaryLine, throwIfFailed, watchRuns } from './run-watch';
+import { configFromFlags, trainCommand } from './train';
+
+/** `--axis classWeights=false,true`: each value JSON where it parses (true, 0.001, null), else the text (vgg16). */
+export function parseAxis(text: string): StudyAxis {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new CliUsageError(`--axis must be FIELD=V1,V2,…, got "${text}".`);
+  const values = text
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim())
+    .map((v) => {
+      try {
+        return JSON.parse(v) as string | number | boolean | null;
+      } catch {
+        return v;
+      }
+    });
+  return { field: text.slice(0, eq).trim(), values };
+}
+
+function axesOf(values: OptionValues): StudyAxis[] {
+  const raw = values.axis;
+  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? [raw] : [];
+  return list.map(parseAxis);
+}
+
+function printStudy(ctx: CliContext, s: StudySummary): void {
+  const counts = Object.entries(s.counts).map(([k, n]) => `${n} ${k}`).join(', ');
+  ctx.print(`study ${s.id} "${s.name}" (${s.status}): ${s.members.length} members${counts ? ` — ${counts}` : ''}`);
+  ctx.print(`axes: ${s.axes.map((a) => `${a.field} ∈ {${a.values.map((v) => JSON.stringify(v)).join(', ')}}`).join(' × ') || 'none'}; seeds ${s.seeds.join(', ')}`);
+  for (const m of s.members) ctx.print(`  run ${m.runId}  ${m.status.padEnd(9)} ${m.name}${m.error ? `  (${m.error})` : ''}`);
+}
+
+/** Members queued by this process train in it (as with `fer train`), so create and resume follow them to the end. */
+async function follow(ctx: CliContext, before: StudySummary, after: StudySummary): Promise<StudySummary> {
+  const queued = after.members.filter((m) => m.status === 'queued' && before.members.find((b) => b.runId === m.runId)?.status !== 'queued').map((m) => m.runId);
+  if (queued.length) {
+    const runs = await watchRuns(ctx, queued);
+    for (const r of runs) ctx.print(summaryLine(r));
+    throwIfFailed(runs);
+  }
+  return ctx.call('studies.get', { studyId: after.id });
+}
+
+const SUBCOMMANDS = ['create', 'show', 'pause', 'resume', 'export'] as const;
+/** fer train's config flags; replicates are the study's seeds, and --name names the study. */
+const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'name', 'wait'].includes(k)));
+
+function parseSeeds(text: string): number[] {
+  return text.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 0 || s.trim() === '') throw new CliUsageError(`--seeds must be integers ≥ 0 separated by commas, got "${text}".`);
+    return n;
+  });
+}
+
+export const studyCommand: Command = {
+  name: 'study',
+  summary: 'Studies: a base config × axes × seeds queued as runs; create, show, pause, resume, export',
+  usage: [
+    'fer study create --name NAME --dataset D [train options as for fer train] --axis FIELD=V1,V2 [--axis …] [--seeds 1,2,3] [--paused]',
+    'fer study show ID                 members and their status (--json: the whole study)',
+    'fer study pause ID | resume ID    paused: members not yet started stay stopped; resume queues the stopped ones and trains them',
+    'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--columns ...]',
+    '  Grouped by the axes, mean ± std over seeds, of one evaluation setting (a member without it is shown as missing).',
+  ].join('\n'),
+  options: {
+    ...TRAIN_OPTIONS,
+    name: { type: 'string' },
+    axis: { type: 'string', multiple: true },
+    seeds: { type: 'string' },
+    paused: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    split: { type: 'string' },
+    tta: { type: 'string' },
+    'no-flip': { type: 'boolean', default: false },
+    checkpoint: { type: 'string' },
+    columns: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run(ctx, positionals, values) {
+    const [sub, ...rest] = positionals;
+    if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw new CliUsageError(`fer study needs one of ${SUBCOMMANDS.join(', ')}${sub ? `, got "${sub}"` : ''}.`);
+    if (sub === 'create') {
+      const name = stringOpt(values, 'name');
+      if (!name) throw new CliUsageError('--name is required for a study.');
+      const base = configFromFlags(values);
+      if (base.dataset === undefined) throw new CliUsageError('--dataset NAME is required (`fer datasets` lists them).');
+      const seedsText = stringOpt(values, 'seeds');
+      const created = await ctx.call('studies.create', { name, base, axes: axesOf(values), ...(seedsText ? { seeds: parseSeeds(seedsText) } : {}), paused: values.paused === true });
+      ctx.note(`study ${created.id}: ${created.members.length} members${created.status === 'paused' ? ' (paused)' : ' queued'}`);
+      const done = await follow(ctx, { ...created, members: [] }, created);
+      printStudy(ctx, done);
+      return done;
+    }
+    if (rest.length !== 1) throw new CliUsageError(`fer study ${sub} takes one study ID.`);
+    const studyId = parseIds(rest, 'STUDY')[0]!;
+    if (sub === 'show' || sub === 'pause') {
+      const s = await ctx.call(sub === 'show' ? 'studies.get' : 'studies.pause', { studyId });
+      printStudy(ctx, s);
+      return s;
+    }
+    if (sub === 'resume') {
+      const before = await ctx.call('studies.get', { studyId });
+      const done = await follow(ctx, before, await ctx.call('studies.resume', { studyId }));
+      printStudy(ctx, done);
+      return done;
+    }
+    const format = stringOpt(values, 'format');
+    if (format !== 'csv' && format !== 'md' && format !== 'latex') throw new CliUsageError(`--format must be csv, md or latex${format ? `, got "${format}"` : ''}.`);
+    const out = stringOpt(values, 'out');
+    const cols = stringOpt(values, 'columns');
+    const res = await ctx.call('studies.export', {
+      studyId,
+      format,
+      split: parseSplit(values, false),
+      tta: numberOpt(values, 'tta') ?? 0,
+      ...(values['no-flip'] ? { ttaFlip: false } : {}),
+      checkpoint: parseCheckpoint(values),
+      ...(cols ? { columns: cols.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+      ...(out ? { path: out } : {}),
+    });
+    if (res.path) ctx.note(`wrote ${res.path}`);
+    else if (!ctx.json) process.stdout.write(res.text);
+    return res;
+  },
+};

@@ -1,0 +1,65 @@
+import type { StudyAxis, StudyMember, StudySummary } from '../../src-shared/contract/studies';
+import type { RunStatus, TrainConfig } from '../../src-shared/contract/runs';
+import { AppError } from '../../src-shared/errors';
+import type { Db } from '../store/db';
+
+/** Every SQL about studies: the study rows and the links from a study to its member runs. */
+
+interface StudyRow {
+  id: number;
+  name: string;
+  base_config_json: string;
+  axes_json: string;
+  seeds_json: string;
+  status: 'active' | 'paused';
+  created_at: string;
+}
+
+export function insertStudy(db: Db, s: { name: string; base: TrainConfig; axes: readonly StudyAxis[]; seeds: readonly number[]; status: 'active' | 'paused' }): number {
+  if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(s.name)) throw new AppError('ALREADY_EXISTS', `A study named "${s.name}" already exists.`);
+  return Number(
+    db
+      .prepare('INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(s.name, JSON.stringify(s.base), JSON.stringify(s.axes), JSON.stringify(s.seeds), s.status, new Date().toISOString()).lastInsertRowid,
+  );
+}
+
+export function linkMember(db: Db, studyId: number, runId: number, cell: Record<string, unknown>): void {
+  db.prepare('INSERT INTO study_runs (study_id, run_id, cell_json) VALUES (?, ?, ?)').run(studyId, runId, JSON.stringify(cell));
+}
+
+export function setStudyStatus(db: Db, studyId: number, status: 'active' | 'paused'): void {
+  db.prepare('UPDATE studies SET status = ? WHERE id = ?').run(status, studyId);
+}
+
+/** True when the run is a member of a paused study: the training queue then leaves it stopped instead of starting it. */
+export function inPausedStudy(db: Db, runId: number): boolean {
+  return Boolean(db.prepare(`SELECT 1 FROM study_runs m JOIN studies s ON s.id = m.study_id WHERE m.run_id = ? AND s.status = 'paused'`).get(runId));
+}
+
+export function getStudy(db: Db, studyId: number): StudySummary {
+  const row = db.prepare('SELECT * FROM studies WHERE id = ?').get(studyId) as StudyRow | undefined;
+  if (!row) throw new AppError('NOT_FOUND', `Study ${studyId} does not exist.`);
+  const members = (
+    db
+      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, m.cell_json FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
+      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string }[]
+  ).map((m): StudyMember => ({ runId: m.id, name: m.name, cell: JSON.parse(m.cell_json) as Record<string, unknown>, seed: m.seed, status: m.status, error: m.error }));
+  const counts: Partial<Record<RunStatus, number>> = {};
+  for (const m of members) counts[m.status] = (counts[m.status] ?? 0) + 1;
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    base: JSON.parse(row.base_config_json) as TrainConfig,
+    axes: JSON.parse(row.axes_json) as StudyAxis[],
+    seeds: JSON.parse(row.seeds_json) as number[],
+    createdAt: row.created_at,
+    members,
+    counts,
+  };
+}
+
+export function studyIds(db: Db): number[] {
+  return (db.prepare('SELECT id FROM studies ORDER BY id DESC').all() as { id: number }[]).map((r) => r.id);
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { main } from '../../../src-main/cli/fer';
+import type { Workbench } from '../../../src-main/context';
+import { call } from '../../../src-main/services/dispatch';
+import { handlers } from '../../../src-main/services/index';
+import { planStudy } from '../../../src-main/studies/plan';
+import { queueFor } from '../../../src-main/trainer/queue';
+import { fakeEval } from '../../helpers/evaluations';
+import { createSyntheticDataset } from '../../helpers/fixtures';
+import { tempWorkbench } from '../../helpers/workbench';
+
+let t: ReturnType<typeof tempWorkbench>;
+let wb: Workbench;
+let ds: number;
+/** A base small enough to train for real in a second or two: 32 faces, one epoch. */
+const base = () => ({ dataset: ds, epochs: 1, limitTrain: 32, batch: 16 });
+const count = (table: string) => (wb.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+beforeAll(async () => {
+  t = tempWorkbench();
+  wb = t.wb;
+  ds = (await createSyntheticDataset(wb, { perClass: 8, seed: 19, name: 'study-syn' })).id;
+}, 60_000);
+afterAll(() => t.cleanup());
+
+describe('planning a study', () => {
+  it('is the cross product of the axes times the seeds, each config checked by the contract', () => {
+    const cfg = trainConfigSchema.parse({ dataset: 1 });
+    const plan = planStudy(cfg, [{ field: 'model', values: ['baseline', 'vgg16'] }, { field: 'classWeights', values: [false, true] }], [1, 2]);
+    expect(plan).toHaveLength(8);
+    expect(plan.map((m) => [m.cell.model, m.cell.classWeights, m.seed])).toEqual([
+      ['baseline', false, 1], ['baseline', false, 2], ['baseline', true, 1], ['baseline', true, 2],
+      ['vgg16', false, 1], ['vgg16', false, 2], ['vgg16', true, 1], ['vgg16', true, 2],
+    ]);
+    expect(plan.map((m) => [m.config.model, m.config.classWeights, m.config.seed])).toEqual(plan.map((m) => [m.cell.model, m.cell.classWeights, m.seed]));
+    // A nested field on a base without augmentation gets the schema's defaults for the rest.
+    const rot = planStudy(cfg, [{ field: 'augment.rotation', values: [0, 20] }], [1]);
+    expect(rot.map((m) => m.config.augment)).toEqual([expect.objectContaining({ rotation: 0, flip: true }), expect.objectContaining({ rotation: 20, zoom: 0.1 })]);
+  });
+
+  it('refuses a bad value naming its cell, a seed axis, an unknown field, repeats and too many members', () => {
+    const cfg = trainConfigSchema.parse({ dataset: 1 });
+    expect(() => planStudy(cfg, [{ field: 'lr', values: [0.001, -1] }], [1])).toThrow(/member lr=-1 has an invalid config: lr:/);
+    expect(() => planStudy(cfg, [{ field: 'seed', values: [1, 2] }], [1])).toThrow(/"seed" is not an axis/);
+    expect(() => planStudy(cfg, [{ field: 'colour', values: [1] }], [1])).toThrow(/"colour" is not a config field/);
+    expect(() => planStudy(cfg, [{ field: 'lr', values: [0.1, 0.1] }], [1])).toThrow(/lists the value 0.1 twice/);
+    expect(() => planStudy(cfg, [], [1, 1])).toThrow(/seed is listed twice/);
+    const many = Array.from({ length: 15 }, (_, i) => i + 1);
+    expect(() => planStudy(cfg, [{ field: 'epochs', values: many }], many)).toThrow(/225 members; at most 200/);
+  });
+});
+
+describe('studies through the contract', () => {
+  it('a bad cell refuses the whole study and stores nothing; a paused study queues nothing', async () => {
+    const before = { runs: count('runs'), studies: count('studies') };
+    await expect(call(handlers, wb, 'studies.create', { name: 'too big', base: base(), axes: [{ field: 'batch', values: [16, 4000] }] })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/member batch=4000 \(seed 1\): config.batch: batch 4000 is larger than the 32 training samples/),
+    });
+    expect({ runs: count('runs'), studies: count('studies') }).toEqual(before);
+    const s = await call(handlers, wb, 'studies.create', { name: 'paused', base: base(), axes: [{ field: 'classWeights', values: [false, true] }], seeds: [1, 2], paused: true });
+    expect(s).toMatchObject({ status: 'paused', counts: { stopped: 4 } });
+    expect(s.members.map((m) => [m.cell, m.seed])).toEqual([
+      [{ classWeights: false }, 1], [{ classWeights: false }, 2], [{ classWeights: true }, 1], [{ classWeights: true }, 2],
+    ]);
+    expect(queueFor(wb).isActive(s.members[0]!.runId)).toBe(false);
+    await expect(call(handlers, wb, 'studies.create', { name: 'paused', base: base() })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(call(handlers, wb, 'studies.get', { studyId: 999 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('trains its members as runs; pause leaves the next one stopped, resume trains it; export groups by the axis', async () => {
+    const s = await call(handlers, wb, 'studies.create', { name: 'cw', base: base(), axes: [{ field: 'classWeights', values: [false, true] }], seeds: [3] });
+    const [a, b] = s.members.map((m) => m.runId) as [number, number];
+    // Queued in this process: the first starts at once, the second waits its turn.
+    expect(s.counts).toEqual({ running: 1, queued: 1 });
+    const paused = await call(handlers, wb, 'studies.pause', { studyId: s.id });
+    expect(paused.status).toBe('paused');
+    await queueFor(wb).idle();
+    let now = await call(handlers, wb, 'studies.get', { studyId: s.id });
+    // The first member had started (it trains to the end); the second never did.
+    expect(now.members.map((m) => [m.runId, m.status])).toEqual([[a, 'completed'], [b, 'stopped']]);
+    const resumed = await call(handlers, wb, 'studies.resume', { studyId: s.id });
+    // Queued again, and with the queue idle it starts at once.
+    expect(resumed.status).toBe('active');
+    expect(['queued', 'running']).toContain(resumed.members.find((m) => m.runId === b)!.status);
+    await queueFor(wb).idle();
+    now = await call(handlers, wb, 'studies.get', { studyId: s.id });
+    expect(now.counts).toEqual({ completed: 2 });
+    const cfg = (await call(handlers, wb, 'runs.get', { runId: b })).config;
+    expect(cfg).toMatchObject({ classWeights: true, seed: 3, epochs: 1 });
+
+    // Only one member evaluated plain: the other shows as missing in the study's table, not as another setting.
+    fakeEval(wb, a, ds, 'PrivateTest', 0.6, 1);
+    fakeEval(wb, b, ds, 'PrivateTest', 0.6, 2, { tta: 7 });
+    const md = await call(handlers, wb, 'studies.export', { studyId: s.id, format: 'md', split: 'PrivateTest' });
+    expect(md.text).toContain(`| classWeights=false | 1 | ${a} | 3 |`);
+    expect(md.text).toContain(`| classWeights=true | 0 | missing: ${b} |`);
+    const tta = await call(handlers, wb, 'studies.export', { studyId: s.id, format: 'csv', split: 'PrivateTest', tta: 7 });
+    expect(tta.text.split('\n').slice(1, 3).map((l) => l.split(',').slice(0, 9).join(','))).toEqual([
+      `classWeights=false,group,0,,,${a},PrivateTest,9,best`,
+      `classWeights=true,group,1,${b},3,,PrivateTest,9,best`,
+    ]);
+  }, 120_000);
+
+  it('fer study create --paused, show and export from the command line', async () => {
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const errs: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => errs.push(String(s)) > 0);
+    try {
+      await wb.close(); // the CLI opens the home itself
+      const code = await main(['study', 'create', '--name', 'cli', '--dataset', 'study-syn', '--epochs', '1', '--batch', '16', '--axis', 'lr=0.001,0.01', '--seeds', '1,2', '--paused', '--home', t.dir, '--json']);
+      expect(code, errs.join('')).toBe(0);
+      const created = JSON.parse(out.at(-1)!);
+      expect(created.members.map((m: { cell: { lr: number }; seed: number }) => [m.cell.lr, m.seed])).toEqual([[0.001, 1], [0.001, 2], [0.01, 1], [0.01, 2]]);
+      expect(await main(['study', 'show', String(created.id), '--home', t.dir])).toBe(0);
+      expect(out.join('\n')).toMatch(/study \d+ "cli" \(paused\): 4 members — 4 stopped/);
+      expect(await main(['study', 'frobnicate', '--home', t.dir])).toBe(2);
+      expect(await main(['study', 'create', '--name', 'x', '--dataset', 'study-syn', '--axis', 'lr', '--home', t.dir])).toBe(2);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+  });
+});
