@@ -13,14 +13,15 @@ export function buildBaseline(spec: InputSpec, seed: number): tf.LayersModel {
   // Distinct, seed-derived initialiser seeds per layer: the same seed always builds the same weights.
   let n = 0;
   const nextSeed = () => (seed * 7919 + ++n * 104729) % 2147483647;
-  // He init for the ReLU convs keeps pre-BN variance near 1, where BN's moving variance starts: with Glorot it is
-  // ~0.01 and the moving statistics take hundreds of batches to get there, so small datasets evaluate badly.
-  const convInit = () => tf.initializers.heNormal({ seed: nextSeed() });
-  const init = () => tf.initializers.glorotUniform({ seed: nextSeed() });
+  // PyTorch's default for Conv2d and Linear weights (kaiming_uniform with a = √5, i.e. uniform ±1/√fan_in), as
+  // torch_peer.py's net starts. Measured on real FER2013 at the peer's settings (Adam 1e-3, flip only, seed 1, 6
+  // epochs): PrivateTest 54.95% with it, 53.9% with the He-normal convs + Glorot dense used before, 56.2% in PyTorch;
+  // it also starts faster (epoch-1 training loss 1.70 vs 1.89). Biases stay 0 (the convs' feed batch norm anyway).
+  const init = () => tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: nextSeed() });
   const input = tf.input({ shape: [spec.size, spec.size, spec.channels], name: 'image' });
   let x: tf.SymbolicTensor = input;
   const block = (i: number) => {
-    x = tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', kernelInitializer: convInit(), name: `conv${i}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', kernelInitializer: init(), name: `conv${i}` }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ name: `bn${i}`, momentum: 0.9, epsilon: 1e-5 }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU({ name: `relu${i}` }).apply(x) as tf.SymbolicTensor;
   };

@@ -37,6 +37,22 @@ describe('model registry and the paper baseline', () => {
     model.dispose();
   });
 
+  it('starts from PyTorch’s default weights, as torch_peer.py does: uniform ±1/√fan_in, zero biases', async () => {
+    const model = await getModel('baseline').build(trainConfigSchema.parse({ dataset: 'x', seed: 3 }), { weightsFile: null });
+    for (const [layer, fanIn] of [['conv1', 9], ['conv2', 288], ['conv4', 288], ['probs', 4608]] as const) {
+      const [kernel, bias] = model.getLayer(layer).getWeights();
+      const w = Array.from(kernel!.dataSync());
+      const bound = 1 / Math.sqrt(fanIn);
+      expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+      // A uniform on ±b has standard deviation b/√3 (He-normal's would be √2/√fan_in, 2.4× that).
+      const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
+      expect(std).toBeGreaterThan(0.9 * (bound / Math.sqrt(3)));
+      expect(std).toBeLessThan(1.1 * (bound / Math.sqrt(3)));
+      expect(Array.from(bias!.dataSync()).every((b) => b === 0)).toBe(true);
+    }
+    model.dispose();
+  });
+
   it('the same seed builds the same weights; another seed does not', async () => {
     const build = (seed: number) => getModel('baseline').build(trainConfigSchema.parse({ dataset: 'x', seed }), { weightsFile: null });
     const [a, b, c] = await Promise.all([build(4), build(4), build(5)]);
