@@ -57,6 +57,11 @@ export const trainConfigSchema = z.strictObject({
   freeze: z.number().int().min(0).default(0),
   /** Cache the frozen base's features when its input is not augmented. */
   cacheFeatures: z.boolean().default(false),
+  /**
+   * Baseline only: units of a hidden fully connected layer (batch norm, ReLU, dropout 0.5) between the convolutions
+   * and the 7-way output. 0 keeps torch_peer.py's net (dropout 0.5 straight into the output).
+   */
+  hidden: z.number().int().min(0).max(4096).default(0),
   notes: z.string().max(2000).default(''),
 });
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -37,6 +37,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('weights', stringOpt(values, 'weights'));
   set('freeze', numberOpt(values, 'freeze'));
   set('cacheFeatures', onOff(values, 'cache-features'));
+  set('hidden', numberOpt(values, 'hidden'));
   set('notes', stringOpt(values, 'notes'));
   const val = stringOpt(values, 'val-split');
   if (val !== undefined) cfg.valSplit = val === 'none' ? null : val;
@@ -61,7 +62,7 @@ export const trainCommand: Command = {
     'fer train --dataset NAME --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
-    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off]',
+    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N] [--preset ID] [--name TEXT] [--json]',
   ].join('\n'),
   options: {
@@ -90,6 +91,7 @@ export const trainCommand: Command = {
     weights: { type: 'string' },
     freeze: { type: 'string' },
     'cache-features': { type: 'string' },
+    hidden: { type: 'string' },
     notes: { type: 'string' },
     replicates: { type: 'string' },
     name: { type: 'string' },

@@ -37,6 +37,18 @@ describe('model registry and the paper baseline', () => {
     model.dispose();
   });
 
+  it('hidden: N puts a FC N (no bias) + BN + ReLU before the dropout and output; 0 leaves the peer’s net', async () => {
+    const model = await getModel('baseline').build(trainConfigSchema.parse({ dataset: 'x', hidden: 64 }), { weightsFile: null });
+    const names = model.layers.map((l) => l.name);
+    expect(names.slice(names.indexOf('flatten'))).toEqual(['flatten', 'fc', 'bn_fc', 'relu_fc', 'dropout', 'probs']);
+    expect(model.getLayer('fc').getWeights().map((w) => w.shape)).toEqual([[4608, 64]]);
+    expect(model.getLayer('probs').getWeights()[0]!.shape).toEqual([64, 7]);
+    const trainable = model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a! * b!, 1)!, 0);
+    expect(trainable).toBe(320 + 3 * 9248 + 4 * 64 + 4608 * 64 + 2 * 64 + 64 * 7 + 7);
+    model.dispose();
+    expect(() => trainConfigSchema.parse({ dataset: 'x', hidden: -1 })).toThrow();
+  });
+
   it('starts from PyTorch’s default weights, as torch_peer.py does: uniform ±1/√fan_in, zero biases', async () => {
     const model = await getModel('baseline').build(trainConfigSchema.parse({ dataset: 'x', seed: 3 }), { weightsFile: null });
     for (const [layer, fanIn] of [['conv1', 9], ['conv2', 288], ['conv4', 288], ['probs', 4608]] as const) {
