@@ -9,6 +9,8 @@ export interface ColumnInfo {
   header: string;
   kind: 'percent' | 'decimal' | 'count' | 'seconds' | 'text';
   best: 'max' | 'min' | null;
+  /** A reference value, the same for every replicate: printed without ± std. */
+  reference?: true;
 }
 
 const FIXED: Record<string, Omit<ColumnInfo, 'name'>> = {
@@ -26,6 +28,10 @@ const FIXED: Record<string, Omit<ColumnInfo, 'name'>> = {
   model: { header: 'Model', kind: 'text', best: null },
   split: { header: 'Split', kind: 'text', best: null },
   tta: { header: 'TTA views', kind: 'count', best: null },
+  /** The paper's Table 2 number for the row's model and class weights (src-shared/paper.ts). */
+  paperAccuracy: { header: 'Paper (%)', kind: 'percent', best: null, reference: true },
+  /** Accuracy minus the paper's, in percentage points. */
+  vsPaper: { header: 'Δ vs paper (pts)', kind: 'percent', best: null },
 };
 
 const PER_CLASS = { recall: 'recall', precision: 'precision', f1: 'F1' } as const;
@@ -71,7 +77,7 @@ export function formatCell(name: string, v: { mean: number; std: number } | stri
   if (v === null || v === undefined) return '–';
   if (typeof v === 'string') return v;
   const info = describeColumn(name);
-  return n > 1 ? `${formatNumber(info, v.mean)}${pm}${formatNumber(info, v.std)}` : formatNumber(info, v.mean);
+  return n > 1 && !info.reference ? `${formatNumber(info, v.mean)}${pm}${formatNumber(info, v.std)}` : formatNumber(info, v.mean);
 }
 
 export function columnHeader(name: string): string {

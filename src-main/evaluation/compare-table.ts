@@ -8,6 +8,7 @@ import type { Workbench } from '../context';
 import { getEnsemble } from './ensemble';
 import { checkEnsembleSetting, loadRuns, matchingEvaluations, settingOf, type RunRow, type SettingRequest } from './selection';
 import { loadPredictions, perClassOf } from './store';
+import { paperAccuracy } from '../../src-shared/paper';
 
 export interface CompareRequest extends SettingRequest {
   runIds: number[];
@@ -21,6 +22,12 @@ function trainSeconds(r: RunRow): number | null {
   if (!r.started_at || !r.finished_at) return null;
   const s = (Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000;
   return Number.isFinite(s) ? s : null;
+}
+
+/** The paper's number for this model and class-weight setting, and the measured accuracy's difference from it. */
+function versusPaper(model: string | null, classWeights: boolean, accuracy: number): Record<string, number | null> {
+  const paper = paperAccuracy(model, classWeights);
+  return { paperAccuracy: paper, vsPaper: paper === null ? null : accuracy - paper };
 }
 
 function metricsOf(wb: Workbench, ev: EvaluationSummary, columns: readonly string[]): Record<string, number | string | null> {
@@ -78,7 +85,16 @@ export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
       runIds: [r.id],
       seeds: [r.seed],
       config,
-      metrics: ev ? { ...metricsOf(wb, ev, columns), backend: r.backend, bestEpoch: r.best_epoch, trainSeconds: trainSeconds(r), model: (config.model as string | undefined) ?? null } : {},
+      metrics: ev
+        ? {
+            ...metricsOf(wb, ev, columns),
+            ...versusPaper((config.model as string | undefined) ?? null, config.classWeights === true, ev.accuracy),
+            backend: r.backend,
+            bestEpoch: r.best_epoch,
+            trainSeconds: trainSeconds(r),
+            model: (config.model as string | undefined) ?? null,
+          }
+        : {},
     };
   });
   for (const id of ensembleIds) {
@@ -93,7 +109,7 @@ export function compareTable(wb: Workbench, req: CompareRequest): CompareTable {
       runIds: ens.ensemble.members.flatMap((m) => (m.runId === null ? [] : [m.runId])),
       seeds: ens.ensemble.members.flatMap((m) => (m.seed === null ? [] : [m.seed])),
       config: null,
-      metrics: { ...metricsOf(wb, ens, columns), backend: null, bestEpoch: null, trainSeconds: null, model: 'ensemble' },
+      metrics: { ...metricsOf(wb, ens, columns), ...versusPaper('ensemble', false, ens.accuracy), backend: null, bestEpoch: null, trainSeconds: null, model: 'ensemble' },
     });
   }
   const missing = runs.filter((_, i) => !evals[i]).map((r) => ({ runId: r.id, label: `${r.name} (#${r.id})` }));

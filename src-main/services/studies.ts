@@ -5,7 +5,12 @@ import { renderTable } from '../analysis/export';
 import type { Workbench } from '../context';
 import { compareTable } from '../evaluation/compare-table';
 import { writeFileAtomic } from '../evaluation/write-file';
-import { describeCell, planStudy } from '../studies/plan';
+import { describeCell, planStudy, PRESET_AXIS, type PlannedMember } from '../studies/plan';
+import { studyEvaluator } from '../studies/auto-evaluate';
+import { listWeights } from '../engine/weights/catalog';
+import { TRANSFER_ARCHITECTURES } from '../../src-shared/contract/weights';
+import { COMPARE_METRICS } from '../../src-shared/contract/evaluation';
+import type { TrainConfig } from '../../src-shared/contract/runs';
 import { getStudy, insertStudy, linkMember, setStudyStatus, studyIds } from '../studies/store';
 import { queueFor } from '../trainer/queue';
 import { insertRun, nowIso, patchRun, runSummary } from '../trainer/store';
@@ -19,17 +24,32 @@ import type { HandlersFor } from './types';
  * cell leaves nothing behind. The members are ordinary runs, queued here unless the study starts paused.
  */
 function createStudy(wb: Workbench, args: InvokeParsedArgs<'studies.create'>): StudySummary {
-  const planned = planStudy(args.base, args.axes, args.seeds).map((m) => {
+  const leftOut: StudySummary['leftOut'] = [];
+  const planned = planStudy(args.base, args.axes, args.seeds).flatMap((m) => {
     try {
-      return { ...m, ...validateConfig(wb, m.config) };
+      return [{ ...m, ...validateConfig(wb, withImportedWeights(wb, m)) }];
     } catch (err) {
       const info = toErrorInfo(err);
+      if (args.leaveOutUnrunnable) {
+        leftOut.push({ cell: m.cell, seed: m.seed, reason: info.message });
+        return [];
+      }
       throw new AppError(info.code, `The member ${describeCell(m.cell)} (seed ${m.seed}): ${info.message}`);
     }
   });
+  if (!planned.length) throw new AppError('INVALID_INPUT', `No member of the study can run here: ${leftOut.map((l) => `${describeCell(l.cell)}: ${l.reason}`).join('; ')}`);
   const name = args.name;
   const { studyId, runIds } = wb.db.transaction(() => {
-    const id = insertStudy(wb.db, { name, base: args.base, axes: args.axes, seeds: args.seeds, status: args.paused ? 'paused' : 'active' });
+    const id = insertStudy(wb.db, {
+      name,
+      base: args.base,
+      axes: args.axes,
+      seeds: args.seeds,
+      status: args.paused ? 'paused' : 'active',
+      evaluate: args.evaluate,
+      reference: args.reference,
+      leftOut,
+    });
     const ids = planned.map((m) => {
       const runId = insertRun(wb, { name: `${name} · ${describeCell(m.cell)} · seed ${m.seed}`, datasetId: m.datasetId, config: m.config, groupId: null, codeVersion: appVersion() });
       linkMember(wb.db, id, runId, m.cell);
@@ -38,11 +58,26 @@ function createStudy(wb: Workbench, args: InvokeParsedArgs<'studies.create'>): S
     });
     return { studyId: id, runIds: ids };
   })();
+  studyEvaluator(wb);
   if (!args.paused) {
     const queue = queueFor(wb);
     for (const id of runIds) queue.enqueue(id, false);
   }
   return getStudy(wb.db, studyId);
+}
+
+/**
+ * A member of a transfer preset (the paper's face-pretrained setups) without weights gets the newest imported
+ * weights of its architecture; with none imported it cannot reproduce the preset, and says how to fix that.
+ */
+function withImportedWeights(wb: Workbench, m: PlannedMember): TrainConfig {
+  const model = m.config.model;
+  if (m.cell[PRESET_AXIS] === undefined || m.config.weights !== null || !(TRANSFER_ARCHITECTURES as readonly string[]).includes(model)) return m.config;
+  const newest = listWeights(wb)
+    .filter((w) => w.architecture === model)
+    .at(-1);
+  if (!newest) throw new AppError('NOT_FOUND', `no ${model} weights are imported (the preset fine-tunes face-pretrained weights): \`fer weights import FILE\` first.`);
+  return { ...m.config, weights: newest.id };
 }
 
 /** Queued members of this process leave the queue now; ones queued elsewhere are left stopped when their turn comes. */
@@ -57,6 +92,7 @@ function pauseStudy(wb: Workbench, studyId: number): StudySummary {
 /** Every stopped member is queued again (resumed from its last checkpoint when it has one); one that cannot be is marked failed with why. */
 function resumeStudy(wb: Workbench, studyId: number): StudySummary {
   const study = getStudy(wb.db, studyId);
+  studyEvaluator(wb);
   setStudyStatus(wb.db, studyId, 'active');
   for (const m of study.members) {
     if (m.status !== 'stopped') continue;
@@ -74,25 +110,39 @@ function resumeStudy(wb: Workbench, studyId: number): StudySummary {
 function exportStudy(wb: Workbench, args: InvokeParsedArgs<'studies.export'>): { text: string; path: string | null } {
   const study = getStudy(wb.db, args.studyId);
   if (!study.members.length) throw new AppError('INVALID_INPUT', `Study ${study.id} has no members.`);
+  const own = study.evaluate;
   const table = compareTable(wb, {
     runIds: study.members.map((m) => m.runId),
     ensembleIds: [],
-    groupBy: study.axes.length ? study.axes.map((a) => a.field).join(',') : null,
-    split: args.split,
-    tta: args.tta,
-    ttaFlip: args.ttaFlip,
-    checkpoint: args.checkpoint,
-    columns: args.columns,
+    groupBy: studyGroupBy(study),
+    split: args.split !== undefined ? args.split : (own?.split ?? null),
+    tta: args.tta ?? own?.tta ?? 0,
+    ttaFlip: args.tta !== undefined ? args.ttaFlip : (args.ttaFlip ?? own?.ttaFlip),
+    checkpoint: args.checkpoint ?? own?.checkpoint ?? 'best',
+    columns: args.columns ?? (study.reference ? [...COMPARE_METRICS, 'paperAccuracy', 'vsPaper'] : undefined),
   });
   const text = renderTable(table, args.format);
   return { text, path: args.path === undefined ? null : writeFileAtomic(args.path, text) };
 }
 
+/**
+ * The study's table groups by its axes. A preset axis groups by the model its presets set (compare groups by
+ * config fields, and a member's config says its model, not the preset it came from).
+ */
+export function studyGroupBy(study: Pick<StudySummary, 'axes'>): string | null {
+  const fields = study.axes.map((a) => (a.field === PRESET_AXIS ? 'model' : a.field));
+  return fields.length ? [...new Set(fields)].join(',') : null;
+}
+
 export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.create': (args, wb) => createStudy(wb, args),
-  'studies.list': (_args, wb) => studyIds(wb.db).map((id) => getStudy(wb.db, id)),
+  'studies.list': (_args, wb) => {
+    studyEvaluator(wb);
+    return studyIds(wb.db).map((id) => getStudy(wb.db, id));
+  },
   'studies.get': (args, wb) => {
     queueFor(wb); // first use in a process: fail members a dead process left behind
+    studyEvaluator(wb); // and evaluate completed members that have no evaluation of the study's setting yet
     return getStudy(wb.db, args.studyId);
   },
   'studies.pause': (args, wb) => pauseStudy(wb, args.studyId),

@@ -1,6 +1,15 @@
 import { STUDY_MAX_MEMBERS, type StudyAxis } from '../../src-shared/contract/studies';
 import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
+import { MODEL_PRESETS } from '../engine/models/presets';
+
+/**
+ * The pseudo-field `preset`: an axis over the paper's setups. A member's config is the base with the preset's
+ * settings over it (model, optimizer, rate, input size, schedule, augmentation …), then the other axes' values;
+ * the base keeps what presets do not set (dataset, splits, seed, class weights, limitTrain). Table 2 is
+ * preset × classWeights.
+ */
+export const PRESET_AXIS = 'preset';
 
 /** One planned member: its config (base + this cell's axis values + the seed) and the cell itself. */
 export interface PlannedMember {
@@ -23,7 +32,11 @@ function checkAxes(axes: readonly StudyAxis[]): void {
   for (const a of axes) {
     const top = a.field.split('.')[0]!;
     if (a.field === 'seed') throw new AppError('INVALID_INPUT', 'axes: "seed" is not an axis; give the seeds as the study\'s seeds.');
-    if (!topFields.includes(top)) throw new AppError('INVALID_INPUT', `axes: "${a.field}" is not a config field; fields are ${topFields.join(', ')}.`);
+    if (a.field === PRESET_AXIS) {
+      const unknown = a.values.filter((v) => !MODEL_PRESETS.some((p) => p.id === v));
+      if (unknown.length) throw new AppError('INVALID_INPUT', `axes: preset ${unknown.map((v) => JSON.stringify(v)).join(', ')} does not exist; presets are ${MODEL_PRESETS.map((p) => p.id).join(', ')}.`);
+    }
+    if (a.field !== PRESET_AXIS && !topFields.includes(top)) throw new AppError('INVALID_INPUT', `axes: "${a.field}" is not a config field; fields are ${topFields.join(', ')}.`);
     if (seen.has(a.field)) throw new AppError('INVALID_INPUT', `axes: "${a.field}" is given twice; put all its values in one axis.`);
     seen.add(a.field);
     const keys = a.values.map((v) => JSON.stringify(v));
@@ -45,8 +58,9 @@ export function planStudy(base: TrainConfig, axes: readonly StudyAxis[], seeds: 
   for (const a of axes) cells = cells.flatMap((c) => a.values.map((v) => ({ ...c, [a.field]: v })));
   return cells.flatMap((cell) =>
     seeds.map((seed) => {
-      let raw: Record<string, unknown> = { ...base, seed };
-      for (const [field, value] of Object.entries(cell)) raw = withField(raw, field, value);
+      const preset = MODEL_PRESETS.find((p) => p.id === cell[PRESET_AXIS]);
+      let raw: Record<string, unknown> = { ...base, ...(preset?.config ?? {}), seed };
+      for (const [field, value] of Object.entries(cell)) if (field !== PRESET_AXIS) raw = withField(raw, field, value);
       const parsed = trainConfigSchema.safeParse(raw);
       if (!parsed.success) {
         const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

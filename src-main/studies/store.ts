@@ -1,4 +1,6 @@
-import type { StudyAxis, StudyMember, StudySummary } from '../../src-shared/contract/studies';
+import type { StudyAxis, StudyEvaluate, StudyMember, StudyReference, StudySummary } from '../../src-shared/contract/studies';
+import { latestMatching } from '../evaluation/store';
+import { settingOf } from '../evaluation/selection';
 import type { RunStatus, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import type { Db } from '../store/db';
@@ -13,15 +15,52 @@ interface StudyRow {
   seeds_json: string;
   status: 'active' | 'paused';
   created_at: string;
+  evaluate_json: string | null;
+  reference: StudyReference | null;
+  left_out_json: string;
 }
 
-export function insertStudy(db: Db, s: { name: string; base: TrainConfig; axes: readonly StudyAxis[]; seeds: readonly number[]; status: 'active' | 'paused' }): number {
+export interface NewStudy {
+  name: string;
+  base: TrainConfig;
+  axes: readonly StudyAxis[];
+  seeds: readonly number[];
+  status: 'active' | 'paused';
+  evaluate: StudyEvaluate | null;
+  reference: StudyReference | null;
+  leftOut: StudySummary['leftOut'];
+}
+
+export function insertStudy(db: Db, s: NewStudy): number {
   if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(s.name)) throw new AppError('ALREADY_EXISTS', `A study named "${s.name}" already exists.`);
   return Number(
     db
-      .prepare('INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.name, JSON.stringify(s.base), JSON.stringify(s.axes), JSON.stringify(s.seeds), s.status, new Date().toISOString()).lastInsertRowid,
+      .prepare('INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at, evaluate_json, reference, left_out_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.name, JSON.stringify(s.base), JSON.stringify(s.axes), JSON.stringify(s.seeds), s.status, new Date().toISOString(), s.evaluate ? JSON.stringify(s.evaluate) : null, s.reference, JSON.stringify(s.leftOut))
+      .lastInsertRowid,
   );
+}
+
+/** The study a run belongs to and its evaluation setting, when it is a member of a study that evaluates its members. */
+export function evaluatingStudyOf(db: Db, runId: number): { studyId: number; evaluate: StudyEvaluate } | null {
+  const row = db.prepare('SELECT s.id, s.evaluate_json FROM study_runs m JOIN studies s ON s.id = m.study_id WHERE m.run_id = ? AND s.evaluate_json IS NOT NULL').get(runId) as
+    | { id: number; evaluate_json: string }
+    | undefined;
+  return row ? { studyId: row.id, evaluate: JSON.parse(row.evaluate_json) as StudyEvaluate } : null;
+}
+
+/** Completed members of studies that evaluate their members (the catch-up after a restart looks at each). */
+export function completedEvaluatingMembers(db: Db): number[] {
+  return (
+    db.prepare(`SELECT m.run_id FROM study_runs m JOIN studies s ON s.id = m.study_id JOIN runs r ON r.id = m.run_id WHERE s.evaluate_json IS NOT NULL AND r.status = 'completed' ORDER BY m.run_id`).all() as {
+      run_id: number;
+    }[]
+  ).map((r) => r.run_id);
+}
+
+/** Why a member's automatic evaluation failed (null once one succeeds). */
+export function setMemberEvalError(db: Db, runId: number, error: string | null): void {
+  db.prepare('UPDATE study_runs SET eval_error = ? WHERE run_id = ?').run(error, runId);
 }
 
 export function linkMember(db: Db, studyId: number, runId: number, cell: Record<string, unknown>): void {
@@ -40,11 +79,24 @@ export function inPausedStudy(db: Db, runId: number): boolean {
 export function getStudy(db: Db, studyId: number): StudySummary {
   const row = db.prepare('SELECT * FROM studies WHERE id = ?').get(studyId) as StudyRow | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Study ${studyId} does not exist.`);
+  const evaluate = row.evaluate_json ? (JSON.parse(row.evaluate_json) as StudyEvaluate) : null;
   const members = (
     db
-      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, m.cell_json FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
-      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string }[]
-  ).map((m): StudyMember => ({ runId: m.id, name: m.name, cell: JSON.parse(m.cell_json) as Record<string, unknown>, seed: m.seed, status: m.status, error: m.error }));
+      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, m.cell_json, m.eval_error FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
+      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string; eval_error: string | null }[]
+  ).map((m): StudyMember => {
+    const ev = evaluate ? latestMatching(db, m.id, settingOf(evaluate)) : null;
+    return {
+      runId: m.id,
+      name: m.name,
+      cell: JSON.parse(m.cell_json) as Record<string, unknown>,
+      seed: m.seed,
+      status: m.status,
+      error: m.error,
+      evaluation: ev ? { id: ev.id, accuracy: ev.accuracy } : null,
+      evalError: m.eval_error,
+    };
+  });
   const counts: Partial<Record<RunStatus, number>> = {};
   for (const m of members) counts[m.status] = (counts[m.status] ?? 0) + 1;
   return {
@@ -55,6 +107,9 @@ export function getStudy(db: Db, studyId: number): StudySummary {
     axes: JSON.parse(row.axes_json) as StudyAxis[],
     seeds: JSON.parse(row.seeds_json) as number[],
     createdAt: row.created_at,
+    evaluate,
+    reference: row.reference,
+    leftOut: JSON.parse(row.left_out_json) as StudySummary['leftOut'],
     members,
     counts,
   };

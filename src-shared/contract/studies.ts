@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkpointSchema, ttaViewsSchema } from './evaluation';
+import { checkpointSchema, TTA_VIEWS_MAX, ttaViewsSchema } from './evaluation';
 import { invoke, returns } from './define';
 import { trainConfigSchema, type RunStatus, type TrainConfig } from './runs';
 import { SPLITS } from '../labels';
@@ -10,6 +10,22 @@ export const studyAxisSchema = z.strictObject({
   values: z.array(z.union([z.string().max(200), z.number(), z.boolean(), z.null()])).min(1).max(20),
 });
 export type StudyAxis = z.output<typeof studyAxisSchema>;
+
+/**
+ * How a study evaluates each member as it finishes: the split, TTA views (with the mirror), checkpoint. The study's
+ * table takes exactly this setting by default.
+ */
+export const studyEvaluateSchema = z.strictObject({
+  split: z.enum(SPLITS).default('PrivateTest'),
+  tta: ttaViewsSchema,
+  ttaFlip: z.boolean().optional(),
+  checkpoint: checkpointSchema,
+});
+export type StudyEvaluate = z.output<typeof studyEvaluateSchema>;
+
+/** Reference numbers a study's table can show beside its own: the paper's Table 2 (src-shared/paper.ts). */
+export const STUDY_REFERENCES = ['paper-table-2'] as const;
+export type StudyReference = (typeof STUDY_REFERENCES)[number];
 
 /** The most members one study may queue: axes' values multiplied, times the seeds. */
 export const STUDY_MAX_MEMBERS = 200;
@@ -22,6 +38,10 @@ export interface StudyMember {
   seed: number;
   status: RunStatus;
   error: string | null;
+  /** The member's evaluation of the study's setting, once there is one. */
+  evaluation: { id: number; accuracy: number } | null;
+  /** Why its automatic evaluation failed, if it did. */
+  evalError: string | null;
 }
 
 export interface StudySummary {
@@ -32,6 +52,11 @@ export interface StudySummary {
   axes: StudyAxis[];
   seeds: number[];
   createdAt: string;
+  /** Evaluated automatically as members finish; null: members are evaluated by hand. */
+  evaluate: StudyEvaluate | null;
+  reference: StudyReference | null;
+  /** Planned members left out at creation because they cannot run here (leaveOutUnrunnable), with why. */
+  leftOut: { cell: Record<string, unknown>; seed: number; reason: string }[];
   members: StudyMember[];
   /** Members per run status (queued, running, completed, …). */
   counts: Partial<Record<RunStatus, number>>;
@@ -48,6 +73,13 @@ export const studiesInvoke = {
       axes: z.array(studyAxisSchema).max(6).default([]),
       seeds: z.array(z.number().int().min(0)).min(1).max(20).default([1]),
       paused: z.boolean().default(false),
+      evaluate: studyEvaluateSchema.nullable().default(null),
+      reference: z.enum(STUDY_REFERENCES).nullable().default(null),
+      /**
+       * A member that cannot run here (its config is refused, or a transfer preset has no imported weights) is
+       * left out and listed with why, instead of refusing the whole study. At least one member must remain.
+       */
+      leaveOutUnrunnable: z.boolean().default(false),
     }),
     returns<StudySummary>(),
   ),
@@ -62,10 +94,12 @@ export const studiesInvoke = {
     studyRef.extend({
       format: z.enum(['csv', 'md', 'latex']),
       path: z.string().min(1).optional(),
-      split: z.enum(SPLITS).nullable().default(null),
-      tta: ttaViewsSchema,
+      // Each left out takes the study's own evaluation setting (a plain evaluation of the best checkpoint on any
+      // split when it has none); columns default to the comparison's, with the reference's beside them.
+      split: z.enum(SPLITS).nullable().optional(),
+      tta: z.number().int().min(0).max(TTA_VIEWS_MAX).optional(),
       ttaFlip: z.boolean().optional(),
-      checkpoint: checkpointSchema,
+      checkpoint: z.enum(['best', 'last']).optional(),
       columns: z.array(z.string().max(50)).max(40).optional(),
     }),
     returns<{ text: string; path: string | null }>(),

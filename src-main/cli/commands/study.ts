@@ -2,6 +2,9 @@ import type { StudyAxis, StudySummary } from '../../../src-shared/contract/studi
 import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command, type OptionValues } from '../command';
 import { parseCheckpoint, parseIds, parseSplit } from './eval-shared';
 import { summaryLine, throwIfFailed, watchRuns } from './run-watch';
+import { describeCell } from '../../studies/plan';
+import { MODEL_PRESETS } from '../../engine/models/presets';
+import type { Split } from '../../../src-shared/labels';
 import { configFromFlags, trainCommand } from './train';
 
 /** `--axis classWeights=false,true`: each value JSON where it parses (true, 0.001, null), else the text (vgg16). */
@@ -32,7 +35,12 @@ function printStudy(ctx: CliContext, s: StudySummary): void {
   const counts = Object.entries(s.counts).map(([k, n]) => `${n} ${k}`).join(', ');
   ctx.print(`study ${s.id} "${s.name}" (${s.status}): ${s.members.length} members${counts ? ` — ${counts}` : ''}`);
   ctx.print(`axes: ${s.axes.map((a) => `${a.field} ∈ {${a.values.map((v) => JSON.stringify(v)).join(', ')}}`).join(' × ') || 'none'}; seeds ${s.seeds.join(', ')}`);
-  for (const m of s.members) ctx.print(`  run ${m.runId}  ${m.status.padEnd(9)} ${m.name}${m.error ? `  (${m.error})` : ''}`);
+  if (s.evaluate) ctx.print(`evaluated on ${s.evaluate.split}${s.evaluate.tta ? ` with TTA ${s.evaluate.tta}` : ''} (${s.evaluate.checkpoint} checkpoint) as members finish`);
+  for (const m of s.members) {
+    const acc = m.evaluation ? `  ${(m.evaluation.accuracy * 100).toFixed(2)}%` : m.evalError ? `  (evaluation failed: ${m.evalError})` : '';
+    ctx.print(`  run ${m.runId}  ${m.status.padEnd(9)} ${m.name}${m.error ? `  (${m.error})` : ''}${acc}`);
+  }
+  for (const l of s.leftOut) ctx.print(`  left out: ${describeCell(l.cell)}, seed ${l.seed}: ${l.reason}`);
 }
 
 /** Members queued by this process train in it (as with `fer train`), so create and resume follow them to the end. */
@@ -44,6 +52,49 @@ async function follow(ctx: CliContext, before: StudySummary, after: StudySummary
     throwIfFailed(runs);
   }
   return ctx.call('studies.get', { studyId: after.id });
+}
+
+/** The paper's Table 2 as a study: each setup with and without class weights. */
+const TABLE2_AXES: StudyAxis[] = [
+  { field: 'preset', values: ['baseline', 'resnet50', 'senet50', 'vgg16'] },
+  { field: 'classWeights', values: [false, true] },
+];
+
+/**
+ * A preset sets its own epochs, batch, rate …; a flag the user gave for one of those fields (say --epochs 1 for a
+ * smoke test) must still win, so it becomes a one-value axis, applied after the preset.
+ */
+function presetOverrides(base: Record<string, unknown>): StudyAxis[] {
+  const presetFields = new Set(MODEL_PRESETS.flatMap((p) => Object.keys(p.config)));
+  return Object.entries(base)
+    .filter(([k, v]) => presetFields.has(k) && (v === null || ['string', 'number', 'boolean'].includes(typeof v)))
+    .map(([field, v]) => ({ field, values: [v as string | number | boolean | null] }));
+}
+
+/** `--evaluate SPLIT` with the export's --tta, --no-flip and --checkpoint: how members are evaluated as they finish. */
+function evaluateOf(values: OptionValues): { split: Split; tta?: number; ttaFlip?: boolean; checkpoint?: 'best' | 'last' } | undefined {
+  const split = stringOpt(values, 'evaluate');
+  if (split === undefined) return undefined;
+  const tta = numberOpt(values, 'tta');
+  return {
+    split: parseSplit({ split }, true),
+    ...(tta !== undefined ? { tta } : {}),
+    ...(values['no-flip'] ? { ttaFlip: false } : {}),
+    ...(stringOpt(values, 'checkpoint') !== undefined ? { checkpoint: parseCheckpoint(values) } : {}),
+  };
+}
+
+/** Members are evaluated in this process as they complete: wait for those evaluations before printing and exiting. */
+async function waitForEvaluations(ctx: CliContext, s: StudySummary): Promise<StudySummary> {
+  if (!s.evaluate) return s;
+  const pending = (x: StudySummary) => x.members.filter((m) => m.status === 'completed' && !m.evaluation && !m.evalError).length;
+  let now = s;
+  if (pending(now)) ctx.note(`evaluating ${pending(now)} member(s) on ${s.evaluate.split}…`);
+  while (pending(now)) {
+    await new Promise((r) => setTimeout(r, 500));
+    now = await ctx.call('studies.get', { studyId: s.id });
+  }
+  return now;
 }
 
 const SUBCOMMANDS = ['create', 'show', 'pause', 'resume', 'export'] as const;
@@ -63,6 +114,12 @@ export const studyCommand: Command = {
   summary: 'Studies: a base config × axes × seeds queued as runs; create, show, pause, resume, export',
   usage: [
     'fer study create --name NAME --dataset D [train options as for fer train] --axis FIELD=V1,V2 [--axis …] [--seeds 1,2,3] [--paused]',
+    '                 [--evaluate SPLIT [--tta K] [--no-flip] [--checkpoint best|last]] [--reference paper-table-2] [--leave-out]',
+    '  --axis preset=baseline,vgg16 runs the paper\'s setups; --evaluate evaluates each member as it finishes;',
+    '  --leave-out drops members that cannot run here (listed with why) instead of refusing the study.',
+    'fer study create --table2 --dataset D [--name NAME] [--seeds …] [--epochs N …]',
+    '  The paper\'s Table 2: presets baseline, resnet50, senet50, vgg16 × class weights off/on, evaluated on PrivateTest,',
+    '  with the paper\'s numbers beside them; a transfer preset without imported weights is left out and listed.',
     'fer study show ID                 members and their status (--json: the whole study)',
     'fer study pause ID | resume ID    paused: members not yet started stay stopped; resume queues the stopped ones and trains them',
     'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--columns ...]',
@@ -74,6 +131,10 @@ export const studyCommand: Command = {
     axis: { type: 'string', multiple: true },
     seeds: { type: 'string' },
     paused: { type: 'boolean', default: false },
+    evaluate: { type: 'string' },
+    reference: { type: 'string' },
+    'leave-out': { type: 'boolean', default: false },
+    table2: { type: 'boolean', default: false },
     format: { type: 'string' },
     out: { type: 'string' },
     split: { type: 'string' },
@@ -87,14 +148,29 @@ export const studyCommand: Command = {
     const [sub, ...rest] = positionals;
     if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw new CliUsageError(`fer study needs one of ${SUBCOMMANDS.join(', ')}${sub ? `, got "${sub}"` : ''}.`);
     if (sub === 'create') {
-      const name = stringOpt(values, 'name');
+      const table2 = values.table2 === true;
+      const name = stringOpt(values, 'name') ?? (table2 ? 'Table 2' : undefined);
       if (!name) throw new CliUsageError('--name is required for a study.');
       const base = configFromFlags(values);
       if (base.dataset === undefined) throw new CliUsageError('--dataset NAME is required (`fer datasets` lists them).');
       const seedsText = stringOpt(values, 'seeds');
-      const created = await ctx.call('studies.create', { name, base, axes: axesOf(values), ...(seedsText ? { seeds: parseSeeds(seedsText) } : {}), paused: values.paused === true });
+      const axes = axesOf(values);
+      if (table2 && axes.length) throw new CliUsageError('--table2 sets the axes itself (preset × classWeights); leave out --axis.');
+      const reference = stringOpt(values, 'reference') ?? (table2 ? 'paper-table-2' : undefined);
+      const evaluate = evaluateOf(values) ?? (table2 ? { split: 'PrivateTest' as const } : undefined);
+      const created = await ctx.call('studies.create', {
+        name,
+        base,
+        axes: table2 ? [...TABLE2_AXES, ...presetOverrides(base)] : axes,
+        ...(seedsText ? { seeds: parseSeeds(seedsText) } : {}),
+        paused: values.paused === true,
+        ...(evaluate ? { evaluate } : {}),
+        ...(reference !== undefined ? { reference: reference as 'paper-table-2' } : {}),
+        leaveOutUnrunnable: table2 || values['leave-out'] === true,
+      });
       ctx.note(`study ${created.id}: ${created.members.length} members${created.status === 'paused' ? ' (paused)' : ' queued'}`);
-      const done = await follow(ctx, { ...created, members: [] }, created);
+      for (const l of created.leftOut) ctx.note(`left out ${describeCell(l.cell)} (seed ${l.seed}): ${l.reason}`);
+      const done = await waitForEvaluations(ctx, await follow(ctx, { ...created, members: [] }, created));
       printStudy(ctx, done);
       return done;
     }
@@ -107,7 +183,7 @@ export const studyCommand: Command = {
     }
     if (sub === 'resume') {
       const before = await ctx.call('studies.get', { studyId });
-      const done = await follow(ctx, before, await ctx.call('studies.resume', { studyId }));
+      const done = await waitForEvaluations(ctx, await follow(ctx, before, await ctx.call('studies.resume', { studyId })));
       printStudy(ctx, done);
       return done;
     }
@@ -118,10 +194,11 @@ export const studyCommand: Command = {
     const res = await ctx.call('studies.export', {
       studyId,
       format,
-      split: parseSplit(values, false),
-      tta: numberOpt(values, 'tta') ?? 0,
+      // Left out, each takes the study's own evaluation setting.
+      ...(stringOpt(values, 'split') !== undefined ? { split: parseSplit(values, false) } : {}),
+      ...(numberOpt(values, 'tta') !== undefined ? { tta: numberOpt(values, 'tta') } : {}),
       ...(values['no-flip'] ? { ttaFlip: false } : {}),
-      checkpoint: parseCheckpoint(values),
+      ...(stringOpt(values, 'checkpoint') !== undefined ? { checkpoint: parseCheckpoint(values) } : {}),
       ...(cols ? { columns: cols.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       ...(out ? { path: out } : {}),
     });

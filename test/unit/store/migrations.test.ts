@@ -62,6 +62,18 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0070 gives a version-60 study its evaluation setting and reference columns (NULL: none), checked', () => {
+    const file = join(tmp(), 'w.sqlite');
+    const v60 = openDb(file, { migrations: MIGRATIONS.filter((m) => m.version <= 60) });
+    v60.prepare("INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at) VALUES ('s','{}','[]','[1]','active','now')").run();
+    v60.close();
+    const db = openDb(file);
+    expect(db.prepare('SELECT name, evaluate_json, reference FROM studies').all()).toEqual([{ name: 's', evaluate_json: null, reference: null }]);
+    expect(() => db.prepare("UPDATE studies SET reference = 'someone else'").run()).toThrow(/CHECK/);
+    db.prepare("UPDATE studies SET reference = 'paper-table-2'").run();
+    db.close();
+  });
+
   it('rolls back a migration that fails halfway, leaving the version and tables as they were', () => {
     const file = join(tmp(), 'w.sqlite');
     const first = MIGRATIONS[0]!;

@@ -6,6 +6,9 @@ import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { planStudy } from '../../../src-main/studies/plan';
 import { queueFor } from '../../../src-main/trainer/queue';
+import { studyEvaluator } from '../../../src-main/studies/auto-evaluate';
+import { rmSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { fakeEval } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempWorkbench } from '../../helpers/workbench';
@@ -37,6 +40,21 @@ describe('planning a study', () => {
     // A nested field on a base without augmentation gets the schema's defaults for the rest.
     const rot = planStudy(cfg, [{ field: 'augment.rotation', values: [0, 20] }], [1]);
     expect(rot.map((m) => m.config.augment)).toEqual([expect.objectContaining({ rotation: 0, flip: true }), expect.objectContaining({ rotation: 20, zoom: 0.1 })]);
+  });
+
+  it('a preset axis takes each preset’s setup over the base, keeping the base’s dataset, seed and class weights', () => {
+    const cfg = trainConfigSchema.parse({ dataset: 1, limitTrain: 100, lr: 0.5 });
+    const plan = planStudy(cfg, [{ field: 'preset', values: ['baseline', 'vgg16'] }, { field: 'classWeights', values: [false, true] }], [7]);
+    expect(plan.map((m) => [m.config.model, m.config.optimizer, m.config.lr, m.config.inputSize, m.config.classWeights, m.config.limitTrain, m.config.seed])).toEqual([
+      ['baseline', 'adam', 0.001, 48, false, 100, 7],
+      ['baseline', 'adam', 0.001, 48, true, 100, 7],
+      ['vgg16', 'adam', 0.001, 197, false, 100, 7],
+      ['vgg16', 'adam', 0.001, 197, true, 100, 7],
+    ]);
+    expect(plan[2]!.config).toMatchObject({ freeze: 19, cacheFeatures: true, augment: null, channels: 3 });
+    // Another axis still overrides what the preset set.
+    expect(planStudy(cfg, [{ field: 'preset', values: ['baseline'] }, { field: 'epochs', values: [2] }], [1])[0]!.config.epochs).toBe(2);
+    expect(() => planStudy(cfg, [{ field: 'preset', values: ['baseline', 'alexnet'] }], [1])).toThrow(/preset "alexnet" does not exist; presets are baseline, resnet50/);
   });
 
   it('refuses a bad value naming its cell, a seed axis, an unknown field, repeats and too many members', () => {
@@ -103,6 +121,49 @@ describe('studies through the contract', () => {
     ]);
   }, 120_000);
 
+  it('evaluates each member with the study’s setting as it completes; a failed evaluation stays on its member', async () => {
+    // The second member's checkpoints vanish the moment it completes (this listener runs right after the
+    // evaluator's, before its evaluation starts), so its automatic evaluation must fail and say why.
+    let victim = -1;
+    const off = wb.events.subscribe((name, payload) => {
+      const run = payload as { id: number; status: string };
+      if (name !== 'run.status' || run.id !== victim || run.status !== 'completed') return;
+      for (const { path } of wb.db.prepare('SELECT path FROM artifacts WHERE run_id = ?').all(victim) as { path: string }[]) {
+        rmSync(isAbsolute(path) ? path : join(wb.home.runs, path), { recursive: true, force: true });
+      }
+    });
+    try {
+      const s = await call(handlers, wb, 'studies.create', {
+        name: 'auto-eval',
+        base: base(),
+        axes: [{ field: 'classWeights', values: [false, true] }],
+        evaluate: { split: 'PrivateTest' },
+        reference: 'paper-table-2',
+      });
+      expect(s.evaluate).toEqual({ split: 'PrivateTest', tta: 0, checkpoint: 'best' });
+      victim = s.members[1]!.runId;
+      await queueFor(wb).idle();
+      await studyEvaluator(wb).idle();
+      const now = await call(handlers, wb, 'studies.get', { studyId: s.id });
+      expect(now.counts).toEqual({ completed: 2 });
+      const [good, bad] = now.members;
+      expect(good!.evaluation).toEqual({ id: expect.any(Number), accuracy: expect.any(Number) });
+      expect(good!.evalError).toBeNull();
+      const ev = await call(handlers, wb, 'eval.get', { evaluationId: good!.evaluation!.id });
+      expect(ev.evaluation).toMatchObject({ runId: good!.runId, split: 'PrivateTest', checkpoint: 'best', tta: null });
+      expect(bad!.evaluation).toBeNull();
+      expect(bad!.evalError).toMatch(/^\[[A-Z_]+\] ./);
+      // The export takes the study's own setting and shows the paper's number beside the measured one.
+      const md = await call(handlers, wb, 'studies.export', { studyId: s.id, format: 'md' });
+      expect(md.text).toContain('PrivateTest, plain (1 view), best checkpoint');
+      expect(md.text).toContain('Paper (%)');
+      expect(md.text).toContain('| 66.37 |');
+      expect(md.text).toContain(`missing: ${bad!.runId}`);
+    } finally {
+      off();
+    }
+  }, 120_000);
+
   it('fer study create --paused, show and export from the command line', async () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -123,4 +184,38 @@ describe('studies through the contract', () => {
       err.mockRestore();
     }
   });
+
+  it('fer study create --table2: the paper’s grid, transfer presets without weights left out with why, evaluated, beside the paper', async () => {
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const errs: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => errs.push(String(s)) > 0);
+    try {
+      // The CLI test above closed `wb`: the CLI opens the home itself.
+      const code = await main(['study', 'create', '--table2', '--dataset', 'study-syn', '--epochs', '1', '--batch', '16', '--limit-train', '32', '--home', t.dir, '--json']);
+      expect(code, errs.join('')).toBe(0);
+      const s = JSON.parse(out.at(-1)!) as { id: number; members: { cell: Record<string, unknown>; status: string; evaluation: unknown }[]; leftOut: { cell: Record<string, unknown>; reason: string }[]; reference: string };
+      expect(s.reference).toBe('paper-table-2');
+      expect(s.members.map((m) => [m.cell.preset, m.cell.classWeights, m.cell.epochs, m.status])).toEqual([
+        ['baseline', false, 1, 'completed'],
+        ['baseline', true, 1, 'completed'],
+      ]);
+      expect(s.members.every((m) => m.evaluation !== null)).toBe(true);
+      expect(s.leftOut.map((l) => l.cell.preset)).toEqual(['resnet50', 'resnet50', 'senet50', 'senet50', 'vgg16', 'vgg16']);
+      expect(s.leftOut[0]!.reason).toMatch(/no resnet50 weights are imported .*fer weights import/);
+      const written: string[] = [];
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => written.push(String(s)) > 0);
+      try {
+        expect(await main(['study', 'export', String(s.id), '--format', 'md', '--home', t.dir])).toBe(0);
+      } finally {
+        stdout.mockRestore();
+      }
+      const md = written.join('');
+      expect(md).toContain('PrivateTest, plain (1 view), best checkpoint');
+      expect(md).toMatch(/\| model=baseline, classWeights=false, batch=16, epochs=1 \|.*\| 66\.37 \| -?\d+\.\d\d \|/);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+    }
+  }, 120_000);
 });
