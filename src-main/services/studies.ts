@@ -90,7 +90,10 @@ function exportStudy(wb: Workbench, args: InvokeParsedArgs<'studies.export'>): {
 
 export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.create': (args, wb) => createStudy(wb, args),
-  'studies.list': (_args, wb) => studyIds(wb.db).map((id) => getStudy(wb.db, id)),
+  'studies.list': (_args, wb) => {
+    queueFor(wb); // as studies.get: a list read first in a process must not show a dead process's members as running
+    return studyIds(wb.db).map((id) => getStudy(wb.db, id));
+  },
   'studies.get': (args, wb) => {
     queueFor(wb); // first use in a process: fail members a dead process left behind
     return getStudy(wb.db, args.studyId);
