@@ -19,7 +19,7 @@ export class StudiesStore {
   loaded = $state(false);
   error = $state<string | null>(null);
 
-  base = $state<RunForm>({ ...defaultForm(), preset: '' });
+  base = $state<RunForm>(defaultForm());
   form = $state<StudyForm>(defaultStudyForm());
   presets = $state<ModelPreset[]>([]);
   presetsError = $state<string | null>(null);
@@ -139,7 +139,7 @@ export class StudiesStore {
     try {
       const study = await api.invoke('studies.get', { studyId });
       this.upsert(study);
-      this.setSelected(study);
+      if (this.selected?.id !== study.id) this.setSelected(study);
     } catch (err) {
       this.selectedError = errorText(err);
     }
@@ -179,6 +179,23 @@ export class StudiesStore {
       this.actionError = errorText(err);
     } finally {
       this.acting = false;
+    }
+  }
+
+  /**
+   * "Evaluate the missing ones" of the Compare store, over the finished members only (one still training has no
+   * checkpoint to evaluate yet); the table then shows every member again.
+   */
+  async evaluateFinished(): Promise<void> {
+    const s = this.selected;
+    if (!s) return;
+    const r = this.results;
+    r.runIds = s.members.filter((m) => m.status === 'completed').map((m) => m.runId);
+    try {
+      await r.evaluateMissing();
+    } finally {
+      r.runIds = (this.selected ?? s).members.map((m) => m.runId);
+      await r.refresh();
     }
   }
 
