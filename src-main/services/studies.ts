@@ -137,6 +137,7 @@ export function studyGroupBy(study: Pick<StudySummary, 'axes'>): string | null {
 export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.create': (args, wb) => createStudy(wb, args),
   'studies.list': (_args, wb) => {
+    queueFor(wb); // as studies.get: a list read first in a process must not show a dead process's members as running
     studyEvaluator(wb);
     return studyIds(wb.db).map((id) => getStudy(wb.db, id));
   },

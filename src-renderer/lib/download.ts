@@ -30,3 +30,10 @@ export async function copyText(text: string): Promise<void> {
   ta.remove();
   if (!ok) throw new Error('The browser refused to copy to the clipboard; use Download instead.');
 }
+
+/** The table formats the exporters write, with the file extension and MIME type a download gets. */
+export const EXPORT_TYPES = {
+  csv: { ext: 'csv', mime: 'text/csv', label: 'CSV' },
+  md: { ext: 'md', mime: 'text/markdown', label: 'Markdown' },
+  latex: { ext: 'tex', mime: 'application/x-latex', label: 'LaTeX' },
+} as const satisfies Record<'csv' | 'md' | 'latex', { ext: string; mime: string; label: string }>;

@@ -4,10 +4,17 @@ import { invoke, returns } from './define';
 import { trainConfigSchema, type RunStatus, type TrainConfig } from './runs';
 import { SPLITS } from '../labels';
 
+/** Limits of a study's shape, named so the UI's form checks the same bounds as the contract. */
+export const STUDY_MAX_AXES = 6;
+export const STUDY_MAX_VALUES = 20;
+export const STUDY_MAX_SEEDS = 20;
+/** The longest string an axis value may be. */
+export const STUDY_MAX_TEXT = 200;
+
 /** An axis of a study: a config field (dotted for nested ones: augment.rotation) and the values it takes. */
 export const studyAxisSchema = z.strictObject({
   field: z.string().min(1).max(100),
-  values: z.array(z.union([z.string().max(200), z.number(), z.boolean(), z.null()])).min(1).max(20),
+  values: z.array(z.union([z.string().max(STUDY_MAX_TEXT), z.number(), z.boolean(), z.null()])).min(1).max(STUDY_MAX_VALUES),
 });
 export type StudyAxis = z.output<typeof studyAxisSchema>;
 
@@ -70,8 +77,8 @@ export const studiesInvoke = {
     z.strictObject({
       name: z.string().trim().min(1).max(200),
       base: trainConfigSchema,
-      axes: z.array(studyAxisSchema).max(6).default([]),
-      seeds: z.array(z.number().int().min(0)).min(1).max(20).default([1]),
+      axes: z.array(studyAxisSchema).max(STUDY_MAX_AXES).default([]),
+      seeds: z.array(z.number().int().min(0)).min(1).max(STUDY_MAX_SEEDS).default([1]),
       paused: z.boolean().default(false),
       evaluate: studyEvaluateSchema.nullable().default(null),
       reference: z.enum(STUDY_REFERENCES).nullable().default(null),

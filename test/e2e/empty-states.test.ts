@@ -25,6 +25,7 @@ describe('empty states and keyboard use', () => {
     { view: 'runs', testid: 'runs-empty', says: /New experiment/ },
     { view: 'evaluation', testid: 'eval-empty', says: /finished run/ },
     { view: 'compare', testid: 'compare-empty', says: /Train a few runs/ },
+    { view: 'studies', testid: 'study-new-empty', says: /Import one in Datasets/ },
   ];
   for (const c of cases) {
     it(`#/${c.view} tells the user what to do first`, async () => {

@@ -5,6 +5,7 @@ import type { Workbench } from '../../../src-main/context';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { planStudy } from '../../../src-main/studies/plan';
+import { insertStudy, linkMember } from '../../../src-main/studies/store';
 import { queueFor } from '../../../src-main/trainer/queue';
 import { studyEvaluator } from '../../../src-main/studies/auto-evaluate';
 import { rmSync } from 'node:fs';
@@ -85,6 +86,24 @@ describe('studies through the contract', () => {
     expect(queueFor(wb).isActive(s.members[0]!.runId)).toBe(false);
     await expect(call(handlers, wb, 'studies.create', { name: 'paused', base: base() })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     await expect(call(handlers, wb, 'studies.get', { studyId: 999 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('listing studies in a fresh process fails the members a dead process left running, as studies.get does', async () => {
+    const ins = wb.db.prepare(
+      `INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, pid, created_at) VALUES ('ghost', ?, 'baseline', ?, 1, 'x', 'running', ?, '2026-01-01')`,
+    );
+    // A pid far above any live one: no such process.
+    const ghost = Number(ins.run(ds, JSON.stringify({ dataset: ds }), 4_000_002).lastInsertRowid);
+    const studyId = insertStudy(wb.db, { name: 'orphaned', base: trainConfigSchema.parse({ dataset: ds }), axes: [], seeds: [1], status: 'active' });
+    linkMember(wb.db, studyId, ghost, {});
+    // A second workbench object over the same DB stands for a freshly started process whose first call lists studies.
+    const fresh = { ...wb, onClose() {} };
+    const listed = (await call(handlers, fresh, 'studies.list', {})).find((s) => s.id === studyId)!;
+    expect(listed.members[0]).toMatchObject({ runId: ghost, status: 'failed', error: expect.stringMatching(/pid 4000002\) exited while the run was running/) });
+    expect(listed.counts).toEqual({ failed: 1 });
+    wb.db.prepare('DELETE FROM study_runs WHERE study_id = ?').run(studyId);
+    wb.db.prepare('DELETE FROM studies WHERE id = ?').run(studyId);
+    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(ghost);
   });
 
   it('trains its members as runs; pause leaves the next one stopped, resume trains it; export groups by the axis', async () => {

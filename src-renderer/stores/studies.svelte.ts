@@ -1,0 +1,249 @@
+import type { ModelPreset, StudySummary } from '../../src-shared/contract';
+import { api } from '../lib/contract-client';
+import { errorText } from '../lib/errors';
+import { applyPreset, defaultForm, type RunForm } from '../lib/run-form';
+import { defaultStudyForm, memberCount, studyFieldErrors, toStudyArgs, validateStudy, type StudyForm } from '../lib/study-form';
+import { ACTIVE } from './runs.svelte';
+import { CompareStore, type ExportFormat } from './compare.svelte';
+
+/** How often an open study with members still to train is re-read, besides the run.status events. */
+const POLL_MS = 3000;
+
+/**
+ * The Studies view: the list, the create form (a RunForm base from a preset, axes, seeds), the selected
+ * study kept live while its members train, and its results, tabulated by the Compare view's own store
+ * (compare.table grouped by the study's axes) and exported through studies.export.
+ */
+export class StudiesStore {
+  list = $state<StudySummary[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+
+  base = $state<RunForm>(defaultForm());
+  form = $state<StudyForm>(defaultStudyForm());
+  presets = $state<ModelPreset[]>([]);
+  presetsError = $state<string | null>(null);
+  touched = $state(false);
+  submitting = $state(false);
+  submitError = $state<string | null>(null);
+  serverErrors = $state<Record<string, string>>({});
+  /** The arguments the service refused: its messages hold only while the form still says the same. */
+  private refused = $state<string | null>(null);
+  localErrors = $derived(validateStudy(this.form, this.base));
+  members = $derived(memberCount(this.form));
+  errors = $derived({
+    ...(this.touched ? this.localErrors : {}),
+    ...(this.refused !== null && this.refused === JSON.stringify(toStudyArgs(this.form, this.base)) ? this.serverErrors : {}),
+  });
+
+  selected = $state<StudySummary | null>(null);
+  selectedError = $state<string | null>(null);
+  actionError = $state<string | null>(null);
+  acting = $state(false);
+  /** The results table: the Compare view's store, fed the members and the study's axes as its grouping. */
+  readonly results = new CompareStore();
+  exportFormat = $state<ExportFormat>('md');
+  exportText = $state<string | null>(null);
+  exportError = $state<string | null>(null);
+
+  /** True while a member is queued, running or stopping: the view keeps re-reading the study. */
+  training = $derived(this.selected?.members.some((m) => ACTIVE.includes(m.status)) ?? false);
+  private watching = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The completed members the results table was last built from: it is rebuilt when that changes. */
+  private tabulated = '';
+
+  constructor() {
+    if (typeof window === 'undefined') return;
+    // A member changing state re-reads the study (debounced: a study's runs finish in bursts).
+    api.on('run.status', (run) => {
+      if (this.watching && this.selected?.members.some((m) => m.runId === run.id)) this.scheduleRefresh(200);
+    });
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.list = await api.invoke('studies.list', {});
+      this.error = null;
+    } catch (err) {
+      this.error = errorText(err);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  async loadPresets(): Promise<void> {
+    this.presetsError = null;
+    try {
+      this.presets = await api.invoke('models.presets', {});
+      if (this.base.preset === '' && this.presets[0]) this.choosePreset(this.presets[0].id);
+    } catch (err) {
+      this.presetsError = errorText(err);
+    }
+  }
+
+  choosePreset(id: string): void {
+    const p = this.presets.find((x) => x.id === id);
+    if (p) applyPreset(this.base, p);
+    else this.base.preset = '';
+  }
+
+  addAxis(): void {
+    const used = new Set(this.form.axes.map((a) => a.field));
+    this.form.axes.push({ field: ['lr', 'batch', 'model', 'augment.rotation'].find((f) => !used.has(f)) ?? '', values: '' });
+  }
+  removeAxis(i: number): void {
+    this.form.axes.splice(i, 1);
+  }
+
+  async create(): Promise<StudySummary | null> {
+    this.touched = true;
+    this.serverErrors = {};
+    this.submitError = null;
+    if (Object.keys(this.localErrors).length > 0) return null;
+    const args = toStudyArgs(this.form, this.base);
+    this.submitting = true;
+    try {
+      const study = await api.invoke('studies.create', args);
+      this.touched = false;
+      this.form.name = '';
+      this.upsert(study);
+      return study;
+    } catch (err) {
+      this.serverErrors = studyFieldErrors(err);
+      this.refused = JSON.stringify(args);
+      this.submitError = errorText(err);
+      return null;
+    } finally {
+      this.submitting = false;
+    }
+  }
+
+  private upsert(study: StudySummary): void {
+    const i = this.list.findIndex((s) => s.id === study.id);
+    if (i >= 0) this.list[i] = study;
+    else this.list = [study, ...this.list];
+    if (this.selected?.id === study.id) this.setSelected(study);
+  }
+
+  /** Shows a study; the results table and the export start from its members and axes. */
+  async select(studyId: number): Promise<void> {
+    if (this.selected?.id !== studyId) {
+      this.selected = null;
+      this.tabulated = '';
+      this.exportText = null;
+      this.exportError = null;
+      this.actionError = null;
+    }
+    this.selectedError = null;
+    try {
+      const study = await api.invoke('studies.get', { studyId });
+      this.upsert(study);
+      if (this.selected?.id !== study.id) this.setSelected(study);
+    } catch (err) {
+      this.selectedError = errorText(err);
+    }
+  }
+
+  private setSelected(study: StudySummary): void {
+    const fresh = this.selected?.id !== study.id;
+    this.selected = study;
+    const r = this.results;
+    if (fresh) {
+      r.runIds = study.members.map((m) => m.runId);
+      r.ensembleIds = [];
+      r.groupBy = study.axes.map((a) => a.field).join(',');
+      // The members' own test split is the natural one to score them on.
+      r.split = study.base.testSplit ?? '';
+    }
+    const done = study.members.filter((m) => m.status === 'completed').map((m) => m.runId).join(',');
+    if (fresh || done !== this.tabulated) {
+      this.tabulated = done;
+      void r.refresh();
+    }
+  }
+
+  async pause(): Promise<void> {
+    await this.act('studies.pause');
+  }
+  async resume(): Promise<void> {
+    await this.act('studies.resume');
+  }
+  private async act(channel: 'studies.pause' | 'studies.resume'): Promise<void> {
+    if (!this.selected) return;
+    this.acting = true;
+    this.actionError = null;
+    try {
+      this.upsert(await api.invoke(channel, { studyId: this.selected.id }));
+    } catch (err) {
+      this.actionError = errorText(err);
+    } finally {
+      this.acting = false;
+    }
+  }
+
+  /**
+   * "Evaluate the missing ones" of the Compare store, over the finished members only (one still training has no
+   * checkpoint to evaluate yet); the table then shows every member again.
+   */
+  async evaluateFinished(): Promise<void> {
+    const s = this.selected;
+    if (!s) return;
+    const r = this.results;
+    r.runIds = s.members.filter((m) => m.status === 'completed').map((m) => m.runId);
+    try {
+      await r.evaluateMissing();
+    } finally {
+      r.runIds = (this.selected ?? s).members.map((m) => m.runId);
+      await r.refresh();
+    }
+  }
+
+  /** The study's table in a format, of the results table's evaluation setting; the view then downloads it. */
+  async export(format: ExportFormat): Promise<string | null> {
+    if (!this.selected) return null;
+    this.exportFormat = format;
+    this.exportError = null;
+    const r = this.results;
+    try {
+      const res = await api.invoke('studies.export', {
+        studyId: this.selected.id,
+        format,
+        split: r.split === '' ? null : r.split,
+        tta: r.tta,
+        ttaFlip: r.tta > 0 && r.ttaFlip,
+        checkpoint: r.checkpoint,
+      });
+      this.exportText = res.text;
+      return res.text;
+    } catch (err) {
+      this.exportError = errorText(err);
+      this.exportText = null;
+      return null;
+    }
+  }
+
+  /** While the view is open: re-reads the selected study every few seconds as long as members are training. */
+  watch(): () => void {
+    this.watching = true;
+    const timer = setInterval(() => {
+      if (this.training && this.selected) void this.select(this.selected.id);
+    }, POLL_MS);
+    return () => {
+      this.watching = false;
+      clearInterval(timer);
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    };
+  }
+
+  private scheduleRefresh(ms: number): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      if (this.watching && this.selected) void this.select(this.selected.id);
+    }, ms);
+  }
+}
+
+export const studiesStore = new StudiesStore();
