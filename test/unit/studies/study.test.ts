@@ -94,7 +94,7 @@ describe('studies through the contract', () => {
     );
     // A pid far above any live one: no such process.
     const ghost = Number(ins.run(ds, JSON.stringify({ dataset: ds }), 4_000_002).lastInsertRowid);
-    const studyId = insertStudy(wb.db, { name: 'orphaned', base: trainConfigSchema.parse({ dataset: ds }), axes: [], seeds: [1], status: 'active' });
+    const studyId = insertStudy(wb.db, { name: 'orphaned', base: trainConfigSchema.parse({ dataset: ds }), axes: [], seeds: [1], status: 'active', evaluate: null, reference: null, leftOut: [] });
     linkMember(wb.db, studyId, ghost, {});
     // A second workbench object over the same DB stands for a freshly started process whose first call lists studies.
     const fresh = { ...wb, onClose() {} };
