@@ -1,5 +1,5 @@
 import type { InvokeParsedArgs } from '../../src-shared/contract';
-import { studiesInvoke, type StudySummary } from '../../src-shared/contract/studies';
+import { studiesInvoke, studyGroupBy, type StudySummary } from '../../src-shared/contract/studies';
 import { AppError, toErrorInfo } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import type { Workbench } from '../context';
@@ -123,15 +123,6 @@ function exportStudy(wb: Workbench, args: InvokeParsedArgs<'studies.export'>): {
   });
   const text = renderTable(table, args.format);
   return { text, path: args.path === undefined ? null : writeFileAtomic(args.path, text) };
-}
-
-/**
- * The study's table groups by its axes. A preset axis groups by the model its presets set (compare groups by
- * config fields, and a member's config says its model, not the preset it came from).
- */
-export function studyGroupBy(study: Pick<StudySummary, 'axes'>): string | null {
-  const fields = study.axes.map((a) => (a.field === PRESET_AXIS ? 'model' : a.field));
-  return fields.length ? [...new Set(fields)].join(',') : null;
 }
 
 export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {

@@ -1,4 +1,4 @@
-import { STUDY_MAX_MEMBERS, type StudyAxis } from '../../src-shared/contract/studies';
+import { STUDY_MAX_MEMBERS, STUDY_PRESET_AXIS, type StudyAxis } from '../../src-shared/contract/studies';
 import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { MODEL_PRESETS } from '../engine/models/presets';
@@ -9,7 +9,7 @@ import { MODEL_PRESETS } from '../engine/models/presets';
  * the base keeps what presets do not set (dataset, splits, seed, class weights, limitTrain). Table 2 is
  * preset × classWeights.
  */
-export const PRESET_AXIS = 'preset';
+export const PRESET_AXIS = STUDY_PRESET_AXIS;
 
 /** One planned member: its config (base + this cell's axis values + the seed) and the cell itself. */
 export interface PlannedMember {

@@ -4,6 +4,8 @@ import {
   STUDY_MAX_SEEDS,
   STUDY_MAX_TEXT,
   STUDY_MAX_VALUES,
+  STUDY_PRESET_AXIS,
+  TTA_VIEWS_MAX,
   augmentSchema,
   studiesInvoke,
   trainConfigSchema,
@@ -11,6 +13,7 @@ import {
   type StudyAxis,
 } from '../../src-shared/contract';
 import { toConfig, validate, type RunForm } from './run-form';
+import type { Split } from '../../src-shared/labels';
 
 /**
  * The Studies view's create form as plain data (no runes, testable in Node): the base config is a RunForm
@@ -28,6 +31,13 @@ export interface StudyForm {
   /** Comma-separated whole numbers. */
   seeds: string;
   paused: boolean;
+  /** Evaluate each member on this split as it finishes ('' = by hand), with this many TTA views (+ the mirror). */
+  evaluateSplit: Split | '';
+  evaluateTta: number;
+  /** Show the paper's Table 2 numbers beside the measured ones. */
+  reference: boolean;
+  /** Leave out members that cannot run here (listed with why) instead of refusing the study. */
+  leaveOut: boolean;
 }
 
 type AxisValue = StudyAxis['values'][number];
@@ -39,6 +49,7 @@ type AxisValue = StudyAxis['values'][number];
  */
 const NOT_AXES = new Set(['seed', 'notes', 'schedule', 'augment']);
 export const AXIS_FIELDS: readonly string[] = [
+  STUDY_PRESET_AXIS,
   ...Object.keys(trainConfigSchema.shape).filter((k) => !NOT_AXES.has(k)),
   ...Object.keys(augmentSchema.shape).map((k) => `augment.${k}`),
 ];
@@ -49,7 +60,32 @@ export function defaultSeeds(): string {
 }
 
 export function defaultStudyForm(): StudyForm {
-  return { name: '', axes: [{ field: 'classWeights', values: 'false, true' }], seeds: defaultSeeds(), paused: false };
+  return {
+    name: '',
+    axes: [{ field: 'classWeights', values: 'false, true' }],
+    seeds: defaultSeeds(),
+    paused: false,
+    // The paper reports PrivateTest; members are scored on it as they finish unless the user turns it off.
+    evaluateSplit: 'PrivateTest',
+    evaluateTta: 0,
+    reference: false,
+    leaveOut: false,
+  };
+}
+
+/**
+ * "Reproduce Table 2": the paper's setups (the presets) × class weights off/on, evaluated on PrivateTest, beside
+ * the paper's numbers; a setup that cannot run here (no imported weights) is left out and listed with why.
+ */
+export function table2Form(f: StudyForm): void {
+  if (!f.name.trim()) f.name = 'Table 2';
+  f.axes = [
+    { field: STUDY_PRESET_AXIS, values: 'baseline, resnet50, senet50, vgg16' },
+    { field: 'classWeights', values: 'false, true' },
+  ];
+  f.evaluateSplit = 'PrivateTest';
+  f.reference = true;
+  f.leaveOut = true;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -122,6 +158,7 @@ export function validateStudy(f: StudyForm, base: RunForm): Record<string, strin
     const v = parseAxisValues(a.values);
     if ('error' in v) e[`axis-${i}-values`] = v.error;
   });
+  if (!Number.isInteger(f.evaluateTta) || f.evaluateTta < 0 || f.evaluateTta > TTA_VIEWS_MAX) e.evaluateTta = `TTA views must be a whole number from 0 to ${TTA_VIEWS_MAX}.`;
   const n = memberCount(f);
   if (n !== null && n > STUDY_MAX_MEMBERS) e.members = `That is ${n} members; a study may have at most ${STUDY_MAX_MEMBERS}. Drop a value or a seed.`;
   return e;
@@ -139,6 +176,9 @@ export function toStudyArgs(f: StudyForm, base: RunForm): InvokeArgs<'studies.cr
     }),
     seeds: 'error' in seeds ? [] : seeds.seeds,
     paused: f.paused,
+    evaluate: f.evaluateSplit === '' ? null : { split: f.evaluateSplit, tta: f.evaluateTta },
+    reference: f.reference ? 'paper-table-2' : null,
+    leaveOutUnrunnable: f.leaveOut,
   };
 }
 

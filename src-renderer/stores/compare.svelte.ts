@@ -15,6 +15,8 @@ export class CompareStore {
   tta = $state(0);
   ttaFlip = $state(true);
   checkpoint = $state<'best' | 'last'>('best');
+  /** The table's columns; null: the comparison's defaults. */
+  columns = $state<string[] | null>(null);
   table = $state<CompareTable | null>(null);
   tableError = $state<string | null>(null);
   loading = $state(false);
@@ -44,6 +46,7 @@ export class CompareStore {
       // The mirror only means something with TTA on; plain is one setting, not two.
       ttaFlip: this.tta > 0 && this.ttaFlip,
       checkpoint: this.checkpoint,
+      ...(this.columns ? { columns: [...this.columns] } : {}),
     };
   }
 

@@ -1,8 +1,8 @@
-import type { ModelPreset, StudySummary } from '../../src-shared/contract';
+import { COMPARE_METRICS, studyGroupBy, type ModelPreset, type StudySummary } from '../../src-shared/contract';
 import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
 import { applyPreset, defaultForm, type RunForm } from '../lib/run-form';
-import { defaultStudyForm, memberCount, studyFieldErrors, toStudyArgs, validateStudy, type StudyForm } from '../lib/study-form';
+import { defaultStudyForm, table2Form, memberCount, studyFieldErrors, toStudyArgs, validateStudy, type StudyForm } from '../lib/study-form';
 import { ACTIVE } from './runs.svelte';
 import { CompareStore, type ExportFormat } from './compare.svelte';
 
@@ -88,6 +88,11 @@ export class StudiesStore {
     else this.base.preset = '';
   }
 
+  /** Fills the form with the paper's Table 2 grid (see table2Form). */
+  table2(): void {
+    table2Form(this.form);
+  }
+
   addAxis(): void {
     const used = new Set(this.form.axes.map((a) => a.field));
     this.form.axes.push({ field: ['lr', 'batch', 'model', 'augment.rotation'].find((f) => !used.has(f)) ?? '', values: '' });
@@ -152,9 +157,14 @@ export class StudiesStore {
     if (fresh) {
       r.runIds = study.members.map((m) => m.runId);
       r.ensembleIds = [];
-      r.groupBy = study.axes.map((a) => a.field).join(',');
-      // The members' own test split is the natural one to score them on.
-      r.split = study.base.testSplit ?? '';
+      r.groupBy = studyGroupBy(study) ?? '';
+      // The study's own evaluation setting when it has one; else the members' test split, plain.
+      const own = study.evaluate;
+      r.split = own ? own.split : (study.base.testSplit ?? '');
+      r.tta = own?.tta ?? 0;
+      r.ttaFlip = own?.ttaFlip ?? true;
+      r.checkpoint = own?.checkpoint ?? 'best';
+      r.columns = study.reference ? [...COMPARE_METRICS, 'paperAccuracy', 'vsPaper'] : null;
     }
     const done = study.members.filter((m) => m.status === 'completed').map((m) => m.runId).join(',');
     if (fresh || done !== this.tabulated) {

@@ -34,6 +34,21 @@ export type StudyEvaluate = z.output<typeof studyEvaluateSchema>;
 export const STUDY_REFERENCES = ['paper-table-2'] as const;
 export type StudyReference = (typeof STUDY_REFERENCES)[number];
 
+/**
+ * The pseudo-field of an axis over the paper's setups (the model presets): a member's config is the base with the
+ * preset's settings over it, then the other axes' values.
+ */
+export const STUDY_PRESET_AXIS = 'preset';
+
+/**
+ * What a study's table groups by: its axes, a preset axis as the model it sets (tables group by config fields,
+ * and a member's config names its model, not the preset it came from).
+ */
+export function studyGroupBy(study: { axes: readonly StudyAxis[] }): string | null {
+  const fields = study.axes.map((a) => (a.field === STUDY_PRESET_AXIS ? 'model' : a.field));
+  return fields.length ? [...new Set(fields)].join(',') : null;
+}
+
 /** The most members one study may queue: axes' values multiplied, times the seeds. */
 export const STUDY_MAX_MEMBERS = 200;
 

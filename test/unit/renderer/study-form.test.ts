@@ -13,6 +13,7 @@ import {
   parseAxisValues,
   parseSeeds,
   studyFieldErrors,
+  table2Form,
   toStudyArgs,
   validateStudy,
 } from '../../../src-renderer/lib/study-form';
@@ -66,8 +67,9 @@ describe('study form ↔ studies.create', () => {
   it('flags a study over the member limit, a repeated axis, and the base form\'s own errors', () => {
     const base = { ...defaultForm(), dataset: null, epochs: 0 };
     const values = Array.from({ length: 15 }, (_, i) => i + 1).join(',');
-    const f = { name: '', seeds: values, paused: false, axes: [{ field: 'epochs', values }, { field: 'epochs', values: '1' }] };
+    const f = { ...defaultStudyForm(), seeds: values, axes: [{ field: 'epochs', values }, { field: 'epochs', values: '1' }], evaluateTta: 99 };
     const e = validateStudy(f, base);
+    expect(e.evaluateTta).toMatch(/TTA views must be a whole number from 0 to 32/);
     expect(e.members).toBe(`That is 225 members; a study may have at most ${STUDY_MAX_MEMBERS}. Drop a value or a seed.`);
     expect(e['axis-1-field']).toMatch(/already an axis/);
     expect(e.name).toBe('Give the study a name.');
@@ -86,5 +88,22 @@ describe('study form ↔ studies.create', () => {
     const errs = studyFieldErrors(!env.ok && env.error);
     expect(Object.keys(errs).sort()).toEqual(['axis-0-values', 'epochs', 'seeds']);
     expect(studyFieldErrors(new Error('x'))).toEqual({});
+  });
+
+  it('Reproduce Table 2 fills in the paper’s grid: presets × class weights, evaluated on PrivateTest, with the paper beside it', () => {
+    const f = defaultStudyForm();
+    table2Form(f);
+    const args = toStudyArgs(f, { ...defaultForm(), dataset: 1 });
+    expect(args).toMatchObject({
+      name: 'Table 2',
+      axes: [{ field: 'preset', values: ['baseline', 'resnet50', 'senet50', 'vgg16'] }, { field: 'classWeights', values: [false, true] }],
+      evaluate: { split: 'PrivateTest', tta: 0 },
+      reference: 'paper-table-2',
+      leaveOutUnrunnable: true,
+    });
+    // What the form sends is what the contract and the planner accept.
+    const parsed = invokeChannels['studies.create'].args.parse(args);
+    expect(planStudy(parsed.base, parsed.axes, parsed.seeds).map((m) => m.config.model)).toEqual(['baseline', 'baseline', 'resnet50', 'resnet50', 'senet50', 'senet50', 'vgg16', 'vgg16']);
+    expect(memberCount(f)).toBe(8);
   });
 });
