@@ -11,6 +11,7 @@ import type { EvaluationSummary } from './evaluation';
 export const LABEL_ISSUE_RANKINGS = ['self-confidence', 'margin'] as const;
 export type LabelIssueRanking = (typeof LABEL_ISSUE_RANKINGS)[number];
 export const LABEL_ISSUES_LIMIT_MAX = 500;
+export const LABEL_ISSUES_LIMIT_DEFAULT = 50;
 
 export interface LabelIssueItem {
   sampleId: number;
@@ -65,8 +66,8 @@ export const labelIssuesInvoke = {
   'eval.labelIssues': invoke(
     z.strictObject({
       evaluationId: z.number().int().positive(),
-      limit: z.number().int().min(1).max(LABEL_ISSUES_LIMIT_MAX).default(50),
-      rankBy: z.enum(LABEL_ISSUE_RANKINGS).default('self-confidence'),
+      limit: z.number().int().min(1).max(LABEL_ISSUES_LIMIT_MAX).default(LABEL_ISSUES_LIMIT_DEFAULT),
+      rankBy: z.enum(LABEL_ISSUE_RANKINGS).default(LABEL_ISSUE_RANKINGS[0]),
     }),
     returns<LabelIssuesReport>(),
   ),
