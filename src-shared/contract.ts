@@ -6,6 +6,7 @@ import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
+import { labelIssuesInvoke } from './contract/label-issues';
 import { modelsEvents, modelsInvoke } from './contract/models';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { studiesEvents, studiesInvoke } from './contract/studies';
@@ -17,6 +18,7 @@ export const invokeChannels = {
   ...datasetsInvoke,
   ...runsInvoke,
   ...evaluationInvoke,
+  ...labelIssuesInvoke,
   ...ferplusInvoke,
   ...weightsInvoke,
   ...modelsInvoke,
@@ -58,6 +60,7 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';
+export * from './contract/label-issues';
 export * from './contract/models';
 export * from './contract/runs';
 export * from './contract/studies';

@@ -1,6 +1,7 @@
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
+import { labelIssuesHandlers } from './label-issues';
 import { modelsHandlers } from './models';
 import { runsHandlers } from './runs';
 import { studiesHandlers } from './studies';
@@ -14,6 +15,7 @@ export const handlers: AllHandlers = {
   ...datasetsHandlers,
   ...runsHandlers,
   ...evaluationHandlers,
+  ...labelIssuesHandlers,
   ...ferplusHandlers,
   ...weightsHandlers,
   ...modelsHandlers,

@@ -85,11 +85,11 @@ export function parseDedup(values: OptionValues): DedupLevel {
   return hit;
 }
 
-export function confusionLines(m: number[][], signed = false): string[] {
+export function confusionLines(m: number[][], signed = false, corner = 'true\\pred'): string[] {
   const w = Math.max(7, ...m.flat().map((v) => String(v).length + (signed ? 1 : 0)));
   const short = EMOTIONS.map((e) => e.slice(0, w));
   const fmt = (v: number) => (signed && v > 0 ? `+${v}` : String(v)).padStart(w);
-  return [`${'true\\pred'.padEnd(9)} ${short.map((s) => s.padStart(w)).join(' ')}`, ...m.map((row, t) => `${EMOTIONS[t]!.padEnd(9)} ${row.map(fmt).join(' ')}`)];
+  return [`${corner.padEnd(9)} ${short.map((s) => s.padStart(w)).join(' ')}`, ...m.map((row, t) => `${EMOTIONS[t]!.padEnd(9)} ${row.map(fmt).join(' ')}`)];
 }
 
 export function printDetail(ctx: CliContext, d: EvaluationDetail): void {

@@ -1,0 +1,120 @@
+import type { EvaluationSummary } from '../../src-shared/contract/evaluation';
+import type { CrowdRate, LabelIssueRanking, LabelIssuesReport } from '../../src-shared/contract/label-issues';
+import { AppError } from '../../src-shared/errors';
+import { NUM_CLASSES, type Split } from '../../src-shared/labels';
+import { findLabelIssues } from '../analysis/confident-learning';
+import type { Workbench } from '../context';
+import { votesOf } from '../data/ferplus';
+import { readPixelsByIds } from '../data/packed-store';
+import type { Db } from '../store/db';
+import { getSummary, loadPredictions } from './store';
+
+interface RunRow {
+  id: number;
+  dataset_id: number;
+  model: string;
+  config_json: string;
+}
+
+/** The runs whose model produced an evaluation's probabilities: the run itself, or an ensemble's members' runs. */
+function producingRuns(db: Db, ev: EvaluationSummary): RunRow[] {
+  if (ev.runId !== null) return db.prepare('SELECT id, dataset_id, model, config_json FROM runs WHERE id = ?').all(ev.runId) as RunRow[];
+  return db
+    .prepare(
+      `SELECT r.id, r.dataset_id, r.model, r.config_json FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
+       JOIN runs r ON r.id = e.run_id WHERE m.ensemble_id = ? ORDER BY r.id`,
+    )
+    .all(ev.ensembleId) as RunRow[];
+}
+
+/**
+ * Whether the probabilities are in-sample: a run trained on this split of this dataset has fit the very labels the
+ * method checks (noise included), so it is sure of them and too few faces are flagged. A model trained elsewhere
+ * is taken to have trained on a Training split: on Training that is unknown (null), on the test splits out-of-sample.
+ */
+function sampleOrigin(db: Db, ev: EvaluationSummary): { inSample: boolean | null; warning: string | null } {
+  const runs = producingRuns(db, ev);
+  const trainedHere = runs.filter((r) => {
+    if (r.model === 'external' || r.dataset_id !== ev.datasetId) return false;
+    const trainSplit = (JSON.parse(r.config_json) as { trainSplit?: Split }).trainSplit ?? 'Training';
+    return trainSplit === ev.split;
+  });
+  const fix = 'Use an evaluation on a split the model did not train on (PublicTest, PrivateTest), or out-of-fold probabilities from k-fold training over Training.';
+  if (trainedHere.length) {
+    const who = ev.runId !== null ? `run ${ev.runId} was` : `ensemble members (runs ${trainedHere.map((r) => r.id).join(', ')}) were`;
+    return {
+      inSample: true,
+      warning: `In-sample probabilities: evaluation ${ev.id} is on ${ev.split}, the split ${who} trained on. The model has fit these labels, wrong ones included, so confident learning flags too few faces and its counts are too low. ${fix}`,
+    };
+  }
+  if (ev.split === 'Training' && runs.some((r) => r.model === 'external')) {
+    return {
+      inSample: null,
+      warning: `Possibly in-sample probabilities: evaluation ${ev.id} is on Training and its model was trained elsewhere, perhaps on these very faces; if so, too few faces are flagged. ${fix}`,
+    };
+  }
+  return { inSample: false, warning: null };
+}
+
+/** FER+ disagreement with the label among the flagged faces and among the rest: the evidence the ranking means something. */
+function crowdEvidence(db: Db, ev: EvaluationSummary, flagged: Set<number>): LabelIssuesReport['ferplus'] {
+  if (!db.prepare('SELECT 1 FROM ferplus_layers WHERE dataset_id = ?').get(ev.datasetId)) return null;
+  const rows = db
+    .prepare('SELECT p.sample_id AS id, v.label7 <> p.true_label AS differs FROM predictions p JOIN ferplus_votes v ON v.sample_id = p.sample_id WHERE p.evaluation_id = ? AND v.label7 IS NOT NULL')
+    .all(ev.id) as { id: number; differs: number }[];
+  const rate = (): CrowdRate => ({ withMajority: 0, disagree: 0 });
+  const out = { flagged: rate(), unflagged: rate() };
+  for (const r of rows) {
+    const bucket = flagged.has(r.id) ? out.flagged : out.unflagged;
+    bucket.withMajority++;
+    bucket.disagree += r.differs;
+  }
+  return out;
+}
+
+/** eval.labelIssues: the evaluation's faces ranked by how likely their label is wrong, with the method's tables. */
+export function labelIssues(wb: Workbench, evaluationId: number, limit: number, rankBy: LabelIssueRanking): LabelIssuesReport {
+  const evaluation = getSummary(wb.db, evaluationId);
+  const p = loadPredictions(wb.db, evaluationId);
+  let cl: ReturnType<typeof findLabelIssues>;
+  try {
+    cl = findLabelIssues(p.probs, p.labels, NUM_CLASSES, rankBy);
+  } catch (err) {
+    // insertEvaluation stores only finite probabilities, so this is a damaged row, not bad input.
+    if (err instanceof RangeError) throw new AppError('DB_CORRUPT', `Evaluation ${evaluationId}'s stored probabilities are not usable: ${err.message}.`);
+    throw err;
+  }
+  const top = cl.issues.slice(0, limit);
+  const ids = top.map((x) => p.sampleIds[x.index]!);
+  const votes = votesOf(wb, ids);
+  const items = top.map((x, k) => {
+    const v = votes.get(ids[k]!);
+    return {
+      sampleId: ids[k]!,
+      givenLabel: x.given,
+      suggestedLabel: x.suggested,
+      selfConfidence: x.selfConfidence,
+      margin: x.margin,
+      probs: Array.from(p.probs.subarray(x.index * NUM_CLASSES, (x.index + 1) * NUM_CLASSES)),
+      votes: v?.votes ?? null,
+      crowdMajority: v?.majority ?? null,
+    };
+  });
+  const pixels = readPixelsByIds(wb, ids);
+  const flaggedIds = new Set(cl.issues.map((x) => p.sampleIds[x.index]!));
+  return {
+    evaluation,
+    rankBy,
+    ...sampleOrigin(wb.db, evaluation),
+    labelCounts: cl.labelCounts,
+    thresholds: cl.thresholds,
+    confidentJoint: cl.confidentJoint,
+    issuesPerCell: cl.issuesPerCell,
+    estimatedIssues: cl.estimatedIssues,
+    flagged: cl.issues.length,
+    items,
+    pixelsBase64: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength).toString('base64'),
+    ferplus: crowdEvidence(wb.db, evaluation, flaggedIds),
+  };
+}
+
