@@ -46,8 +46,13 @@ export class StudiesStore {
   exportText = $state<string | null>(null);
   exportError = $state<string | null>(null);
 
-  /** True while a member is queued, running or stopping: the view keeps re-reading the study. */
-  training = $derived(this.selected?.members.some((m) => ACTIVE.includes(m.status)) ?? false);
+  /**
+   * True while a member is queued, running or stopping, or finished and still waiting for the study's automatic
+   * evaluation: the view keeps re-reading the study.
+   */
+  training = $derived(
+    this.selected?.members.some((m) => ACTIVE.includes(m.status) || (this.selected?.evaluate && m.status === 'completed' && !m.evaluation && !m.evalError)) ?? false,
+  );
   private watching = false;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   /** The completed members the results table was last built from: it is rebuilt when that changes. */
@@ -58,6 +63,11 @@ export class StudiesStore {
     // A member changing state re-reads the study (debounced: a study's runs finish in bursts).
     api.on('run.status', (run) => {
       if (this.watching && this.selected?.members.some((m) => m.runId === run.id)) this.scheduleRefresh(200);
+    });
+    // So does a member's evaluation ending (the study evaluates members as they finish).
+    api.on('eval.progress', (p) => {
+      if (p.phase !== 'done' && p.phase !== 'cancelled') return;
+      if (this.watching && this.selected?.members.some((m) => m.runId === p.runId)) this.scheduleRefresh(200);
     });
   }
 
@@ -166,7 +176,8 @@ export class StudiesStore {
       r.checkpoint = own?.checkpoint ?? 'best';
       r.columns = study.reference ? [...COMPARE_METRICS, 'paperAccuracy', 'vsPaper'] : null;
     }
-    const done = study.members.filter((m) => m.status === 'completed').map((m) => m.runId).join(',');
+    // Rebuilt when a member completes or gets its evaluation.
+    const done = study.members.filter((m) => m.status === 'completed').map((m) => `${m.runId}:${m.evaluation?.id ?? ''}`).join(',');
     if (fresh || done !== this.tabulated) {
       this.tabulated = done;
       void r.refresh();

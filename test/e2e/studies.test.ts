@@ -44,6 +44,7 @@ describe('Studies', () => {
     await page.getByTestId('s-augment').uncheck();
     await page.getByTestId('axis-field-0').selectOption('classWeights');
     await page.getByTestId('axis-values-0').fill('false, true');
+    await page.getByTestId('s-reference').check();
 
     // The form's own check: inline, on the input, nothing sent.
     await page.getByTestId('s-seeds').fill('1, 1');
@@ -71,18 +72,19 @@ describe('Studies', () => {
       .poll(async () => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 45_000, interval: 250 })
       .toEqual(['completed', 'completed']);
     expect(await page.locator('[data-testid="study-grid"] [data-testid="run-status"]').allInnerTexts()).toEqual(['completed', 'completed']);
-    await expect.poll(() => page.getByTestId('study-progress').innerText()).toBe('2 completed');
+    await expect.poll(() => page.getByTestId('study-progress').innerText()).toMatch(/^2 completed/);
     const list = page.locator('[data-testid="studies-table"] tbody tr');
     expect(await list.count()).toBe(1);
     await expect.poll(() => list.first().getByTestId(/^study-counts-/).innerText()).toBe('2: 2 completed');
 
-    // Results: grouped by the axis; the members need an evaluation of the setting (PrivateTest, plain, best) first.
+    // Each member is evaluated on PrivateTest as it finishes (the form's default): its accuracy shows in the grid
+    // and the results, grouped by the axis, have both rows without anyone clicking "evaluate".
+    const accs = page.locator('[data-testid^="member-acc-"]');
+    await expect.poll(() => accs.allInnerTexts(), { timeout: 30_000, interval: 250 }).toEqual([expect.stringMatching(/^\d+\.\d\d%$/), expect.stringMatching(/^\d+\.\d\d%$/)]);
     const rows = page.locator('[data-testid="study-results"] tbody tr');
-    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-missing'))), { timeout: 10_000 }).toEqual(['1', '1']);
-    await page.getByTestId('study-evaluate-missing').click();
-    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-missing'))), { timeout: 30_000 }).toEqual(['0', '0']);
+    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-missing'))), { timeout: 10_000 }).toEqual(['0', '0']);
     expect(await rows.locator('th').allInnerTexts()).toEqual(['classWeights=false', 'classWeights=true']);
-    expect(await page.getByTestId('study-evaluate-note').innerText()).toBe('2 evaluated.');
+    await expect.poll(() => page.getByTestId('study-progress').innerText()).toBe('2 completed');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('study-export-md').click()]);
     expect(download.suggestedFilename()).toBe('cw.md');
@@ -92,6 +94,9 @@ describe('Studies', () => {
     expect(groups).toHaveLength(2);
     expect(groups[0]).toMatch(/^\| classWeights=false \| 1 \|/);
     expect(groups[1]).toMatch(/^\| classWeights=true \| 1 \|/);
+    // The paper's baseline number beside each row (the study carries the paper's Table 2 as its reference).
+    expect(md).toContain('| Paper (%) | Δ vs paper (pts) |');
+    for (const g of groups) expect(g).toMatch(/\| 66\.37 \| -?\d+\.\d\d \|$/);
     await screenshot(page, 'study');
 
     // Pause and resume: the study's state, with nothing left to queue.
