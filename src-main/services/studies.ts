@@ -11,7 +11,7 @@ import { listWeights } from '../engine/weights/catalog';
 import { TRANSFER_ARCHITECTURES } from '../../src-shared/contract/weights';
 import { COMPARE_METRICS } from '../../src-shared/contract/evaluation';
 import type { TrainConfig } from '../../src-shared/contract/runs';
-import { getStudy, insertStudy, linkMember, setStudyStatus, studyIds } from '../studies/store';
+import { getStudy, insertStudy, linkMember, setStudyStatus, studyIds, updateStudyPlan } from '../studies/store';
 import { queueFor } from '../trainer/queue';
 import { insertRun, nowIso, patchRun, runSummary } from '../trainer/store';
 import { resumeRun, validateConfig } from './runs';
@@ -24,24 +24,10 @@ import type { HandlersFor } from './types';
  * cell leaves nothing behind. The members are ordinary runs, queued here unless the study starts paused.
  */
 function createStudy(wb: Workbench, args: InvokeParsedArgs<'studies.create'>): StudySummary {
-  const leftOut: StudySummary['leftOut'] = [];
-  const planned = planStudy(args.base, args.axes, args.seeds).flatMap((m) => {
-    try {
-      return [{ ...m, ...validateConfig(wb, withImportedWeights(wb, m)) }];
-    } catch (err) {
-      const info = toErrorInfo(err);
-      if (args.leaveOutUnrunnable) {
-        leftOut.push({ cell: m.cell, seed: m.seed, reason: info.message });
-        return [];
-      }
-      throw new AppError(info.code, `The member ${describeCell(m.cell)} (seed ${m.seed}): ${info.message}`);
-    }
-  });
-  if (!planned.length) throw new AppError('INVALID_INPUT', `No member of the study can run here: ${leftOut.map((l) => `${describeCell(l.cell)}: ${l.reason}`).join('; ')}`);
-  const name = args.name;
+  const { ready, leftOut } = checkMembers(wb, planStudy(args.base, args.axes, args.seeds), args.leaveOutUnrunnable);
   const { studyId, runIds } = wb.db.transaction(() => {
     const id = insertStudy(wb.db, {
-      name,
+      name: args.name,
       base: args.base,
       axes: args.axes,
       seeds: args.seeds,
@@ -50,20 +36,96 @@ function createStudy(wb: Workbench, args: InvokeParsedArgs<'studies.create'>): S
       reference: args.reference,
       leftOut,
     });
-    const ids = planned.map((m) => {
-      const runId = insertRun(wb, { name: `${name} · ${describeCell(m.cell)} · seed ${m.seed}`, datasetId: m.datasetId, config: m.config, groupId: null, codeVersion: appVersion() });
-      linkMember(wb.db, id, runId, m.cell);
-      if (args.paused) patchRun(wb, runId, { status: 'stopped', finished_at: nowIso() });
-      return runId;
-    });
-    return { studyId: id, runIds: ids };
+    return { studyId: id, runIds: storeMembers(wb, id, args.name, ready, args.paused) };
   })();
-  studyEvaluator(wb);
-  if (!args.paused) {
-    const queue = queueFor(wb);
-    for (const id of runIds) queue.enqueue(id, false);
-  }
+  startMembers(wb, args.paused ? [] : runIds);
   return getStudy(wb.db, studyId);
+}
+
+type ReadyMember = PlannedMember & ReturnType<typeof validateConfig>;
+
+/**
+ * Every planned member's config checked as runs.create would (dataset, model limits, batch vs samples); one that
+ * cannot run here refuses the whole plan naming its cell, or with `leaveOut` is set aside with why.
+ */
+function checkMembers(wb: Workbench, planned: readonly PlannedMember[], leaveOut: boolean): { ready: ReadyMember[]; leftOut: StudySummary['leftOut'] } {
+  const leftOut: StudySummary['leftOut'] = [];
+  const ready = planned.flatMap((m) => {
+    try {
+      return [{ ...m, ...validateConfig(wb, withImportedWeights(wb, m)) }];
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (leaveOut) {
+        leftOut.push({ cell: m.cell, seed: m.seed, reason: info.message });
+        return [];
+      }
+      throw new AppError(info.code, `The member ${describeCell(m.cell)} (seed ${m.seed}): ${info.message}`);
+    }
+  });
+  if (planned.length && !ready.length) throw new AppError('INVALID_INPUT', `No member of the study can run here: ${leftOut.map((l) => `${describeCell(l.cell)}: ${l.reason}`).join('; ')}`);
+  return { ready, leftOut };
+}
+
+/** The members' runs and their links to the study (inside the caller's transaction); stopped when the study is paused. */
+function storeMembers(wb: Workbench, studyId: number, studyName: string, ready: readonly ReadyMember[], paused: boolean): number[] {
+  return ready.map((m) => {
+    const runId = insertRun(wb, { name: `${studyName} · ${describeCell(m.cell)} · seed ${m.seed}`, datasetId: m.datasetId, config: m.config, groupId: null, codeVersion: appVersion() });
+    linkMember(wb.db, studyId, runId, m.cell);
+    if (paused) patchRun(wb, runId, { status: 'stopped', finished_at: nowIso() });
+    return runId;
+  });
+}
+
+function startMembers(wb: Workbench, runIds: readonly number[]): void {
+  studyEvaluator(wb);
+  const queue = queueFor(wb);
+  for (const id of runIds) queue.enqueue(id, false);
+}
+
+const memberKey = (cell: Record<string, unknown>, seed: number) => JSON.stringify([cell, seed]);
+
+/**
+ * studies.extend: more values on existing axes and more seeds. Only the new cells × seeds are planned, checked
+ * and queued (stopped if the study is paused); the members already there are left as they are.
+ */
+function extendStudy(wb: Workbench, args: InvokeParsedArgs<'studies.extend'>): StudySummary {
+  const study = getStudy(wb.db, args.studyId);
+  const unknown = args.axes.filter((x) => !study.axes.some((a) => a.field === x.field));
+  if (unknown.length) {
+    throw new AppError('INVALID_INPUT', `${unknown.map((u) => `"${u.field}"`).join(', ')} ${unknown.length > 1 ? 'are not axes' : 'is not an axis'} of study ${study.id}; its axes are ${study.axes.map((a) => a.field).join(', ') || 'none'} (a new axis would change what every member means: duplicate the study instead).`);
+  }
+  const axes = study.axes.map((a) => {
+    const add = args.axes.find((x) => x.field === a.field)?.values ?? [];
+    const have = new Set(a.values.map((v) => JSON.stringify(v)));
+    return { field: a.field, values: [...a.values, ...add.filter((v) => !have.has(JSON.stringify(v)))] };
+  });
+  const seeds = [...study.seeds, ...args.seeds.filter((s) => !study.seeds.includes(s))];
+  const existing = new Set([...study.members, ...study.leftOut].map((m) => memberKey(m.cell, m.seed)));
+  const fresh = planStudy(study.base, axes, seeds).filter((m) => !existing.has(memberKey(m.cell, m.seed)));
+  if (!fresh.length) throw new AppError('INVALID_INPUT', `That adds nothing to study ${study.id}: every value and seed given is already in it.`);
+  const { ready, leftOut } = checkMembers(wb, fresh, args.leaveOutUnrunnable);
+  const paused = study.status === 'paused';
+  const runIds = wb.db.transaction(() => {
+    updateStudyPlan(wb.db, study.id, { axes, seeds, leftOut: [...study.leftOut, ...leftOut] });
+    return storeMembers(wb, study.id, study.name, ready, paused);
+  })();
+  startMembers(wb, paused ? [] : runIds);
+  return getStudy(wb.db, study.id);
+}
+
+/** studies.duplicate: a new study with the same plan and settings, all of its members queued afresh. */
+function duplicateStudy(wb: Workbench, args: InvokeParsedArgs<'studies.duplicate'>): StudySummary {
+  const s = getStudy(wb.db, args.studyId);
+  return createStudy(wb, {
+    name: args.name,
+    base: s.base,
+    axes: s.axes,
+    seeds: s.seeds,
+    paused: args.paused,
+    evaluate: s.evaluate,
+    reference: s.reference,
+    leaveOutUnrunnable: s.leftOut.length > 0,
+  });
 }
 
 /**
@@ -140,4 +202,6 @@ export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.pause': (args, wb) => pauseStudy(wb, args.studyId),
   'studies.resume': (args, wb) => resumeStudy(wb, args.studyId),
   'studies.export': (args, wb) => exportStudy(wb, args),
+  'studies.extend': (args, wb) => extendStudy(wb, args),
+  'studies.duplicate': (args, wb) => duplicateStudy(wb, args),
 };

@@ -67,6 +67,11 @@ export function linkMember(db: Db, studyId: number, runId: number, cell: Record<
   db.prepare('INSERT INTO study_runs (study_id, run_id, cell_json) VALUES (?, ?, ?)').run(studyId, runId, JSON.stringify(cell));
 }
 
+/** A study's axes and seeds after an extension, and every member it has left out so far. */
+export function updateStudyPlan(db: Db, studyId: number, plan: { axes: readonly StudyAxis[]; seeds: readonly number[]; leftOut: StudySummary['leftOut'] }): void {
+  db.prepare('UPDATE studies SET axes_json = ?, seeds_json = ?, left_out_json = ? WHERE id = ?').run(JSON.stringify(plan.axes), JSON.stringify(plan.seeds), JSON.stringify(plan.leftOut), studyId);
+}
+
 export function setStudyStatus(db: Db, studyId: number, status: 'active' | 'paused'): void {
   db.prepare('UPDATE studies SET status = ? WHERE id = ?').run(status, studyId);
 }

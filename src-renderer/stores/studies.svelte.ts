@@ -1,8 +1,9 @@
-import { COMPARE_METRICS, studyGroupBy, type ModelPreset, type StudySummary } from '../../src-shared/contract';
+import { COMPARE_METRICS, studyGroupBy, type ModelPreset, type StudyAxis, type StudySummary } from '../../src-shared/contract';
+import { router } from '../lib/router.svelte';
 import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
 import { applyPreset, defaultForm, type RunForm } from '../lib/run-form';
-import { defaultStudyForm, table2Form, memberCount, studyFieldErrors, toStudyArgs, validateStudy, type StudyForm } from '../lib/study-form';
+import { parseAxisValues, parseSeeds, defaultStudyForm, table2Form, memberCount, studyFieldErrors, toStudyArgs, validateStudy, type StudyForm } from '../lib/study-form';
 import { ACTIVE } from './runs.svelte';
 import { CompareStore, type ExportFormat } from './compare.svelte';
 
@@ -40,6 +41,11 @@ export class StudiesStore {
   selectedError = $state<string | null>(null);
   actionError = $state<string | null>(null);
   acting = $state(false);
+  /** The selected study's "extend" and "duplicate" inputs. */
+  extendField = $state('');
+  extendValues = $state('');
+  extendSeeds = $state('');
+  duplicateName = $state('');
   /** The results table: the Compare view's store, fed the members and the study's axes as its grouping. */
   readonly results = new CompareStore();
   exportFormat = $state<ExportFormat>('md');
@@ -190,6 +196,55 @@ export class StudiesStore {
   async resume(): Promise<void> {
     await this.act('studies.resume');
   }
+  /** More values on one of the study's axes and/or more seeds; the new members are queued (stopped while paused). */
+  async extend(): Promise<void> {
+    const s = this.selected;
+    if (!s) return;
+    const axes: { field: string; values: StudyAxis['values'] }[] = [];
+    if (this.extendValues.trim() !== '') {
+      const v = parseAxisValues(this.extendValues);
+      if ('error' in v) return void (this.actionError = `Values: ${v.error}`);
+      axes.push({ field: this.extendField || s.axes[0]?.field || '', values: v.values });
+    }
+    let seeds: number[] = [];
+    if (this.extendSeeds.trim() !== '') {
+      const p = parseSeeds(this.extendSeeds);
+      if ('error' in p) return void (this.actionError = `Seeds: ${p.error}`);
+      seeds = p.seeds;
+    }
+    if (!axes.length && !seeds.length) return void (this.actionError = 'Give more values for an axis, or more seeds.');
+    await this.run(async () => {
+      this.upsert(await api.invoke('studies.extend', { studyId: s.id, axes, seeds }));
+      this.extendValues = '';
+      this.extendSeeds = '';
+    });
+  }
+
+  /** A copy of the selected study under a new name; opens it. */
+  async duplicate(): Promise<void> {
+    const s = this.selected;
+    if (!s) return;
+    if (!this.duplicateName.trim()) return void (this.actionError = 'Give the copy a name.');
+    await this.run(async () => {
+      const copy = await api.invoke('studies.duplicate', { studyId: s.id, name: this.duplicateName.trim() });
+      this.duplicateName = '';
+      this.list = [copy, ...this.list];
+      router.go('studies', copy.id);
+    });
+  }
+
+  private async run(fn: () => Promise<void>): Promise<void> {
+    this.acting = true;
+    this.actionError = null;
+    try {
+      await fn();
+    } catch (err) {
+      this.actionError = errorText(err);
+    } finally {
+      this.acting = false;
+    }
+  }
+
   private async act(channel: 'studies.pause' | 'studies.resume'): Promise<void> {
     if (!this.selected) return;
     this.acting = true;

@@ -111,6 +111,20 @@ export const studiesInvoke = {
   'studies.pause': invoke(studyRef, returns<StudySummary>()),
   /** Queues again every stopped member (from its last checkpoint where it has one). */
   'studies.resume': invoke(studyRef, returns<StudySummary>()),
+  /**
+   * More values on the study's existing axes and more seeds: only the new members are planned, checked and
+   * queued (left stopped while the study is paused). A new axis is refused: duplicate the study instead.
+   */
+  'studies.extend': invoke(
+    studyRef.extend({
+      axes: z.array(studyAxisSchema).max(STUDY_MAX_AXES).default([]),
+      seeds: z.array(z.number().int().min(0)).max(STUDY_MAX_SEEDS).default([]),
+      leaveOutUnrunnable: z.boolean().default(false),
+    }),
+    returns<StudySummary>(),
+  ),
+  /** A new study with the same base, axes, seeds, evaluation and reference; its members train afresh. */
+  'studies.duplicate': invoke(studyRef.extend({ name: z.string().trim().min(1).max(STUDY_MAX_TEXT), paused: z.boolean().default(false) }), returns<StudySummary>()),
   /** The study's table grouped by its axes (mean ± std over seeds), of one evaluation setting. */
   'studies.export': invoke(
     studyRef.extend({

@@ -102,8 +102,13 @@ describe('Studies', () => {
     // Pause and resume: the study's state, with nothing left to queue.
     await page.getByTestId('study-pause').click();
     await expect.poll(() => page.getByTestId('study-detail').getAttribute('data-status')).toBe('paused');
+    // Extended by a seed while paused: two new members, left stopped, the finished ones kept.
+    await page.getByTestId('study-extend-seeds').fill('2');
+    await page.getByTestId('study-extend').click();
+    await expect.poll(() => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 10_000 }).toEqual(['completed', 'completed', 'stopped', 'stopped']);
     await page.getByTestId('study-resume').click();
     await expect.poll(() => page.getByTestId('study-detail').getAttribute('data-status')).toBe('active');
+    await expect.poll(() => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 45_000, interval: 250 }).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(pageErrors).toEqual([]);
   });
 });

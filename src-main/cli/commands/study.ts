@@ -97,7 +97,7 @@ async function waitForEvaluations(ctx: CliContext, s: StudySummary): Promise<Stu
   return now;
 }
 
-const SUBCOMMANDS = ['create', 'show', 'pause', 'resume', 'export'] as const;
+const SUBCOMMANDS = ['create', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate'] as const;
 /** fer train's config flags; replicates are the study's seeds, and --name names the study. */
 const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'name', 'wait'].includes(k)));
 
@@ -122,6 +122,8 @@ export const studyCommand: Command = {
     '  with the paper\'s numbers beside them; a transfer preset without imported weights is left out and listed.',
     'fer study show ID                 members and their status (--json: the whole study)',
     'fer study pause ID | resume ID    paused: members not yet started stay stopped; resume queues the stopped ones and trains them',
+    'fer study extend ID [--axis FIELD=MORE,VALUES …] [--seeds MORE] [--leave-out]   adds the new cells × seeds to the study and trains them',
+    'fer study duplicate ID --name NAME [--paused]   the same plan and settings as a new study, trained afresh',
     'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--columns ...]',
     '  Grouped by the axes, mean ± std over seeds, of one evaluation setting (a member without it is shown as missing).',
   ].join('\n'),
@@ -180,6 +182,24 @@ export const studyCommand: Command = {
       const s = await ctx.call(sub === 'show' ? 'studies.get' : 'studies.pause', { studyId });
       printStudy(ctx, s);
       return s;
+    }
+    if (sub === 'extend') {
+      const seedsText = stringOpt(values, 'seeds');
+      const before = await ctx.call('studies.get', { studyId });
+      const after = await ctx.call('studies.extend', { studyId, axes: axesOf(values), seeds: seedsText ? parseSeeds(seedsText) : [], leaveOutUnrunnable: values['leave-out'] === true });
+      ctx.note(`study ${studyId}: ${after.members.length - before.members.length} new member(s)`);
+      const done = await waitForEvaluations(ctx, await follow(ctx, before, after));
+      printStudy(ctx, done);
+      return done;
+    }
+    if (sub === 'duplicate') {
+      const name = stringOpt(values, 'name');
+      if (!name) throw new CliUsageError('--name is required: the copy needs a name of its own.');
+      const created = await ctx.call('studies.duplicate', { studyId, name, paused: values.paused === true });
+      ctx.note(`study ${created.id}: a copy of study ${studyId} with ${created.members.length} members${created.status === 'paused' ? ' (paused)' : ' queued'}`);
+      const done = await waitForEvaluations(ctx, await follow(ctx, { ...created, members: [] }, created));
+      printStudy(ctx, done);
+      return done;
     }
     if (sub === 'resume') {
       const before = await ctx.call('studies.get', { studyId });

@@ -183,6 +183,32 @@ describe('studies through the contract', () => {
     }
   }, 120_000);
 
+  it('extend adds only the new cells × seeds (stopped while paused); a new axis or nothing new is refused; duplicate copies the plan', async () => {
+    const s = await call(handlers, wb, 'studies.create', { name: 'grow', base: base(), axes: [{ field: 'lr', values: [0.001] }], seeds: [1], paused: true, evaluate: { split: 'PublicTest' } });
+    expect(s.members).toHaveLength(1);
+    const before = count('runs');
+    const grown = await call(handlers, wb, 'studies.extend', { studyId: s.id, axes: [{ field: 'lr', values: [0.01, 0.001] }], seeds: [2] });
+    // lr ∈ {0.001, 0.01} × seeds {1, 2}: three new members, the first one kept as it was.
+    expect(grown.axes).toEqual([{ field: 'lr', values: [0.001, 0.01] }]);
+    expect(grown.seeds).toEqual([1, 2]);
+    expect(grown.members.map((m) => [m.cell.lr, m.seed, m.status])).toEqual([
+      [0.001, 1, 'stopped'], [0.001, 2, 'stopped'], [0.01, 1, 'stopped'], [0.01, 2, 'stopped'],
+    ]);
+    expect(grown.members[0]!.runId).toBe(s.members[0]!.runId);
+    expect(count('runs')).toBe(before + 3);
+    await expect(call(handlers, wb, 'studies.extend', { studyId: s.id, axes: [{ field: 'batch', values: [8] }] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/"batch" is not an axis of study \d+; its axes are lr/) });
+    await expect(call(handlers, wb, 'studies.extend', { studyId: s.id, axes: [{ field: 'lr', values: [0.01] }], seeds: [1] })).rejects.toMatchObject({ message: expect.stringMatching(/adds nothing/) });
+    // A bad new cell refuses the extension and stores nothing.
+    await expect(call(handlers, wb, 'studies.extend', { studyId: s.id, axes: [{ field: 'lr', values: [50] }] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/member lr=50 has an invalid config: lr:/) });
+    expect(count('runs')).toBe(before + 3);
+
+    const copy = await call(handlers, wb, 'studies.duplicate', { studyId: s.id, name: 'grow again', paused: true });
+    expect(copy).toMatchObject({ name: 'grow again', axes: grown.axes, seeds: [1, 2], evaluate: grown.evaluate, status: 'paused' });
+    expect(copy.members.map((m) => [m.cell.lr, m.seed])).toEqual(grown.members.map((m) => [m.cell.lr, m.seed]));
+    expect(copy.members.some((m) => grown.members.some((g) => g.runId === m.runId))).toBe(false);
+    await expect(call(handlers, wb, 'studies.duplicate', { studyId: s.id, name: 'grow' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+  });
+
   it('fer study create --paused, show and export from the command line', async () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
