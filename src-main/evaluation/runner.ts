@@ -6,7 +6,8 @@ import type { SaliencyMaps } from '../engine/saliency';
 import { cancelledError, throwIfCancelled } from './cancel';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import { computeSaliency, type SaliencyJob } from './saliency-compute';
-import type { WorkerMessage, WorkerRequest } from './worker';
+import type { TimingJob, WorkerMessage, WorkerRequest } from './worker';
+import { timeTrainingSteps, type StepTiming } from '../engine/step-timer';
 
 /** In the electron-vite build the worker is its own bundle next to main's (input name `eval-worker`). */
 function workerEntry(): ChildEntry | null {
@@ -39,7 +40,20 @@ export async function runSaliencyJob(wb: Workbench, job: SaliencyJob): Promise<S
   return msg.maps;
 }
 
-type Answer = Extract<WorkerMessage, { type: 'result' } | { type: 'saliency' }>;
+/** A few timed training batches per config, in the evaluation process (in process under FER_EVAL_INPROCESS=1). */
+export async function runTimingJob(wb: Workbench, jobs: TimingJob[]): Promise<StepTiming[]> {
+  const entry = process.env.FER_EVAL_INPROCESS === '1' ? null : workerEntry();
+  if (!entry) {
+    const out: StepTiming[] = [];
+    for (const j of jobs) out.push(await timeTrainingSteps(j.config, j.weightsFile));
+    return out;
+  }
+  const msg = await inWorker(wb, entry, { type: 'time', home: wb.home.root, jobs }, () => {});
+  if (msg.type !== 'timing') throw new AppError('INTERNAL', `The evaluation process answered ${msg.type} to a timing request.`);
+  return msg.timings;
+}
+
+type Answer = Extract<WorkerMessage, { type: 'result' } | { type: 'saliency' } | { type: 'timing' }>;
 
 /** Forks the evaluation worker for one request and settles with its answer, its error, or its exit. */
 function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Answer> {
@@ -73,7 +87,7 @@ function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgre
     };
     child.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'progress') onProgress(msg.done, msg.total);
-      else if (msg.type === 'result' || msg.type === 'saliency') finish(() => resolve(msg));
+      else if (msg.type === 'result' || msg.type === 'saliency' || msg.type === 'timing') finish(() => resolve(msg));
       else if (msg.type === 'error') {
         const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(msg.code) ? (msg.code as ErrorCode) : 'INTERNAL';
         finish(() => reject(new AppError(code, msg.message)));

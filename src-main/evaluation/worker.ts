@@ -8,11 +8,23 @@ import { openWorkbench } from '../context';
 import type { SaliencyMaps } from '../engine/saliency';
 import { computeEval, type EvalJob } from './compute';
 import { computeSaliency, type SaliencyJob } from './saliency-compute';
+import { timeTrainingSteps, type StepTiming } from '../engine/step-timer';
+import type { TrainConfig } from '../../src-shared/contract/runs';
 
-export type WorkerRequest = { type: 'job'; home: string; job: EvalJob } | { type: 'saliency'; home: string; job: SaliencyJob };
+/** A config to time a few training batches of (studies.estimate), with its weights file resolved by the parent. */
+export interface TimingJob {
+  config: TrainConfig;
+  weightsFile: string | null;
+}
+
+export type WorkerRequest =
+  | { type: 'job'; home: string; job: EvalJob }
+  | { type: 'saliency'; home: string; job: SaliencyJob }
+  | { type: 'time'; home: string; jobs: TimingJob[] };
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
   | { type: 'saliency'; maps: SaliencyMaps }
+  | { type: 'timing'; timings: StepTiming[] }
   | { type: 'result'; ids: Int32Array; labels: Uint8Array; probs: Float32Array; tta: import('../../src-shared/contract/evaluation').TtaSummary | null; backend: string; seconds: number }
   | { type: 'error'; code: string; message: string };
 
@@ -31,6 +43,12 @@ process.once('message', async (req: WorkerRequest) => {
   try {
     if (req.type === 'saliency') {
       await send({ type: 'saliency', maps: await computeSaliency(wb, req.job) });
+      return;
+    }
+    if (req.type === 'time') {
+      const timings: StepTiming[] = [];
+      for (const j of req.jobs) timings.push(await timeTrainingSteps(j.config, j.weightsFile));
+      await send({ type: 'timing', timings });
       return;
     }
     const out = await computeEval(wb, req.job, (done, total) => {

@@ -1,5 +1,8 @@
 import type { InvokeParsedArgs } from '../../src-shared/contract';
-import { studiesInvoke, studyGroupBy, type StudySummary } from '../../src-shared/contract/studies';
+import { studiesInvoke, studyGroupBy, type StudyEstimate, type StudySummary } from '../../src-shared/contract/studies';
+import { runTimingJob } from '../evaluation/runner';
+import { resolveWeightsFile } from '../trainer/data';
+import { splitCounts } from '../data/packed-store';
 import { AppError, toErrorInfo } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import type { Workbench } from '../context';
@@ -113,6 +116,47 @@ function extendStudy(wb: Workbench, args: InvokeParsedArgs<'studies.extend'>): S
   return getStudy(wb.db, study.id);
 }
 
+/** What changes the cost of a training batch: members that agree on these share one timing. */
+function costKey(c: TrainConfig): string {
+  return JSON.stringify([c.model, c.inputSize, c.channels, c.batch, c.freeze, c.hidden, c.backend, c.weights, c.augment !== null]);
+}
+
+function costLabel(c: TrainConfig): string {
+  return `${c.model} ${c.inputSize}×${c.inputSize}${c.channels === 3 ? ' RGB' : ''}, batch ${c.batch}${c.freeze ? `, ${c.freeze} frozen` : ''}${c.hidden ? `, FC ${c.hidden}` : ''}`;
+}
+
+/**
+ * studies.estimate: the plan checked as studies.create checks it, then a few batches timed per distinct setup in
+ * the evaluation process, scaled to each member's epochs × batches (validation as a third of a batch per batch of
+ * faces: forward only). An upper bound: early stopping ends many members sooner.
+ */
+async function estimateStudy(wb: Workbench, args: InvokeParsedArgs<'studies.estimate'>): Promise<StudyEstimate> {
+  const { ready, leftOut } = checkMembers(wb, planStudy(args.base, args.axes, args.seeds), args.leaveOutUnrunnable);
+  const groups = new Map<string, ReadyMember[]>();
+  for (const m of ready) groups.set(costKey(m.config), [...(groups.get(costKey(m.config)) ?? []), m]);
+  const firsts = [...groups.values()].map((g) => g[0]!.config);
+  const timings = await runTimingJob(
+    wb,
+    firsts.map((config) => ({ config, weightsFile: resolveWeightsFile(wb, config.weights) })),
+  );
+  const out: StudyEstimate['groups'] = [...groups.values()].map((members, i) => {
+    const t = timings[i]!;
+    const steps = members.map((m) => {
+      const c = m.config;
+      const train = Math.min(splitSize(wb, m.datasetId, c.trainSplit), c.limitTrain ?? Infinity);
+      const val = c.valSplit ? splitSize(wb, m.datasetId, c.valSplit) : 0;
+      return c.epochs * (Math.ceil(train / c.batch) + Math.ceil(val / c.batch) / 3);
+    });
+    const total = steps.reduce((a, b) => a + b, 0);
+    return { label: costLabel(members[0]!.config), backend: t.backend, secondsPerStep: t.secondsPerStep, members: members.length, stepsPerMember: Math.max(...steps), seconds: total * t.secondsPerStep };
+  });
+  return { members: ready.length, leftOut, groups: out, totalSeconds: out.reduce((a, g) => a + g.seconds, 0) };
+}
+
+function splitSize(wb: Workbench, datasetId: number, split: string): number {
+  return splitCounts(wb, datasetId).find((s) => s.split === split)?.total ?? 0;
+}
+
 /** studies.duplicate: a new study with the same plan and settings, all of its members queued afresh. */
 function duplicateStudy(wb: Workbench, args: InvokeParsedArgs<'studies.duplicate'>): StudySummary {
   const s = getStudy(wb.db, args.studyId);
@@ -203,5 +247,6 @@ export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.resume': (args, wb) => resumeStudy(wb, args.studyId),
   'studies.export': (args, wb) => exportStudy(wb, args),
   'studies.extend': (args, wb) => extendStudy(wb, args),
+  'studies.estimate': (args, wb) => estimateStudy(wb, args),
   'studies.duplicate': (args, wb) => duplicateStudy(wb, args),
 };

@@ -1,4 +1,4 @@
-import { COMPARE_METRICS, studyGroupBy, type ModelPreset, type StudyAxis, type StudySummary } from '../../src-shared/contract';
+import { COMPARE_METRICS, studyGroupBy, type ModelPreset, type StudyAxis, type StudyEstimate, type StudySummary } from '../../src-shared/contract';
 import { router } from '../lib/router.svelte';
 import { api } from '../lib/contract-client';
 import { errorText } from '../lib/errors';
@@ -46,6 +46,12 @@ export class StudiesStore {
   extendValues = $state('');
   extendSeeds = $state('');
   duplicateName = $state('');
+  /** The create form's time estimate (studies.estimate), while it still describes the form. */
+  estimate = $state<StudyEstimate | null>(null);
+  estimating = $state(false);
+  estimateError = $state<string | null>(null);
+  private estimatedFor = '';
+  estimateCurrent = $derived(this.estimate !== null && this.estimatedFor === JSON.stringify(toStudyArgs(this.form, this.base)));
   /** The results table: the Compare view's store, fed the members and the study's axes as its grouping. */
   readonly results = new CompareStore();
   exportFormat = $state<ExportFormat>('md');
@@ -218,6 +224,23 @@ export class StudiesStore {
       this.extendValues = '';
       this.extendSeeds = '';
     });
+  }
+
+  /** Times a few batches per setup of the form's plan (in the evaluation process) and scales them to the plan. */
+  async estimateTime(): Promise<void> {
+    this.touched = true;
+    if (Object.keys(this.localErrors).some((k) => k !== 'name')) return;
+    const args = toStudyArgs(this.form, this.base);
+    this.estimating = true;
+    this.estimateError = null;
+    try {
+      this.estimate = await api.invoke('studies.estimate', { base: args.base, axes: args.axes, seeds: args.seeds, leaveOutUnrunnable: args.leaveOutUnrunnable });
+      this.estimatedFor = JSON.stringify(args);
+    } catch (err) {
+      this.estimateError = errorText(err);
+    } finally {
+      this.estimating = false;
+    }
   }
 
   /** A copy of the selected study under a new name; opens it. */

@@ -86,25 +86,47 @@ export interface StudySummary {
 
 export const studyRef = z.strictObject({ studyId: z.number().int().positive() });
 
+/** A study's planned wall time: a few training batches timed per distinct setup, scaled to the members' epochs. */
+export interface StudyEstimate {
+  members: number;
+  leftOut: StudySummary['leftOut'];
+  groups: {
+    /** model, input size, batch (and what else changes a batch's cost). */
+    label: string;
+    backend: string;
+    secondsPerStep: number;
+    members: number;
+    /** Training batches a member runs at most (epochs × batches per epoch), validation counted as a third of a batch. */
+    stepsPerMember: number;
+    seconds: number;
+  }[];
+  /** Every member training all its epochs, one after another: early stopping ends many sooner. */
+  totalSeconds: number;
+}
+
+const studyPlanArgs = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  base: trainConfigSchema,
+  axes: z.array(studyAxisSchema).max(STUDY_MAX_AXES).default([]),
+  seeds: z.array(z.number().int().min(0)).min(1).max(STUDY_MAX_SEEDS).default([1]),
+  paused: z.boolean().default(false),
+  evaluate: studyEvaluateSchema.nullable().default(null),
+  reference: z.enum(STUDY_REFERENCES).nullable().default(null),
+  /**
+   * A member that cannot run here (its config is refused, or a transfer preset has no imported weights) is
+   * left out and listed with why, instead of refusing the whole study. At least one member must remain.
+   */
+  leaveOutUnrunnable: z.boolean().default(false),
+});
+
 export const studiesInvoke = {
   /** Queues base × axes × seeds as ordinary runs linked to the study (or leaves them stopped when paused). */
-  'studies.create': invoke(
-    z.strictObject({
-      name: z.string().trim().min(1).max(200),
-      base: trainConfigSchema,
-      axes: z.array(studyAxisSchema).max(STUDY_MAX_AXES).default([]),
-      seeds: z.array(z.number().int().min(0)).min(1).max(STUDY_MAX_SEEDS).default([1]),
-      paused: z.boolean().default(false),
-      evaluate: studyEvaluateSchema.nullable().default(null),
-      reference: z.enum(STUDY_REFERENCES).nullable().default(null),
-      /**
-       * A member that cannot run here (its config is refused, or a transfer preset has no imported weights) is
-       * left out and listed with why, instead of refusing the whole study. At least one member must remain.
-       */
-      leaveOutUnrunnable: z.boolean().default(false),
-    }),
-    returns<StudySummary>(),
-  ),
+  'studies.create': invoke(studyPlanArgs, returns<StudySummary>()),
+  /**
+   * How long the study would take here: the same plan as studies.create (nothing is stored), with a few training
+   * batches timed per distinct setup on the backend it would train on, in the evaluation process.
+   */
+  'studies.estimate': invoke(studyPlanArgs.omit({ name: true, paused: true, evaluate: true, reference: true }), returns<StudyEstimate>()),
   'studies.list': invoke(z.strictObject({}), returns<StudySummary[]>()),
   'studies.get': invoke(studyRef, returns<StudySummary>()),
   /** Members not yet started stay stopped; a member already training finishes its run. */

@@ -61,6 +61,9 @@ describe('Studies', () => {
     expect(await page.getByTestId('studies-empty').count()).toBe(1);
 
     await page.getByTestId('s-batch').fill('16');
+    // The time estimate: a few batches timed in the evaluation process, scaled to the plan (one setup, two members).
+    await page.getByTestId('study-estimate').click();
+    await expect.poll(() => page.getByTestId('study-estimate-text').innerText(), { timeout: 30_000 }).toMatch(/^at most \d+(s|m \d\ds) \(baseline 32×32, batch 16: \d\.\d{3} s a batch\)/);
     await page.getByTestId('study-create').click();
     await page.waitForURL(/#\/studies\/\d+$/, { timeout: 10_000 });
     const grid = page.locator('[data-testid="study-grid"] tbody tr');
@@ -69,7 +72,7 @@ describe('Studies', () => {
 
     // The grid follows the members (events and polling) until both finished, without a reload.
     await expect
-      .poll(async () => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 45_000, interval: 250 })
+      .poll(async () => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 90_000, interval: 250 })
       .toEqual(['completed', 'completed']);
     expect(await page.locator('[data-testid="study-grid"] [data-testid="run-status"]').allInnerTexts()).toEqual(['completed', 'completed']);
     await expect.poll(() => page.getByTestId('study-progress').innerText()).toMatch(/^2 completed/);
@@ -108,7 +111,7 @@ describe('Studies', () => {
     await expect.poll(() => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 10_000 }).toEqual(['completed', 'completed', 'stopped', 'stopped']);
     await page.getByTestId('study-resume').click();
     await expect.poll(() => page.getByTestId('study-detail').getAttribute('data-status')).toBe('active');
-    await expect.poll(() => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 45_000, interval: 250 }).toEqual(['completed', 'completed', 'completed', 'completed']);
+    await expect.poll(() => grid.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))), { timeout: 90_000, interval: 250 }).toEqual(['completed', 'completed', 'completed', 'completed']);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command, typ
 import { parseCheckpoint, parseIds, parseSplit } from './eval-shared';
 import { summaryLine, throwIfFailed, watchRuns } from './run-watch';
 import { describeCell } from '../../studies/plan';
+import { duration as formatDuration } from '../../../src-shared/duration';
 import { MODEL_PRESETS } from '../../engine/models/presets';
 import type { Split } from '../../../src-shared/labels';
 import { configFromFlags, trainCommand } from './train';
@@ -71,6 +72,20 @@ function presetOverrides(base: Record<string, unknown>): StudyAxis[] {
     .map(([field, v]) => ({ field, values: [v as string | number | boolean | null] }));
 }
 
+/** The plan the create flags describe (with --table2's axes), for studies.estimate. */
+function planFromFlags(values: OptionValues): { base: Record<string, unknown>; axes: StudyAxis[]; seeds: number[] | undefined; leaveOutUnrunnable: boolean } {
+  const base = configFromFlags(values);
+  if (base.dataset === undefined) throw new CliUsageError('--dataset NAME is required (`fer datasets` lists them).');
+  const table2 = values.table2 === true;
+  const seedsText = stringOpt(values, 'seeds');
+  return {
+    base,
+    axes: table2 ? [...TABLE2_AXES, ...presetOverrides(base)] : axesOf(values),
+    seeds: seedsText ? parseSeeds(seedsText) : undefined,
+    leaveOutUnrunnable: table2 || values['leave-out'] === true,
+  };
+}
+
 /** `--evaluate SPLIT` with the export's --tta, --no-flip and --checkpoint: how members are evaluated as they finish. */
 function evaluateOf(values: OptionValues): { split: Split; tta?: number; ttaFlip?: boolean; checkpoint?: 'best' | 'last' } | undefined {
   const split = stringOpt(values, 'evaluate');
@@ -97,7 +112,7 @@ async function waitForEvaluations(ctx: CliContext, s: StudySummary): Promise<Stu
   return now;
 }
 
-const SUBCOMMANDS = ['create', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate'] as const;
+const SUBCOMMANDS = ['create', 'estimate', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate'] as const;
 /** fer train's config flags; replicates are the study's seeds, and --name names the study. */
 const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'name', 'wait'].includes(k)));
 
@@ -120,6 +135,7 @@ export const studyCommand: Command = {
     'fer study create --table2 --dataset D [--name NAME] [--seeds …] [--epochs N …]',
     '  The paper\'s Table 2: presets baseline, resnet50, senet50, vgg16 × class weights off/on, evaluated on PrivateTest,',
     '  with the paper\'s numbers beside them; a transfer preset without imported weights is left out and listed.',
+    'fer study estimate [the create options]   how long the study would take here: a few batches timed per setup, nothing stored',
     'fer study show ID                 members and their status (--json: the whole study)',
     'fer study pause ID | resume ID    paused: members not yet started stay stopped; resume queues the stopped ones and trains them',
     'fer study extend ID [--axis FIELD=MORE,VALUES …] [--seeds MORE] [--leave-out]   adds the new cells × seeds to the study and trains them',
@@ -149,6 +165,17 @@ export const studyCommand: Command = {
   async run(ctx, positionals, values) {
     const [sub, ...rest] = positionals;
     if (!SUBCOMMANDS.includes(sub as (typeof SUBCOMMANDS)[number])) throw new CliUsageError(`fer study needs one of ${SUBCOMMANDS.join(', ')}${sub ? `, got "${sub}"` : ''}.`);
+    if (sub === 'estimate') {
+      const plan = planFromFlags(values);
+      ctx.note('timing a few training batches per setup…');
+      const est = await ctx.call('studies.estimate', { base: plan.base, axes: plan.axes, ...(plan.seeds ? { seeds: plan.seeds } : {}), leaveOutUnrunnable: plan.leaveOutUnrunnable });
+      for (const g of est.groups) {
+        ctx.print(`${g.label} on ${g.backend}: ${g.secondsPerStep.toFixed(3)} s a batch × ${Math.round(g.stepsPerMember)} batches × ${g.members} member(s) = ${formatDuration(g.seconds)}`);
+      }
+      for (const l of est.leftOut) ctx.print(`left out ${describeCell(l.cell)} (seed ${l.seed}): ${l.reason}`);
+      ctx.print(`${est.members} members: at most ${formatDuration(est.totalSeconds)} one after another (early stopping ends many sooner)`);
+      return est;
+    }
     if (sub === 'create') {
       const table2 = values.table2 === true;
       const name = stringOpt(values, 'name') ?? (table2 ? 'Table 2' : undefined);

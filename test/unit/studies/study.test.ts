@@ -209,6 +209,24 @@ describe('studies through the contract', () => {
     await expect(call(handlers, wb, 'studies.duplicate', { studyId: s.id, name: 'grow' })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
   });
 
+  it('estimate times a few batches per distinct setup and scales them to each member’s epochs and batches; nothing stored', async () => {
+    const before = { runs: count('runs'), studies: count('studies') };
+    const est = await call(handlers, wb, 'studies.estimate', { base: { ...base(), epochs: 3 }, axes: [{ field: 'batch', values: [16, 8] }, { field: 'classWeights', values: [false, true] }], seeds: [1, 2] });
+    expect({ runs: count('runs'), studies: count('studies') }).toEqual(before);
+    expect(est.members).toBe(8);
+    // Class weights do not change a batch's cost: two setups (batch 16 and 8), four members each.
+    expect(est.groups.map((g) => [g.label, g.members])).toEqual([['baseline 48×48, batch 16', 4], ['baseline 48×48, batch 8', 4]]);
+    const val = (await call(handlers, wb, 'datasets.list', {})).find((d) => d.id === ds)!.splits.find((sp) => sp.split === 'PublicTest')!.total;
+    expect(est.groups[0]!.stepsPerMember).toBeCloseTo(3 * (32 / 16 + Math.ceil(val / 16) / 3), 9);
+    expect(est.groups[1]!.stepsPerMember).toBeCloseTo(3 * (32 / 8 + Math.ceil(val / 8) / 3), 9);
+    for (const g of est.groups) {
+      expect(g.secondsPerStep).toBeGreaterThan(0);
+      expect(g.seconds).toBeCloseTo(g.secondsPerStep * g.stepsPerMember * g.members, 6);
+    }
+    expect(est.totalSeconds).toBeCloseTo(est.groups[0]!.seconds + est.groups[1]!.seconds, 6);
+    await expect(call(handlers, wb, 'studies.estimate', { base: base(), axes: [{ field: 'batch', values: [4000] }] })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/batch 4000 is larger/) });
+  }, 60_000);
+
   it('fer study create --paused, show and export from the command line', async () => {
     const out: string[] = [];
     const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
