@@ -3,5 +3,6 @@ import './baseline';
 import './resnet50';
 import './senet50';
 import './vgg16';
+import './faceres';
 
 export { getModel, listModels, registerModel, xnnpackPoolFor, type InputSpec, type ModelDefinition } from './registry';
