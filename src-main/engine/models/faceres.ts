@@ -31,15 +31,18 @@ function checkConfig(cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): void {
 
 /**
  * Gray 48×48 faces replicated into R, G and B and resized to inputSize, left at 0–255: the graph has no
- * normalisation of its own, and fed [0, 1] or [−1, 1] its pool collapses to ~0 in all but a few dimensions
- * (faceres.test.ts checks both). Asking for the spec also checks the package is there, so run creation
- * refuses a faceres run on a machine without it.
+ * normalisation of its own, and fed [0, 1] its pool collapses to ~0 in all but a few dimensions
+ * (faceres.test.ts checks it).
  */
 export function faceresInputSpec(cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): InputSpec {
   checkConfig(cfg);
+  return { size: cfg.inputSize, channels: 3, normalize: 'raw255' };
+}
+
+/** Run creation refuses a faceres run on a machine without the package (a trained run's checkpoints need none). */
+export function checkFaceresAvailable(): void {
   const s = humanModelsStatus();
   if (!s.present) throw new AppError('NOT_FOUND', `The faceres model needs its pretrained weights from ${HUMAN_MODELS_PACKAGE}. ${s.reason}`);
-  return { size: cfg.inputSize, channels: 3, normalize: 'raw255' };
 }
 
 /**
@@ -75,5 +78,6 @@ registerModel({
   name: 'faceres',
   minInputSize: FACERES_MIN_INPUT,
   inputSpec: (cfg) => faceresInputSpec(cfg),
+  checkAvailable: checkFaceresAvailable,
   build: async (cfg) => buildFaceres(cfg),
 });

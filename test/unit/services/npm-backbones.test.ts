@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSummary } from '../../../src-shared/contract/datasets';
 import { featureCacheHint, npmBackbone } from '../../../src-shared/contract';
 import { FACERES_BASE_LAYERS } from '../../../src-main/engine/models/faceres';
+import { getModel } from '../../../src-main/engine/models/index';
 import { MODEL_PRESETS } from '../../../src-main/engine/models/presets';
 import { validateConfig } from '../../../src-main/services/runs';
 import { baseLayers } from '../../../src-renderer/lib/run-form';
@@ -48,6 +49,8 @@ describe('face backbones from npm', () => {
         message: expect.stringMatching(/^config: The faceres model needs its pretrained weights from @vladmandic\/human-models\. FER_HUMAN_MODELS_DIR=.* has no models\/ folder/),
       });
       expect(await api(wb, 'runs.list', {})).toEqual([]);
+      // A faceres run trained earlier still evaluates: its checkpoint holds every weight, and the input spec needs no package.
+      expect(getModel('faceres').inputSpec(trainConfigSchema.parse({ dataset: ds.name, model: 'faceres', inputSize: 64 }))).toEqual({ size: 64, channels: 3, normalize: 'raw255' });
       expect(() => validateConfig(wb, trainConfigSchema.parse({ dataset: ds.name, model: 'baseline', batch: 4 }))).not.toThrow();
       expect((await api(wb, 'models.presets', {})).map((p) => p.id)).toContain('faceres');
     } finally {
