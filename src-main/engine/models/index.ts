@@ -4,5 +4,6 @@ import './resnet50';
 import './senet50';
 import './vgg16';
 import './faceres';
+import './mobilefacenet';
 
 export { getModel, listModels, registerModel, xnnpackPoolFor, type InputSpec, type ModelDefinition } from './registry';

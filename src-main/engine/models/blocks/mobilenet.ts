@@ -40,6 +40,7 @@ export function faceresConvs(): GraphConv[] {
       kernel: { node: 'conv1/convolution/merged_input', shape: [3, 3, 3, 32] },
       bias: 'conv1_bn/batchnorm_1/sub',
       channels: 32,
+      activation: 'relu6',
       clip: relu('conv1'),
     },
   ];
@@ -58,6 +59,7 @@ export function faceresConvs(): GraphConv[] {
       scale: `${dw}_bn/batchnorm_1/mul`,
       bias: `${dw}_bn/batchnorm_1/sub`,
       channels,
+      activation: 'relu6',
       clip: relu(dw),
     });
     convs.push({
@@ -69,6 +71,7 @@ export function faceresConvs(): GraphConv[] {
       kernel: { node: `${pw}/convolution/merged_input`, shape: [1, 1, channels, filters] },
       bias: `${pw}_bn/batchnorm_1/sub`,
       channels: filters,
+      activation: 'relu6',
       clip: relu(pw),
     });
     channels = filters;
@@ -89,13 +92,19 @@ export const FACERES_FEATURES = 'global_pooling';
 /** faceres' base on `input` (any side ≥ 32: five stride-2 stages); returns the 1024-d global pool. */
 export function faceresBase(f: LayerFactory, input: Sym): Sym {
   let x = input;
-  for (const c of FACERES_GRAPH.convs) {
-    if (c.op === 'DepthwiseConv2dNative') {
-      x = f.depthwise(x, { kernel: c.kernel.shape[0]!, strides: c.strides, padding: 'same', useBias: true, name: c.layer });
-    } else {
-      x = f.conv(x, { filters: c.channels, kernel: c.kernel.shape[0]!, strides: c.strides, padding: 'same', useBias: true, name: c.layer });
-    }
-    x = f.relu6(x, `${c.layer}_relu`);
-  }
+  for (const c of FACERES_GRAPH.convs) x = graphConv(f, x, c);
   return tf.layers.globalAveragePooling2d({ name: FACERES_FEATURES }).apply(x) as Sym;
+}
+
+/** One conv of a graph spec as layers: the conv (with its bias) and its activation. */
+export function graphConv(f: LayerFactory, x: Sym, c: GraphConv): Sym {
+  const padding = c.padding === 'VALID' ? 'valid' : 'same';
+  const kernel = c.kernel.shape[0]!;
+  x = c.op === 'DepthwiseConv2dNative' || c.op === 'FusedDepthwiseConv2dNative'
+    ? f.depthwise(x, { kernel, strides: c.strides, padding, useBias: true, name: c.layer })
+    : f.conv(x, { filters: c.channels, kernel, strides: c.strides, padding, useBias: true, name: c.layer });
+  if (c.activation === 'relu6') return f.relu6(x, `${c.layer}_relu`);
+  if (c.activation === 'relu') return f.relu(x, `${c.layer}_relu`);
+  if (c.activation === 'prelu') return f.prelu(x, `${c.layer}_prelu`);
+  return x;
 }

@@ -1,38 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { synthSamples } from '../../../../src-main/data/synth';
 import { prepareBatch } from '../../../../src-main/engine/input';
 import { FACERES_GRAPH, FACERES_FEATURES } from '../../../../src-main/engine/models/blocks/mobilenet';
 import { buildFaceres, FACERES_BASE_LAYERS } from '../../../../src-main/engine/models/faceres';
 import type { InputSpec } from '../../../../src-main/engine/models/registry';
 import { humanModelsFile } from '../../../../src-main/engine/weights/human-models';
 import { trainConfigSchema } from '../../../../src-shared/contract/runs';
+import { doctoredGraph, faces, loadShipped, maxAbsDiff, refusal } from './graph-helpers';
 import { AppError } from '../../../../src-shared/errors';
-
-/** Two synthetic 48×48 faces, packed as the store keeps them. */
-function faces(n: number): Uint8Array {
-  const out = new Uint8Array(n * 2304);
-  let i = 0;
-  for (const s of synthSamples({ perClass: 1, seed: 5, balanced: true })) {
-    out.set(s.pixels, i * 2304);
-    if (++i === n) break;
-  }
-  return out;
-}
-
-/** The package's own graph model, loaded by tfjs from the files as they are. */
-async function loadShipped(file: string): Promise<tf.GraphModel> {
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-  const parts = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(file), p))));
-  const bin = Buffer.concat(parts);
-  return tf.loadGraphModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer }),
-  );
-}
 
 function featuresOf(model: tf.LayersModel): tf.LayersModel {
   return tf.model({ inputs: model.inputs, outputs: model.getLayer(FACERES_FEATURES).output as tf.SymbolicTensor });
@@ -77,7 +56,7 @@ describe('faceres rebuilt as a trainable layers model from @vladmandic/human-mod
     const x = prepareBatch(faces(2), 2, spec);
     const want = shipped.execute(x, 'global_pooling/Mean') as tf.Tensor;
     const got = feats.predict(x) as tf.Tensor;
-    const diff = tf.max(tf.abs(tf.sub(want, got))).dataSync()[0]!;
+    const diff = maxAbsDiff(want, got);
     const w = want.dataSync();
     expect(diff).toBeLessThan(1e-4);
     // Not a trivial match of two dead networks: most of the 1024 dimensions respond to a face.
@@ -97,50 +76,30 @@ describe('faceres rebuilt as a trainable layers model from @vladmandic/human-mod
     tf.dispose([raw, unit]);
   });
 
-  /** A copy of the package's graph JSON with `edit` applied, beside a link to its weights. */
-  function doctored(name: string, edit: (json: { modelTopology: { node: { name: string; op: string; attr?: Record<string, unknown> }[] }; weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] }) => void): string {
-    const json = JSON.parse(readFileSync(graphFile, 'utf8'));
-    edit(json);
-    const dir = mkdtempSync(join(tmp, `${name}-`));
-    for (const p of json.weightsManifest[0].paths as string[]) symlinkSync(join(dirname(graphFile), p), join(dir, p));
-    const file = join(dir, 'faceres.json');
-    writeFileSync(file, JSON.stringify(json));
-    return file;
-  }
-
-  async function refusal(file: string): Promise<AppError> {
-    try {
-      buildFaceres(cfg(), { graphFile: file });
-    } catch (err) {
-      return err as AppError;
-    }
-    throw new Error('the doctored graph was accepted');
-  }
-
   it('refuses a graph without a node the architecture needs, naming the node', async () => {
-    const file = doctored('missing', (j) => {
+    const file = doctoredGraph(graphFile, tmp, 'missing', (j) => {
       j.modelTopology.node = j.modelTopology.node.filter((n) => n.name !== 'conv_dw_7/depthwise');
     });
-    const err = await refusal(file);
+    const err = refusal(() => buildFaceres(cfg(), { graphFile: file }));
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('WEIGHTS_MISMATCH');
     expect(err.message).toContain('node "conv_dw_7/depthwise" (DepthwiseConv2dNative) is missing');
   });
 
   it('refuses a graph whose weight has another shape, or whose conv has another stride, naming the node', async () => {
-    const shape = doctored('shape', (j) => {
+    const shape = doctoredGraph(graphFile, tmp, 'shape', (j) => {
       const w = j.weightsManifest[0]!.weights.find((w) => w.name === 'conv_pw_13/convolution/merged_input')!;
       w.shape = [1, 1, 1024, 512];
     });
-    const err = await refusal(shape);
+    const err = refusal(() => buildFaceres(cfg(), { graphFile: shape }));
     expect(err.code).toBe('WEIGHTS_MISMATCH');
     expect(err.message).toContain('node "conv_pw_13/convolution/merged_input" has shape [1, 1, 1024, 512], expected [1, 1, 1024, 1024]');
 
-    const stride = doctored('stride', (j) => {
+    const stride = doctoredGraph(graphFile, tmp, 'stride', (j) => {
       const n = j.modelTopology.node.find((n) => n.name === 'conv_dw_4/depthwise')!;
       n.attr = { ...n.attr, strides: { list: { i: ['1', '1', '1', '1'] } } };
     });
-    const err2 = await refusal(stride);
+    const err2 = refusal(() => buildFaceres(cfg(), { graphFile: stride }));
     expect(err2.code).toBe('WEIGHTS_MISMATCH');
     expect(err2.message).toContain('node "conv_dw_4/depthwise" has strides [1, 1, 1, 1], expected [1, 2, 2, 1]');
   });
