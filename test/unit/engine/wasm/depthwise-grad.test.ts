@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { expectClose } from './compare';
+import { expectClose, randn } from './compare';
 
 /**
  * The wasm depthwise conv gradients (src-main/engine/wasm/depthwise-grad.ts; upstream wasm has none) against
@@ -22,10 +22,6 @@ for (const stride of [1, 2])
       [3, 2, 3, 2],
     ] as [number, number, number, number][])
       CASES.push({ x: [2, 7, 9, f[2]], f, stride, pad });
-
-function randn(shape: number[], seed: number): Float32Array {
-  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
 
 function grads(c: Case, xs: Float32Array, fs: Float32Array, dys: Float32Array | null): { dx: Float32Array; dw: Float32Array; dy: Float32Array } {
   return tf.tidy(() => {
