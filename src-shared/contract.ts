@@ -57,6 +57,7 @@ export function isEventName(name: unknown): name is EventName {
 
 export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
+export * from './contract/backbones';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';

@@ -44,6 +44,7 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   // instead of queueing a run that fails when its trainer builds the model.
   try {
     def.inputSpec(cfg);
+    def.checkAvailable?.();
   } catch (err) {
     if (err instanceof AppError) throw new AppError(err.code, `${configField(err)}: ${err.message}`);
     throw err;

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { cpus, platform, arch } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { DoctorReport } from '../../src-shared/contract';
+import { NPM_BACKBONES, type DoctorReport } from '../../src-shared/contract';
 import { systemInvoke } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
+import { humanModelsStatus } from '../engine/weights/human-models';
 import { nativeAddonReports } from '../native-addons';
 import type { HandlersFor } from './types';
 
@@ -48,6 +49,10 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
     chosen: { name: choice.name, reason: choice.reason },
     wasmThreads: await wasmThreadsForDoctor(),
     nativeAddons: nativeAddonReports(),
+    backbones: NPM_BACKBONES.map((b) => {
+      const s = humanModelsStatus();
+      return { model: b.model, package: b.package, present: s.present, reason: s.reason };
+    }),
   };
 }
 

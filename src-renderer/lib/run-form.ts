@@ -3,6 +3,7 @@ import {
   type BackendName,
   TRANSFER_ARCHITECTURES,
   featureCacheHint,
+  npmBackbone,
   parseWeightsId,
   type ModelName,
   type ModelPreset,
@@ -109,6 +110,8 @@ function isTransfer(model: ModelName): model is TransferArchitecture {
  * default (vggface), as the trainer decides.
  */
 export function baseLayers(f: Pick<RunForm, 'model' | 'weights'>, weights: readonly WeightsInfo[] = []): { count: number; variant: string } | null {
+  const npm = npmBackbone(f.model);
+  if (npm) return { count: npm.baseLayers, variant: npm.package };
   if (!isTransfer(f.model)) return null;
   const ref = f.weights.trim();
   const known = weights.find((w) => w.id === ref || w.name === ref);

@@ -1,6 +1,7 @@
 import type { ModelPreset, RunSummary, WeightsInfo } from '../../src-shared/contract';
 import { api } from '../lib/contract-client';
 import { errorText, fieldErrors } from '../lib/errors';
+import { npmBackbone } from '../../src-shared/contract';
 import { applyPreset, baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../lib/run-form';
 import { runsStore } from './runs.svelte';
 
@@ -21,6 +22,8 @@ export class NewRunStore {
   localErrors = $derived(validate(this.form, this.weights));
   /** The pretrained base's depth for the chosen model and weights (null for the baseline): bounds `freeze`. */
   base = $derived(baseLayers(this.form, this.weights));
+  /** The npm face backbone chosen (its source, training data and licence for the form), or undefined. */
+  backbone = $derived(npmBackbone(this.form.model));
   /** Whether the feature cache will apply and why, shown next to its checkbox as the user edits. */
   cache = $derived(cacheHint(this.form, this.weights));
   /** Local messages show once the user tried to launch; the service's until the user changes the form. */

@@ -4,7 +4,7 @@ import { invoke, returns } from './define';
 import { BACKEND_NAMES, type BackendName } from './system';
 import type { ExternalModelInfo } from './models';
 
-export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16'] as const;
+export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'mobilefacenet'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const augmentSchema = z.strictObject({
@@ -58,8 +58,9 @@ export const trainConfigSchema = z.strictObject({
   /** Cache the frozen base's features when its input is not augmented. */
   cacheFeatures: z.boolean().default(false),
   /**
-   * Baseline only: units of a hidden fully connected layer (batch norm, ReLU, dropout 0.5) between the convolutions
+   * Baseline: units of a hidden fully connected layer (batch norm, ReLU, dropout 0.5) between the convolutions
    * and the 7-way output. 0 keeps torch_peer.py's net (dropout 0.5 straight into the output).
+   * faceres: > 0 replaces the paper's FC 4096 + 1024 head with a lighter FC `hidden` (ReLU, dropout 0.5) head.
    */
   hidden: z.number().int().min(0).max(4096).default(0),
   notes: z.string().max(2000).default(''),

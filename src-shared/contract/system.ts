@@ -42,6 +42,8 @@ export interface DoctorReport {
   chosen: { name: BackendName; reason: string };
   wasmThreads: number;
   nativeAddons: NativeAddonReport[];
+  /** Face backbones whose weights come from an optional npm package: whether each can be built here, and why not. */
+  backbones: { model: string; package: string; present: boolean; reason: string }[];
 }
 
 export const systemInvoke = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NPM_BACKBONES, npmBackbone } from './backbones';
 import { invoke, returns } from './define';
 
 /** The pretrained architectures the workbench builds and imports weights for. */
@@ -67,10 +68,12 @@ interface CacheHintConfig {
  * (The trainer decides with the built model — engine/feature-cache.ts — and agrees with this.)
  */
 export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reason: string } {
-  if (!(TRANSFER_ARCHITECTURES as readonly string[]).includes(cfg.model)) return { applies: false, reason: `Feature caching is for the pretrained models (${TRANSFER_ARCHITECTURES.join(', ')}).` };
-  const arch = cfg.model as TransferArchitecture;
+  const npm = npmBackbone(cfg.model);
+  const transfer = (TRANSFER_ARCHITECTURES as readonly string[]).includes(cfg.model);
+  if (!transfer && !npm) return { applies: false, reason: `Feature caching is for the pretrained models (${[...TRANSFER_ARCHITECTURES, ...NPM_BACKBONES.map((b) => b.model)].join(', ')}).` };
+  const arch = cfg.model;
   const variant = (cfg.weights ? parseWeightsId(cfg.weights)?.variant : undefined) ?? 'vggface';
-  const base = BASE_LAYER_COUNTS[arch][variant] ?? BASE_LAYER_COUNTS[arch].vggface!;
+  const base = npm ? npm.baseLayers : (BASE_LAYER_COUNTS[arch as TransferArchitecture][variant] ?? BASE_LAYER_COUNTS[arch as TransferArchitecture].vggface!);
   const a = cfg.augment;
   const augments = a !== null && (a.flip || a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
   if (!cfg.cacheFeatures) {

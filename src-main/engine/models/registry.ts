@@ -22,6 +22,11 @@ export interface ModelDefinition {
   /** Smallest input side the architecture accepts (pooling depth). */
   minInputSize: number;
   inputSpec(cfg: TrainConfig): InputSpec;
+  /**
+   * Throws a clear AppError when this machine cannot build the model (an optional package it reads its weights from
+   * is missing). Run creation and resume ask; inputSpec does not, so a stored run's checkpoints still evaluate.
+   */
+  checkAvailable?(): void;
   /** Builds a fresh model; weight initialisers are seeded from cfg.seed so a run is reproducible. */
   build(cfg: TrainConfig, opts: { weightsFile: string | null }): Promise<tf.LayersModel>;
   /**

@@ -14,6 +14,7 @@ import { maxPoolConfig } from './max-pool';
 import { meanGradConfig } from './mean-grad';
 import { meanConfig, sumConfig } from './reduce';
 import { sliceConfig } from './slice';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad';
 import { dropoutConfig } from './dropout';
 import { adamStepConfig, installFusedAdam } from './adam';
 import { tileConfig } from './tile';
@@ -44,6 +45,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   sliceConfig,
   dropoutConfig,
   adamStepConfig,
+  depthwiseBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
 ];
 
 let registered = false;

@@ -33,6 +33,7 @@ describe('runs service', () => {
     // Architecture-dependent limits are refused at creation, not when a queued run builds its model.
     [{ model: 'vgg16', inputSize: 48, freeze: 20 }, 'INVALID_INPUT', /^config\.freeze: freeze 20 is beyond vgg16's depth.*19 layers/],
     [{ model: 'resnet50', inputSize: 48, freeze: 175 }, 'INVALID_INPUT', /freeze 175 is beyond resnet50's depth.*174 layers/],
+    [{ model: 'faceres', inputSize: 48, freeze: 57 }, 'INVALID_INPUT', /^config\.freeze: freeze 57 is beyond faceres's depth.*56 layers/],
   ])('rejects %j with %s', async (config, code, message) => {
     await expect(create(config)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     expect(await api(wb, 'runs.list', {})).toEqual([]);
@@ -64,7 +65,7 @@ describe('runs service', () => {
 
   it('lists the paper presets', async () => {
     const presets = await api(wb, 'models.presets', {});
-    expect(presets.map((p) => p.id)).toEqual(['baseline', 'resnet50', 'senet50', 'vgg16']);
+    expect(presets.map((p) => p.id)).toEqual(['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'faceres-finetune', 'mobilefacenet']);
   });
 
   it('a forced backend that cannot load fails the run with the reason, and the queue moves on', async () => {

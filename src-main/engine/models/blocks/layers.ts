@@ -47,6 +47,20 @@ export class LayerFactory {
       .apply(x) as Sym;
   }
 
+  /** A depthwise conv (one filter per channel, depth multiplier 1), as MobileNet's separable blocks use. */
+  depthwise(x: Sym, o: { kernel: number; strides?: number; padding?: 'same' | 'valid'; useBias: boolean; name: string }): Sym {
+    return tf.layers
+      .depthwiseConv2d({
+        kernelSize: o.kernel,
+        strides: o.strides ?? 1,
+        padding: o.padding ?? 'valid',
+        useBias: o.useBias,
+        depthwiseInitializer: this.heNormal(),
+        name: o.name,
+      })
+      .apply(x) as Sym;
+  }
+
   bn(x: Sym, name: string, epsilon: number): Sym {
     // Keras' default momentum (0.99): the pretrained statistics move slowly when the layer is fine-tuned.
     return tf.layers.batchNormalization({ axis: 3, epsilon, momentum: 0.99, name }).apply(x) as Sym;
@@ -54,6 +68,16 @@ export class LayerFactory {
 
   relu(x: Sym, name?: string): Sym {
     return tf.layers.activation({ activation: 'relu', ...(name ? { name } : {}) }).apply(x) as Sym;
+  }
+
+  /** PReLU with one slope per channel (shared over height and width), as MobileFaceNet uses. */
+  prelu(x: Sym, name: string): Sym {
+    return tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tf.initializers.constant({ value: 0.25 }), name }).apply(x) as Sym;
+  }
+
+  /** min(max(x, 0), 6): MobileNet's activation. */
+  relu6(x: Sym, name: string): Sym {
+    return tf.layers.activation({ activation: 'relu6', name }).apply(x) as Sym;
   }
 
   dense(x: Sym, units: number, name: string, activation: 'relu' | 'softmax' | 'linear'): Sym {

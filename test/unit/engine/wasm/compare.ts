@@ -39,3 +39,8 @@ export function expectCloseNormwise(actual: Float32Array, expected: Float32Array
   }
   expect(worst, what).toBeLessThanOrEqual(tol * scale);
 }
+
+/** Seeded standard-normal values of `shape` (the same on every backend). */
+export function randn(shape: number[], seed: number): Float32Array {
+  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
+}

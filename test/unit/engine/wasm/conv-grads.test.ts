@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { setFilterGradStrategy, type FilterGradStrategy } from '../../../../src-main/engine/wasm/conv2d-backprop-filter';
-import { expectClose } from './compare';
+import { expectClose, randn } from './compare';
 
 /**
  * The wasm conv gradients (src-main/engine/wasm) against tfjs's pure-JS cpu backend, which is the reference
@@ -36,10 +36,6 @@ for (const stride of [1, 2])
         CASES.push({ x: [n, 7, 9, ci], f: [kh, kw, ci, co], stride, pad });
 CASES.push({ x: [3, 11, 5, 3], f: [5, 5, 3, 8], stride: 2, pad: 'same' });
 CASES.push({ x: [1, 6, 6, 8], f: [3, 3, 8, 8], stride: 2, pad: 'valid' });
-
-function randn(shape: number[], seed: number): Float32Array {
-  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
 
 /** dx and dW of L = Σ conv(x, W) · dy, on whatever backend is active. */
 function grads(c: Case, xs: Float32Array, fs: Float32Array, dys: Float32Array | null): { dx: Float32Array; dw: Float32Array; dy: Float32Array } {

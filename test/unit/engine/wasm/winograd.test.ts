@@ -6,7 +6,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { splitRange, winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
-import { expectCloseNormwise } from './compare';
+import { expectCloseNormwise, randn } from './compare';
 
 /**
  * Winograd F(6×6, 3×3) (src-main/engine/wasm/kernels/winograd.c) against the cpu backend: forward conv, the fused
@@ -38,10 +38,6 @@ const CASES: Case[] = [
   { x: [2, 11, 5, 12], co: 20, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
   { x: [5, 12, 12, 8], co: 8, pad: 'same' }, // 180 tiles: several blocks of 32
 ];
-
-function randn(shape: number[], seed: number): Float32Array {
-  return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-}
 
 interface Results {
   y: Float32Array;

