@@ -23,6 +23,18 @@ export interface GpuAdapterReport {
   software: boolean;
 }
 
+/** The adapter's facts as label/value pairs, in the order `fer doctor` and the System view show them. */
+export function adapterFacts(a: GpuAdapterReport): [string, string][] {
+  return [
+    ['vendor', a.vendor || '(not given)'],
+    ['architecture', a.architecture || '(not given)'],
+    ['device', a.device || '(not given)'],
+    ['description', a.description || '(not given)'],
+    ['Dawn backend', `${a.dawnBackend} (${a.featureLevel} feature level)`],
+    ['software', a.software ? `yes${a.fallback ? ' (Dawn fallback adapter)' : ''}: never picked automatically` : 'no (hardware)'],
+  ];
+}
+
 export interface BackendProbe {
   name: BackendName;
   /** npm package that provides it. */
