@@ -137,7 +137,7 @@ export async function discoverWebGpu(load: () => Promise<DawnModule> = loadDawn,
   return (await discovery).public;
 }
 
-let installed: { gpu: DawnGpu; addedNavigator: boolean; addedGlobals: string[]; report: GpuAdapterReport } | null = null;
+let installed: GpuAdapterReport | null = null;
 
 /**
  * Puts `navigator.gpu` (answering with the discovered adapter's backend and feature level, which tfjs does not ask
@@ -145,14 +145,13 @@ let installed: { gpu: DawnGpu; addedNavigator: boolean; addedGlobals: string[]; 
  * `@tensorflow/tfjs-backend-webgpu` is first imported. Returns the adapter it installed.
  */
 export async function installWebGpu(): Promise<GpuAdapterReport> {
-  if (installed) return installed.report;
+  if (installed) return installed;
   await discoverWebGpu();
   const found = (await discovery!).found;
   const pub = (await discovery!).public;
   if (!found || !dawn) throw new Error(pub.loadError ?? `Dawn found no WebGPU adapter (${pub.tried.join('; ') || 'nothing tried'}).`);
   const g = globalThis as Record<string, unknown>;
-  const addedGlobals = Object.keys(dawn.globals).filter((k) => !(k in g));
-  for (const k of addedGlobals) g[k] = dawn.globals[k];
+  for (const k of Object.keys(dawn.globals)) if (!(k in g)) g[k] = dawn.globals[k];
   const gpu = found.gpu;
   const featureLevel = found.report.featureLevel;
   const facade = {
@@ -162,28 +161,15 @@ export async function installWebGpu(): Promise<GpuAdapterReport> {
       return gpu.wgslLanguageFeatures;
     },
   };
-  // Node 21+ has a navigator of its own; Node 20 has none.
-  const addedNavigator = g.navigator === undefined;
-  if (addedNavigator) Object.defineProperty(g, 'navigator', { value: { gpu: facade }, configurable: true, writable: true });
+  // Node 21+ has a navigator of its own; Node 20 has none. Kept for the process's life: the trainer and the evaluation
+  // worker exit explicitly when done (a live navigator.gpu can keep Dawn, and so Node, running).
+  if (g.navigator === undefined) Object.defineProperty(g, 'navigator', { value: { gpu: facade }, configurable: true, writable: true });
   else Object.defineProperty(g.navigator as object, 'gpu', { value: facade, configurable: true, writable: true });
-  installed = { gpu, addedNavigator, addedGlobals, report: found.report };
+  installed = found.report;
   return found.report;
 }
 
 /** The adapter the webgpu backend runs on in this process, once installed. */
 export function installedAdapter(): GpuAdapterReport | null {
-  return installed?.report ?? null;
-}
-
-/**
- * Takes back what installWebGpu added: a `navigator.gpu` left behind keeps Dawn (and so Node) alive after the work
- * is done. The tfjs backend must be removed first (backend.ts's releaseWebGpuBackend does both).
- */
-export function uninstallWebGpu(): void {
-  if (!installed) return;
-  const g = globalThis as Record<string, unknown>;
-  if (installed.addedNavigator) delete g.navigator;
-  else delete (g.navigator as Record<string, unknown>).gpu;
-  for (const k of installed.addedGlobals) delete g[k];
-  installed = null;
+  return installed;
 }
