@@ -102,8 +102,8 @@ export async function main(argv: string[]): Promise<number> {
     tf.dispose([x, y]);
     if (step % every === 0 || step === steps) {
       ownKernels(true);
-      const vk = evaluateSplit(kernels, data.val!, spec);
-      const vr = evaluateSplit(reference, data.val!, spec);
+      const vk = await evaluateSplit(kernels, data.val!, spec);
+      const vr = await evaluateSplit(reference, data.val!, spec);
       const row = { step, epoch, lossKernels: running.kernels, lossReference: running.reference, valLossKernels: vk.loss, valLossReference: vr.loss, valAccKernels: vk.acc, valAccReference: vr.acc, weightDrift: relativeDistance(kernels, reference), minutes: (performance.now() - t0) / 60_000 };
       rows.push(row);
       note(Object.entries(row).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join('  '));

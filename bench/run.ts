@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../src-shared/contract';
-import { activateBackend, chooseBackend, wasmThreadCount } from '../src-main/engine/backend';
+import { BACKEND_NAMES, type BackendName } from '../src-shared/contract';
+import { activateBackend, adapterNote, chooseBackend, wasmThreadCount } from '../src-main/engine/backend';
+import { installedAdapter } from '../src-main/engine/webgpu';
 import { foldedPredict } from '../src-main/engine/wasm/folded-inference';
 import { setFilterGradStrategy, type FilterGradStrategy } from '../src-main/engine/wasm/conv2d-backprop-filter';
 import { buildPeerBaseline } from './baseline-model';
@@ -13,7 +14,7 @@ import { formatProfile, kernelProfile } from './profile';
 import { evalPass, randomData, trainEpoch, trainStep } from './timing';
 
 const USAGE = `npm run bench -- [--profile] [--images 1024] [--batch 64] [--eval-batch 256] [--peer-threads 2] [--no-peer]
-                      [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--filter-grad auto|patches|batch-conv]
+                      [--backend ${BACKEND_NAMES.join('|')}] [--filter-grad auto|patches|batch-conv]
 Trains the peer's baseline CNN (warm-up epoch, then a timed one) and evaluates it, runs ../shared/bench/torch_peer.py
 in the same invocation, and prints one JSON object as the last stdout line. --profile adds a per-kernel time table.`;
 
@@ -72,17 +73,17 @@ export async function main(argv: string[]): Promise<number> {
   await activateBackend(choice.name, { xnnpack: 'one' });
   setFilterGradStrategy(strategy);
   const threads = choice.name === 'wasm' ? wasmThreadCount() : choice.name === 'cpu' ? 1 : null;
-  note(`backend ${choice.name} (${threads ?? '?'} thread(s)): ${choice.reason}`);
+  note(`backend ${choice.name} (${threads ?? '?'} thread(s)): ${choice.reason} ${adapterNote(choice.name)}`);
 
   const data = randomData(images, 0);
   const model = buildPeerBaseline(0);
   const optimizer = tf.train.adam(0.001);
-  trainEpoch(model, optimizer, data, batch); // warm-up: kernel setup, optimizer slots, heap growth
+  await trainEpoch(model, optimizer, data, batch); // warm-up: kernel setup (shader compiles on webgpu), optimizer slots, heap growth
   const tensorsBefore = tf.memory().numTensors;
-  const trainS = trainEpoch(model, optimizer, data, batch);
+  const trainS = await trainEpoch(model, optimizer, data, batch);
   const leaked = tf.memory().numTensors - tensorsBefore;
-  evalPass(model, data, evalBatch); // warm-up
-  const evalS = evalPass(model, data, evalBatch);
+  await evalPass(model, data, evalBatch); // warm-up
+  const evalS = await evalPass(model, data, evalBatch);
   const train = Math.round((images / trainS) * 10) / 10;
   const evalRate = Math.round((images / evalS) * 10) / 10;
   note(`train ${train} img/s, eval ${evalRate} img/s${leaked ? `, ${leaked} tensors leaked per epoch!` : ''}`);
@@ -93,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     const yb = data.y.slice([0, 0], [batch, 7]);
     const trainProfile = await kernelProfile(() => trainStep(model, optimizer, xb, yb));
     const xe = data.x.slice([0, 0, 0, 0], [Math.min(evalBatch, images), 48, 48, 1]);
-    const evalProfile = await kernelProfile(() => void tf.tidy(() => tf.softmax(foldedPredict(model, xe) ?? (model.predict(xe, { batchSize: evalBatch }) as tf.Tensor)).dataSync()));
+    const evalProfile = await kernelProfile(() => void tf.tidy(() => tf.softmax(foldedPredict(model, xe) ?? (model.predict(xe, { batchSize: evalBatch }) as tf.Tensor))));
     tf.dispose([xb, yb, xe]);
     note(formatProfile(`one training step, batch ${batch}`, trainProfile));
     note(formatProfile(`one eval batch of ${Math.min(evalBatch, images)}`, evalProfile));
@@ -114,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
 
   const summary: Record<string, unknown> = {
     backend: choice.name,
+    // webgpu: the adapter it ran on (vendor, architecture, device, Dawn backend, software or not).
+    adapter: choice.name === 'webgpu' ? installedAdapter() : null,
     threads,
     batch,
     eval_batch: evalBatch,

@@ -26,7 +26,11 @@ export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, xb: tf
   });
 }
 
-export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: BenchData, batch: number): number {
+/**
+ * One epoch, timed to when its last update has landed: a GPU backend queues work and returns at once, so the clock
+ * stops only after a weight is read back (a microtask on wasm and cpu).
+ */
+export async function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: BenchData, batch: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < data.n; i += batch) {
     const size = Math.min(batch, data.n - i);
@@ -35,20 +39,22 @@ export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data:
     trainStep(model, optimizer, xb, yb);
     tf.dispose([xb, yb]);
   }
+  await model.trainableWeights[0]!.read().data();
   return (performance.now() - t0) / 1000;
 }
 
-/** Inference mode, softmax probabilities read back per batch (the peer's eval pass). */
-export function evalPass(model: tf.LayersModel, data: BenchData, batch: number): number {
+/** Inference mode, softmax probabilities read back per batch (the peer's eval pass); data(), which GPUs allow in Node. */
+export async function evalPass(model: tf.LayersModel, data: BenchData, batch: number): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < data.n; i += batch) {
     const size = Math.min(batch, data.n - i);
-    tf.tidy(() => {
+    const probs = tf.tidy(() => {
       const xb = data.x.slice([i, 0, 0, 0], [size, 48, 48, 1]);
       // The app's inference path (predict.ts): conv → BN → ReLU folded into one fused conv where the model allows.
-      const probs = tf.softmax(foldedPredict(model, xb) ?? (model.predict(xb, { batchSize: size }) as tf.Tensor));
-      probs.dataSync();
+      return tf.softmax(foldedPredict(model, xb) ?? (model.predict(xb, { batchSize: size }) as tf.Tensor));
     });
+    await probs.data();
+    probs.dispose();
   }
   return (performance.now() - t0) / 1000;
 }

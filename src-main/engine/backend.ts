@@ -8,12 +8,14 @@ import { kernelSimd } from './wasm/kernel-module';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { installFastDropout } from './models/blocks/fast-dropout';
 import { backendThreads, setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
+import { DAWN_PACKAGE, describeAdapter, discoverWebGpu, installWebGpu, installedAdapter, type WebGpuDiscovery } from './webgpu';
 
 // Not named `require`: the electron-vite ESM bundle declares its own at the top of the chunk.
 const requireHere = createRequire(import.meta.url);
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
@@ -82,22 +84,51 @@ async function probeWasm(): Promise<BackendProbe> {
   }
 }
 
+/**
+ * Exported for tests: the webgpu probe from what was found. Both packages are optional; a software adapter is usable
+ * only when forced (on a CPU it is slower than our wasm kernels), so automatic selection passes it over.
+ */
+export function webgpuProbe(found: WebGpuDiscovery, versions: { tfjs?: string; dawn?: string }): BackendProbe {
+  const base = { name: 'webgpu' as const, packageName: PACKAGES.webgpu, ...(versions.tfjs ? { version: versions.tfjs } : {}) };
+  const optional = 'an optional dependency; npm skips it where it cannot install';
+  if (!versions.tfjs) return { ...base, usable: false, reason: `${PACKAGES.webgpu} is not installed (${optional}).` };
+  if (!versions.dawn) return { ...base, usable: false, reason: `${DAWN_PACKAGE} (Dawn's WebGPU for Node) is not installed (${optional}).` };
+  if (found.loadError) return { ...base, usable: false, reason: `${DAWN_PACKAGE} ${versions.dawn} (Dawn) failed to load: ${found.loadError}` };
+  if (!found.adapter) {
+    return { ...base, usable: false, reason: `Dawn (${DAWN_PACKAGE} ${versions.dawn}) found no WebGPU adapter: ${found.tried.join('; ') || 'no Dawn backend for this platform'}.` };
+  }
+  const on = describeAdapter(found.adapter);
+  if (found.adapter.software) {
+    return { ...base, usable: true, forcedOnly: true, adapter: found.adapter, reason: `Only a software adapter, ${on}: never picked automatically (slower than wasm on the same CPU); force it with FER_BACKEND=webgpu or the run's backend setting.` };
+  }
+  return { ...base, usable: true, adapter: found.adapter, reason: `${PACKAGES.webgpu} ${versions.tfjs} on ${on}, through ${DAWN_PACKAGE} ${versions.dawn}.` };
+}
+
+async function probeWebGpu(): Promise<BackendProbe> {
+  const versions = { tfjs: packageVersion(PACKAGES.webgpu), dawn: packageVersion(DAWN_PACKAGE) };
+  // Dawn is loaded only when both packages are there: without tfjs's backend an adapter is of no use.
+  const found = versions.tfjs && versions.dawn ? await discoverWebGpu() : { adapter: null, tried: [] };
+  return webgpuProbe(found, versions);
+}
+
 /** How each backend is probed; injectable so the selection logic can be tested on machines without native TF. */
 export interface BackendProbers {
   native(name: 'tensorflow-gpu' | 'tensorflow'): Promise<BackendProbe>;
+  webgpu(): Promise<BackendProbe>;
   wasm(): Promise<BackendProbe>;
   cpu(): BackendProbe;
 }
 
 export const realProbers: BackendProbers = {
   native: probeNative,
+  webgpu: probeWebGpu,
   wasm: probeWasm,
   cpu: () => ({ name: 'cpu', packageName: PACKAGES.cpu, usable: true, reason: 'Pure JavaScript; always available, and slowest.', version: packageVersion(PACKAGES.cpu) }),
 };
 
 /** Every backend in preference order, each with whether it can run here and why. */
 export async function probeBackends(probers: BackendProbers = realProbers): Promise<BackendProbe[]> {
-  return [await probers.native('tensorflow-gpu'), await probers.native('tensorflow'), await probers.wasm(), probers.cpu()];
+  return [await probers.native('tensorflow-gpu'), await probers.webgpu(), await probers.native('tensorflow'), await probers.wasm(), probers.cpu()];
 }
 
 export interface BackendChoice {
@@ -111,7 +142,8 @@ function isBackendName(v: string): v is BackendName {
 }
 
 /**
- * Pure selection: a per-run forced backend wins, then FER_BACKEND, else the first usable one in BACKEND_NAMES.
+ * Pure selection: a per-run forced backend wins, then FER_BACKEND, else the first usable one in BACKEND_NAMES that
+ * may be picked automatically (not `forcedOnly`: a software WebGPU adapter).
  * A forced backend that cannot load is an error, never a silent fallback (the user asked for it by name).
  * The reason says why each better backend was passed over, so runs and `fer doctor` can show it.
  */
@@ -129,7 +161,7 @@ export function pickBackend(probes: BackendProbe[], forced: string | null | unde
     }
     return { name: want, reason: `Forced by ${source}. ${probe.reason}`, probes };
   }
-  const chosen = probes.find((p) => p.usable);
+  const chosen = probes.find((p) => p.usable && !p.forcedOnly);
   if (!chosen) throw new AppError('BACKEND_UNAVAILABLE', `No TensorFlow.js backend can load: ${probes.map((p) => `${p.name}: ${p.reason}`).join(' ')}`);
   const skipped = probes.slice(0, probes.indexOf(chosen)).map((p) => `${p.name}: ${p.reason}`);
   const reason = skipped.length ? `${chosen.reason} Skipped: ${skipped.join(' ')}` : chosen.reason;
@@ -161,11 +193,47 @@ export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all'
     if (!tf.engine().registry.wasm) await setupWasmThreads(undefined, { xnnpack: opts.xnnpack ?? 'all' });
   } else if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     await import(PACKAGES[name]);
+  } else if (name === 'webgpu') {
+    await activateWebGpuPackages();
   }
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
-  const ok = await tf.setBackend(tfName);
-  if (!ok) throw new AppError('BACKEND_UNAVAILABLE', `tfjs could not initialise the ${name} backend.`);
+  // tf.setBackend answers false without saying why (it logs the factory's error as a warning): keep that warning.
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } finally {
+    console.warn = warn;
+  }
+  if (!ok) throw new AppError('BACKEND_UNAVAILABLE', `tfjs could not initialise the ${name} backend${warnings.length ? `: ${warnings.join(' ')}` : '.'}`);
+  for (const w of warnings) warn(w);
   await tf.ready();
+}
+
+/**
+ * webgpu: Dawn's navigator.gpu first, then tfjs's backend, which registers itself only if navigator.gpu exists when
+ * it is first imported. None of the workbench's wasm kernels or wasm-only layer patches apply here (they check the
+ * backend); the generic ones (dropout's seeded mask, frozen batch norm) do.
+ */
+async function activateWebGpuPackages(): Promise<void> {
+  try {
+    await installWebGpu();
+  } catch (err) {
+    throw new AppError('BACKEND_UNAVAILABLE', `webgpu cannot start: ${(err as Error).message}`);
+  }
+  // By name from PACKAGES, like the native ones: an optional package the bundler must not pull in.
+  await import(PACKAGES.webgpu);
+  if (!tf.findBackendFactory('webgpu')) {
+    throw new AppError('BACKEND_UNAVAILABLE', `${PACKAGES.webgpu} was loaded before navigator.gpu existed in this process, so it did not register its backend.`);
+  }
+}
+
+/** The adapter line a run records for webgpu ("" for other backends). */
+export function adapterNote(name: BackendName): string {
+  const a = name === 'webgpu' ? installedAdapter() : null;
+  return a ? `Adapter: ${describeAdapter(a)}.` : '';
 }
 
 /**
@@ -180,6 +248,7 @@ export function determinismNote(name: BackendName): string {
     return `Reproducible: the same seed gives the same weights on ${n} wasm thread${n === 1 ? '' : 's'}, whatever the load; another thread count adds partial sums in another order, so its weights differ.`;
   }
   if (name === 'cpu') return 'Reproducible: the same seed gives the same weights.';
+  if (name === 'webgpu') return 'Not bit-for-bit reproducible across adapters or drivers: GPU kernels may split and order sums differently.';
   return 'Not bit-for-bit reproducible: native TensorFlow may reorder sums between runs.';
 }
 

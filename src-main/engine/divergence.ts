@@ -85,9 +85,9 @@ export class DivergenceGuard {
    * Throws TRAINING_DIVERGED for a non-finite loss or weight or a jump above the running level; else folds the loss
    * in. The weights are checked every batch (one reduction per tensor and one read-back: ~0.3 ms on the baseline).
    */
-  batch(loss: number, weights: readonly NamedWeight[], at: At): void {
+  async batch(loss: number, weights: readonly NamedWeight[], at: At): Promise<void> {
     if (!Number.isFinite(loss)) throw divergedError(at, `the loss became ${loss}`, this.lowerLr());
-    this.weights(weights, at);
+    await this.weights(weights, at);
     const level = this.level;
     if (level !== null && this.seen >= this.limits.warmupBatches && this.tooHigh(loss, level)) {
       throw divergedError(at, `the batch loss jumped to ${loss.toFixed(3)} from a running level of ${level.toFixed(3)}`, this.lowerLr());
@@ -97,16 +97,16 @@ export class DivergenceGuard {
   }
 
   /** End of epoch: the validation loss against the best so far, and every weight finite. */
-  epoch(valLoss: number | null, bestValLoss: number | null, weights: readonly NamedWeight[], at: At): void {
+  async epoch(valLoss: number | null, bestValLoss: number | null, weights: readonly NamedWeight[], at: At): Promise<void> {
     if (valLoss !== null && !Number.isFinite(valLoss)) throw divergedError(at, `the validation loss became ${valLoss}`, this.lowerLr());
     if (valLoss !== null && bestValLoss !== null && this.tooHigh(valLoss, bestValLoss)) {
       throw divergedError(at, `the validation loss jumped to ${valLoss.toFixed(3)} from its best of ${bestValLoss.toFixed(3)}`, this.lowerLr());
     }
-    this.weights(weights, at);
+    await this.weights(weights, at);
   }
 
-  private weights(weights: readonly NamedWeight[], at: At): void {
-    const bad = firstNonFinite(weights.map((w) => w.read()));
+  private async weights(weights: readonly NamedWeight[], at: At): Promise<void> {
+    const bad = await firstNonFinite(weights.map((w) => w.read()));
     if (bad !== null) throw divergedError(at, `weight ${weights[bad]!.name} holds NaN or infinite values`, this.lowerLr());
   }
 
@@ -119,12 +119,17 @@ export class DivergenceGuard {
   }
 }
 
-/** Index of the first tensor holding a NaN or ±Infinity, or null: one reduction per tensor, read back together. */
-export function firstNonFinite(weights: tf.Tensor[]): number | null {
+/**
+ * Index of the first tensor holding a NaN or ±Infinity, or null: one reduction per tensor, read back together.
+ * Read with data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
+ */
+export async function firstNonFinite(weights: tf.Tensor[]): Promise<number | null> {
   if (!weights.length) return null;
   // A sum is NaN or ±Inf exactly when it meets one (or overflows, which is as broken); |w| avoids +Inf − Inf = NaN
   // hiding nothing and a finite sum of huge values of opposite signs passing.
-  const sums = tf.tidy(() => tf.stack(weights.map((w) => tf.sum(tf.abs(w.toFloat())))).dataSync());
+  const stacked = tf.tidy(() => tf.stack(weights.map((w) => tf.sum(tf.abs(w.toFloat())))));
+  const sums = await stacked.data();
+  stacked.dispose();
   const i = sums.findIndex((s) => !Number.isFinite(s));
   return i < 0 ? null : i;
 }

@@ -19,7 +19,7 @@ export interface EvalResult {
 }
 
 /** Inference-mode loss, accuracy and confusion over a whole split, in chunks so memory stays flat. */
-export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec: InputSpec, chunk = 256): EvalResult {
+export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec: InputSpec, chunk = 256): Promise<EvalResult> {
   return evaluateInputs(model, data.labels, data.n, (from, m) => prepareBatch(data.pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec), chunk);
 }
 
@@ -27,21 +27,25 @@ export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec:
  * The same over any input source: `input(from, m)` gives rows from..from+m as one batch (pixels prepared for
  * the model, or a frozen base's cached features for its head). It runs inside a tidy that frees it.
  */
-export function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Array, n: number, input: (from: number, m: number) => tf.Tensor, chunk = 256): EvalResult {
+export async function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Array, n: number, input: (from: number, m: number) => tf.Tensor, chunk = 256): Promise<EvalResult> {
   const confusion = new Int32Array(NUM_CLASSES * NUM_CLASSES);
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < n; from += chunk) {
     const m = Math.min(chunk, n - from);
     const labels = allLabels.subarray(from, from + m);
-    const [lossPart, preds] = tf.tidy(() => {
+    const [ceT, predsT] = tf.tidy(() => {
       // BN folded into the convs where the model is a plain chain: the same numbers, ~15% faster on wasm.
       const x = input(from, m);
       const p = (foldedPredict(model, x) ?? model.predict(x)) as tf.Tensor2D;
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES).toFloat();
       const ce = y.mul(p.clipByValue(1e-7, 1 - 1e-7).log()).sum().neg();
-      return [ce.dataSync()[0]!, p.argMax(1).dataSync() as Int32Array] as const;
+      return [ce, p.argMax(1)] as const;
     });
+    // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
+    const lossPart = (await ceT.data())[0]!;
+    const preds = (await predsT.data()) as Int32Array;
+    tf.dispose([ceT, predsT]);
     lossSum += lossPart;
     for (let i = 0; i < m; i++) {
       const t = labels[i]!;

@@ -75,7 +75,7 @@ export class CachedFeatures {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  static compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => void): CachedFeatures {
+  static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => void): Promise<CachedFeatures> {
     const shape = (base.outputs[0]!.shape as (number | null)[]).slice(1) as number[];
     const size = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n * size);
@@ -85,7 +85,8 @@ export class CachedFeatures {
         const x = prepareBatch(pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec);
         return base.predict(x) as tf.Tensor;
       });
-      data.set(out.dataSync() as Float32Array, from * size);
+      // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
+      data.set((await out.data()) as Float32Array, from * size);
       out.dispose();
       onChunk?.(from + m);
     }

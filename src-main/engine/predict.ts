@@ -66,15 +66,14 @@ export async function predictProbs(model: Predictor, pixels: Uint8Array, n: numb
 
 /**
  * Models end in a softmax, but a checkpoint built with raw logits must not be scored as if they
- * were probabilities: rows that are not already a distribution get a softmax.
+ * were probabilities: a batch whose rows are not already distributions gets a softmax. Decided on the device
+ * (a select, no read-back): a GPU backend (webgpu in Node) cannot read back synchronously inside a tidy.
  */
 function asProbabilities(y: tf.Tensor): tf.Tensor2D {
   const y2 = y.reshape([y.shape[0]!, -1]) as tf.Tensor2D;
-  const min = y2.min().dataSync()[0]!;
-  const rowSums = y2.sum(1);
-  const maxDev = rowSums.sub(1).abs().max().dataSync()[0]!;
-  if (min >= 0 && maxDev < 1e-3) return y2;
-  return tf.softmax(y2);
+  const maxDev = y2.sum(1).sub(1).abs().max();
+  const isDistribution = tf.logicalAnd(tf.greaterEqual(y2.min(), 0), tf.less(maxDev, 1e-3));
+  return tf.where(tf.broadcastTo(isDistribution, y2.shape), y2, tf.softmax(y2)) as tf.Tensor2D;
 }
 
 /** Picks the FER2013 classes' columns out of a model's outputs, rows renormalised to sum to 1. */

@@ -71,13 +71,14 @@ function applyHead(layers: tf.layers.Layer[], x: tf.Tensor): tf.Tensor {
 }
 
 /** Each face's map (n × h × w, any size) resized to 48×48 and scaled to 0–255 by its own maximum. */
-function toBytes(maps: tf.Tensor3D): Uint8Array {
+async function toBytes(maps: tf.Tensor3D): Promise<Uint8Array> {
   const out = tf.tidy(() => {
     const resized = maps.shape[1] === IMAGE_SIZE && maps.shape[2] === IMAGE_SIZE ? maps : tf.image.resizeBilinear(maps.expandDims(3) as tf.Tensor4D, [IMAGE_SIZE, IMAGE_SIZE]).squeeze([3]);
     const max = tf.max(resized, [1, 2], true);
     return tf.mul(tf.div(resized, tf.maximum(max, 1e-12)), 255).round().clipByValue(0, 255);
   });
-  const bytes = Uint8Array.from(out.dataSync());
+  // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
+  const bytes = Uint8Array.from(await out.data());
   out.dispose();
   return bytes;
 }
@@ -87,7 +88,7 @@ function toBytes(maps: tf.Tensor3D): Uint8Array {
  * of face i. Grad-CAM: the block's channels weighted by the spatial mean of the class score's gradient, summed,
  * ReLU'd, upsampled. The class score is the logit (the softmax would flatten the gradient of confident faces).
  */
-export function saliencyMaps(model: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, targets: ArrayLike<number>, batch = 32): SaliencyMaps {
+export async function saliencyMaps(model: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, targets: ArrayLike<number>, batch = 32): Promise<SaliencyMaps> {
   const { head, blockEnd } = chainSplit(model);
   const body = tf.model({ inputs: model.inputs, outputs: model.layers[blockEnd]!.output as tf.SymbolicTensor });
   const gradcam = new Uint8Array(n * PIXELS_PER_IMAGE);
@@ -108,9 +109,9 @@ export function saliencyMaps(model: tf.LayersModel, pixels: Uint8Array, n: numbe
       const g = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(applyHead(head, body.apply(input, { training: false }) as tf.Tensor), mask)))(x);
       return tf.max(tf.abs(g), 3) as tf.Tensor3D;
     });
-    gradcam.set(toBytes(cam), from * PIXELS_PER_IMAGE);
-    hirescam.set(toBytes(hires), from * PIXELS_PER_IMAGE);
-    gradient.set(toBytes(sal), from * PIXELS_PER_IMAGE);
+    gradcam.set(await toBytes(cam), from * PIXELS_PER_IMAGE);
+    hirescam.set(await toBytes(hires), from * PIXELS_PER_IMAGE);
+    gradient.set(await toBytes(sal), from * PIXELS_PER_IMAGE);
     tf.dispose([cam, hires, sal, x, mask]);
   }
   return { layer: model.layers[blockEnd]!.name, gradcam, hirescam, gradient };

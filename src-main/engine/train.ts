@@ -187,8 +187,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const cache: FeatureCache | null = split
     ? {
         head: split.head,
-        train: CachedFeatures.compute(split.base, data.pixels, data.n, spec),
-        val: val && val.n > 0 ? CachedFeatures.compute(split.base, val.pixels, val.n, spec) : null,
+        train: await CachedFeatures.compute(split.base, data.pixels, data.n, spec),
+        val: val && val.n > 0 ? await CachedFeatures.compute(split.base, val.pixels, val.n, spec) : null,
       }
     : null;
 
@@ -235,7 +235,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         const batchCorrect = Math.round(batchAcc! * m);
         // Before anything is saved: the `last` checkpoint never holds what a broken batch did (the run fails and its
         // `best` and `last` checkpoints stay as the previous epoch left them).
-        guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
+        await guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
         lossSum += batchLoss! * m;
         correct += batchCorrect;
         seen += m;
@@ -265,9 +265,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       if (stopped) break;
 
       const trainSeconds = seconds;
-      const v = !val || val.n === 0 ? null : cache?.val ? evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : evaluateSplit(model, val, spec);
+      const v = !val || val.n === 0 ? null : cache?.val ? await evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : await evaluateSplit(model, val, spec);
       const monitored = v ? v.loss : lossSum / seen;
-      guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
+      await guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
       const isBest = state.best === null || monitored < state.best.loss;
       const metrics: EpochMetrics = {
         epoch,
@@ -313,7 +313,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         model.setWeights(best.getWeights());
         best.dispose();
       }
-      if (opts.test && opts.test.n > 0) test = evaluateSplit(model, opts.test, spec);
+      if (opts.test && opts.test.n > 0) test = await evaluateSplit(model, opts.test, spec);
     }
     return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test, featureCache: plan };
   } finally {

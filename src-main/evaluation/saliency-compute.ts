@@ -21,7 +21,7 @@ export async function computeSaliency(wb: Workbench, job: SaliencyJob): Promise<
   const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint === 'last' ? 'last' : 'best');
   try {
     const pixels = readPixelsByIds(wb, job.sampleIds);
-    return saliencyMaps(model, pixels, job.sampleIds.length, spec, job.targets);
+    return await saliencyMaps(model, pixels, job.sampleIds.length, spec, job.targets);
   } finally {
     model.dispose();
   }

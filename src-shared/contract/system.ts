@@ -5,8 +5,35 @@ import { invoke, returns } from './define';
  * Every tfjs backend the workbench knows, best first: the order training picks from when none is forced, the values
  * a run's `backend` setting accepts, and the choices the CLI and the New run form offer.
  */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The WebGPU adapter Dawn offers here, as read from GPUAdapterInfo plus what the workbench asked Dawn for. */
+export interface GpuAdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Dawn's backend the adapter came from ('vulkan', 'metal', 'd3d12', 'opengl', ...). */
+  dawnBackend: string;
+  featureLevel: 'core' | 'compatibility';
+  /** GPUAdapterInfo.isFallbackAdapter: Dawn's own flag for a CPU implementation. */
+  fallback: boolean;
+  /** A CPU rasteriser (llvmpipe, SwiftShader, lavapipe, ...) whether or not Dawn flags it: never picked automatically. */
+  software: boolean;
+}
+
+/** The adapter's facts as label/value pairs, in the order `fer doctor` and the System view show them. */
+export function adapterFacts(a: GpuAdapterReport): [string, string][] {
+  return [
+    ['vendor', a.vendor || '(not given)'],
+    ['architecture', a.architecture || '(not given)'],
+    ['device', a.device || '(not given)'],
+    ['description', a.description || '(not given)'],
+    ['Dawn backend', `${a.dawnBackend} (${a.featureLevel} feature level)`],
+    ['software', a.software ? `yes${a.fallback ? ' (Dawn fallback adapter)' : ''}: never picked automatically` : 'no (hardware)'],
+  ];
+}
 
 export interface BackendProbe {
   name: BackendName;
@@ -16,6 +43,10 @@ export interface BackendProbe {
   /** Why it is usable or not, in one sentence a user can act on. */
   reason: string;
   version?: string;
+  /** Usable only when asked for by name (a software WebGPU adapter: slower than wasm), never picked automatically. */
+  forcedOnly?: boolean;
+  /** webgpu only: the adapter it would run on, when Dawn offered one. */
+  adapter?: GpuAdapterReport;
 }
 
 /** A native addon the app loads: Node-API ones load in Node and Electron alike, V8 ones need a build per ABI. */

@@ -26,6 +26,16 @@ describe('the workbench shell through the browser bridge', () => {
     await expect(page.locator('[data-backend="cpu"]').getAttribute('data-usable')).resolves.toBe('true');
     const gpuReason = await page.locator('[data-backend="tensorflow-gpu"]').innerText();
     expect(gpuReason).toMatch(/not installed|failed to load|no usable GPU/);
+    // webgpu: where Dawn offers an adapter its facts are listed; a software one (llvmpipe in CI) is 'only if forced'.
+    const webgpuRow = page.locator('[data-backend="webgpu"]');
+    if ((await webgpuRow.locator('[data-testid="gpu-adapter"]').count()) > 0) {
+      await expect(webgpuRow.locator('dt', { hasText: 'Dawn backend' }).count()).resolves.toBe(1);
+      if ((await webgpuRow.locator('[data-testid="gpu-adapter"]').getAttribute('data-software')) === 'true') {
+        await expect(webgpuRow.locator('td').nth(1).innerText()).resolves.toBe('only if forced');
+      }
+    } else {
+      await expect(webgpuRow.getAttribute('data-usable')).resolves.toBe('false');
+    }
     // The home shown is the one this test created: the page really talked to this server.
     await page.getByText(served.home).waitFor({ timeout: 10_000 });
     await screenshot(page, 'system');

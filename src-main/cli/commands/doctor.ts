@@ -1,3 +1,4 @@
+import { adapterFacts } from '../../../src-shared/contract';
 import type { Command } from '../command';
 
 export const doctorCommand: Command = {
@@ -11,7 +12,11 @@ export const doctorCommand: Command = {
     ctx.print(`home     ${report.home}`);
     ctx.print(`electron ${report.electron.present ? 'present' : 'absent'} — ${report.electron.reason}`);
     ctx.print('backends:');
-    for (const b of report.backends) ctx.print(`  ${b.usable ? '✓' : '✗'} ${b.name.padEnd(15)} ${b.reason}`);
+    for (const b of report.backends) {
+      ctx.print(`  ${b.usable ? (b.forcedOnly ? '~' : '✓') : '✗'} ${b.name.padEnd(15)} ${b.reason}`);
+      // webgpu: the adapter Dawn offers, field by field (~ above: usable only when forced).
+      if (b.adapter) for (const [k, v] of adapterFacts(b.adapter)) ctx.print(`      ${`${k}:`.padEnd(14)} ${v}`);
+    }
     ctx.print(`training would use: ${report.chosen.name} — ${report.chosen.reason}`);
     ctx.print('native addons:');
     for (const a of report.nativeAddons) ctx.print(`  ${a.abi.padEnd(8)} ${`${a.package} ${a.version ?? ''}`.padEnd(24)} ${a.detail}`);

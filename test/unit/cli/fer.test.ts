@@ -29,6 +29,11 @@ describe('fer CLI', () => {
     expect(by.cpu!.usable).toBe(true);
     expect(report.home).toBe(home.dir);
     if (!by.tensorflow!.usable) expect(by.tensorflow!.reason).toMatch(/tfjs-node/);
+    // webgpu: usable exactly when Dawn offered an adapter; a software one (llvmpipe here) only when forced.
+    const webgpu = by.webgpu as { usable: boolean; forcedOnly?: boolean; reason: string; adapter?: { software: boolean; dawnBackend: string } };
+    expect(webgpu.usable).toBe(webgpu.adapter !== undefined);
+    if (webgpu.adapter) expect(Boolean(webgpu.forcedOnly)).toBe(webgpu.adapter.software);
+    if (webgpu.forcedOnly) expect((report as unknown as { chosen: { name: string } }).chosen.name).not.toBe('webgpu');
     if (!report.electron.present) expect(report.electron.reason).toMatch(/electron/i);
     // Read from the addons' symbol tables (test/unit/native-addons.test.ts): what Electron can share with Node.
     const addons = (report as unknown as { nativeAddons: { package: string; abi: string }[] }).nativeAddons;

@@ -14,9 +14,9 @@ import { synthSplits } from './train-helpers';
 
 const ctx = () => ({ lr: 0.001, best: { epoch: 3, valAcc: 0.4681 } });
 
-function thrown(f: () => void): AppError {
+async function thrown(f: () => Promise<void>): Promise<AppError> {
   try {
-    f();
+    await f();
   } catch (err) {
     return err as AppError;
   }
@@ -28,61 +28,61 @@ describe('the divergence guard', () => {
     await tf.setBackend('cpu');
   });
 
-  it('ends the run on a non-finite loss, naming where and what was kept', () => {
+  it('ends the run on a non-finite loss, naming where and what was kept', async () => {
     const g = new DivergenceGuard(ctx);
-    g.batch(1.9, [], { epoch: 1, batch: 1 });
-    const err = thrown(() => g.batch(NaN, [], { epoch: 11, batch: 37 }));
+    await g.batch(1.9, [], { epoch: 1, batch: 1 });
+    const err = await thrown(() => g.batch(NaN, [], { epoch: 11, batch: 37 }));
     expect(err.code).toBe('TRAINING_DIVERGED');
     expect(err.message).toBe(
       'Training diverged at epoch 11, batch 37: the loss became NaN. The best checkpoint (epoch 3, validation accuracy 46.81%) is kept. Try a lower learning rate (this epoch\'s was 0.001).',
     );
-    expect(thrown(() => new DivergenceGuard(ctx).batch(Infinity, [], { epoch: 1, batch: 1 })).code).toBe('TRAINING_DIVERGED');
+    expect((await thrown(() => new DivergenceGuard(ctx).batch(Infinity, [], { epoch: 1, batch: 1 }))).code).toBe('TRAINING_DIVERGED');
   });
 
-  it('ends it on a batch loss far above the running level (the collapse to −ln 1e-7), but not on ordinary scatter', () => {
+  it('ends it on a batch loss far above the running level (the collapse to −ln 1e-7), but not on ordinary scatter', async () => {
     const g = new DivergenceGuard(ctx);
     // A healthy run: falling from chance with ±0.3 scatter, then settling; a noisy first batch during warm-up.
-    g.batch(9, [], { epoch: 1, batch: 1 });
-    for (let i = 0; i < 300; i++) g.batch(1.95 - i * 0.002 + 0.3 * Math.sin(i * 1.7), [], { epoch: 1, batch: i + 2 });
+    await g.batch(9, [], { epoch: 1, batch: 1 });
+    for (let i = 0; i < 300; i++) await g.batch(1.95 - i * 0.002 + 0.3 * Math.sin(i * 1.7), [], { epoch: 1, batch: i + 2 });
     expect(g.runningLoss!).toBeGreaterThan(1.2);
     expect(g.runningLoss!).toBeLessThan(1.5);
-    g.batch(3.2, [], { epoch: 2, batch: 1 }); // above 2× the level, but within 2 nats of it
-    const err = thrown(() => g.batch(10.994, [], { epoch: 11, batch: 37 }));
+    await g.batch(3.2, [], { epoch: 2, batch: 1 }); // above 2× the level, but within 2 nats of it
+    const err = await thrown(() => g.batch(10.994, [], { epoch: 11, batch: 37 }));
     expect(err.message).toMatch(/^Training diverged at epoch 11, batch 37: the batch loss jumped to 10\.994 from a running level of 1\.\d{3}\./);
   });
 
-  it('a resumed run judges against the level its checkpoint kept, with no second warm-up', () => {
+  it('a resumed run judges against the level its checkpoint kept, with no second warm-up', async () => {
     const g = new DivergenceGuard(ctx);
-    for (let i = 0; i < 40; i++) g.batch(1, [], { epoch: 1, batch: i + 1 });
+    for (let i = 0; i < 40; i++) await g.batch(1, [], { epoch: 1, batch: i + 1 });
     const resumed = new DivergenceGuard(ctx);
     resumed.restore(JSON.parse(JSON.stringify(g.snapshot())));
     expect(resumed.runningLoss).toBe(1);
-    expect(() => resumed.batch(5, [], { epoch: 2, batch: 1 })).toThrow(/jumped to 5\.000 from a running level of 1\.000/);
-    expect(() => new DivergenceGuard(ctx).batch(5, [], { epoch: 2, batch: 1 })).not.toThrow();
+    await expect(resumed.batch(5, [], { epoch: 2, batch: 1 })).rejects.toThrow(/jumped to 5\.000 from a running level of 1\.000/);
+    await expect(new DivergenceGuard(ctx).batch(5, [], { epoch: 2, batch: 1 })).resolves.toBeUndefined();
   });
 
-  it('judges no jump during warm-up (the first batches fall fast from a random start)', () => {
+  it('judges no jump during warm-up (the first batches fall fast from a random start)', async () => {
     const g = new DivergenceGuard(ctx);
-    g.batch(0.5, [], { epoch: 1, batch: 1 });
-    expect(() => g.batch(8, [], { epoch: 1, batch: 2 })).not.toThrow();
+    await g.batch(0.5, [], { epoch: 1, batch: 1 });
+    await expect(g.batch(8, [], { epoch: 1, batch: 2 })).resolves.toBeUndefined();
   });
 
-  it('ends it when the validation loss jumps far above its best, or a weight is not finite', () => {
+  it('ends it when the validation loss jumps far above its best, or a weight is not finite', async () => {
     const g = new DivergenceGuard(ctx);
     const w = [tf.tensor([1, -2, 3]), tf.tensor([[0.5]])];
     const named = (ts: tf.Tensor[]) => ts.map((t, i) => ({ name: `layer${i}/kernel`, read: () => t }));
-    expect(() => g.epoch(0.9, 0.8, named(w), { epoch: 4 })).not.toThrow();
-    expect(() => g.epoch(2.5, 0.8, named(w), { epoch: 4 })).not.toThrow(); // 3× the best but only 1.7 above it
-    expect(thrown(() => g.epoch(2.52, 0.245, named(w), { epoch: 3 })).message).toMatch(/^Training diverged after epoch 3: the validation loss jumped to 2\.520 from its best of 0\.245\./);
-    expect(thrown(() => g.epoch(NaN, 0.8, named(w), { epoch: 3 })).message).toMatch(/the validation loss became NaN/);
+    await expect(g.epoch(0.9, 0.8, named(w), { epoch: 4 })).resolves.toBeUndefined();
+    await expect(g.epoch(2.5, 0.8, named(w), { epoch: 4 })).resolves.toBeUndefined(); // 3× the best but only 1.7 above it
+    expect((await thrown(() => g.epoch(2.52, 0.245, named(w), { epoch: 3 }))).message).toMatch(/^Training diverged after epoch 3: the validation loss jumped to 2\.520 from its best of 0\.245\./);
+    expect((await thrown(() => g.epoch(NaN, 0.8, named(w), { epoch: 3 }))).message).toMatch(/the validation loss became NaN/);
     const bad = [w[0]!, tf.tensor([1, Infinity]), tf.tensor([NaN])];
-    expect(firstNonFinite(bad)).toBe(1);
-    expect(firstNonFinite(w)).toBeNull();
+    expect(await firstNonFinite(bad)).toBe(1);
+    expect(await firstNonFinite(w)).toBeNull();
     // Opposite infinities and huge values of opposite sign: |w| keeps them from cancelling to something finite.
-    expect(firstNonFinite([tf.tensor([Infinity, -Infinity])])).toBe(0);
-    expect(firstNonFinite([tf.tensor([3e38, -3e38, 3e38])])).toBe(0);
-    expect(thrown(() => g.epoch(0.9, 0.8, named(bad), { epoch: 5 })).message).toMatch(/^Training diverged after epoch 5: weight layer1\/kernel holds NaN or infinite values\./);
-    expect(thrown(() => g.batch(0.9, named(bad), { epoch: 6, batch: 2 })).message).toMatch(/^Training diverged at epoch 6, batch 2: weight layer1\/kernel holds NaN or infinite values\./);
+    expect(await firstNonFinite([tf.tensor([Infinity, -Infinity])])).toBe(0);
+    expect(await firstNonFinite([tf.tensor([3e38, -3e38, 3e38])])).toBe(0);
+    expect((await thrown(() => g.epoch(0.9, 0.8, named(bad), { epoch: 5 }))).message).toMatch(/^Training diverged after epoch 5: weight layer1\/kernel holds NaN or infinite values\./);
+    expect((await thrown(() => g.batch(0.9, named(bad), { epoch: 6, batch: 2 }))).message).toMatch(/^Training diverged at epoch 6, batch 2: weight layer1\/kernel holds NaN or infinite values\./);
     tf.dispose([...w, ...bad]);
   });
 });
@@ -130,7 +130,7 @@ describe('a run that breaks', () => {
     expect(state.epochsDone).toBe(2);
     expect(existsSync(join(dir, 'best', 'state.json'))).toBe(true);
     const best = await loadModelDir(join(dir, 'best'));
-    expect(firstNonFinite(best.getWeights())).toBeNull();
+    expect(await firstNonFinite(best.getWeights())).toBeNull();
     best.dispose();
     model.dispose();
   });

@@ -54,14 +54,14 @@ afterAll(async () => {
 });
 
 describe('saliency on a CNN trained on synthetic faces', () => {
-  it('HiResCAM and the input gradient put more of their mass inside the face than outside', () => {
+  it('HiResCAM and the input gradient put more of their mass inside the face than outside', async () => {
     const probs = model.predict(prepareBatch(test.pixels, test.n, SPEC)) as tf.Tensor;
     const preds = argmaxRows(probs.dataSync(), test.n, NUM_CLASSES);
     probs.dispose();
     const right = preds.filter((p, i) => p === test.labels[i]).length / test.n;
     expect(right, 'the model learned the synthetic expressions').toBeGreaterThan(0.5);
 
-    const maps = saliencyMaps(model, test.pixels, test.n, SPEC, test.labels);
+    const maps = await saliencyMaps(model, test.pixels, test.n, SPEC, test.labels);
     expect(maps.layer).toBe('relu2');
     let inCam = 0, outCam = 0, inHi = 0, outHi = 0, inGrad = 0, outGrad = 0, insidePixels = 0;
     for (let y = 0; y < 48; y++) for (let x = 0; x < 48; x++) if (insideFace(x, y)) insidePixels++;
@@ -87,7 +87,7 @@ describe('saliency on a CNN trained on synthetic faces', () => {
     for (let i = 0; i < test.n; i++) expect(Math.max(...maps.gradient.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE))).toBe(255);
   });
 
-  it('Grad-CAM and HiResCAM agree on a global-average-pooling head, where they are the same map', () => {
+  it('Grad-CAM and HiResCAM agree on a global-average-pooling head, where they are the same map', async () => {
     const input = tf.input({ shape: [48, 48, 1] });
     const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', kernelInitializer: tf.initializers.heNormal({ seed: 5 }), biasInitializer: 'ones' }).apply(input) as tf.SymbolicTensor;
     const r = tf.layers.reLU().apply(c) as tf.SymbolicTensor;
@@ -95,7 +95,7 @@ describe('saliency on a CNN trained on synthetic faces', () => {
     const out = tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }).apply(gap) as tf.SymbolicTensor;
     const gapModel = tf.model({ inputs: input, outputs: out });
     const n = 6;
-    const maps = saliencyMaps(gapModel, test.pixels.subarray(0, n * PIXELS_PER_IMAGE), n, SPEC, [0, 1, 2, 3, 4, 5]);
+    const maps = await saliencyMaps(gapModel, test.pixels.subarray(0, n * PIXELS_PER_IMAGE), n, SPEC, [0, 1, 2, 3, 4, 5]);
     let differ = 0;
     for (let k = 0; k < n * PIXELS_PER_IMAGE; k++) if (Math.abs(maps.gradcam[k]! - maps.hirescam[k]!) > 1) differ++;
     expect(differ).toBe(0);
@@ -117,7 +117,7 @@ describe('saliency on a CNN trained on synthetic faces', () => {
     const bytes = Buffer.from(first.hirescamBase64, 'base64');
     expect(bytes.length).toBe(12 * PIXELS_PER_IMAGE);
     // The worker's maps (its own backend) are the maps computed here, up to rounding.
-    const here = saliencyMaps(model, test.pixels.subarray(0, 12 * PIXELS_PER_IMAGE), 12, SPEC, test.labels.subarray(0, 12));
+    const here = await saliencyMaps(model, test.pixels.subarray(0, 12 * PIXELS_PER_IMAGE), 12, SPEC, test.labels.subarray(0, 12));
     let off = 0;
     for (let k = 0; k < bytes.length; k++) if (Math.abs(bytes[k]! - here.hirescam[k]!) > 2) off++;
     expect(off / bytes.length).toBeLessThan(0.01);
@@ -128,14 +128,14 @@ describe('saliency on a CNN trained on synthetic faces', () => {
     await expect(call(handlers, wb, 'eval.saliency', { evaluationId, sampleIds: [999999] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
-  it('refuses a model with a branch instead of drawing a wrong map', () => {
+  it('refuses a model with a branch instead of drawing a wrong map', async () => {
     const input = tf.input({ shape: [48, 48, 1] });
     const a = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
     const b = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
     const sum = tf.layers.add().apply([a, b]) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }).apply(tf.layers.flatten().apply(sum) as tf.SymbolicTensor) as tf.SymbolicTensor;
     const branchy = tf.model({ inputs: input, outputs: out });
-    expect(() => saliencyMaps(branchy, test.pixels.subarray(0, PIXELS_PER_IMAGE), 1, SPEC, [0])).toThrow(/chain of layers/);
+    await expect(saliencyMaps(branchy, test.pixels.subarray(0, PIXELS_PER_IMAGE), 1, SPEC, [0])).rejects.toThrow(/chain of layers/);
     branchy.dispose();
   });
 });

@@ -61,7 +61,7 @@ describe('training a frozen-base model on cached features', () => {
     // The validation loss recorded from cached features is the one evaluation measures on the loaded model.
     const best = cached.outcome.state.best!;
     const bestEpoch = cached.epochs.find((e) => e.epoch === best.epoch)!;
-    expect(evaluateSplit(saved, held, cached.spec).loss).toBeCloseTo(bestEpoch.valLoss!, 4);
+    expect((await evaluateSplit(saved, held, cached.spec)).loss).toBeCloseTo(bestEpoch.valLoss!, 4);
     expect(cached.outcome.test!.loss).toBeCloseTo(bestEpoch.valLoss!, 4);
     tf.dispose([x, fromSaved!, fromParts!]);
     saved.dispose();

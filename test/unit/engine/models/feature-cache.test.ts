@@ -60,7 +60,7 @@ describe('feature cache for a frozen base', () => {
     // Path B: the same initial weights (same seed), features computed once, only the head trained.
     const twin = await def.build(c, { weightsFile: null });
     const { base, head } = splitAtHead(twin);
-    const cache = CachedFeatures.compute(base, pixels, n, spec, 5);
+    const cache = await CachedFeatures.compute(base, pixels, n, spec, 5);
     expect(cache.shape).toEqual([2048]);
     const optB = tf.train.sgd(0.05);
     const lossesB = batches.map(([from, to]) => {
