@@ -1,5 +1,7 @@
 import {
   BASE_LAYER_COUNTS,
+  HIDDEN_MAX,
+  trainConfigSchema,
   type BackendName,
   TRANSFER_ARCHITECTURES,
   featureCacheHint,
@@ -28,6 +30,8 @@ export interface RunForm {
   weights: string;
   freeze: number;
   cacheFeatures: boolean;
+  /** Units of the hidden FC layer (baseline; a lighter head for the npm face backbones); 0 = none. */
+  hidden: number;
   inputSize: number;
   channels: 1 | 3;
   optimizer: 'adam' | 'sgd';
@@ -66,6 +70,7 @@ export function defaultForm(): RunForm {
     weights: '',
     freeze: 0,
     cacheFeatures: false,
+    hidden: trainConfigSchema.shape.hidden.parse(undefined),
     inputSize: 48,
     channels: 1,
     optimizer: 'adam',
@@ -148,6 +153,7 @@ export function validate(f: RunForm, weights: readonly WeightsInfo[] = []): Reco
   if (!isInt(f.replicates) || f.replicates < 1 || f.replicates > 20) e.replicates = 'Replicates must be from 1 to 20.';
   if (f.limitTrain !== null && (!isInt(f.limitTrain) || f.limitTrain < 1)) e.limitTrain = 'Limit must be a positive whole number, or empty for the whole split.';
   const base = baseLayers(f, weights);
+  if (!isInt(f.hidden) || f.hidden < 0 || f.hidden > HIDDEN_MAX) e.hidden = `Hidden units must be a whole number from 0 to ${HIDDEN_MAX} (0 = no hidden layer).`;
   if (!isInt(f.freeze) || f.freeze < 0) e.freeze = 'Frozen layers must be a whole number ≥ 0.';
   else if (base && f.freeze > base.count) {
     e.freeze = `${f.model}'s pretrained base has ${base.count} layers (${base.variant} naming): freeze at most ${base.count}; ${base.count} freezes the whole base.`;
@@ -195,6 +201,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
     weights: f.weights.trim() === '' ? null : f.weights.trim(),
     freeze: f.freeze,
     cacheFeatures: f.cacheFeatures,
+    hidden: f.hidden,
     notes: f.notes,
   };
 }
@@ -216,6 +223,8 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   if (c.weights !== undefined) f.weights = c.weights ?? '';
   if (c.freeze !== undefined) f.freeze = c.freeze;
   if (c.cacheFeatures !== undefined) f.cacheFeatures = c.cacheFeatures;
+  // Part of the architecture, not a preference: a preset without it means none (another preset's 256 must not stay).
+  f.hidden = c.hidden ?? 0;
   if (c.augment !== undefined) {
     f.augment = c.augment !== null;
     if (c.augment) {

@@ -7,6 +7,9 @@ import type { ExternalModelInfo } from './models';
 export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'mobilefacenet'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
+/** The most units a hidden FC layer (config.hidden) may have. */
+export const HIDDEN_MAX = 4096;
+
 export const augmentSchema = z.strictObject({
   flip: z.boolean().default(true),
   /** Degrees, ± range. The paper uses 10. */
@@ -62,7 +65,7 @@ export const trainConfigSchema = z.strictObject({
    * and the 7-way output. 0 keeps torch_peer.py's net (dropout 0.5 straight into the output).
    * faceres: > 0 replaces the paper's FC 4096 + 1024 head with a lighter FC `hidden` (ReLU, dropout 0.5) head.
    */
-  hidden: z.number().int().min(0).max(4096).default(0),
+  hidden: z.number().int().min(0).max(HIDDEN_MAX).default(0),
   notes: z.string().max(2000).default(''),
 });
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -39,11 +39,19 @@ describe('run form ↔ TrainConfig', () => {
   }
 
   it('catches the values the contract would refuse, naming the field', () => {
-    const bad = { ...defaultForm(), dataset: null, lr: 0, batch: 1.5, epochs: 0, limitTrain: 0, replicates: 21, seed: -1, inputSize: 16 };
-    expect(Object.keys(validate(bad)).sort()).toEqual(['batch', 'dataset', 'epochs', 'inputSize', 'limitTrain', 'lr', 'replicates', 'seed']);
-    for (const field of ['lr', 'batch', 'epochs', 'limitTrain', 'seed', 'inputSize'] as const) {
+    const bad = { ...defaultForm(), dataset: null, lr: 0, batch: 1.5, epochs: 0, limitTrain: 0, replicates: 21, seed: -1, inputSize: 16, hidden: 5000 };
+    expect(Object.keys(validate(bad)).sort()).toEqual(['batch', 'dataset', 'epochs', 'hidden', 'inputSize', 'limitTrain', 'lr', 'replicates', 'seed']);
+    for (const field of ['lr', 'batch', 'epochs', 'limitTrain', 'seed', 'inputSize', 'hidden'] as const) {
       const one = { ...defaultForm(), dataset: 1, [field]: bad[field] };
       expect(trainConfigSchema.safeParse(toConfig(one)).success, field).toBe(false);
     }
+  });
+
+  it('a preset’s hidden layer is part of its architecture: the next preset without one resets it to none', () => {
+    const f = { ...defaultForm(), dataset: 1 };
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'baseline')!);
+    expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(256);
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'resnet50')!);
+    expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(0);
   });
 });
