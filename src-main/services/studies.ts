@@ -10,6 +10,7 @@ import { compareTable } from '../evaluation/compare-table';
 import { writeFileAtomic } from '../evaluation/write-file';
 import { describeCell, planStudy, PRESET_AXIS, type PlannedMember } from '../studies/plan';
 import { studyEvaluator } from '../studies/auto-evaluate';
+import { ensembleBestMembers } from '../studies/ensemble';
 import { listWeights } from '../engine/weights/catalog';
 import { TRANSFER_ARCHITECTURES } from '../../src-shared/contract/weights';
 import { COMPARE_METRICS } from '../../src-shared/contract/evaluation';
@@ -38,6 +39,7 @@ function createStudy(wb: Workbench, args: InvokeParsedArgs<'studies.create'>): S
       evaluate: args.evaluate,
       reference: args.reference,
       leftOut,
+      ensembleVote: args.ensemble,
     });
     return { studyId: id, runIds: storeMembers(wb, id, args.name, ready, args.paused) };
   })();
@@ -168,6 +170,7 @@ function duplicateStudy(wb: Workbench, args: InvokeParsedArgs<'studies.duplicate
     paused: args.paused,
     evaluate: s.evaluate,
     reference: s.reference,
+    ensemble: s.ensembleVote,
     leaveOutUnrunnable: s.leftOut.length > 0,
   });
 }
@@ -219,7 +222,7 @@ function exportStudy(wb: Workbench, args: InvokeParsedArgs<'studies.export'>): {
   const own = study.evaluate;
   const table = compareTable(wb, {
     runIds: study.members.map((m) => m.runId),
-    ensembleIds: [],
+    ensembleIds: study.ensembleId === null ? [] : [study.ensembleId],
     groupBy: studyGroupBy(study),
     split: args.split !== undefined ? args.split : (own?.split ?? null),
     tta: args.tta ?? own?.tta ?? 0,
@@ -248,5 +251,9 @@ export const studiesHandlers: HandlersFor<typeof studiesInvoke> = {
   'studies.export': (args, wb) => exportStudy(wb, args),
   'studies.extend': (args, wb) => extendStudy(wb, args),
   'studies.estimate': (args, wb) => estimateStudy(wb, args),
+  'studies.ensemble': (args, wb) => {
+    ensembleBestMembers(wb, args.studyId, args);
+    return getStudy(wb.db, args.studyId);
+  },
   'studies.duplicate': (args, wb) => duplicateStudy(wb, args),
 };

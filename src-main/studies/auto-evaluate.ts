@@ -5,7 +5,8 @@ import { cancelledError } from '../evaluation/cancel';
 import { evaluateRun } from '../evaluation/run-eval';
 import { settingOf } from '../evaluation/selection';
 import { latestMatching } from '../evaluation/store';
-import { completedEvaluatingMembers, evaluatingStudyOf, setMemberEvalError } from './store';
+import { completedEvaluatingMembers, evaluatingStudyOf, getStudy, setMemberEvalError, studyOfRun } from './store';
+import { ensembleBestMembers, ensembleDue } from './ensemble';
 
 /**
  * Evaluates each member of a study that asks for it (studies.evaluate) as soon as the member completes, with the
@@ -22,7 +23,11 @@ class StudyEvaluator {
 
   constructor(private readonly wb: Workbench) {
     const unsubscribe = wb.events.subscribe((name, payload) => {
-      if (name === 'run.status' && (payload as RunSummary).status === 'completed') this.schedule((payload as RunSummary).id);
+      if (name !== 'run.status') return;
+      const run = payload as RunSummary;
+      if (run.status === 'completed') this.schedule(run.id);
+      // A member that failed may have been the last one a planned ensemble waited for.
+      else if (run.status === 'failed') this.ensembleIfDue(run.id);
     });
     wb.onClose(async () => {
       unsubscribe();
@@ -57,6 +62,18 @@ class StudyEvaluator {
       if (this.closing.signal.aborted) return;
       const info = toErrorInfo(err);
       setMemberEvalError(this.wb.db, runId, `[${info.code}] ${info.message}`);
+    }
+    this.ensembleIfDue(runId);
+  }
+
+  /** The study's planned ensemble, once this was the last member it waited for; a failure is logged, not thrown (the members stand). */
+  private ensembleIfDue(runId: number): void {
+    const studyId = studyOfRun(this.wb.db, runId);
+    if (studyId === null || !ensembleDue(getStudy(this.wb.db, studyId))) return;
+    try {
+      ensembleBestMembers(this.wb, studyId);
+    } catch (err) {
+      console.error(`study ${studyId}: its planned ensemble could not be made: ${toErrorInfo(err).message}`);
     }
   }
 }

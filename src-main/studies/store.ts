@@ -18,6 +18,8 @@ interface StudyRow {
   evaluate_json: string | null;
   reference: StudyReference | null;
   left_out_json: string;
+  ensemble_vote: 'soft' | 'hard' | null;
+  ensemble_id: number | null;
 }
 
 export interface NewStudy {
@@ -29,14 +31,15 @@ export interface NewStudy {
   evaluate: StudyEvaluate | null;
   reference: StudyReference | null;
   leftOut: StudySummary['leftOut'];
+  ensembleVote: 'soft' | 'hard' | null;
 }
 
 export function insertStudy(db: Db, s: NewStudy): number {
   if (db.prepare('SELECT 1 FROM studies WHERE name = ?').get(s.name)) throw new AppError('ALREADY_EXISTS', `A study named "${s.name}" already exists.`);
   return Number(
     db
-      .prepare('INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at, evaluate_json, reference, left_out_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(s.name, JSON.stringify(s.base), JSON.stringify(s.axes), JSON.stringify(s.seeds), s.status, new Date().toISOString(), s.evaluate ? JSON.stringify(s.evaluate) : null, s.reference, JSON.stringify(s.leftOut))
+      .prepare('INSERT INTO studies (name, base_config_json, axes_json, seeds_json, status, created_at, evaluate_json, reference, left_out_json, ensemble_vote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(s.name, JSON.stringify(s.base), JSON.stringify(s.axes), JSON.stringify(s.seeds), s.status, new Date().toISOString(), s.evaluate ? JSON.stringify(s.evaluate) : null, s.reference, JSON.stringify(s.leftOut), s.ensembleVote)
       .lastInsertRowid,
   );
 }
@@ -70,6 +73,15 @@ export function linkMember(db: Db, studyId: number, runId: number, cell: Record<
 /** A study's axes and seeds after an extension, and every member it has left out so far. */
 export function updateStudyPlan(db: Db, studyId: number, plan: { axes: readonly StudyAxis[]; seeds: readonly number[]; leftOut: StudySummary['leftOut'] }): void {
   db.prepare('UPDATE studies SET axes_json = ?, seeds_json = ?, left_out_json = ? WHERE id = ?').run(JSON.stringify(plan.axes), JSON.stringify(plan.seeds), JSON.stringify(plan.leftOut), studyId);
+}
+
+export function setStudyEnsemble(db: Db, studyId: number, ensembleId: number): void {
+  db.prepare('UPDATE studies SET ensemble_id = ? WHERE id = ?').run(ensembleId, studyId);
+}
+
+/** The study a run belongs to, if any. */
+export function studyOfRun(db: Db, runId: number): number | null {
+  return (db.prepare('SELECT study_id FROM study_runs WHERE run_id = ?').get(runId) as { study_id: number } | undefined)?.study_id ?? null;
 }
 
 export function setStudyStatus(db: Db, studyId: number, status: 'active' | 'paused'): void {
@@ -115,6 +127,8 @@ export function getStudy(db: Db, studyId: number): StudySummary {
     evaluate,
     reference: row.reference,
     leftOut: JSON.parse(row.left_out_json) as StudySummary['leftOut'],
+    ensembleVote: row.ensemble_vote,
+    ensembleId: row.ensemble_id,
     members,
     counts,
   };

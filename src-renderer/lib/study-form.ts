@@ -38,6 +38,8 @@ export interface StudyForm {
   reference: boolean;
   /** Leave out members that cannot run here (listed with why) instead of refusing the study. */
   leaveOut: boolean;
+  /** An ensemble of each cell's best seed once every member is evaluated: '' = none. */
+  ensemble: '' | 'soft' | 'hard';
 }
 
 type AxisValue = StudyAxis['values'][number];
@@ -70,6 +72,7 @@ export function defaultStudyForm(): StudyForm {
     evaluateTta: 0,
     reference: false,
     leaveOut: false,
+    ensemble: '',
   };
 }
 
@@ -86,6 +89,7 @@ export function table2Form(f: StudyForm): void {
   f.evaluateSplit = 'PrivateTest';
   f.reference = true;
   f.leaveOut = true;
+  f.ensemble = 'soft';
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -179,6 +183,7 @@ export function toStudyArgs(f: StudyForm, base: RunForm): InvokeArgs<'studies.cr
     evaluate: f.evaluateSplit === '' ? null : { split: f.evaluateSplit, tta: f.evaluateTta },
     reference: f.reference ? 'paper-table-2' : null,
     leaveOutUnrunnable: f.leaveOut,
+    ensemble: f.ensemble === '' ? null : f.ensemble,
   };
 }
 

@@ -178,7 +178,7 @@ export class StudiesStore {
     const r = this.results;
     if (fresh) {
       r.runIds = study.members.map((m) => m.runId);
-      r.ensembleIds = [];
+      r.ensembleIds = study.ensembleId === null ? [] : [study.ensembleId];
       r.groupBy = studyGroupBy(study) ?? '';
       // The study's own evaluation setting when it has one; else the members' test split, plain.
       const own = study.evaluate;
@@ -188,8 +188,9 @@ export class StudiesStore {
       r.checkpoint = own?.checkpoint ?? 'best';
       r.columns = study.reference ? [...COMPARE_METRICS, 'paperAccuracy', 'vsPaper'] : null;
     }
-    // Rebuilt when a member completes or gets its evaluation.
-    const done = study.members.filter((m) => m.status === 'completed').map((m) => `${m.runId}:${m.evaluation?.id ?? ''}`).join(',');
+    // Rebuilt when a member completes or gets its evaluation, or the study's ensemble appears.
+    r.ensembleIds = study.ensembleId === null ? [] : [study.ensembleId];
+    const done = `${study.members.filter((m) => m.status === 'completed').map((m) => `${m.runId}:${m.evaluation?.id ?? ''}`).join(',')}|${study.ensembleId ?? ''}`;
     if (fresh || done !== this.tabulated) {
       this.tabulated = done;
       void r.refresh();
@@ -241,6 +242,17 @@ export class StudiesStore {
     } finally {
       this.estimating = false;
     }
+  }
+
+  /** An ensemble of each cell's best seed (studies.ensemble); it joins the results table. */
+  async ensemble(): Promise<void> {
+    const s = this.selected;
+    if (!s) return;
+    await this.run(async () => {
+      const study = await api.invoke('studies.ensemble', { studyId: s.id });
+      this.upsert(study);
+      this.setSelected(study);
+    });
   }
 
   /** A copy of the selected study under a new name; opens it. */

@@ -77,6 +77,10 @@ export interface StudySummary {
   /** Evaluated automatically as members finish; null: members are evaluated by hand. */
   evaluate: StudyEvaluate | null;
   reference: StudyReference | null;
+  /** Build an ensemble of the best member of each cell once every member is evaluated (soft or hard voting); null: none. */
+  ensembleVote: 'soft' | 'hard' | null;
+  /** That ensemble, once made (studies.ensemble, or automatically). */
+  ensembleId: number | null;
   /** Planned members left out at creation because they cannot run here (leaveOutUnrunnable), with why. */
   leftOut: { cell: Record<string, unknown>; seed: number; reason: string }[];
   members: StudyMember[];
@@ -112,6 +116,8 @@ const studyPlanArgs = z.strictObject({
   paused: z.boolean().default(false),
   evaluate: studyEvaluateSchema.nullable().default(null),
   reference: z.enum(STUDY_REFERENCES).nullable().default(null),
+  /** Plan an ensemble of the best member of each cell (by validation accuracy), made once every member is evaluated. */
+  ensemble: z.enum(['soft', 'hard']).nullable().default(null),
   /**
    * A member that cannot run here (its config is refused, or a transfer preset has no imported weights) is
    * left out and listed with why, instead of refusing the whole study. At least one member must remain.
@@ -126,7 +132,13 @@ export const studiesInvoke = {
    * How long the study would take here: the same plan as studies.create (nothing is stored), with a few training
    * batches timed per distinct setup on the backend it would train on, in the evaluation process.
    */
-  'studies.estimate': invoke(studyPlanArgs.omit({ name: true, paused: true, evaluate: true, reference: true }), returns<StudyEstimate>()),
+  'studies.estimate': invoke(studyPlanArgs.omit({ name: true, paused: true, evaluate: true, reference: true, ensemble: true }), returns<StudyEstimate>()),
+  /**
+   * The ensemble of the study's best member per cell (the seed with the best validation accuracy: selected on the
+   * validation split, never on the test split), from their evaluations of the study's setting; the study's table
+   * then shows it as a row.
+   */
+  'studies.ensemble': invoke(studyRef.extend({ vote: z.enum(['soft', 'hard']).optional(), name: z.string().trim().min(1).max(STUDY_MAX_TEXT).optional() }), returns<StudySummary>()),
   'studies.list': invoke(z.strictObject({}), returns<StudySummary[]>()),
   'studies.get': invoke(studyRef, returns<StudySummary>()),
   /** Members not yet started stay stopped; a member already training finishes its run. */

@@ -63,7 +63,7 @@ describe('Studies', () => {
     await page.getByTestId('s-batch').fill('16');
     // The time estimate: a few batches timed in the evaluation process, scaled to the plan (one setup, two members).
     await page.getByTestId('study-estimate').click();
-    await expect.poll(() => page.getByTestId('study-estimate-text').innerText(), { timeout: 30_000 }).toMatch(/^at most \d+(s|m \d\ds) \(baseline 32×32, batch 16: \d\.\d{3} s a batch\)/);
+    await expect.poll(() => page.getByTestId('study-estimate-text').innerText(), { timeout: 30_000 }).toMatch(/^at most \d+(s|m \d\ds) \(baseline 32×32, batch 16, FC 256: \d\.\d{3} s a batch\)/);
     await page.getByTestId('study-create').click();
     await page.waitForURL(/#\/studies\/\d+$/, { timeout: 10_000 });
     const grid = page.locator('[data-testid="study-grid"] tbody tr');
@@ -87,6 +87,10 @@ describe('Studies', () => {
     const rows = page.locator('[data-testid="study-results"] tbody tr');
     await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-missing'))), { timeout: 10_000 }).toEqual(['0', '0']);
     expect(await rows.locator('th').allInnerTexts()).toEqual(['classWeights=false', 'classWeights=true']);
+    // An ensemble of each cell's best seed joins the table as a row.
+    await page.getByTestId('study-ensemble-build').click();
+    await expect.poll(() => page.getByTestId('study-ensemble').innerText(), { timeout: 10_000 }).toMatch(/^Ensemble #\d+: the best seed of each cell \(soft vote\)/);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
     await expect.poll(() => page.getByTestId('study-progress').innerText()).toBe('2 completed');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('study-export-md').click()]);

@@ -42,6 +42,8 @@ function printStudy(ctx: CliContext, s: StudySummary): void {
     ctx.print(`  run ${m.runId}  ${m.status.padEnd(9)} ${m.name}${m.error ? `  (${m.error})` : ''}${acc}`);
   }
   for (const l of s.leftOut) ctx.print(`  left out: ${describeCell(l.cell)}, seed ${l.seed}: ${l.reason}`);
+  if (s.ensembleId !== null) ctx.print(`ensemble ${s.ensembleId}: the best seed of each cell (${s.ensembleVote ?? 'soft'} vote)`);
+  else if (s.ensembleVote) ctx.print(`planned: a ${s.ensembleVote}-voting ensemble of each cell's best seed, once every member is evaluated`);
 }
 
 /** Members queued by this process train in it (as with `fer train`), so create and resume follow them to the end. */
@@ -86,6 +88,13 @@ function planFromFlags(values: OptionValues): { base: Record<string, unknown>; a
   };
 }
 
+function ensembleOf(values: OptionValues): 'soft' | 'hard' | undefined {
+  const v = stringOpt(values, 'ensemble');
+  if (v === undefined) return undefined;
+  if (v !== 'soft' && v !== 'hard') throw new CliUsageError(`--ensemble must be soft or hard, got "${v}".`);
+  return v;
+}
+
 /** `--evaluate SPLIT` with the export's --tta, --no-flip and --checkpoint: how members are evaluated as they finish. */
 function evaluateOf(values: OptionValues): { split: Split; tta?: number; ttaFlip?: boolean; checkpoint?: 'best' | 'last' } | undefined {
   const split = stringOpt(values, 'evaluate');
@@ -112,7 +121,7 @@ async function waitForEvaluations(ctx: CliContext, s: StudySummary): Promise<Stu
   return now;
 }
 
-const SUBCOMMANDS = ['create', 'estimate', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate'] as const;
+const SUBCOMMANDS = ['create', 'estimate', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate', 'ensemble'] as const;
 /** fer train's config flags; replicates are the study's seeds, and --name names the study. */
 const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'name', 'wait'].includes(k)));
 
@@ -129,16 +138,18 @@ export const studyCommand: Command = {
   summary: 'Studies: a base config × axes × seeds queued as runs; create, show, pause, resume, export',
   usage: [
     'fer study create --name NAME --dataset D [train options as for fer train] --axis FIELD=V1,V2 [--axis …] [--seeds 1,2,3] [--paused]',
-    '                 [--evaluate SPLIT [--tta K] [--no-flip] [--checkpoint best|last]] [--reference paper-table-2] [--leave-out]',
+    '                 [--evaluate SPLIT [--tta K] [--no-flip] [--checkpoint best|last]] [--reference paper-table-2] [--leave-out] [--ensemble soft|hard]',
+    '  --ensemble: once every member is evaluated, an ensemble of each cell\'s best seed (by validation accuracy) joins the table;',
     '  --axis preset=baseline,vgg16 runs the paper\'s setups; --evaluate evaluates each member as it finishes;',
     '  --leave-out drops members that cannot run here (listed with why) instead of refusing the study.',
     'fer study create --table2 --dataset D [--name NAME] [--seeds …] [--epochs N …]',
-    '  The paper\'s Table 2: presets baseline, resnet50, senet50, vgg16 × class weights off/on, evaluated on PrivateTest,',
+    '  The paper\'s Table 2: presets baseline, resnet50, senet50, vgg16 × class weights off/on, evaluated on PrivateTest, a soft-voting ensemble,',
     '  with the paper\'s numbers beside them; a transfer preset without imported weights is left out and listed.',
     'fer study estimate [the create options]   how long the study would take here: a few batches timed per setup, nothing stored',
     'fer study show ID                 members and their status (--json: the whole study)',
     'fer study pause ID | resume ID    paused: members not yet started stay stopped; resume queues the stopped ones and trains them',
     'fer study extend ID [--axis FIELD=MORE,VALUES …] [--seeds MORE] [--leave-out]   adds the new cells × seeds to the study and trains them',
+    'fer study ensemble ID [--ensemble soft|hard]   an ensemble of each cell\'s best seed (by validation accuracy), in the study\'s table',
     'fer study duplicate ID --name NAME [--paused]   the same plan and settings as a new study, trained afresh',
     'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--columns ...]',
     '  Grouped by the axes, mean ± std over seeds, of one evaluation setting (a member without it is shown as missing).',
@@ -152,6 +163,7 @@ export const studyCommand: Command = {
     evaluate: { type: 'string' },
     reference: { type: 'string' },
     'leave-out': { type: 'boolean', default: false },
+    ensemble: { type: 'string' },
     table2: { type: 'boolean', default: false },
     format: { type: 'string' },
     out: { type: 'string' },
@@ -187,6 +199,7 @@ export const studyCommand: Command = {
       if (table2 && axes.length) throw new CliUsageError('--table2 sets the axes itself (preset × classWeights); leave out --axis.');
       const reference = stringOpt(values, 'reference') ?? (table2 ? 'paper-table-2' : undefined);
       const evaluate = evaluateOf(values) ?? (table2 ? { split: 'PrivateTest' as const } : undefined);
+      const ensemble = ensembleOf(values);
       const created = await ctx.call('studies.create', {
         name,
         base,
@@ -196,6 +209,7 @@ export const studyCommand: Command = {
         ...(evaluate ? { evaluate } : {}),
         ...(reference !== undefined ? { reference: reference as 'paper-table-2' } : {}),
         leaveOutUnrunnable: table2 || values['leave-out'] === true,
+        ...(ensemble !== undefined ? { ensemble } : table2 ? { ensemble: 'soft' as const } : {}),
       });
       ctx.note(`study ${created.id}: ${created.members.length} members${created.status === 'paused' ? ' (paused)' : ' queued'}`);
       for (const l of created.leftOut) ctx.note(`left out ${describeCell(l.cell)} (seed ${l.seed}): ${l.reason}`);
@@ -218,6 +232,12 @@ export const studyCommand: Command = {
       const done = await waitForEvaluations(ctx, await follow(ctx, before, after));
       printStudy(ctx, done);
       return done;
+    }
+    if (sub === 'ensemble') {
+      const vote = ensembleOf(values);
+      const s = await ctx.call('studies.ensemble', { studyId, ...(vote ? { vote } : {}) });
+      printStudy(ctx, s);
+      return s;
     }
     if (sub === 'duplicate') {
       const name = stringOpt(values, 'name');

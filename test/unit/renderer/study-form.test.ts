@@ -100,6 +100,7 @@ describe('study form ↔ studies.create', () => {
       evaluate: { split: 'PrivateTest', tta: 0 },
       reference: 'paper-table-2',
       leaveOutUnrunnable: true,
+      ensemble: 'soft',
     });
     // What the form sends is what the contract and the planner accept.
     const parsed = invokeChannels['studies.create'].args.parse(args);

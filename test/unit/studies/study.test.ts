@@ -94,7 +94,7 @@ describe('studies through the contract', () => {
     );
     // A pid far above any live one: no such process.
     const ghost = Number(ins.run(ds, JSON.stringify({ dataset: ds }), 4_000_002).lastInsertRowid);
-    const studyId = insertStudy(wb.db, { name: 'orphaned', base: trainConfigSchema.parse({ dataset: ds }), axes: [], seeds: [1], status: 'active', evaluate: null, reference: null, leftOut: [] });
+    const studyId = insertStudy(wb.db, { name: 'orphaned', base: trainConfigSchema.parse({ dataset: ds }), axes: [], seeds: [1], status: 'active', evaluate: null, reference: null, leftOut: [], ensembleVote: null });
     linkMember(wb.db, studyId, ghost, {});
     // A second workbench object over the same DB stands for a freshly started process whose first call lists studies.
     const fresh = { ...wb, onClose() {} };
@@ -257,7 +257,7 @@ describe('studies through the contract', () => {
       // The CLI test above closed `wb`: the CLI opens the home itself.
       const code = await main(['study', 'create', '--table2', '--dataset', 'study-syn', '--epochs', '1', '--batch', '16', '--limit-train', '32', '--home', t.dir, '--json']);
       expect(code, errs.join('')).toBe(0);
-      const s = JSON.parse(out.at(-1)!) as { id: number; members: { cell: Record<string, unknown>; status: string; evaluation: unknown }[]; leftOut: { cell: Record<string, unknown>; reason: string }[]; reference: string };
+      const s = JSON.parse(out.at(-1)!) as { id: number; members: { cell: Record<string, unknown>; status: string; evaluation: unknown }[]; leftOut: { cell: Record<string, unknown>; reason: string }[]; reference: string; ensembleVote: string | null; ensembleId: number | null };
       expect(s.reference).toBe('paper-table-2');
       expect(s.members.map((m) => [m.cell.preset, m.cell.classWeights, m.cell.epochs, m.status])).toEqual([
         ['baseline', false, 1, 'completed'],
@@ -266,6 +266,9 @@ describe('studies through the contract', () => {
       expect(s.members.every((m) => m.evaluation !== null)).toBe(true);
       expect(s.leftOut.map((l) => l.cell.preset)).toEqual(['resnet50', 'resnet50', 'senet50', 'senet50', 'vgg16', 'vgg16']);
       expect(s.leftOut[0]!.reason).toMatch(/no resnet50 weights are imported .*fer weights import/);
+      // The paper's soft vote, planned by --table2, made once both members were evaluated.
+      expect(s.ensembleVote).toBe('soft');
+      expect(s.ensembleId).toEqual(expect.any(Number));
       const written: string[] = [];
       const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => written.push(String(s)) > 0);
       try {
@@ -276,6 +279,7 @@ describe('studies through the contract', () => {
       const md = written.join('');
       expect(md).toContain('PrivateTest, plain (1 view), best checkpoint');
       expect(md).toMatch(/\| model=baseline, classWeights=false, batch=16, epochs=1 \|.*\| 66\.37 \| -?\d+\.\d\d \|/);
+      expect(md).toMatch(/\| Table 2: best of each cell \(ensemble #\d+\) \|.*\| 75\.50 \| -?\d+\.\d\d \|/);
     } finally {
       log.mockRestore();
       err.mockRestore();
