@@ -32,6 +32,8 @@ const PAPER = { baseline: { test: '64.0–66.4%' } };
 
 interface Row {
   classWeights: boolean;
+  /** Units of the hidden FC layer (the preset's 256; 0 is torch_peer.py's net). */
+  hidden: number;
   runId: number;
   epochsDone: number;
   bestEpoch: number | null;
@@ -73,7 +75,7 @@ export function markdownTable(rows: Row[], meta: { dataset: string; seed: number
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| baseline | ${r.classWeights ? 'yes' : 'no'} | ${r.epochsDone} (${r.bestEpoch ?? '–'}) | ${pct(r.publicTest)} | ${pct(r.privateTest)} | ${pct(r.privateTestFlip)} | ${pct(r.privateTestTta)} | ${r.privateTestMacroF1.toFixed(3)} | ${r.trainMinutes === null ? '–' : `${r.trainMinutes.toFixed(0)} min`} | ${PAPER.baseline.test} |`,
+        `| baseline${r.hidden ? ` + FC ${r.hidden}` : ''} | ${r.classWeights ? 'yes' : 'no'} | ${r.epochsDone} (${r.bestEpoch ?? '–'}) | ${pct(r.publicTest)} | ${pct(r.privateTest)} | ${pct(r.privateTestFlip)} | ${pct(r.privateTestTta)} | ${r.privateTestMacroF1.toFixed(3)} | ${r.trainMinutes === null ? '–' : `${r.trainMinutes.toFixed(0)} min`} | ${PAPER.baseline.test} |`,
     ),
     '',
   ];
@@ -155,6 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       const privTta = await evalOf('PrivateTest', tta);
       rows.push({
         classWeights: config.classWeights,
+        hidden: config.hidden ?? 0,
         runId: detail.run.id,
         epochsDone: detail.run.epochsDone,
         bestEpoch: detail.run.bestEpoch,
