@@ -99,8 +99,8 @@ export function getStudy(db: Db, studyId: number): StudySummary {
   const evaluate = row.evaluate_json ? (JSON.parse(row.evaluate_json) as StudyEvaluate) : null;
   const members = (
     db
-      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, m.cell_json, m.eval_error FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
-      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string; eval_error: string | null }[]
+      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, r.started_at, r.finished_at, m.cell_json, m.eval_error FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
+      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string; eval_error: string | null; started_at: string | null; finished_at: string | null }[]
   ).map((m): StudyMember => {
     const ev = evaluate ? latestMatching(db, m.id, settingOf(evaluate)) : null;
     return {
@@ -112,6 +112,7 @@ export function getStudy(db: Db, studyId: number): StudySummary {
       error: m.error,
       evaluation: ev ? { id: ev.id, accuracy: ev.accuracy } : null,
       evalError: m.eval_error,
+      trainSeconds: m.status === 'completed' && m.started_at && m.finished_at ? (Date.parse(m.finished_at) - Date.parse(m.started_at)) / 1000 : null,
     };
   });
   const counts: Partial<Record<RunStatus, number>> = {};

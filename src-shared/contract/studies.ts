@@ -64,6 +64,8 @@ export interface StudyMember {
   evaluation: { id: number; accuracy: number } | null;
   /** Why its automatic evaluation failed, if it did. */
   evalError: string | null;
+  /** Wall seconds its training took, once completed (the study's time-left figure scales from these). */
+  trainSeconds: number | null;
 }
 
 export interface StudySummary {

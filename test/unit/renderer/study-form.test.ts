@@ -6,6 +6,8 @@ import type { AllHandlers } from '../../../src-main/services/types';
 import type { Workbench } from '../../../src-main/context';
 import { planStudy } from '../../../src-main/studies/plan';
 import { applyPreset, defaultForm } from '../../../src-renderer/lib/run-form';
+import { studyTimeLeft } from '../../../src-renderer/lib/study-time';
+import type { StudySummary } from '../../../src-shared/contract';
 import {
   AXIS_FIELDS,
   defaultStudyForm,
@@ -106,5 +108,19 @@ describe('study form ↔ studies.create', () => {
     const parsed = invokeChannels['studies.create'].args.parse(args);
     expect(planStudy(parsed.base, parsed.axes, parsed.seeds).map((m) => m.config.model)).toEqual(['baseline', 'baseline', 'resnet50', 'resnet50', 'senet50', 'senet50', 'vgg16', 'vgg16']);
     expect(memberCount(f)).toBe(8);
+  });
+});
+
+describe('a study’s time left', () => {
+  const member = (runId: number, status: StudySummary['members'][number]['status'], trainSeconds: number | null) =>
+    ({ runId, name: '', cell: {}, seed: 1, status, error: null, evaluation: null, evalError: null, trainSeconds }) as StudySummary['members'][number];
+  it('is the training members’ own ETAs plus the completed members’ mean for each queued one', () => {
+    const s = { members: [member(1, 'completed', 100), member(2, 'completed', 300), member(3, 'running', null), member(4, 'queued', null), member(5, 'failed', null)] };
+    expect(studyTimeLeft(s, { 3: { etaSec: 50 } })).toBe(50 + 200);
+    // No progress event yet for the running one: the mean stands in for it.
+    expect(studyTimeLeft(s, {})).toBe(200 + 200);
+    // Nothing completed yet and no ETA: unknown, not 0.
+    expect(studyTimeLeft({ members: [member(1, 'running', null), member(2, 'queued', null)] }, {})).toBeNull();
+    expect(studyTimeLeft({ members: [member(1, 'completed', 10)] }, {})).toBe(0);
   });
 });

@@ -124,6 +124,7 @@ describe('studies through the contract', () => {
     await queueFor(wb).idle();
     now = await call(handlers, wb, 'studies.get', { studyId: s.id });
     expect(now.counts).toEqual({ completed: 2 });
+    for (const m of now.members) expect(m.trainSeconds).toBeGreaterThan(0);
     const cfg = (await call(handlers, wb, 'runs.get', { runId: b })).config;
     expect(cfg).toMatchObject({ classWeights: true, seed: 3, epochs: 1 });
 
