@@ -15,7 +15,7 @@ import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, 
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
 
-function splitCount(wb: Workbench, datasetId: number, split: string): number {
+export function splitCount(wb: Workbench, datasetId: number, split: string): number {
   return (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(datasetId, split) as { n: number }).n;
 }
 

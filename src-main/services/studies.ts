@@ -2,7 +2,6 @@ import type { InvokeParsedArgs } from '../../src-shared/contract';
 import { studiesInvoke, studyGroupBy, type StudyEstimate, type StudySummary } from '../../src-shared/contract/studies';
 import { runTimingJob } from '../evaluation/runner';
 import { resolveWeightsFile } from '../trainer/data';
-import { splitCounts } from '../data/packed-store';
 import { AppError, toErrorInfo } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import type { Workbench } from '../context';
@@ -18,7 +17,7 @@ import type { TrainConfig } from '../../src-shared/contract/runs';
 import { getStudy, insertStudy, linkMember, setStudyStatus, studyIds, updateStudyPlan } from '../studies/store';
 import { queueFor } from '../trainer/queue';
 import { insertRun, nowIso, patchRun, runSummary } from '../trainer/store';
-import { resumeRun, validateConfig } from './runs';
+import { resumeRun, splitCount, validateConfig } from './runs';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
 
@@ -145,18 +144,14 @@ async function estimateStudy(wb: Workbench, args: InvokeParsedArgs<'studies.esti
     const t = timings[i]!;
     const steps = members.map((m) => {
       const c = m.config;
-      const train = Math.min(splitSize(wb, m.datasetId, c.trainSplit), c.limitTrain ?? Infinity);
-      const val = c.valSplit ? splitSize(wb, m.datasetId, c.valSplit) : 0;
+      const train = Math.min(splitCount(wb, m.datasetId, c.trainSplit), c.limitTrain ?? Infinity);
+      const val = c.valSplit ? splitCount(wb, m.datasetId, c.valSplit) : 0;
       return c.epochs * (Math.ceil(train / c.batch) + Math.ceil(val / c.batch) / 3);
     });
     const total = steps.reduce((a, b) => a + b, 0);
     return { label: costLabel(members[0]!.config), backend: t.backend, secondsPerStep: t.secondsPerStep, members: members.length, stepsPerMember: Math.max(...steps), seconds: total * t.secondsPerStep };
   });
   return { members: ready.length, leftOut, groups: out, totalSeconds: out.reduce((a, g) => a + g.seconds, 0) };
-}
-
-function splitSize(wb: Workbench, datasetId: number, split: string): number {
-  return splitCounts(wb, datasetId).find((s) => s.split === split)?.total ?? 0;
 }
 
 /** studies.duplicate: a new study with the same plan and settings, all of its members queued afresh. */

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../../src-shared/contract/runs';
+import type { StudyEvaluate } from '../../src-shared/contract/studies';
 import { toErrorInfo } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { cancelledError } from '../evaluation/cancel';
@@ -53,7 +54,7 @@ class StudyEvaluator {
     this.chain = this.chain.then(() => this.evaluate(runId, plan.evaluate)).finally(() => this.pending.delete(runId));
   }
 
-  private async evaluate(runId: number, evaluate: NonNullable<ReturnType<typeof evaluatingStudyOf>>['evaluate']): Promise<void> {
+  private async evaluate(runId: number, evaluate: StudyEvaluate): Promise<void> {
     if (this.closing.signal.aborted) return;
     try {
       await evaluateRun(this.wb, { runId, split: evaluate.split, checkpoint: evaluate.checkpoint, tta: evaluate.tta, ttaFlip: evaluate.ttaFlip, ttaSeed: 0 }, this.closing.signal);

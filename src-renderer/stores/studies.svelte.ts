@@ -179,6 +179,8 @@ export class StudiesStore {
     if (fresh) {
       r.runIds = study.members.map((m) => m.runId);
       r.ensembleIds = study.ensembleId === null ? [] : [study.ensembleId];
+      // The extend form starts on the study's first axis (the select would otherwise show nothing chosen).
+      this.extendField = study.axes[0]?.field ?? '';
       r.groupBy = studyGroupBy(study) ?? '';
       // The study's own evaluation setting when it has one; else the members' test split, plain.
       const own = study.evaluate;
@@ -211,7 +213,7 @@ export class StudiesStore {
     if (this.extendValues.trim() !== '') {
       const v = parseAxisValues(this.extendValues);
       if ('error' in v) return void (this.actionError = `Values: ${v.error}`);
-      axes.push({ field: this.extendField || s.axes[0]?.field || '', values: v.values });
+      axes.push({ field: this.extendField, values: v.values });
     }
     let seeds: number[] = [];
     if (this.extendSeeds.trim() !== '') {
@@ -281,16 +283,9 @@ export class StudiesStore {
   }
 
   private async act(channel: 'studies.pause' | 'studies.resume'): Promise<void> {
-    if (!this.selected) return;
-    this.acting = true;
-    this.actionError = null;
-    try {
-      this.upsert(await api.invoke(channel, { studyId: this.selected.id }));
-    } catch (err) {
-      this.actionError = errorText(err);
-    } finally {
-      this.acting = false;
-    }
+    const s = this.selected;
+    if (!s) return;
+    await this.run(async () => this.upsert(await api.invoke(channel, { studyId: s.id })));
   }
 
   /**
