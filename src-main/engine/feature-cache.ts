@@ -75,7 +75,10 @@ export class CachedFeatures {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => void): Promise<CachedFeatures> {
+  /** onChunk after each chunk with the rows done so far; resolving false abandons the work (compute returns null). */
+  static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk?: number): Promise<CachedFeatures>;
+  static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk: number, onChunk: (done: number) => Promise<boolean> | boolean): Promise<CachedFeatures | null>;
+  static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => Promise<boolean> | boolean): Promise<CachedFeatures | null> {
     const shape = (base.outputs[0]!.shape as (number | null)[]).slice(1) as number[];
     const size = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n * size);
@@ -88,7 +91,7 @@ export class CachedFeatures {
       // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
       data.set((await out.data()) as Float32Array, from * size);
       out.dispose();
-      onChunk?.(from + m);
+      if (onChunk && !(await onChunk(from + m))) return null;
     }
     return new CachedFeatures(data, n, shape);
   }

@@ -34,8 +34,11 @@ export interface TrainState {
   optimizer: tf.io.WeightsManifestEntry[];
 }
 
-/** What the loop reports per batch: a run's progress event without the run id and phase the parent adds. */
-export type BatchProgress = Omit<RunProgress, 'runId' | 'phase' | 'valLoss' | 'valAcc'>;
+/**
+ * What the loop reports per batch: a run's progress event without the run id the parent adds; phase 'batch' (the
+ * parent's default) unless the frozen base is computing cached features.
+ */
+export type BatchProgress = Omit<RunProgress, 'runId' | 'phase' | 'valLoss' | 'valAcc'> & { phase?: 'features' };
 
 export interface TrainHooks {
   /** After a resume has loaded its checkpoint: the epochs it already holds. */
@@ -134,6 +137,39 @@ async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: T
 }
 
 /**
+ * The frozen base's features for the training and validation splits, computed once, reporting progress as
+ * phase 'features' (on a CPU this takes as long as several head epochs: 30 min for faceres at 224 on FER2013) and
+ * polling the stop request between chunks. null when a stop was requested.
+ */
+async function computeFeatureCache(split: { base: tf.LayersModel; head: tf.LayersModel }, opts: TrainOptions, epochsDone: number): Promise<FeatureCache | null> {
+  const { config: cfg, spec, train: data, val, hooks = {} } = opts;
+  const valN = val && val.n > 0 ? val.n : 0;
+  const total = data.n + valN;
+  const everyMs = opts.progressEveryMs ?? 250;
+  const started = performance.now();
+  let lastProgress = 0;
+  let stop = false;
+  const onChunk = (offset: number) => async (done: number) => {
+    // Let a stop request (an IPC message) in: on wasm each await resolves as a microtask.
+    await new Promise<void>((r) => setImmediate(r));
+    stop = hooks.shouldStop?.() ?? false;
+    const now = performance.now();
+    const seen = offset + done;
+    if (hooks.onProgress && (now - lastProgress >= everyMs || seen === total || stop)) {
+      lastProgress = now;
+      const rate = seen / Math.max((now - started) / 1000, 1e-9);
+      hooks.onProgress({ phase: 'features', epoch: epochsDone, epochs: cfg.epochs, batch: seen, batches: total, loss: 0, acc: 0, lr: cfg.lr, imgPerSec: rate, etaSec: (total - seen) / rate });
+    }
+    return !stop;
+  };
+  const train = await CachedFeatures.compute(split.base, data.pixels, data.n, spec, 64, onChunk(0));
+  if (!train) return null;
+  const valFeatures = valN > 0 ? await CachedFeatures.compute(split.base, val!.pixels, valN, spec, 64, onChunk(data.n)) : null;
+  if (valN > 0 && !valFeatures) return null;
+  return { head: split.head, train, val: valFeatures };
+}
+
+/**
  * The training loop: seeded shuffle, one batched augmentation transform, class-weighted loss through
  * optimizer.minimize, per-epoch validation with a confusion matrix, `last` and `best` checkpoints every
  * epoch, early stopping with best-weights restore, and a graceful stop that finishes the current batch.
@@ -184,13 +220,18 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     hooks.onResumed?.(state);
   }
   // After a resume has loaded its weights (the base's are frozen, so they are the ones it was cached with).
-  const cache: FeatureCache | null = split
-    ? {
-        head: split.head,
-        train: await CachedFeatures.compute(split.base, data.pixels, data.n, spec),
-        val: val && val.n > 0 ? await CachedFeatures.compute(split.base, val.pixels, val.n, spec) : null,
-      }
-    : null;
+  const cache: FeatureCache | null = split ? await computeFeatureCache(split, opts, state.epochsDone) : null;
+  if (split && !cache) {
+    // Stopped while the features were being computed: nothing trained yet, so the checkpoint is the state as it was
+    // (a resume recomputes the features; they are never stored).
+    if (lastDir) {
+      await saveCheckpoint(model, opt, state, lastDir);
+      hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
+    }
+    weights?.dispose();
+    opt.dispose();
+    return { status: 'stopped', earlyStopped: false, state, test: null, featureCache: plan };
+  }
 
   const batchBuf = new Uint8Array(bs * 2304);
   const labelBuf = new Int32Array(bs);

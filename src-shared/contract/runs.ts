@@ -120,7 +120,11 @@ export interface RunDetail {
 
 export interface RunProgress {
   runId: number;
-  phase: 'batch' | 'epoch';
+  /**
+   * 'features': a frozen base computing its cached features before the first epoch (batch/batches count images,
+   * loss and acc are 0); 'batch': a training batch; 'epoch': an epoch's end with its validation scores.
+   */
+  phase: 'features' | 'batch' | 'epoch';
   epoch: number;
   epochs: number;
   batch: number;

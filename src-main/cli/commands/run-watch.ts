@@ -30,7 +30,9 @@ export async function watchRuns(ctx: CliContext, ids: number[]): Promise<RunSumm
     if (name === 'run.progress') {
       const p = payload as RunProgress;
       if (!pending.has(p.runId)) return;
-      if (p.phase === 'batch') {
+      if (p.phase === 'features') {
+        bar(p.runId).update(p.batch, p.batches, `frozen base features ${p.imgPerSec.toFixed(1)} img/s ETA ${formatEta(p.etaSec)}`);
+      } else if (p.phase === 'batch') {
         bar(p.runId).update(p.batch, p.batches, `epoch ${p.epoch}/${p.epochs} loss ${fmt(p.loss)} acc ${fmt(p.acc)} ${p.imgPerSec.toFixed(1)} img/s ETA ${formatEta(p.etaSec)}`);
       } else {
         bar(p.runId).done();

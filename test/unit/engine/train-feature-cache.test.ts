@@ -7,7 +7,7 @@ import { evaluateSplit } from '../../../src-main/engine/evaluate';
 import { splitAtHead } from '../../../src-main/engine/feature-cache';
 import { prepareBatch } from '../../../src-main/engine/input';
 import { getModel } from '../../../src-main/engine/models/index';
-import { train } from '../../../src-main/engine/train';
+import { readState, train, type BatchProgress, type TrainHooks } from '../../../src-main/engine/train';
 import { trainConfigSchema, type EpochMetrics, type TrainConfigInput } from '../../../src-shared/contract/runs';
 import { tempDir } from '../../helpers/workbench';
 import { synthSplits } from './train-helpers';
@@ -16,7 +16,7 @@ import { synthSplits } from './train-helpers';
 const { train: trainSet, held } = synthSplits(4, 13);
 const base: TrainConfigInput = { dataset: 'x', model: 'vgg16', inputSize: 48, freeze: 19, augment: null, epochs: 2, batch: 7, seed: 3, optimizer: 'adam', lr: 1e-4 };
 
-async function runVgg(over: Partial<TrainConfigInput>, dir: string | null) {
+async function runVgg(over: Partial<TrainConfigInput>, dir: string | null, hooks: TrainHooks = {}) {
   const config = trainConfigSchema.parse({ ...base, ...over });
   const def = getModel('vgg16');
   const spec = def.inputSpec(config);
@@ -24,16 +24,17 @@ async function runVgg(over: Partial<TrainConfigInput>, dir: string | null) {
   const before = { conv: model.getLayer('conv5_3').getWeights()[0]!.dataSync().slice(), head: model.getLayer('head_fc1024').getWeights()[0]!.dataSync().slice() };
   const fullSteps = vi.spyOn(model, 'trainOnBatch');
   const epochs: EpochMetrics[] = [];
-  const outcome = await train({ config, model, spec, train: trainSet, val: held, test: held, classWeights: null, dir, hooks: { onEpoch: (m) => epochs.push(m) } });
+  const outcome = await train({ config, model, spec, train: trainSet, val: held, test: held, classWeights: null, dir, hooks: { onEpoch: (m) => epochs.push(m), ...hooks }, progressEveryMs: 0 });
   return { config, spec, model, before, fullStepCount: fullSteps.mock.calls.length, epochs, outcome };
 }
 
 describe('training a frozen-base model on cached features', () => {
   const tmp = tempDir('fer-cache-train-');
   let cached: Awaited<ReturnType<typeof runVgg>>;
+  const progress: BatchProgress[] = [];
   beforeAll(async () => {
     await activateBackend('wasm');
-    cached = await runVgg({ cacheFeatures: true }, tmp.dir);
+    cached = await runVgg({ cacheFeatures: true }, tmp.dir, { onProgress: (p) => progress.push(p) });
   }, 120_000);
   afterAll(() => {
     cached?.model.dispose();
@@ -79,4 +80,31 @@ describe('training a frozen-base model on cached features', () => {
     });
     full.model.dispose();
   }, 120_000);
+
+  it('reports the feature computation as its own progress phase before the first batch', () => {
+    const total = trainSet.n + held.n;
+    const firstBatch = progress.findIndex((p) => p.phase === undefined);
+    const features = progress.slice(0, firstBatch);
+    expect(features.length).toBeGreaterThan(1);
+    expect(features.every((p) => p.phase === 'features' && p.batches === total && p.epoch === 0)).toBe(true);
+    // Counts grow to every face of both splits, with a rate and a time left.
+    expect(features.map((p) => p.batch)).toEqual([...features.map((p) => p.batch)].sort((a, b) => a - b));
+    expect(features.at(-1)!.batch).toBe(total);
+    expect(features.at(-1)!.etaSec).toBe(0);
+    expect(features[0]!.imgPerSec).toBeGreaterThan(0);
+    expect(progress.slice(firstBatch).some((p) => p.phase === 'features')).toBe(false);
+  });
+
+  it('a stop requested while the features are computed stops before training, with a checkpoint to resume from', async () => {
+    const stopTmp = tempDir('fer-cache-stop-');
+    let chunks = 0;
+    const stopped = await runVgg({ cacheFeatures: true }, stopTmp.dir, { onProgress: (p) => void (p.phase === 'features' && chunks++), shouldStop: () => chunks > 0 });
+    expect(stopped.outcome.status).toBe('stopped');
+    expect(stopped.epochs).toHaveLength(0);
+    expect(stopped.outcome.state.epochsDone).toBe(0);
+    expect(readState(join(stopTmp.dir, 'last')).epochsDone).toBe(0);
+    expect(Array.from(stopped.model.getLayer('head_fc1024').getWeights()[0]!.dataSync())).toEqual(Array.from(stopped.before.head));
+    stopped.model.dispose();
+    stopTmp.cleanup();
+  }, 60_000);
 });
