@@ -51,9 +51,6 @@ export const EVENT_NAMES = Object.keys(eventChannels) as EventName[];
 export function isInvokeName(name: unknown): name is InvokeName {
   return typeof name === 'string' && Object.hasOwn(invokeChannels, name);
 }
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(eventChannels, name);
-}
 
 export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 

@@ -58,10 +58,6 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   return { code: 'INTERNAL', message };
 }
 
-export function ok<T>(value: T): Envelope<T> {
-  return { ok: true, value };
-}
-
 export function fail<T = never>(code: ErrorCode, message: string, details?: unknown): Envelope<T> {
   return details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };
 }
