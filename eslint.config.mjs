@@ -9,7 +9,7 @@ import { svelteScripts } from './lint/svelte-scripts.mjs';
 const local = { rules: { layers: layersRule }, processors: { 'svelte-scripts': svelteScripts } };
 
 export default defineConfig(
-  { ignores: ['out/**', 'dist/**', 'native/**', 'resources/**', 'test-artifacts/**', 'types/**', '**/*.d.ts'] },
+  { ignores: ['out/**', 'dist/**', 'native/**', 'resources/**', 'test-artifacts/**', '.fer-test-*/**', '**/*.tmp.ts', 'types/**', '**/*.d.ts'] },
   {
     files: ['**/*.ts', '**/*.mjs'],
     ignores: ['**/*.svelte/*.ts'],
