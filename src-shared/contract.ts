@@ -55,6 +55,7 @@ export function isInvokeName(name: unknown): name is InvokeName {
 export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/backbones';
+export * from './contract/bounds';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';
