@@ -4,8 +4,9 @@
 // where they point, not by how they are spelled. The table is the architecture: README.md's "Layout" in rules.
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const REPO = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Node's own modules, spelled with or without `node:`. */
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
