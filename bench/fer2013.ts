@@ -84,6 +84,9 @@ function context(home: string): CliContext & { close(): Promise<void> } {
     call<N extends InvokeName>(channel: N, args: unknown): Promise<InvokeResult<N>> {
       return call(handlers, ctx.workbench(), channel, args);
     },
+    callUnchecked<N extends InvokeName>(channel: N, args: unknown): Promise<InvokeResult<N>> {
+      return call(handlers, ctx.workbench(), channel, args);
+    },
     print: (line: string) => console.log(line),
     note: (line: string) => void process.stderr.write(`${line}\n`),
     close: async () => wb?.close(),

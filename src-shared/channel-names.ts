@@ -19,8 +19,11 @@ export const INVOKE_CHANNEL_NAMES = [
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];
 
+// Compile-time checks, exported so that they are not unused locals (@public: nothing imports them).
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };
+/** @public */
 export const invokeNamesComplete: Exhaustive<InvokeName, (typeof INVOKE_CHANNEL_NAMES)[number]> = true;
+/** @public */
 export const eventNamesComplete: Exhaustive<EventName, (typeof EVENT_CHANNEL_NAMES)[number]> = true;
 
 /** Electron IPC channel names. Only these two cross the preload. */

@@ -51,13 +51,11 @@ export const EVENT_NAMES = Object.keys(eventChannels) as EventName[];
 export function isInvokeName(name: unknown): name is InvokeName {
   return typeof name === 'string' && Object.hasOwn(invokeChannels, name);
 }
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(eventChannels, name);
-}
 
 export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/backbones';
+export * from './contract/bounds';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';

@@ -48,6 +48,37 @@ export class AppError extends Error {
   }
 }
 
+/** One argument an error is about: its path in the channel's arguments ("config.batch", "axes.0.values") and what is wrong. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * An error's details when it is about arguments: BAD_ARGS from a channel's schema (every offending field), or a
+ * service's own check of one field (INVALID_INPUT, NOT_FOUND, WEIGHTS_MISMATCH…). Forms show each message by
+ * the input of its field, from here rather than by reading the message text.
+ */
+export interface FieldDetails {
+  fields: FieldIssue[];
+}
+
+export function fieldDetails(field: string, message: string): FieldDetails {
+  return { fields: [{ field, message }] };
+}
+
+/** An error about one argument: the message leads with its path (for the CLI and logs), details name it (for forms). */
+export function fieldError(code: ErrorCode, field: string, text: string): AppError {
+  return new AppError(code, `${field}: ${text}`, fieldDetails(field, text));
+}
+
+/** The fields an error's details name ([] when they name none), however the details arrived (IPC, WebSocket). */
+export function fieldIssues(details: unknown): FieldIssue[] {
+  const fields = (details as Partial<FieldDetails> | null | undefined)?.fields;
+  if (!Array.isArray(fields)) return [];
+  return fields.filter((f): f is FieldIssue => typeof f?.field === 'string' && typeof f?.message === 'string');
+}
+
 export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof AppError) {
     return err.details === undefined
@@ -56,10 +87,6 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message };
-}
-
-export function ok<T>(value: T): Envelope<T> {
-  return { ok: true, value };
 }
 
 export function fail<T = never>(code: ErrorCode, message: string, details?: unknown): Envelope<T> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds the renderer the end-to-end tests serve, runs every vitest project (unit, integration,
-// end-to-end in Chromium), then prints one plain "N passed, N failed" line that CI can read.
+// `npm test`: type checks, lints, builds the renderer the end-to-end tests serve, runs every vitest project
+// (unit, integration, end-to-end in Chromium), then prints one plain "N passed, N failed" line that CI can read.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,16 @@ for (const project of ['tsconfig.json', electronTypes ? 'tsconfig.electron.json'
   if (tsc.status !== 0) {
     console.error(`type check failed (${project})`);
     process.exit(tsc.status ?? 1);
+  }
+}
+
+// The import layering (eslint.config.mjs, lint/layers.mjs: which folder may import what) and a few
+// recommended rules; then knip: unused files, exports and dependencies (knip.json names the entry points).
+for (const [name, args] of [['eslint', ['.']], ['knip', []]]) {
+  const lint = run(bin(name), args);
+  if (lint.status !== 0) {
+    console.error(`${name} failed (npm run lint)`);
+    process.exit(lint.status ?? 1);
   }
 }
 

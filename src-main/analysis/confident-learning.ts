@@ -19,7 +19,6 @@
  */
 
 export type IssueRanking = 'self-confidence' | 'margin';
-export const ISSUE_RANKINGS = ['self-confidence', 'margin'] as const satisfies readonly IssueRanking[];
 
 export interface LabelIssue {
   /** Row of the input. */

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import type { InvokeName, InvokeResult } from '../../src-shared/contract';
+import type { InvokeArgs, InvokeName, InvokeResult } from '../../src-shared/contract';
 import type { Workbench } from '../context';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -9,7 +9,12 @@ export interface CliContext {
   /** Opens the workbench home on first use, so `fer --version` needs no DB. */
   workbench(): Workbench;
   /** Calls a contract channel exactly as the UI would, throwing an AppError on an error envelope. */
-  call<N extends InvokeName>(name: N, args: unknown): Promise<InvokeResult<N>>;
+  call<N extends InvokeName>(name: N, args: InvokeArgs<N>): Promise<InvokeResult<N>>;
+  /**
+   * The same, for arguments built from raw command-line values (a training config from flags): they are not
+   * typed here on purpose, the channel's schema checks them at the dispatch and its BAD_ARGS names the field.
+   */
+  callUnchecked<N extends InvokeName>(name: N, args: unknown): Promise<InvokeResult<N>>;
   json: boolean;
   /** Human output (stdout); silent under --json so the last line stays one JSON object. */
   print(line: string): void;

@@ -81,6 +81,9 @@ export async function main(argv: string[]): Promise<number> {
       call(channel, args) {
         return call(handlers, ctx.workbench(), channel, args);
       },
+      callUnchecked(channel, args) {
+        return call(handlers, ctx.workbench(), channel, args);
+      },
       print(line) {
         if (!json) console.log(line);
       },

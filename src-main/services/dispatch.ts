@@ -1,5 +1,5 @@
 import { invokeChannels, isInvokeName, type InvokeName, type InvokeResult } from '../../src-shared/contract';
-import { AppError, toErrorInfo, type Envelope } from '../../src-shared/errors';
+import { AppError, toErrorInfo, type Envelope, type FieldDetails } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import type { AllHandlers } from './types';
 
@@ -13,8 +13,9 @@ export async function dispatch(handlers: AllHandlers, wb: Workbench, name: unkno
   }
   const parsed = invokeChannels[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`);
-    return { ok: false, error: { code: 'BAD_ARGS', message: `Bad arguments for ${name}: ${issues.join('; ')}`, details: issues } };
+    const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(args)', message: i.message }));
+    const details: FieldDetails = { fields };
+    return { ok: false, error: { code: 'BAD_ARGS', message: `Bad arguments for ${name}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, details } };
   }
   try {
     const handler = handlers[name] as (args: unknown, wb: Workbench) => Promise<unknown> | unknown;

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { runsInvoke, type RunSummary, type TrainConfig } from '../../src-shared/contract/runs';
-import { AppError } from '../../src-shared/errors';
+import { AppError, fieldDetails, fieldError, fieldIssues } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
 import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
@@ -19,11 +19,14 @@ export function splitCount(wb: Workbench, datasetId: number, split: string): num
   return (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(datasetId, split) as { n: number }).n;
 }
 
-/** The field a model's own config check is about, named as the form maps messages to inputs ("config.freeze: …"). */
-function configField(err: AppError): string {
-  if (err.code === 'WEIGHTS_MISMATCH') return 'config.weights';
-  const field = /^(freeze|inputSize)\b/.exec(err.message)?.[1];
-  return field ? `config.${field}` : 'config';
+/** Runs a lookup of one config field; an AppError it throws comes out about `config.<field>` (the message as it was). */
+function lookup<T>(field: keyof TrainConfig, find: () => T): T {
+  try {
+    return find();
+  } catch (err) {
+    if (err instanceof AppError && !fieldIssues(err.details).length) throw new AppError(err.code, err.message, fieldDetails(`config.${field}`, err.message));
+    throw err;
+  }
 }
 
 /**
@@ -32,12 +35,13 @@ function configField(err: AppError): string {
  * naming (and so the input normalisation and base depth) the model reads from it, and names can be reused.
  */
 export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: number; datasetName: string; config: TrainConfig } {
-  const ds = resolveDataset(wb, input.dataset);
+  const ds = lookup('dataset', () => resolveDataset(wb, input.dataset));
   const def = getModel(input.model);
   if (input.inputSize < def.minInputSize) {
-    throw new AppError('INVALID_INPUT', `config.inputSize: ${input.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${input.inputSize}.`);
+    throw fieldError('INVALID_INPUT', 'config.inputSize', `${input.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${input.inputSize}.`);
   }
-  const weights = input.weights === null ? null : resolveWeights(wb, input.weights);
+  const ref = input.weights;
+  const weights = ref === null ? null : lookup('weights', () => resolveWeights(wb, ref));
   const cfg: TrainConfig = weights?.id ? { ...input, weights: weights.id } : input;
   // Architecture-dependent limits (freeze beyond the pretrained base, input below the pooling depth, weights
   // for another architecture) are the model's own checks: run them now, so a bad config is refused here
@@ -46,20 +50,22 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
     def.inputSpec(cfg);
     def.checkAvailable?.();
   } catch (err) {
-    if (err instanceof AppError) throw new AppError(err.code, `${configField(err)}: ${err.message}`);
-    throw err;
+    // The model names the field its check is about (freeze, inputSize, weights) in the error's details.
+    if (!(err instanceof AppError)) throw err;
+    const own = fieldIssues(err.details)[0];
+    throw own ? fieldError(err.code, `config.${own.field}`, own.message) : new AppError(err.code, `config: ${err.message}`);
   }
   if (cfg.valSplit !== null && cfg.valSplit === cfg.trainSplit) {
-    throw new AppError('INVALID_INPUT', `config.valSplit: validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
+    throw fieldError('INVALID_INPUT', 'config.valSplit', `validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
   }
   const total = splitCount(wb, ds.id, cfg.trainSplit);
   const n = cfg.limitTrain === null ? total : Math.min(total, cfg.limitTrain);
-  if (n === 0) throw new AppError('INVALID_INPUT', `config.trainSplit: dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on.`);
+  if (n === 0) throw fieldError('INVALID_INPUT', 'config.trainSplit', `dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on.`);
   if (cfg.batch > n) {
-    throw new AppError('INVALID_INPUT', `config.batch: batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
+    throw fieldError('INVALID_INPUT', 'config.batch', `batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
   }
   if (cfg.valSplit !== null && splitCount(wb, ds.id, cfg.valSplit) === 0) {
-    throw new AppError('INVALID_INPUT', `config.valSplit: dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
+    throw fieldError('INVALID_INPUT', 'config.valSplit', `dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
   }
   return { datasetId: ds.id, datasetName: ds.name, config: cfg };
 }

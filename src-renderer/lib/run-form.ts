@@ -1,7 +1,13 @@
 import {
   BASE_LAYER_COUNTS,
-  HIDDEN_MAX,
+  SCHEDULE_SCHEMAS,
+  augmentSchema,
+  boundsText,
+  defaultOf,
+  numberBounds,
+  runsInvoke,
   trainConfigSchema,
+  withinBounds,
   type BackendName,
   TRANSFER_ARCHITECTURES,
   featureCacheHint,
@@ -9,6 +15,8 @@ import {
   parseWeightsId,
   type ModelName,
   type ModelPreset,
+  type NumberBounds,
+  type ScheduleKind,
   type TrainConfigInput,
   type TransferArchitecture,
   type WeightsInfo,
@@ -17,9 +25,10 @@ import type { Split } from '../../src-shared/labels';
 
 /**
  * The New experiment form as plain data: defaults, the checks it can make without a round trip, and the
- * mapping to the contract's TrainConfigInput. No runes here, so it is testable in plain Node.
+ * mapping to the contract's TrainConfigInput. No runes here, so it is testable in plain Node. Defaults and
+ * limits are read from the contract's schemas (trainConfigSchema, its schedules and augmentation, runs.create's
+ * replicates), never written here a second time.
  */
-export type ScheduleKind = 'constant' | 'step' | 'cosine' | 'plateau';
 
 /** The form's fields as the inputs hold them; `toConfig` turns them into the contract's TrainConfigInput. */
 export interface RunForm {
@@ -61,48 +70,103 @@ export interface RunForm {
   notes: string;
 }
 
+const config = trainConfigSchema.shape;
+const augment = augmentSchema.shape;
+const step = SCHEDULE_SCHEMAS.step.shape;
+const plateau = SCHEDULE_SCHEMAS.plateau.shape;
+const cosine = SCHEDULE_SCHEMAS.cosine.shape;
+const replicates = runsInvoke['runs.create'].args.shape.replicates;
+
+/** The schema field behind each numeric input of the form (its default and its bounds). */
+export const RUN_FORM_NUMBERS = {
+  freeze: config.freeze,
+  hidden: config.hidden,
+  inputSize: config.inputSize,
+  lr: config.lr,
+  momentum: config.momentum,
+  stepEvery: step.every,
+  stepGamma: step.gamma,
+  // One Min LR input serves cosine and plateau; it starts at cosine's default (plateau's is 1e-6).
+  minLr: cosine.minLr,
+  plateauPatience: plateau.patience,
+  plateauFactor: plateau.factor,
+  batch: config.batch,
+  epochs: config.epochs,
+  patience: config.patience,
+  rotation: augment.rotation,
+  zoom: augment.zoom,
+  shiftX: augment.shiftX,
+  shiftY: augment.shiftY,
+  seed: config.seed,
+  replicates,
+  limitTrain: config.limitTrain,
+} as const;
+type NumberField = keyof typeof RUN_FORM_NUMBERS;
+
+/** Each numeric input's limits, for the checks below and the inputs' min / max attributes. */
+export const RUN_FORM_BOUNDS = Object.fromEntries(Object.entries(RUN_FORM_NUMBERS).map(([k, schema]) => [k, numberBounds(schema)])) as Record<NumberField, NumberBounds>;
+
+/** How the messages name each numeric input, and what they add after its limits (the augmentation sliders cannot leave theirs). */
+const NAMES: Record<Exclude<NumberField, 'rotation' | 'zoom' | 'shiftX' | 'shiftY'>, [string, string?]> = {
+  freeze: ['Frozen layers'],
+  hidden: ['Hidden units', ' (0 = no hidden layer)'],
+  inputSize: ['Input size', ' (pixels)'],
+  lr: ['Learning rate'],
+  momentum: ['Momentum'],
+  stepEvery: ['Step interval', ' (epochs)'],
+  stepGamma: ['Gamma'],
+  minLr: ['Minimum learning rate'],
+  plateauPatience: ['Plateau patience', ' (epochs)'],
+  plateauFactor: ['Factor'],
+  batch: ['Batch size'],
+  epochs: ['Epochs'],
+  patience: ['Patience', ' (0 turns early stopping off)'],
+  seed: ['Seed'],
+  replicates: ['Replicates'],
+  limitTrain: ['Limit', ', or empty for the whole split'],
+};
+
 export function defaultForm(): RunForm {
+  const schedule = defaultOf(config.schedule).kind;
   return {
     name: '',
     dataset: null,
     preset: '',
-    model: 'baseline',
-    weights: '',
-    freeze: 0,
-    cacheFeatures: false,
-    hidden: trainConfigSchema.shape.hidden.parse(undefined),
-    inputSize: 48,
-    channels: 1,
-    optimizer: 'adam',
-    lr: 0.001,
-    momentum: 0.9,
-    schedule: 'constant',
-    stepEvery: 10,
-    stepGamma: 0.5,
-    minLr: 0,
-    plateauPatience: 3,
-    plateauFactor: 0.5,
-    batch: 64,
-    epochs: 10,
-    patience: 0,
+    model: defaultOf(config.model),
+    weights: defaultOf(config.weights) ?? '',
+    freeze: defaultOf(config.freeze),
+    cacheFeatures: defaultOf(config.cacheFeatures),
+    hidden: defaultOf(config.hidden),
+    inputSize: defaultOf(config.inputSize),
+    channels: defaultOf(config.channels),
+    optimizer: defaultOf(config.optimizer),
+    lr: defaultOf(config.lr),
+    momentum: defaultOf(config.momentum),
+    schedule,
+    stepEvery: defaultOf(step.every),
+    stepGamma: defaultOf(step.gamma),
+    minLr: defaultOf(cosine.minLr),
+    plateauPatience: defaultOf(plateau.patience),
+    plateauFactor: defaultOf(plateau.factor),
+    batch: defaultOf(config.batch),
+    epochs: defaultOf(config.epochs),
+    patience: defaultOf(config.patience),
+    // The one default the form chooses: augmentation on, as the paper trains (the contract's default is none,
+    // so a CLI run without --augment trains on the plain faces). Its settings start at the contract's.
     augment: true,
-    flip: true,
-    rotation: 10,
-    zoom: 0.1,
-    shiftX: 0.1,
-    shiftY: 0.1,
-    classWeights: false,
-    seed: 1,
-    replicates: 1,
-    limitTrain: null,
-    valSplit: 'PublicTest',
-    backend: '',
-    notes: '',
+    flip: defaultOf(augment.flip),
+    rotation: defaultOf(augment.rotation),
+    zoom: defaultOf(augment.zoom),
+    shiftX: defaultOf(augment.shiftX),
+    shiftY: defaultOf(augment.shiftY),
+    classWeights: defaultOf(config.classWeights),
+    seed: defaultOf(config.seed),
+    replicates: defaultOf(replicates),
+    limitTrain: defaultOf(config.limitTrain),
+    valSplit: defaultOf(config.valSplit) ?? '',
+    backend: defaultOf(config.backend) ?? '',
+    notes: defaultOf(config.notes),
   };
-}
-
-function isInt(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x);
 }
 
 function isTransfer(model: ModelName): model is TransferArchitecture {
@@ -143,31 +207,30 @@ export function cacheHint(f: RunForm, weights: readonly WeightsInfo[] = []): { a
 /** The checks the form can make before a round trip; the service's BAD_ARGS covers the rest. */
 export function validate(f: RunForm, weights: readonly WeightsInfo[] = []): Record<string, string> {
   const e: Record<string, string> = {};
+  const check = (field: keyof typeof NAMES): void => {
+    const b = RUN_FORM_BOUNDS[field];
+    if (withinBounds(f[field], b)) return;
+    const [name, note = ''] = NAMES[field];
+    e[field] = `${name} must be ${boundsText(b)}${note}.`;
+  };
   if (f.dataset === null) e.dataset = 'Choose a dataset (import one in Datasets first).';
-  if (!(typeof f.lr === 'number' && f.lr > 0 && f.lr <= 10)) e.lr = 'Learning rate must be greater than 0 and at most 10.';
-  if (f.optimizer === 'sgd' && !(f.momentum >= 0 && f.momentum < 1)) e.momentum = 'Momentum must be in [0, 1).';
-  if (!isInt(f.batch) || f.batch < 1 || f.batch > 4096) e.batch = 'Batch size must be a whole number from 1 to 4096.';
-  if (!isInt(f.epochs) || f.epochs < 1 || f.epochs > 1000) e.epochs = 'Epochs must be a whole number from 1 to 1000.';
-  if (!isInt(f.patience) || f.patience < 0) e.patience = 'Patience must be a whole number ≥ 0 (0 turns early stopping off).';
-  if (!isInt(f.seed) || f.seed < 0) e.seed = 'Seed must be a whole number ≥ 0.';
-  if (!isInt(f.replicates) || f.replicates < 1 || f.replicates > 20) e.replicates = 'Replicates must be from 1 to 20.';
-  if (f.limitTrain !== null && (!isInt(f.limitTrain) || f.limitTrain < 1)) e.limitTrain = 'Limit must be a positive whole number, or empty for the whole split.';
+  check('lr');
+  if (f.optimizer === 'sgd') check('momentum');
+  for (const field of ['batch', 'epochs', 'patience', 'seed', 'replicates', 'hidden', 'freeze', 'inputSize'] as const) check(field);
+  if (f.limitTrain !== null) check('limitTrain');
   const base = baseLayers(f, weights);
-  if (!isInt(f.hidden) || f.hidden < 0 || f.hidden > HIDDEN_MAX) e.hidden = `Hidden units must be a whole number from 0 to ${HIDDEN_MAX} (0 = no hidden layer).`;
-  if (!isInt(f.freeze) || f.freeze < 0) e.freeze = 'Frozen layers must be a whole number ≥ 0.';
-  else if (base && f.freeze > base.count) {
+  if (!e.freeze && base && f.freeze > base.count) {
     e.freeze = `${f.model}'s pretrained base has ${base.count} layers (${base.variant} naming): freeze at most ${base.count}; ${base.count} freezes the whole base.`;
   }
-  if (!isInt(f.inputSize) || f.inputSize < 32 || f.inputSize > 256) e.inputSize = 'Input size must be from 32 to 256 pixels.';
   if (f.schedule === 'step') {
-    if (!isInt(f.stepEvery) || f.stepEvery < 1) e.stepEvery = 'Step interval must be a positive whole number of epochs.';
-    if (!(f.stepGamma > 0 && f.stepGamma < 1)) e.stepGamma = 'Gamma must be between 0 and 1.';
+    check('stepEvery');
+    check('stepGamma');
   }
   if (f.schedule === 'plateau') {
-    if (!isInt(f.plateauPatience) || f.plateauPatience < 1) e.plateauPatience = 'Plateau patience must be a positive whole number.';
-    if (!(f.plateauFactor > 0 && f.plateauFactor < 1)) e.plateauFactor = 'Factor must be between 0 and 1.';
+    check('plateauPatience');
+    check('plateauFactor');
   }
-  if ((f.schedule === 'cosine' || f.schedule === 'plateau') && !(f.minLr >= 0)) e.minLr = 'Minimum learning rate must be ≥ 0.';
+  if (f.schedule === 'cosine' || f.schedule === 'plateau') check('minLr');
   return e;
 }
 

@@ -12,6 +12,7 @@ import {
   type InvokeArgs,
   type StudyAxis,
 } from '../../src-shared/contract';
+import { fieldIssues } from '../../src-shared/errors';
 import { toConfig, validate, type RunForm } from './run-form';
 import type { Split } from '../../src-shared/labels';
 
@@ -188,22 +189,18 @@ export function toStudyArgs(f: StudyForm, base: RunForm): InvokeArgs<'studies.cr
 }
 
 /**
- * The contract's BAD_ARGS details ("base.epochs: …", "axes.0.values.2: …") as the form's keys, so each message
+ * The fields the contract's BAD_ARGS names ("base.epochs", "axes.0.values.2") as the form's keys, so each message
  * shows next to its input; anything else stays in the note under the form.
  */
 export function studyFieldErrors(err: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   // Read as the envelope's shape (a ContractError has it): importing the client here would tie this file to a window.
   const e = err as { code?: unknown; details?: unknown } | null;
-  if (!e || typeof e !== 'object' || e.code !== 'BAD_ARGS' || !Array.isArray(e.details)) return out;
-  for (const d of e.details) {
-    if (typeof d !== 'string') continue;
-    const at = d.indexOf(': ');
-    if (at < 0) continue;
-    const path = d.slice(0, at);
+  if (!e || typeof e !== 'object' || e.code !== 'BAD_ARGS') return out;
+  for (const { field: path, message } of fieldIssues(e.details)) {
     const axis = /^axes\.(\d+)\.(field|values)/.exec(path);
     const key = path.startsWith('base.') ? path.slice(5).split('.')[0]! : axis ? `axis-${axis[1]}-${axis[2]}` : path.split('.')[0]!;
-    out[key] ??= d.slice(at + 2);
+    out[key] ??= message;
   }
   return out;
 }

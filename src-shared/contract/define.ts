@@ -17,10 +17,6 @@ export function invoke<A extends z.ZodType, R>(args: A, _result: Phantom<R>): In
   return { args, result: _result };
 }
 
-export type AnyInvoke = InvokeChannel<z.ZodType, unknown>;
-export type InvokeMap = Record<string, AnyInvoke>;
-export type EventMap = Record<string, Phantom<unknown>>;
-
 export type ArgsIn<C> = C extends InvokeChannel<infer A, unknown> ? z.input<A> : never;
 export type ArgsOut<C> = C extends InvokeChannel<infer A, unknown> ? z.output<A> : never;
 export type ResultOf<C> = C extends InvokeChannel<z.ZodType, infer R> ? R : never;

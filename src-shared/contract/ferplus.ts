@@ -7,7 +7,6 @@ import { invoke, returns } from './define';
  * onto FER2013's classes; contempt has no FER2013 class, and unknown / NF (not a face) are no emotion.
  */
 export const FERPLUS_CLASSES = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt', 'unknown', 'NF'] as const;
-export type FerPlusClass = (typeof FERPLUS_CLASSES)[number];
 /** FER+ class index → FER2013 label (angry 0 … neutral 6), or null where FER2013 has no such class. */
 export const FERPLUS_TO_FER2013: readonly (number | null)[] = [6, 3, 5, 4, 0, 1, 2, null, null, null];
 

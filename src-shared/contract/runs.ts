@@ -21,17 +21,21 @@ export const augmentSchema = z.strictObject({
 });
 export type AugmentConfig = z.output<typeof augmentSchema>;
 
-export const scheduleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('constant') }),
-  z.strictObject({ kind: z.literal('step'), every: z.number().int().positive().default(10), gamma: z.number().gt(0).lt(1).default(0.5) }),
-  z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
-  z.strictObject({
+/** Each learning-rate schedule's schema by its kind (the New experiment form reads their defaults and bounds). */
+export const SCHEDULE_SCHEMAS = {
+  constant: z.strictObject({ kind: z.literal('constant') }),
+  step: z.strictObject({ kind: z.literal('step'), every: z.number().int().positive().default(10), gamma: z.number().gt(0).lt(1).default(0.5) }),
+  cosine: z.strictObject({ kind: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
+  plateau: z.strictObject({
     kind: z.literal('plateau'),
     patience: z.number().int().positive().default(3),
     factor: z.number().gt(0).lt(1).default(0.5),
     minLr: z.number().min(0).default(1e-6),
   }),
-]);
+};
+export type ScheduleKind = keyof typeof SCHEDULE_SCHEMAS;
+
+export const scheduleSchema = z.discriminatedUnion('kind', [SCHEDULE_SCHEMAS.constant, SCHEDULE_SCHEMAS.step, SCHEDULE_SCHEMAS.cosine, SCHEDULE_SCHEMAS.plateau]);
 
 export const trainConfigSchema = z.strictObject({
   dataset: z.union([z.string().min(1), z.number().int().positive()]),

@@ -1,41 +1,66 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 const REPO = join(__dirname, '../..');
 
-function files(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) files(p, out);
-    else if (/\.(ts|svelte)$/.test(name)) out.push(p);
-  }
-  return out;
+// Which folder may import what is the `local/layers` rule of eslint.config.mjs (table in lint/layers.mjs), run
+// over the whole tree by `npm run lint` and `npm test`. These cases make sure the rule refuses what the
+// architecture forbids (a rule that never fires would pass silently), on files that exist only here.
+const eslint = new ESLint({ cwd: REPO });
+async function layerErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(REPO, file) });
+  return result!.messages.filter((m) => m.ruleId === 'local/layers').map((m) => m.message);
 }
 
-const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*import\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => ({ typeOnly: Boolean(m[1]), spec: m[2]! }));
-
-describe('folders say where code runs', () => {
-  it('only src-main/electron and src-preload import electron', () => {
-    const offenders = [...files(join(REPO, 'src-main')), ...files(join(REPO, 'src-shared')), ...files(join(REPO, 'src-renderer'))]
-      .filter((f) => !f.includes(`${join('src-main', 'electron')}`))
-      .filter((f) => importsOf(f).some((i) => i.spec === 'electron' || i.spec.startsWith('electron/')))
-      .map((f) => relative(REPO, f));
-    expect(offenders).toEqual([]);
-  });
-
-  it('the renderer imports no Node or native module at run time', () => {
-    const forbidden = /^(node:|fs$|path$|child_process$|better-sqlite3|@tensorflow\/|sharp|h5wasm|ws$|electron)/;
-    const offenders: string[] = [];
-    for (const f of files(join(REPO, 'src-renderer'))) {
-      for (const i of importsOf(f)) {
-        if (i.typeOnly) continue;
-        if (forbidden.test(i.spec) || (i.spec.includes('src-main/') && !i.spec.endsWith('ws-protocol'))) offenders.push(`${relative(REPO, f)} → ${i.spec}`);
-      }
+describe('folders say where code runs (the lint rule)', () => {
+  it('only src-main/electron and src-preload import electron', async () => {
+    for (const file of ['src-main/services/x.ts', 'src-main/engine/x.ts', 'src-shared/x.ts', 'src-renderer/lib/x.ts']) {
+      expect(await layerErrors(file, "import { app } from 'electron';\nvoid app;\n"), file).toEqual([expect.stringContaining("may not import 'electron'")]);
     }
-    expect(offenders).toEqual([]);
+    expect(await layerErrors('src-main/electron/x.ts', "import { app } from 'electron';\nvoid app;\n")).toEqual([]);
+    expect(await layerErrors('src-preload/x.ts', "import { contextBridge } from 'electron';\nvoid contextBridge;\n")).toEqual([]);
   });
 
+  it('the renderer imports no Node module, native package or src-main code; bridge protocol types only with import type', async () => {
+    for (const spec of ['node:fs', 'path', 'better-sqlite3', '@tensorflow/tfjs', 'sharp', 'ws', '../../src-main/services/runs']) {
+      expect(await layerErrors('src-renderer/lib/x.ts', `import * as m from '${spec}';\nvoid m;\n`), spec).toHaveLength(1);
+    }
+    expect(await layerErrors('src-renderer/lib/x.ts', "import type { ClientMessage } from '../../src-main/transports/ws-protocol';\nexport type M = ClientMessage;\n")).toEqual([]);
+    expect(await layerErrors('src-renderer/lib/x.ts', "import { x } from '../../src-main/transports/ws-protocol';\nvoid x;\n")).toEqual([expect.stringContaining('except with `import type`')]);
+    // A component's <script>, read through lint/svelte-scripts.mjs: the message points at the component's own line.
+    const [result] = await eslint.lintText('<p>hi</p>\n<script lang="ts">\n  import { openWorkbench } from \'../../src-main/context\';\n</script>\n', { filePath: join(REPO, 'src-renderer/views/X.svelte') });
+    expect(result!.messages.map((m) => [m.ruleId, m.line])).toEqual([['local/layers', 3]]);
+  });
+
+  it('src-shared stays isomorphic: no Node modules, no src-main, src-renderer or src-preload', async () => {
+    for (const spec of ['node:path', 'fs', '../src-main/context', '../src-renderer/lib/errors', '../src-preload/index']) {
+      expect(await layerErrors('src-shared/x.ts', `import * as m from '${spec}';\nvoid m;\n`), spec).toHaveLength(1);
+    }
+    expect(await layerErrors('src-shared/contract/x.ts', "import { z } from 'zod';\nimport { EMOTIONS } from '../labels';\nvoid z, EMOTIONS;\n")).toEqual([]);
+  });
+
+  it('the preload loads nothing but electron and the channel names (a sandboxed preload can require only electron)', async () => {
+    expect(await layerErrors('src-preload/x.ts', "import { INVOKE_NAMES } from '../src-shared/contract';\nvoid INVOKE_NAMES;\n")).toEqual([expect.stringContaining('except with `import type`')]);
+    expect(await layerErrors('src-preload/x.ts', "import { z } from 'zod';\nvoid z;\n")).toHaveLength(1);
+    expect(await layerErrors('src-preload/x.ts', "import { INVOKE_CHANNEL_NAMES } from '../src-shared/channel-names';\nimport type { Envelope } from '../src-shared/errors';\nexport type E = Envelope<unknown>;\nvoid INVOKE_CHANNEL_NAMES;\n")).toEqual([]);
+  });
+
+  it('src-main is layered: the engine imports no job, service or front end; services no front end; a new folder must be placed', async () => {
+    for (const spec of ['../services/runs', '../trainer/queue', '../evaluation/run-eval', '../studies/store', '../cli/fer']) {
+      expect(await layerErrors('src-main/engine/x.ts', `import * as m from '${spec}';\nvoid m;\n`), spec).toEqual([expect.stringContaining('A lower layer never imports a higher one')]);
+    }
+    expect(await layerErrors('src-main/store/x.ts', "import * as m from '../data/packed-store';\nvoid m;\n")).toHaveLength(1);
+    expect(await layerErrors('src-main/services/x.ts', "import * as m from '../transports/ws-bridge';\nvoid m;\n")).toHaveLength(1);
+    expect(await layerErrors('src-main/services/x.ts', "import * as m from '../new-thing';\nvoid m;\n")).toEqual([expect.stringContaining('in no layer of lint/layers.mjs')]);
+    // Allowed edges, judged by where the path resolves, however deep the importer sits.
+    expect(await layerErrors('src-main/engine/models/blocks/x.ts', "import type { Workbench } from '../../../context';\nimport { loadSplit } from '../../../data/packed-store';\nexport type W = Workbench;\nvoid loadSplit;\n")).toEqual([]);
+    expect(await layerErrors('src-main/cli/x.ts', "import * as m from '../transports/ws-bridge';\nimport * as s from '../services';\nvoid m, s;\n")).toEqual([]);
+  });
+});
+
+describe('the Electron shell', () => {
   it('the Electron window keeps its security settings', () => {
     const main = readFileSync(join(REPO, 'src-main/electron/main.ts'), 'utf8');
     expect(main).toMatch(/contextIsolation:\s*true/);
@@ -53,10 +78,5 @@ describe('the preload channel lists', () => {
     const { INVOKE_CHANNEL_NAMES, EVENT_CHANNEL_NAMES } = await import('../../src-shared/channel-names');
     expect([...INVOKE_CHANNEL_NAMES].sort()).toEqual([...INVOKE_NAMES].sort());
     expect([...EVENT_CHANNEL_NAMES].sort()).toEqual([...EVENT_NAMES].sort());
-  });
-
-  it('the preload imports nothing but electron and the channel names (a sandboxed preload can require only electron)', () => {
-    const specs = importsOf(join(REPO, 'src-preload/index.ts')).filter((i) => !i.typeOnly).map((i) => i.spec);
-    expect(specs.sort()).toEqual(['../src-shared/channel-names', 'electron']);
   });
 });

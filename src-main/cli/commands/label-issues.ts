@@ -1,9 +1,10 @@
 import { FERPLUS_CLASSES } from '../../../src-shared/contract/ferplus';
-import { LABEL_ISSUE_RANKINGS, type CrowdRate } from '../../../src-shared/contract/label-issues';
+import { LABEL_ISSUE_RANKINGS, type CrowdRate, type LabelIssueRanking } from '../../../src-shared/contract/label-issues';
 import { EMOTIONS } from '../../../src-shared/labels';
 import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
 import { confusionLines, describeEval, parseId, pct } from './eval-shared';
 
+const isRanking = (r: string): r is LabelIssueRanking => (LABEL_ISSUE_RANKINGS as readonly string[]).includes(r);
 const rate = (r: CrowdRate) => `${r.disagree} of ${r.withMajority} (${r.withMajority ? pct(r.disagree / r.withMajority) : '–'})`;
 
 export const labelIssuesCommand: Command = {
@@ -20,7 +21,7 @@ export const labelIssuesCommand: Command = {
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer label-issues takes exactly one EVAL id.');
     const rankBy = stringOpt(values, 'rank-by') ?? 'self-confidence';
-    if (!LABEL_ISSUE_RANKINGS.some((r) => r === rankBy)) throw new CliUsageError(`--rank-by must be one of ${LABEL_ISSUE_RANKINGS.join(', ')}, got "${rankBy}".`);
+    if (!isRanking(rankBy)) throw new CliUsageError(`--rank-by must be one of ${LABEL_ISSUE_RANKINGS.join(', ')}, got "${rankBy}".`);
     // The limit's bounds are the contract's: a bad one comes back as BAD_ARGS naming the field.
     const rep = await ctx.call('eval.labelIssues', { evaluationId: parseId(positionals[0], 'EVAL'), limit: numberOpt(values, 'limit') ?? 20, rankBy });
     if (rep.warning) ctx.note(`warning: ${rep.warning}`);

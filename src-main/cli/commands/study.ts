@@ -180,7 +180,7 @@ export const studyCommand: Command = {
     if (sub === 'estimate') {
       const plan = planFromFlags(values);
       ctx.note('timing a few training batches per setup…');
-      const est = await ctx.call('studies.estimate', { base: plan.base, axes: plan.axes, ...(plan.seeds ? { seeds: plan.seeds } : {}), leaveOutUnrunnable: plan.leaveOutUnrunnable });
+      const est = await ctx.callUnchecked('studies.estimate', { base: plan.base, axes: plan.axes, ...(plan.seeds ? { seeds: plan.seeds } : {}), leaveOutUnrunnable: plan.leaveOutUnrunnable });
       for (const g of est.groups) {
         ctx.print(`${g.label} on ${g.backend}: ${g.secondsPerStep.toFixed(3)} s a batch × ${Math.round(g.stepsPerMember)} batches × ${g.members} member(s) = ${formatDuration(g.seconds)}`);
       }
@@ -200,7 +200,7 @@ export const studyCommand: Command = {
       const reference = stringOpt(values, 'reference') ?? (table2 ? 'paper-table-2' : undefined);
       const evaluate = evaluateOf(values) ?? (table2 ? { split: 'PrivateTest' as const } : undefined);
       const ensemble = ensembleOf(values);
-      const created = await ctx.call('studies.create', {
+      const created = await ctx.callUnchecked('studies.create', {
         name,
         base,
         axes: table2 ? [...TABLE2_AXES, ...presetOverrides(base)] : axes,

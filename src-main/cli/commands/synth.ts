@@ -12,7 +12,9 @@ export const synthCommand: Command = {
     const format = stringOpt(values, 'format');
     if (format !== 'csv' && format !== 'folders') throw new CliUsageError(`--format must be csv or folders, got "${format}".`);
     const started = Date.now();
-    const result = await ctx.call('datasets.synth', { out, format, perClass: numberOpt(values, 'per-class'), seed: numberOpt(values, 'seed') });
+    const perClass = numberOpt(values, 'per-class');
+    if (perClass === undefined) throw new CliUsageError('fer synth needs --per-class N.');
+    const result = await ctx.call('datasets.synth', { out, format, perClass, seed: numberOpt(values, 'seed') });
     const total = result.counts.reduce((a, s) => a + s.total, 0);
     ctx.print(`wrote ${total} synthetic faces to ${result.path} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     ctx.print(`${'split'.padEnd(12)} ${EMOTIONS.map((e) => e.padStart(8)).join(' ')}    total`);

@@ -103,7 +103,7 @@ export const trainCommand: Command = {
     if (config.dataset === undefined) throw new CliUsageError('--dataset NAME is required (`fer datasets` lists them).');
     const replicates = numberOpt(values, 'replicates') ?? 1;
     const name = stringOpt(values, 'name');
-    const created = await ctx.call('runs.create', { config, replicates, ...(name ? { name } : {}) });
+    const created = await ctx.callUnchecked('runs.create', { config, replicates, ...(name ? { name } : {}) });
     ctx.note(`queued run${created.length > 1 ? 's' : ''} ${created.map((r) => r.id).join(', ')}`);
     const runs = await watchRuns(ctx, created.map((r) => r.id));
     for (const r of runs) ctx.print(summaryLine(r));

@@ -1,4 +1,4 @@
-import { TRANSFER_ARCHITECTURES, type WeightsInfo } from '../../../src-shared/contract/weights';
+import { TRANSFER_ARCHITECTURES, type TransferArchitecture, type WeightsInfo } from '../../../src-shared/contract/weights';
 import { CliUsageError, stringOpt, type Command } from '../command';
 
 const USAGE = [
@@ -9,6 +9,8 @@ const USAGE = [
   'FILE: a Keras .h5 (full model or weights only: keras-vggface notop files, Keras Applications ImageNet',
   'files) or a tfjs model.json with its shards. Every layer and shape is checked before anything is stored.',
 ].join('\n');
+
+const isArchitecture = (a: string): a is TransferArchitecture => (TRANSFER_ARCHITECTURES as readonly string[]).includes(a);
 
 function describe(w: WeightsInfo): string {
   return `${w.id}  "${w.name}"  ${w.architecture}/${w.variant} (${w.normalize} input)  ${w.layers} layers, ${w.params.toLocaleString('en-US')} values  from ${w.format}`;
@@ -31,7 +33,7 @@ export const weightsCommand: Command = {
       if (!file || rest.length > 1) throw new CliUsageError(`fer weights import takes one FILE.\n${USAGE}`);
       if (!name) throw new CliUsageError('fer weights import needs --name NAME.');
       const architecture = stringOpt(values, 'architecture');
-      if (architecture !== undefined && !(TRANSFER_ARCHITECTURES as readonly string[]).includes(architecture)) {
+      if (architecture !== undefined && !isArchitecture(architecture)) {
         throw new CliUsageError(`--architecture must be one of ${TRANSFER_ARCHITECTURES.join(', ')}, got "${architecture}".`);
       }
       ctx.note(`reading ${file} …`);

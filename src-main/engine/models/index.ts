@@ -6,4 +6,4 @@ import './vgg16';
 import './faceres';
 import './mobilefacenet';
 
-export { getModel, listModels, registerModel, xnnpackPoolFor, type InputSpec, type ModelDefinition } from './registry';
+export { getModel, xnnpackPoolFor, type InputSpec } from './registry';

@@ -1,6 +1,6 @@
 import type { TrainConfig } from '../../../src-shared/contract/runs';
 import type { TransferArchitecture, WeightVariant } from '../../../src-shared/contract/weights';
-import { AppError } from '../../../src-shared/errors';
+import { AppError, fieldDetails } from '../../../src-shared/errors';
 import { parseWeightsId } from '../weights/catalog';
 import { baseLayerTotal } from '../weights/detect';
 import { ARCHITECTURES, variantDef } from './blocks/architectures';
@@ -20,7 +20,8 @@ export function transferVariant(arch: TransferArchitecture, cfg: Pick<TrainConfi
   const parsed = cfg.weights ? parseWeightsId(cfg.weights) : null;
   if (parsed) {
     if (parsed.architecture !== arch) {
-      throw new AppError('WEIGHTS_MISMATCH', `Weights ${cfg.weights} are for ${parsed.architecture}, but the run trains ${arch}.`);
+      const message = `Weights ${cfg.weights} are for ${parsed.architecture}, but the run trains ${arch}.`;
+      throw new AppError('WEIGHTS_MISMATCH', message, fieldDetails('weights', message));
     }
     return parsed.variant;
   }
@@ -30,7 +31,8 @@ export function transferVariant(arch: TransferArchitecture, cfg: Pick<TrainConfi
 export function checkInputSize(arch: TransferArchitecture, size: number): void {
   const min = ARCHITECTURES[arch].minInputSize;
   if (!Number.isInteger(size) || size < min) {
-    throw new AppError('INVALID_INPUT', `inputSize ${size} is too small for ${arch}: it needs at least ${min}×${min} pixels (each pooling stage halves the image). The paper uses 197.`);
+    const message = `inputSize ${size} is too small for ${arch}: it needs at least ${min}×${min} pixels (each pooling stage halves the image). The paper uses 197.`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('inputSize', message));
   }
 }
 
@@ -41,10 +43,8 @@ export function checkInputSize(arch: TransferArchitecture, size: number): void {
 export function checkFreeze(arch: TransferArchitecture, variant: WeightVariant, freeze: number): void {
   const base = baseLayerTotal({ architecture: arch, variant });
   if (freeze > base) {
-    throw new AppError(
-      'INVALID_INPUT',
-      `freeze ${freeze} is beyond ${arch}'s depth: its pretrained base has ${base} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${base}; ${base} freezes the whole base.`,
-    );
+    const message = `freeze ${freeze} is beyond ${arch}'s depth: its pretrained base has ${base} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${base}; ${base} freezes the whole base.`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('freeze', message));
   }
 }
 

@@ -56,7 +56,3 @@ export function getModel(name: string): ModelDefinition {
 export function xnnpackPoolFor(cfg: TrainConfig): 'all' | 'one' {
   return getModel(cfg.model).ownKernelsOnly?.(cfg) === true ? 'one' : 'all';
 }
-
-export function listModels(): ModelName[] {
-  return [...MODELS.keys()];
-}

@@ -10,9 +10,6 @@ let enabled = process.env.FER_WINOGRAD !== '0';
 export function setWinogradEnabled(on: boolean): void {
   enabled = on;
 }
-export function winogradEnabled(): boolean {
-  return enabled;
-}
 
 /** 3×3, stride 1, undilated, float32: the only convolutions the kernels here are written for. */
 function plain3x3(info: ConvInfo, dtypes: string[]): boolean {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { SCHEDULE_SCHEMAS, runsInvoke, scheduleSchema, trainConfigSchema } from '../../../src-shared/contract/runs';
+import { withinBounds } from '../../../src-shared/contract/bounds';
+import { dispatch } from '../../../src-main/services/dispatch';
+import type { AllHandlers } from '../../../src-main/services/types';
+import type { Workbench } from '../../../src-main/context';
 import { MODEL_PRESETS } from '../../../src-main/engine/models/presets';
-import { applyPreset, defaultForm, toConfig, validate } from '../../../src-renderer/lib/run-form';
+import { fieldErrors } from '../../../src-renderer/lib/errors';
+import { RUN_FORM_BOUNDS, applyPreset, defaultForm, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
 
 /** The New experiment form must speak the contract: what it sends parses, and presets survive the trip. */
 describe('run form ↔ TrainConfig', () => {
@@ -53,5 +58,65 @@ describe('run form ↔ TrainConfig', () => {
     expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(256);
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'resnet50')!);
     expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(0);
+  });
+});
+
+/**
+ * The form reads its defaults and limits from the contract's schemas. These compare what the form does with what
+ * the schema does (not with the form's own tables), so a default or limit written into the form again, and then
+ * left behind when the schema changes, fails here.
+ */
+describe('run form defaults and limits are the contract\'s', () => {
+  const createArgs = runsInvoke['runs.create'].args;
+
+  it('starts at the contract\'s defaults (augmentation on is the form\'s one choice; its settings are the contract\'s)', () => {
+    expect(trainConfigSchema.parse(toConfig({ ...defaultForm(), dataset: 1 }))).toEqual(trainConfigSchema.parse({ dataset: 1, augment: {} }));
+    expect(defaultForm().replicates).toBe(createArgs.parse({ config: { dataset: 1 } }).replicates);
+    for (const kind of ['step', 'cosine', 'plateau'] as const) {
+      const sent = trainConfigSchema.parse(toConfig({ ...defaultForm(), dataset: 1, schedule: kind })).schedule;
+      // One Min LR input serves cosine and plateau: it starts at cosine's default.
+      const own = scheduleSchema.parse({ kind });
+      expect(sent, kind).toEqual(own.kind === 'plateau' ? { ...own, minLr: SCHEDULE_SCHEMAS.cosine.parse({ kind: 'cosine' }).minLr } : own);
+    }
+  });
+
+  it('accepts exactly what runs.create accepts, at and around every bound of every number', () => {
+    const base: RunForm = { ...defaultForm(), dataset: 1, optimizer: 'sgd' };
+    const sliders = new Set(['rotation', 'zoom', 'shiftX', 'shiftY']);
+    const probes = [-1, 0, 0.25, 0.5, 0.51, 1, 1.5, 2, 3, 10, 10.5, 20, 21, 31, 32, 45, 46, 256, 257, 1000, 1001, 4096, 4097, 1e6];
+    let compared = 0;
+    for (const field of Object.keys(RUN_FORM_BOUNDS) as (keyof typeof RUN_FORM_BOUNDS)[]) {
+      const b = RUN_FORM_BOUNDS[field];
+      const near = [b.min, b.max].filter((x) => x !== null).flatMap((x) => [x - 1, x - 1e-6, x, x + 1e-6, x + 1]);
+      const schedule = field.startsWith('step') ? 'step' : field.startsWith('plateau') ? 'plateau' : field === 'minLr' ? 'cosine' : 'constant';
+      for (const v of [...probes, ...near]) {
+        const f: RunForm = { ...base, schedule, [field]: v };
+        // The sliders cannot leave their min / max attributes, which are these bounds; the rest are checked by validate.
+        const formSays = sliders.has(field) ? withinBounds(v, b) : validate(f)[field] === undefined;
+        const contractSays = createArgs.safeParse({ config: toConfig(f), replicates: f.replicates }).success;
+        expect(formSays, `${field} = ${v}`).toBe(contractSays);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(400);
+  });
+});
+
+describe('a refused config comes back with its field', () => {
+  it('BAD_ARGS from the contract names each field in details, and the form puts each message by its input', async () => {
+    const env = await dispatch({} as AllHandlers, {} as Workbench, 'runs.create', { config: { dataset: 1, lr: 0, augment: { zoom: 2 } }, replicates: 50 });
+    if (env.ok) throw new Error('accepted');
+    expect(env.error.details).toEqual({
+      fields: [
+        { field: 'config.lr', message: expect.any(String) },
+        { field: 'config.augment.zoom', message: expect.any(String) },
+        { field: 'replicates', message: expect.any(String) },
+      ],
+    });
+    const shown = fieldErrors(env.error, 'config.');
+    expect(Object.keys(shown).sort()).toEqual(['augment.zoom', 'lr', 'replicates']);
+    // The bare message, not "config.lr: …": the field is not read back out of the text.
+    expect(shown.lr).not.toMatch(/config/);
+    expect(fieldErrors({ code: 'INVALID_INPUT', message: 'config.batch: batch 500 is larger', details: undefined }, 'config.')).toEqual({});
   });
 });

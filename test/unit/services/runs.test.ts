@@ -4,6 +4,8 @@ import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempWorkbench } from '../../helpers/workbench';
 import { queueFor } from '../../../src-main/trainer/queue';
 import { api, finished, waitForStatus } from '../trainer/helpers';
+import { fieldIssues, type AppError } from '../../../src-shared/errors';
+import { fieldErrors } from '../../../src-renderer/lib/errors';
 
 describe('runs service', () => {
   const t = tempWorkbench();
@@ -17,25 +19,34 @@ describe('runs service', () => {
   const create = (config: Record<string, unknown>) => api(wb, 'runs.create', { config: { dataset: ds.name, batch: 8, epochs: 1, ...config } });
 
   it.each([
-    [{ lr: 0 }, 'BAD_ARGS', /config\.lr/],
-    [{ lr: -1 }, 'BAD_ARGS', /config\.lr/],
-    [{ batch: 0 }, 'BAD_ARGS', /config\.batch/],
-    [{ epochs: 0 }, 'BAD_ARGS', /config\.epochs/],
-    [{ model: 'lenet' }, 'BAD_ARGS', /config\.model/],
-    [{ optimizer: 'rmsprop' }, 'BAD_ARGS', /config\.optimizer/],
-    [{ augment: { rotation: 90 } }, 'BAD_ARGS', /config\.augment\.rotation/],
-    [{ augment: { zoom: 2 } }, 'BAD_ARGS', /config\.augment\.zoom/],
-    [{ batch: 500 }, 'INVALID_INPUT', /batch 500 is larger than the 28 training samples/],
-    [{ batch: 8, limitTrain: 4 }, 'INVALID_INPUT', /batch 8 is larger than the 4 training samples.*limitTrain 4/],
-    [{ valSplit: 'Training' }, 'INVALID_INPUT', /valSplit/],
-    [{ dataset: 'no-such-set' }, 'NOT_FOUND', /No dataset named "no-such-set"/],
-    [{ weights: 'no-such-weights' }, 'NOT_FOUND', /no-such-weights/],
+    [{ lr: 0 }, 'BAD_ARGS', /config\.lr/, 'config.lr'],
+    [{ lr: -1 }, 'BAD_ARGS', /config\.lr/, 'config.lr'],
+    [{ batch: 0 }, 'BAD_ARGS', /config\.batch/, 'config.batch'],
+    [{ epochs: 0 }, 'BAD_ARGS', /config\.epochs/, 'config.epochs'],
+    [{ model: 'lenet' }, 'BAD_ARGS', /config\.model/, 'config.model'],
+    [{ optimizer: 'rmsprop' }, 'BAD_ARGS', /config\.optimizer/, 'config.optimizer'],
+    [{ augment: { rotation: 90 } }, 'BAD_ARGS', /config\.augment\.rotation/, 'config.augment.rotation'],
+    [{ augment: { zoom: 2 } }, 'BAD_ARGS', /config\.augment\.zoom/, 'config.augment.zoom'],
+    [{ batch: 500 }, 'INVALID_INPUT', /batch 500 is larger than the 28 training samples/, 'config.batch'],
+    [{ batch: 8, limitTrain: 4 }, 'INVALID_INPUT', /batch 8 is larger than the 4 training samples.*limitTrain 4/, 'config.batch'],
+    [{ valSplit: 'Training' }, 'INVALID_INPUT', /valSplit/, 'config.valSplit'],
+    [{ dataset: 'no-such-set' }, 'NOT_FOUND', /No dataset named "no-such-set"/, 'config.dataset'],
+    [{ weights: 'no-such-weights' }, 'NOT_FOUND', /no-such-weights/, 'config.weights'],
     // Architecture-dependent limits are refused at creation, not when a queued run builds its model.
-    [{ model: 'vgg16', inputSize: 48, freeze: 20 }, 'INVALID_INPUT', /^config\.freeze: freeze 20 is beyond vgg16's depth.*19 layers/],
-    [{ model: 'resnet50', inputSize: 48, freeze: 175 }, 'INVALID_INPUT', /freeze 175 is beyond resnet50's depth.*174 layers/],
-    [{ model: 'faceres', inputSize: 48, freeze: 57 }, 'INVALID_INPUT', /^config\.freeze: freeze 57 is beyond faceres's depth.*56 layers/],
-  ])('rejects %j with %s', async (config, code, message) => {
-    await expect(create(config)).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    [{ model: 'vgg16', inputSize: 48, freeze: 20 }, 'INVALID_INPUT', /^config\.freeze: freeze 20 is beyond vgg16's depth.*19 layers/, 'config.freeze'],
+    [{ model: 'resnet50', inputSize: 48, freeze: 175 }, 'INVALID_INPUT', /freeze 175 is beyond resnet50's depth.*174 layers/, 'config.freeze'],
+    [{ model: 'vgg16', inputSize: 40 }, 'INVALID_INPUT', /^config\.inputSize: vgg16 needs inputs of at least 48×48/, 'config.inputSize'],
+    [{ model: 'mobilefacenet', inputSize: 128 }, 'INVALID_INPUT', /^config\.inputSize: inputSize 128 does not fit mobilefacenet/, 'config.inputSize'],
+    [{ model: 'faceres', inputSize: 48, freeze: 57 }, 'INVALID_INPUT', /^config\.freeze: freeze 57 is beyond faceres's depth.*56 layers/, 'config.freeze'],
+  ])('rejects %j with %s, naming the field in its details', async (config, code, message, field) => {
+    const err = await create(config).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code, message: expect.stringMatching(message) });
+    // The form reads the field from the details (src-renderer/lib/errors.ts), never from the message.
+    expect(fieldIssues((err as AppError).details).map((f) => f.field)).toContain(field);
+    expect(Object.keys(fieldErrors(err, 'config.'))).toContain(field.replace(/^config\./, ''));
     expect(await api(wb, 'runs.list', {})).toEqual([]);
   });
 
@@ -50,6 +61,12 @@ describe('runs service', () => {
     expect((await api(wb, 'runs.get', { runId: r!.id })).config?.weights).toBe(id);
     await waitForStatus(wb, r!.id, finished);
     await expect(create({ model: 'resnet50', inputSize: 48, weights: 'imagenet-resnet50', freeze: 177 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/176 layers/) });
+    // Weights of another architecture: the model's check names the weights field.
+    await expect(create({ model: 'vgg16', inputSize: 48, weights: 'imagenet-resnet50' })).rejects.toMatchObject({
+      code: 'WEIGHTS_MISMATCH',
+      message: expect.stringMatching(/^config\.weights: Weights resnet50-keras-0123456789ab are for resnet50/),
+      details: { fields: [{ field: 'config.weights', message: expect.stringMatching(/^Weights /) }] },
+    });
     await api(wb, 'runs.delete', { runId: r!.id });
   });
 

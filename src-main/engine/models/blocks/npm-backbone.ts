@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelName, TrainConfig } from '../../../../src-shared/contract/runs';
-import { AppError } from '../../../../src-shared/errors';
+import { AppError, fieldDetails } from '../../../../src-shared/errors';
 import type { GraphSpec } from '../../weights/graph-spec';
 import { applyGraphWeights, readGraphWeights } from '../../weights/graph-weights';
 import { HUMAN_MODELS_PACKAGE, humanModelsFile, humanModelsStatus } from '../../weights/human-models';
@@ -28,16 +28,16 @@ const HEAD_DROPOUT = 0.5;
 
 export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): void {
   if (def.fixedInput && cfg.inputSize !== def.nativeInput) {
-    throw new AppError('INVALID_INPUT', `inputSize ${cfg.inputSize} does not fit ${def.name}: it takes exactly ${def.nativeInput}×${def.nativeInput} (${def.inputNote}).`);
+    const message = `inputSize ${cfg.inputSize} does not fit ${def.name}: it takes exactly ${def.nativeInput}×${def.nativeInput} (${def.inputNote}).`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('inputSize', message));
   }
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < def.minInput) {
-    throw new AppError('INVALID_INPUT', `inputSize ${cfg.inputSize} is too small for ${def.name}: it needs at least ${def.minInput}×${def.minInput} pixels (${def.inputNote}). It was trained at ${def.nativeInput}.`);
+    const message = `inputSize ${cfg.inputSize} is too small for ${def.name}: it needs at least ${def.minInput}×${def.minInput} pixels (${def.inputNote}). It was trained at ${def.nativeInput}.`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('inputSize', message));
   }
   if (cfg.freeze > def.baseLayers) {
-    throw new AppError(
-      'INVALID_INPUT',
-      `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${def.baseLayers} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${def.baseLayers}; ${def.baseLayers} freezes the whole base.`,
-    );
+    const message = `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${def.baseLayers} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${def.baseLayers}; ${def.baseLayers} freezes the whole base.`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('freeze', message));
   }
 }
 
