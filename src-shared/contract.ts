@@ -8,6 +8,7 @@ import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
 import { labelIssuesInvoke } from './contract/label-issues';
 import { modelsEvents, modelsInvoke } from './contract/models';
+import { revisionsInvoke } from './contract/revisions';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { studiesEvents, studiesInvoke } from './contract/studies';
 import { systemEvents, systemInvoke } from './contract/system';
@@ -23,6 +24,7 @@ export const invokeChannels = {
   ...weightsInvoke,
   ...modelsInvoke,
   ...studiesInvoke,
+  ...revisionsInvoke,
 };
 
 export const eventChannels = {
@@ -63,6 +65,7 @@ export * from './contract/evaluation';
 export * from './contract/ferplus';
 export * from './contract/label-issues';
 export * from './contract/models';
+export * from './contract/revisions';
 export * from './contract/runs';
 export * from './contract/studies';
 export * from './contract/system';

@@ -3,6 +3,7 @@ import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
 import { labelIssuesHandlers } from './label-issues';
 import { modelsHandlers } from './models';
+import { revisionsHandlers } from './revisions';
 import { runsHandlers } from './runs';
 import { studiesHandlers } from './studies';
 import { systemHandlers } from './system';
@@ -20,4 +21,5 @@ export const handlers: AllHandlers = {
   ...weightsHandlers,
   ...modelsHandlers,
   ...studiesHandlers,
+  ...revisionsHandlers,
 };
