@@ -54,9 +54,8 @@ describe('fer revision', () => {
     expect(rep.items).toHaveLength(5);
     expect(rep.revision).toMatchObject({ added: 5, skipped: 0 });
     const diff = lastJson((await fer('revision', 'show', 'auto', '--json')).stdout) as RevisionDiff;
-    expect(diff.changes.map((c) => [c.sampleId, c.kind, c.oldLabel, c.newLabel, c.evaluationId]).sort((x, y) => x[0]! - y[0]!)).toEqual(
-      rep.items.map((it) => [it.sampleId, 'relabel', it.givenLabel, it.suggestedLabel, evalId]).sort((x, y) => (x[0] as number) - (y[0] as number)),
-    );
+    const bySample = (x: unknown[], y: unknown[]) => Number(x[0]) - Number(y[0]);
+    expect(diff.changes.map((c) => [c.sampleId, c.kind, c.oldLabel, c.newLabel, c.evaluationId]).sort(bySample)).toEqual(rep.items.map((it) => [it.sampleId, 'relabel', it.givenLabel, it.suggestedLabel, evalId]).sort(bySample));
     const again = await fer('label-issues', String(evalId), '--limit', '7', '--to-revision', 'auto', '--action', 'exclude', '--json');
     expect(again.code, again.stderr).toBe(0);
     expect((lastJson(again.stdout) as typeof rep).revision).toMatchObject({ added: 2, skipped: 5 });
