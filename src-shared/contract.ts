@@ -3,6 +3,7 @@
  * renderer's client all derive their types from these maps, so no side can drift from another.
  */
 import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
+import { contactSheetInvoke } from './contract/contact-sheet';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
@@ -20,6 +21,7 @@ export const invokeChannels = {
   ...runsInvoke,
   ...evaluationInvoke,
   ...labelIssuesInvoke,
+  ...contactSheetInvoke,
   ...ferplusInvoke,
   ...weightsInvoke,
   ...modelsInvoke,
@@ -60,6 +62,7 @@ export function isEventName(name: unknown): name is EventName {
 export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/backbones';
+export * from './contract/contact-sheet';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';

@@ -1,3 +1,4 @@
+import { contactSheetHandlers } from './contact-sheet';
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
@@ -17,6 +18,7 @@ export const handlers: AllHandlers = {
   ...runsHandlers,
   ...evaluationHandlers,
   ...labelIssuesHandlers,
+  ...contactSheetHandlers,
   ...ferplusHandlers,
   ...weightsHandlers,
   ...modelsHandlers,

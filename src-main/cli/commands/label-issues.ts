@@ -4,6 +4,7 @@ import type { RevisionChangeInput } from '../../../src-shared/contract/revisions
 import { AppError } from '../../../src-shared/errors';
 import { EMOTIONS } from '../../../src-shared/labels';
 import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command } from '../command';
+import { CONTACT_SHEET_OPTIONS, writeContactSheet } from './cell';
 import { confusionLines, describeEval, parseId, pct } from './eval-shared';
 
 const rate = (r: CrowdRate) => `${r.disagree} of ${r.withMajority} (${r.withMajority ? pct(r.disagree / r.withMajority) : '–'})`;
@@ -44,14 +45,15 @@ export const labelIssuesCommand: Command = {
   name: 'label-issues',
   summary: 'Faces whose label is probably wrong, by confident learning over an evaluation (use a split the model did not train on)',
   usage:
-    'fer label-issues EVAL [--limit N] [--rank-by self-confidence|margin] [--to-revision NAME [--action relabel|exclude]] [--json]\n' +
+    'fer label-issues EVAL [--limit N] [--rank-by self-confidence|margin] [--to-revision NAME [--action relabel|exclude]] [--png FILE [--columns N] [--scale N] [--overlay …]] [--json]\n' +
     '  Confident learning (Northcutt et al., JAIR 2021) over the evaluation\'s stored probabilities: per-class thresholds,\n' +
     '  the confident joint, the estimated number of wrong labels, and the flagged faces, least self-confident (or\n' +
     '  lowest margin) first. The probabilities must be out-of-sample: an evaluation on the split the model trained on\n' +
     '  is flagged with a warning. With FER+ votes on the dataset, how often the crowd disagrees with flagged faces.\n' +
     '  --to-revision NAME puts the listed faces (the first --limit) into that dataset revision (made if new),\n' +
-    '  relabelled as the suggested class (or --action exclude): then fer train --revision NAME.',
-  options: { limit: { type: 'string' }, 'rank-by': { type: 'string' }, 'to-revision': { type: 'string' }, action: { type: 'string' } },
+    '  relabelled as the suggested class (or --action exclude): then fer train --revision NAME.\n' +
+    '  --png FILE draws the listed faces as one PNG grid (as fer cell --png).',
+  options: { limit: { type: 'string' }, 'rank-by': { type: 'string' }, 'to-revision': { type: 'string' }, action: { type: 'string' }, ...CONTACT_SHEET_OPTIONS },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer label-issues takes exactly one EVAL id.');
@@ -88,9 +90,10 @@ export const labelIssuesCommand: Command = {
       const crowd = it.crowdMajority === null ? '' : `  ${FERPLUS_CLASSES[it.crowdMajority]}`;
       ctx.print(`${String(r + 1).padStart(4)} ${String(it.sampleId).padStart(8)} ${EMOTIONS[it.givenLabel]!.padEnd(9)} ${EMOTIONS[it.suggestedLabel]!.padEnd(9)} ${it.selfConfidence.toFixed(3).padStart(8)} ${it.margin.toFixed(3).padStart(7)}${crowd}`);
     });
+    const png = await writeContactSheet(ctx, values, rep.evaluation.id, { kind: 'labelIssues', rankBy }, rep.items.length || 1);
     const revision = revisionName === undefined ? null : (ctx.print(''), await toRevision(ctx, rep, revisionName, action));
     // --json: the report without the pixel blob.
     const { pixelsBase64: _pixels, ...rest } = rep;
-    return revision ? { ...rest, revision } : rest;
+    return { ...rest, ...(revision ? { revision } : {}), ...(png ? { png } : {}) };
   },
 };
