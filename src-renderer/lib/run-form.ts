@@ -25,6 +25,8 @@ export type ScheduleKind = 'constant' | 'step' | 'cosine' | 'plateau';
 export interface RunForm {
   name: string;
   dataset: number | null;
+  /** A dataset revision of `dataset` to train on (its id); null: the import as it is. */
+  revision: number | null;
   preset: string;
   model: ModelName;
   weights: string;
@@ -65,6 +67,7 @@ export function defaultForm(): RunForm {
   return {
     name: '',
     dataset: null,
+    revision: null,
     preset: '',
     model: 'baseline',
     weights: '',
@@ -182,6 +185,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
           : { kind: 'constant' };
   return {
     dataset: f.dataset ?? 0,
+    revision: f.revision,
     model: f.model,
     optimizer: f.optimizer,
     lr: f.lr,
