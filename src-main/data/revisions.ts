@@ -53,7 +53,7 @@ function summary(wb: Workbench, row: RevisionRow): RevisionSummary {
   };
 }
 
-export function revisionSummary(wb: Workbench, ref: string | number): RevisionSummary {
+function revisionSummary(wb: Workbench, ref: string | number): RevisionSummary {
   return summary(wb, resolveRevision(wb.db, ref));
 }
 

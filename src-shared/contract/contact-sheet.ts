@@ -11,11 +11,11 @@ import { LABEL_ISSUE_RANKINGS, LABEL_ISSUES_LIMIT_MAX } from './label-issues';
  */
 export const CONTACT_SHEET_OVERLAYS = ['none', 'hirescam', 'gradcam', 'gradient'] as const;
 export type ContactSheetOverlay = (typeof CONTACT_SHEET_OVERLAYS)[number];
-export const CONTACT_SHEET_COLUMNS_MAX = 30;
-export const CONTACT_SHEET_SCALE_MAX = 8;
+const CONTACT_SHEET_COLUMNS_MAX = 30;
+const CONTACT_SHEET_SCALE_MAX = 8;
 
 /** Where the faces of a sheet come from. */
-export const contactSheetSource = z.discriminatedUnion('kind', [
+const contactSheetSource = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('cell'),
     trueLabel: z.number().int().min(0).max(NUM_CLASSES - 1),
@@ -27,13 +27,6 @@ export const contactSheetSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('labelIssues'), rankBy: z.enum(LABEL_ISSUE_RANKINGS).default(LABEL_ISSUE_RANKINGS[0]) }),
 ]);
 
-/** Where each face lies on the sheet (pixels, from the top left), so a caller or a test can find it. */
-export interface ContactSheetCell {
-  sampleId: number;
-  x: number;
-  y: number;
-}
-
 export interface ContactSheet {
   width: number;
   height: number;
@@ -41,7 +34,8 @@ export interface ContactSheet {
   rows: number;
   /** Side of each face on the sheet: 48 × scale. */
   faceSize: number;
-  cells: ContactSheetCell[];
+  /** Where each face lies on the sheet (its top-left pixel), so a caller or a test can find it. */
+  cells: { sampleId: number; x: number; y: number }[];
   /** The PNG itself. */
   pngBase64: string;
   /** Where it was written, when `path` was given. */

@@ -8,8 +8,6 @@ import { invoke, returns } from './define';
  * labels. Names are unique across datasets, so a name alone finds a revision (digits always mean an id).
  */
 
-export const REVISION_CHANGE_KINDS = ['relabel', 'exclude'] as const;
-export type RevisionChangeKind = (typeof REVISION_CHANGE_KINDS)[number];
 /** The most changes one call may add or remove: a label-issues page is at most 500 faces. */
 export const REVISION_CHANGES_MAX = 5000;
 
@@ -29,7 +27,7 @@ export interface RevisionSummary {
 export interface RevisionChange {
   sampleId: number;
   split: Split;
-  kind: RevisionChangeKind;
+  kind: 'relabel' | 'exclude';
   /** The import's label. */
   oldLabel: number;
   /** null for an exclusion. */
@@ -48,7 +46,7 @@ export interface RevisionDiff {
 }
 
 /** A revision by id (a number, or digits as typed on the command line) or by name. */
-export const revisionRef = z.union([z.string().trim().min(1), z.number().int().positive()]);
+const revisionRef = z.union([z.string().trim().min(1), z.number().int().positive()]);
 const datasetRef = z.union([z.string().min(1), z.number().int().positive()]);
 
 export const revisionNameSchema = z
@@ -66,7 +64,7 @@ const provenance = {
   /** The evaluation whose label issues suggested it. */
   evaluationId: z.number().int().positive().nullable().default(null),
 };
-export const revisionChangeSchema = z.discriminatedUnion('kind', [
+const revisionChangeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('relabel'), sampleId: z.number().int().positive(), newLabel: labelSchema, ...provenance }),
   z.strictObject({ kind: z.literal('exclude'), sampleId: z.number().int().positive(), ...provenance }),
 ]);

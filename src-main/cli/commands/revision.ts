@@ -23,7 +23,7 @@ function summaryLine(r: RevisionSummary): string {
 }
 
 /** `123=sad`, `123=4` or `123=exclude`. */
-export function parseChange(token: string, reason: string): RevisionChangeInput {
+function parseChange(token: string, reason: string): RevisionChangeInput {
   const m = /^(\d+)=(.+)$/.exec(token);
   if (!m) throw new CliUsageError(`"${token}" is not SAMPLE=EMOTION or SAMPLE=exclude (e.g. 1234=sad).`);
   const sampleId = parseId(m[1], 'SAMPLE');
@@ -31,7 +31,7 @@ export function parseChange(token: string, reason: string): RevisionChangeInput 
   return { kind: 'relabel', sampleId, newLabel: parseEmotion(m[2], `change ${token}`), reason };
 }
 
-export function printDiff(ctx: CliContext, d: RevisionDiff): void {
+function printDiff(ctx: CliContext, d: RevisionDiff): void {
   ctx.print(summaryLine(d.revision));
   ctx.print('');
   ctx.print(`${'split'.padEnd(12)} ${'faces'.padStart(13)}  ${EMOTIONS.map((e) => e.padStart(11)).join(' ')}`);
