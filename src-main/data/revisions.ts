@@ -121,9 +121,19 @@ export function createRevision(wb: Workbench, args: InvokeParsedArgs<'revisions.
   const ds = resolveDataset(wb, args.dataset);
   const taken = wb.db.prepare('SELECT id, dataset_id FROM dataset_revisions WHERE name = ?').get(args.name) as { id: number; dataset_id: number } | undefined;
   if (taken) throw new AppError('ALREADY_EXISTS', `A dataset revision named "${args.name}" already exists (id ${taken.id}, dataset ${taken.dataset_id}). Choose another name.`);
-  checkChanges(wb.db, { id: 0, dataset_id: ds.id, name: args.name }, args.changes);
+  const from = args.from === undefined ? null : resolveRevision(wb.db, args.from);
+  if (from && from.dataset_id !== ds.id) {
+    throw new AppError('INVALID_INPUT', `Revision "${from.name}" revises dataset ${from.dataset_id}, not "${ds.name}" (${ds.id}): a revision can only start from one of its own dataset.`);
+  }
+  // Checked against the copied changes (from's id), so a face given again is refused as a duplicate.
+  checkChanges(wb.db, { id: from?.id ?? 0, dataset_id: ds.id, name: args.name }, args.changes);
   const id = wb.db.transaction(() => {
     const revId = Number(wb.db.prepare('INSERT INTO dataset_revisions (dataset_id, name, note, created_at) VALUES (?, ?, ?, ?)').run(ds.id, args.name, args.note, nowIso()).lastInsertRowid);
+    if (from) {
+      wb.db
+        .prepare('INSERT INTO revision_changes (revision_id, sample_id, kind, new_label, reason, evaluation_id, created_at) SELECT ?, sample_id, kind, new_label, reason, evaluation_id, created_at FROM revision_changes WHERE revision_id = ?')
+        .run(revId, from.id);
+    }
     insertChanges(wb.db, revId, args.changes);
     return revId;
   })();

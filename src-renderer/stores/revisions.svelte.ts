@@ -52,11 +52,12 @@ export class RevisionsStore {
     await this.run(() => this.refreshDiff());
   }
 
-  async create(name: string, note = ''): Promise<boolean> {
+  /** `from`: start with a copy of that revision's changes (how a frozen one is carried on). */
+  async create(name: string, from: number | null = null): Promise<boolean> {
     const datasetId = this.datasetId;
     if (datasetId === null) return false;
     return this.run(async () => {
-      const r = await api.invoke('revisions.create', { dataset: datasetId, name: name.trim(), note });
+      const r = await api.invoke('revisions.create', { dataset: datasetId, name: name.trim(), ...(from === null ? {} : { from }) });
       this.list = [...this.list, r];
       this.selectedId = r.id;
       await this.refreshDiff();

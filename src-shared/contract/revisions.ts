@@ -76,7 +76,12 @@ export const revisionsInvoke = {
       dataset: datasetRef,
       name: revisionNameSchema,
       note: z.string().max(2000).default(''),
-      /** Its first changes, stored with it or not at all. */
+      /**
+       * Start from a copy of another revision's changes (of the same dataset): how a frozen revision (one a run trained
+       * on) is carried on.
+       */
+      from: revisionRef.optional(),
+      /** Its first changes (after `from`'s), stored with it or not at all. */
       changes: z.array(revisionChangeSchema).max(REVISION_CHANGES_MAX).default([]),
     }),
     returns<RevisionSummary>(),

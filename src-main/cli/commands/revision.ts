@@ -4,7 +4,7 @@ import { CliUsageError, stringOpt, type CliContext, type Command } from '../comm
 import { parseEmotion, parseId } from './eval-shared';
 
 const USAGE = [
-  'fer revision create NAME --dataset NAME|ID [--note TEXT]',
+  'fer revision create NAME --dataset NAME|ID [--from REV] [--note TEXT]',
   'fer revision add REV SAMPLE=EMOTION|SAMPLE=exclude ... [--reason TEXT]',
   'fer revision remove REV SAMPLE ...',
   'fer revision show REV',
@@ -14,7 +14,7 @@ const USAGE = [
   'A dataset revision relabels or excludes faces of an imported dataset without changing the import: train on it',
   'with `fer train --dataset NAME --revision REV`. REV: the revision\'s id or name. SAMPLE: a face\'s sample id (as',
   '`fer cell` and `fer label-issues` list them); EMOTION: a name (sad) or 0–6. `add` stores all its changes or none.',
-  'A revision a run trained on is frozen: make a new one to change it.',
+  'A revision a run trained on is frozen: make a new one to change it (--from REV starts with a copy of its changes).',
 ].join('\n');
 
 function summaryLine(r: RevisionSummary): string {
@@ -54,7 +54,7 @@ export const revisionCommand: Command = {
   summary: 'Dataset revisions: relabel or exclude faces without changing the import, then train on the revision',
   usage: USAGE,
   allowPositionals: true,
-  options: { dataset: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } },
+  options: { dataset: { type: 'string' }, from: { type: 'string' }, note: { type: 'string' }, reason: { type: 'string' } },
   async run(ctx, positionals, values) {
     const [sub, ...rest] = positionals;
     const one = (what: string) => {
@@ -64,7 +64,8 @@ export const revisionCommand: Command = {
     if (sub === 'create') {
       const dataset = stringOpt(values, 'dataset');
       if (!dataset) throw new CliUsageError('fer revision create needs --dataset NAME|ID (the dataset it revises).');
-      const r = await ctx.call('revisions.create', { dataset, name: one('NAME'), note: stringOpt(values, 'note') ?? '' });
+      const from = stringOpt(values, 'from');
+      const r = await ctx.call('revisions.create', { dataset, name: one('NAME'), note: stringOpt(values, 'note') ?? '', ...(from === undefined ? {} : { from }) });
       ctx.print(`created ${summaryLine(r)}`);
       return r;
     }

@@ -156,6 +156,12 @@ describe('dataset revisions', () => {
     ] as const) {
       await expect(call(handlers, wb, name, args)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(new RegExp(`run ${runId} trained on it`)) });
     }
+    // Carried on as a new revision that starts from a copy of its changes; a face it already has is a duplicate.
+    await expect(call(handlers, wb, 'revisions.create', { dataset: ds, name: 'for-run-2', from: 'for-run', changes: [{ kind: 'relabel', sampleId: train.ids[0]!, newLabel: 0 }] })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(call(handlers, wb, 'revisions.create', { dataset: other, name: 'for-run-2', from: 'for-run' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/can only start from one of its own dataset/) });
+    const next = await call(handlers, wb, 'revisions.create', { dataset: ds, name: 'for-run-2', from: 'for-run', changes: [{ kind: 'exclude', sampleId: train.ids[1]! }] });
+    expect(next).toMatchObject({ excluded: 2, usedByRuns: [] });
+    expect((await call(handlers, wb, 'revisions.diff', { revision: next.id })).changes.map((c) => c.sampleId).sort()).toEqual([train.ids[0]!, train.ids[1]!].sort());
     wb.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
     await call(handlers, wb, 'revisions.delete', { revision: 'for-run' });
     expect((await call(handlers, wb, 'revisions.list', { dataset: ds })).map((r) => r.name)).not.toContain('for-run');
