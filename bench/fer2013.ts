@@ -100,7 +100,7 @@ export function markdownTable(rows: Row[], meta: { dataset: string; seed: number
   const lines = [
     `FER2013 (${meta.dataset}), seed ${meta.seed}, ${meta.backend}. Model selected on PublicTest (best validation loss); PrivateTest is the paper's test column.`,
     '',
-    `| model | class weights | epochs (best) | PublicTest | PrivateTest | PrivateTest + flip | PrivateTest + TTA (flip + ${meta.tta}) | macro-F1 (PrivateTest) | training | paper (test) |`,
+    `| model | class weights | epochs (best) | PublicTest | PrivateTest | PrivateTest + flip | PrivateTest + TTA (${meta.tta ? `flip + ${meta.tta}` : 'not run'}) | macro-F1 (PrivateTest) | training | paper (test) |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>

@@ -9,12 +9,13 @@ export const INVOKE_CHANNEL_NAMES = [
   'system.doctor', 'system.pickPath', 'system.ping',
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
-  'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff', 'eval.labelIssues',
+  'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff', 'eval.labelIssues', 'eval.contactSheet',
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
   'models.import', 'models.list',
   'studies.create', 'studies.list', 'studies.get', 'studies.pause', 'studies.resume', 'studies.export', 'studies.extend', 'studies.duplicate', 'studies.estimate', 'studies.ensemble',
+  'revisions.create', 'revisions.list', 'revisions.addChanges', 'revisions.removeChanges', 'revisions.diff', 'revisions.delete',
 ] as const satisfies readonly InvokeName[];
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];

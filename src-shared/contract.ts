@@ -3,11 +3,13 @@
  * renderer's client all derive their types from these maps, so no side can drift from another.
  */
 import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
+import { contactSheetInvoke } from './contract/contact-sheet';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
 import { labelIssuesInvoke } from './contract/label-issues';
 import { modelsEvents, modelsInvoke } from './contract/models';
+import { revisionsInvoke } from './contract/revisions';
 import { runsEvents, runsInvoke } from './contract/runs';
 import { studiesEvents, studiesInvoke } from './contract/studies';
 import { systemEvents, systemInvoke } from './contract/system';
@@ -19,10 +21,12 @@ export const invokeChannels = {
   ...runsInvoke,
   ...evaluationInvoke,
   ...labelIssuesInvoke,
+  ...contactSheetInvoke,
   ...ferplusInvoke,
   ...weightsInvoke,
   ...modelsInvoke,
   ...studiesInvoke,
+  ...revisionsInvoke,
 };
 
 export const eventChannels = {
@@ -56,11 +60,13 @@ export { IPC_EVENT, IPC_INVOKE } from './channel-names';
 
 export * from './contract/backbones';
 export * from './contract/bounds';
+export * from './contract/contact-sheet';
 export * from './contract/datasets';
 export * from './contract/evaluation';
 export * from './contract/ferplus';
 export * from './contract/label-issues';
 export * from './contract/models';
+export * from './contract/revisions';
 export * from './contract/runs';
 export * from './contract/studies';
 export * from './contract/system';

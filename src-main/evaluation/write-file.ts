@@ -8,7 +8,7 @@ import { removeDeadTemps } from '../processes';
  * Writes via a temp file in the same folder plus a rename, so a failed or killed export leaves no partial file (and
  * the next export to the same path removes a killed one's temp file).
  */
-export function writeFileAtomic(path: string, text: string): string {
+export function writeFileAtomic(path: string, text: string | Uint8Array): string {
   const target = resolve(path);
   const prefix = `.${basename(target)}.tmp-`;
   const tmp = join(dirname(target), `${prefix}${process.pid}-${Date.now()}`);

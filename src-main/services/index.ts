@@ -1,8 +1,10 @@
+import { contactSheetHandlers } from './contact-sheet';
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
 import { ferplusHandlers } from './ferplus';
 import { labelIssuesHandlers } from './label-issues';
 import { modelsHandlers } from './models';
+import { revisionsHandlers } from './revisions';
 import { runsHandlers } from './runs';
 import { studiesHandlers } from './studies';
 import { systemHandlers } from './system';
@@ -16,8 +18,10 @@ export const handlers: AllHandlers = {
   ...runsHandlers,
   ...evaluationHandlers,
   ...labelIssuesHandlers,
+  ...contactSheetHandlers,
   ...ferplusHandlers,
   ...weightsHandlers,
   ...modelsHandlers,
   ...studiesHandlers,
+  ...revisionsHandlers,
 };

@@ -2,8 +2,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { runsInvoke, type RunSummary, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError, fieldDetails, fieldError, fieldIssues } from '../../src-shared/errors';
+import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
+import { excludedInSplit, resolveRevision } from '../data/revisions';
 import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
 import { deleteExternalRun } from '../engine/external/catalog';
 import { getModel } from '../engine/models/index';
@@ -42,7 +44,8 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   }
   const ref = input.weights;
   const weights = ref === null ? null : lookup('weights', () => resolveWeights(wb, ref));
-  const cfg: TrainConfig = weights?.id ? { ...input, weights: weights.id } : input;
+  const revision = input.revision === null ? null : configRevision(wb, input.revision, ds);
+  const cfg: TrainConfig = { ...input, ...(weights?.id ? { weights: weights.id } : {}), ...(revision ? { revision: revision.id } : {}) };
   // Architecture-dependent limits (freeze beyond the pretrained base, input below the pooling depth, weights
   // for another architecture) are the model's own checks: run them now, so a bad config is refused here
   // instead of queueing a run that fails when its trainer builds the model.
@@ -58,22 +61,41 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   if (cfg.valSplit !== null && cfg.valSplit === cfg.trainSplit) {
     throw fieldError('INVALID_INPUT', 'config.valSplit', `validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
   }
-  const total = splitCount(wb, ds.id, cfg.trainSplit);
+  // A revision's exclusions are faces the run will not see: the batch and the splits are checked without them.
+  const faces = (split: string) => splitCount(wb, ds.id, split) - (revision ? excludedInSplit(wb.db, revision.id, split as Split) : 0);
+  const total = faces(cfg.trainSplit);
   const n = cfg.limitTrain === null ? total : Math.min(total, cfg.limitTrain);
   if (n === 0) throw fieldError('INVALID_INPUT', 'config.trainSplit', `dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on.`);
   if (cfg.batch > n) {
     throw fieldError('INVALID_INPUT', 'config.batch', `batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
   }
-  if (cfg.valSplit !== null && splitCount(wb, ds.id, cfg.valSplit) === 0) {
+  if (cfg.valSplit !== null && faces(cfg.valSplit) === 0) {
     throw fieldError('INVALID_INPUT', 'config.valSplit', `dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
   }
   return { datasetId: ds.id, datasetName: ds.name, config: cfg };
 }
 
+/** config.revision: a revision (id or name) of the config's own dataset; stored as its id. */
+function configRevision(wb: Workbench, ref: string | number, ds: { id: number; name: string }): { id: number; name: string } {
+  let rev;
+  try {
+    rev = resolveRevision(wb.db, ref);
+  } catch (err) {
+    if (err instanceof AppError) throw fieldError(err.code, 'config.revision', err.message);
+    throw err;
+  }
+  if (rev.dataset_id !== ds.id) {
+    const other = resolveDataset(wb, rev.dataset_id);
+    throw fieldError('INVALID_INPUT', 'config.revision', `revision "${rev.name}" revises dataset "${other.name}", not "${ds.name}", the dataset this run trains on.`);
+  }
+  return rev;
+}
+
 function createRuns(wb: Workbench, input: TrainConfig, replicates: number, name: string | undefined): RunSummary[] {
   const { datasetId, datasetName, config } = validateConfig(wb, input);
   const groupId = replicates > 1 ? randomUUID() : null;
-  const base = name?.trim() || `${config.model} on ${datasetName}`;
+  const revisionName = config.revision === null ? null : resolveRevision(wb.db, config.revision).name;
+  const base = name?.trim() || `${config.model} on ${datasetName}${revisionName === null ? '' : ` (revision ${revisionName})`}`;
   const ids = wb.db.transaction(() =>
     Array.from({ length: replicates }, (_, i) => {
       // Replicates differ only in their seed; the group id ties them together for mean ± sd.

@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { loadSplit, resolveDataset } from '../data/packed-store';
+import { applyRevision, resolveRevision, revisionLabels } from '../data/revisions';
 import { inverseFrequencyWeights } from '../data/stats';
 import type { LabelledPixels } from '../engine/evaluate';
 import { STREAM, mixSeed, shuffledIndices } from '../engine/rng';
@@ -33,22 +34,28 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   return { pixels, labels, n: limit };
 }
 
-function split(wb: Workbench, datasetId: number, name: Split | null): LabelledPixels | null {
+function split(wb: Workbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>): LabelledPixels | null {
   if (!name) return null;
-  const s = loadSplit(wb, datasetId, name);
+  const s = applyRevision(loadSplit(wb, datasetId, name), revision);
   return { pixels: s.pixels, labels: s.labels, n: s.n };
 }
 
+/**
+ * The run's faces and labels: the dataset's splits as imported, or as `config.revision` revises them (excluded
+ * faces dropped before limitTrain's subset is drawn, relabelled faces with their new label; class weights count
+ * the revised labels).
+ */
 export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
   const ds = resolveDataset(wb, cfg.dataset);
-  const train = subset(split(wb, ds.id, cfg.trainSplit)!, cfg.limitTrain, cfg.seed);
+  const revision = cfg.revision === null ? new Map<number, number | null>() : revisionLabels(wb.db, resolveRevision(wb.db, cfg.revision).id);
+  const train = subset(split(wb, ds.id, cfg.trainSplit, revision)!, cfg.limitTrain, cfg.seed);
   let classWeights: number[] | null = null;
   if (cfg.classWeights) {
     const counts = new Array<number>(7).fill(0);
     for (const l of train.labels) counts[l]! += 1;
     classWeights = inverseFrequencyWeights(counts);
   }
-  return { datasetId: ds.id, train, val: split(wb, ds.id, cfg.valSplit), test: split(wb, ds.id, cfg.testSplit), classWeights };
+  return { datasetId: ds.id, train, val: split(wb, ds.id, cfg.valSplit, revision), test: split(wb, ds.id, cfg.testSplit, revision), classWeights };
 }
 
 /**

@@ -37,3 +37,18 @@ export const EXPORT_TYPES = {
   md: { ext: 'md', mime: 'text/markdown', label: 'Markdown' },
   latex: { ext: 'tex', mime: 'application/x-latex', label: 'LaTeX' },
 } as const satisfies Record<'csv' | 'md' | 'latex', { ext: string; mime: string; label: string }>;
+
+/** Browser-side save of binary content that crossed the contract as base64 (a contact-sheet PNG). */
+export function downloadBase64(filename: string, base64: string, mime: string): void {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

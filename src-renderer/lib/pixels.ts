@@ -1,4 +1,5 @@
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { heatRgb } from '../../src-shared/heat';
 
 /** The contract ships 48×48 grayscale faces as base64 of raw bytes: decode once per page. */
 export function decodeBase64(b64: string): Uint8Array {
@@ -58,16 +59,10 @@ export function overlayToStrip(face: Uint8Array, map: Uint8Array): HTMLCanvasEle
   if (!ctx) return canvas;
   const img = ctx.createImageData(IMAGE_SIZE, IMAGE_SIZE);
   for (let i = 0; i < PIXELS_PER_IMAGE; i++) {
-    const g = face[i] ?? 0;
-    const v = (map[i] ?? 0) / 255;
-    const a = 0.65 * v;
-    // Heat colour: blue at 0, red at 1, through yellow.
-    const r = 255 * Math.min(1, 2 * v);
-    const gr = 255 * (v < 0.5 ? 2 * v : 2 - 2 * v);
-    const b = 255 * Math.max(0, 1 - 2 * v);
-    img.data[4 * i] = g * (1 - a) + r * a;
-    img.data[4 * i + 1] = g * (1 - a) + gr * a;
-    img.data[4 * i + 2] = g * (1 - a) + b * a;
+    const [r, g, b] = heatRgb(face[i] ?? 0, (map[i] ?? 0) / 255);
+    img.data[4 * i] = r;
+    img.data[4 * i + 1] = g;
+    img.data[4 * i + 2] = b;
     img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);

@@ -34,6 +34,8 @@ import type { Split } from '../../src-shared/labels';
 export interface RunForm {
   name: string;
   dataset: number | null;
+  /** A dataset revision of `dataset` to train on (its id); null: the import as it is. */
+  revision: number | null;
   preset: string;
   model: ModelName;
   weights: string;
@@ -131,6 +133,7 @@ export function defaultForm(): RunForm {
   return {
     name: '',
     dataset: null,
+    revision: null,
     preset: '',
     model: defaultOf(config.model),
     weights: defaultOf(config.weights) ?? '',
@@ -245,6 +248,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
           : { kind: 'constant' };
   return {
     dataset: f.dataset ?? 0,
+    revision: f.revision,
     model: f.model,
     optimizer: f.optimizer,
     lr: f.lr,

@@ -39,6 +39,11 @@ export const scheduleSchema = z.discriminatedUnion('kind', [SCHEDULE_SCHEMAS.con
 
 export const trainConfigSchema = z.strictObject({
   dataset: z.union([z.string().min(1), z.number().int().positive()]),
+  /**
+   * A dataset revision of `dataset` to train on (its id, or its name, stored as the id): its excluded faces are left
+   * out and its relabelled faces carry the new label in every split the trainer loads. null: the import as it is.
+   */
+  revision: z.union([z.string().trim().min(1), z.number().int().positive()]).nullable().default(null),
   model: z.enum(MODEL_NAMES).default('baseline'),
   optimizer: z.enum(['adam', 'sgd']).default('adam'),
   lr: z.number().gt(0).max(10).default(0.001),

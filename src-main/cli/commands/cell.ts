@@ -1,15 +1,36 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InvokeArgs } from '../../../src-shared/contract';
+import { CONTACT_SHEET_OVERLAYS, type ContactSheetOverlay } from '../../../src-shared/contract/contact-sheet';
 import { FERPLUS_CLASSES } from '../../../src-shared/contract/ferplus';
 import { EMOTIONS, IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../../src-shared/labels';
-import { CliUsageError, numberOpt, stringOpt, type Command } from '../command';
+import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command, type OptionValues } from '../command';
 import { parseDedup, parseEmotion, parseId, pct } from './eval-shared';
+
+export const CONTACT_SHEET_OPTIONS = { png: { type: 'string' }, columns: { type: 'string' }, scale: { type: 'string' }, overlay: { type: 'string' } } as const;
+
+const isOverlay = (o: string): o is ContactSheetOverlay => (CONTACT_SHEET_OVERLAYS as readonly string[]).includes(o);
+
+/** --png FILE: the same faces as one PNG grid through eval.contactSheet (its bounds are the contract's). */
+export async function writeContactSheet(ctx: CliContext, values: OptionValues, evaluationId: number, source: InvokeArgs<'eval.contactSheet'>['source'], limit: number): Promise<{ path: string; width: number; height: number } | null> {
+  const path = stringOpt(values, 'png');
+  if (path === undefined) {
+    const stray = ['columns', 'scale', 'overlay'].find((k) => values[k] !== undefined);
+    if (stray) throw new CliUsageError(`--${stray} goes with --png FILE.`);
+    return null;
+  }
+  const overlay = stringOpt(values, 'overlay') ?? 'none';
+  if (!isOverlay(overlay)) throw new CliUsageError(`--overlay must be one of ${CONTACT_SHEET_OVERLAYS.join(', ')}, got "${overlay}".`);
+  const sheet = await ctx.call('eval.contactSheet', { evaluationId, source, limit, columns: numberOpt(values, 'columns'), scale: numberOpt(values, 'scale'), overlay, path });
+  ctx.print(`wrote a ${sheet.columns}×${sheet.rows} contact sheet (${sheet.cells.length} faces, ${sheet.width}×${sheet.height} px) to ${sheet.path}`);
+  return { path: sheet.path!, width: sheet.width, height: sheet.height };
+}
 
 export const cellCommand: Command = {
   name: 'cell',
   summary: 'List the faces in one confusion cell (true a, predicted b), most confident first',
-  usage: 'fer cell EVAL --true sad --pred fear [--offset N] [--limit N] [--pgm DIR] [--dedup none|exact|near] [--crowd disagree] [--json]\n  --crowd disagree: only faces whose FER+ majority label differs from their FER2013 label (needs fer ferplus import).\n  --dedup leaves out faces that are exact (or near) copies of Training faces.\n  --pgm DIR writes each face as DIR/<sampleId>.pgm to look at.',
-  options: { true: { type: 'string' }, pred: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' }, pgm: { type: 'string' }, dedup: { type: 'string' }, crowd: { type: 'string' } },
+  usage: 'fer cell EVAL --true sad --pred fear [--offset N] [--limit N] [--pgm DIR] [--png FILE [--columns 10] [--scale 2] [--overlay none|hirescam|gradcam|gradient]] [--dedup none|exact|near] [--crowd disagree] [--json]\n  --png FILE writes the listed faces as one PNG grid for a figure: each face scale× (48 px × scale), true → predicted label and probability under it; --overlay draws the saliency map (as the cell review) over each.\n  --crowd disagree: only faces whose FER+ majority label differs from their FER2013 label (needs fer ferplus import).\n  --dedup leaves out faces that are exact (or near) copies of Training faces.\n  --pgm DIR writes each face as DIR/<sampleId>.pgm to look at.',
+  options: { true: { type: 'string' }, pred: { type: 'string' }, offset: { type: 'string' }, limit: { type: 'string' }, pgm: { type: 'string' }, dedup: { type: 'string' }, crowd: { type: 'string' }, ...CONTACT_SHEET_OPTIONS },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer cell takes exactly one EVAL id.');
@@ -35,7 +56,8 @@ export const cellCommand: Command = {
       });
       ctx.print(`wrote ${page.items.length} faces to ${dir}`);
     }
+    const png = await writeContactSheet(ctx, values, evaluationId, { kind: 'cell', trueLabel, predLabel, dedup: parseDedup(values), crowd, offset: page.offset }, numberOpt(values, 'limit') ?? 20);
     // --json: the page without the pixel blob (use --pgm for the faces).
-    return { total: page.total, offset: page.offset, items: page.items };
+    return { total: page.total, offset: page.offset, items: page.items, ...(png ? { png } : {}) };
   },
 };

@@ -8,10 +8,11 @@ import { labelIssuesCommand } from './label-issues';
 import { synthCommand } from './synth';
 import { webCommand } from './web';
 import { calibrationCommand, cellCommand, compareCommand, diffCommand, ensembleCommand, evalCommand, exportCommand } from './eval-commands';
+import { revisionCommand } from './revision';
 import { studyCommand } from './study';
 import { weightsCommand } from './weights';
 import { modelsCommand } from './models';
 import { resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, labelIssuesCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, labelIssuesCommand, revisionCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];

@@ -22,6 +22,7 @@ export const runCommand: Command = {
     ctx.print(`backend  ${r.backend ?? '-'}${r.backendReason ? ` — ${r.backendReason}` : ''}`);
     const c = detail.config;
     if (c) ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}`);
+    if (c?.revision != null) ctx.print(`data     revision ${c.revision} of the dataset (\`fer revision show ${c.revision}\` lists its changes)`);
     if (detail.external) ctx.print(`external ${describeExternal(detail.external)}`);
     if (detail.epochs.length) {
       ctx.print('epoch    loss     acc  val_loss  val_acc        lr    img/s      s');

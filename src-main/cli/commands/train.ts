@@ -21,6 +21,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
     if (v !== undefined) cfg[key] = v;
   };
   set('dataset', stringOpt(values, 'dataset'));
+  set('revision', stringOpt(values, 'revision'));
   set('model', stringOpt(values, 'model'));
   set('optimizer', stringOpt(values, 'optimizer'));
   set('lr', numberOpt(values, 'lr'));
@@ -59,7 +60,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'Train a model on a dataset in a background process, with live progress',
   usage: [
-    'fer train --dataset NAME --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
+    'fer train --dataset NAME [--revision ID|NAME] --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS]',
@@ -67,6 +68,7 @@ export const trainCommand: Command = {
   ].join('\n'),
   options: {
     dataset: { type: 'string' },
+    revision: { type: 'string' },
     model: { type: 'string' },
     preset: { type: 'string' },
     optimizer: { type: 'string' },

@@ -5,9 +5,10 @@ import { m0040Saliency } from './0040-saliency';
 import { m0050ExternalModels } from './0050-external-models';
 import { m0060Studies } from './0060-studies';
 import { m0070StudyEvaluation } from './0070-study-evaluation';
+import { m0080DatasetRevisions } from './0080-dataset-revisions';
 import type { Migration } from './types';
 
 /** In order. A new migration is appended here with the next multiple of 10. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020TrainCopies, m0030FerPlus, m0040Saliency, m0050ExternalModels, m0060Studies, m0070StudyEvaluation];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020TrainCopies, m0030FerPlus, m0040Saliency, m0050ExternalModels, m0060Studies, m0070StudyEvaluation, m0080DatasetRevisions];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
