@@ -10,6 +10,8 @@ import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } f
 import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
+import { firstStepMemoryError, guardFirstStep, memoryLimitsFor } from './memory-limits';
+import { checkTrainingMemory, estimateTrainingMemory, type MemoryLimits } from './memory-plan';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { InputSpec } from './models/registry';
 import { makeOptimizer, setLearningRate } from './optimizers';
@@ -67,6 +69,8 @@ export interface TrainOptions {
    * absent; the trainer process passes the plan it already reported, so the run records what actually ran.
    */
   featureCache?: CachePlan;
+  /** What the backend can give a step; absent: memoryLimitsFor the active backend (tests force tiny limits). */
+  memoryLimits?: MemoryLimits;
 }
 
 export interface TrainOutcome {
@@ -144,9 +148,6 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   if (data.n === 0) throw new AppError('INVALID_INPUT', `The ${cfg.trainSplit} split has no samples to train on.`);
   if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
   const batches = Math.ceil(data.n / bs);
-  const opt = makeOptimizer(cfg);
-  const drops = dropoutLayers(model);
-  const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
   const plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
   // With a cache, the network that trains is the head alone (the frozen base has nothing to learn).
   // base and head share model's layer objects (so its weight variables): training the head trains the model's
@@ -154,6 +155,14 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   // never disposed: that would dispose the model's own weights.
   const split = plan.applies ? splitAtHead(model) : null;
   const net = split?.head ?? model;
+  // Before anything is computed or written: a run too big for the backend fails here, naming a batch that fits.
+  const memory = estimateTrainingMemory(net, cfg.optimizer);
+  const limits = opts.memoryLimits ?? memoryLimitsFor(tf.getBackend());
+  const shape = { model: cfg.model, inputSize: cfg.inputSize, batch: bs };
+  checkTrainingMemory(memory, limits, shape);
+  const opt = makeOptimizer(cfg);
+  const drops = dropoutLayers(model);
+  const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
   // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
   // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
   net.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
@@ -197,6 +206,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const everyMs = opts.progressEveryMs ?? 250;
   let lastProgress = 0;
   let stopped = false;
+  let firstStep = true;
   let earlyStopped = false;
   let epochSecondsEstimate: number | null = null;
   let lr = cfg.lr;
@@ -227,7 +237,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         });
         let out: number | number[];
         try {
-          out = await net.trainOnBatch(x, y);
+          // The first step of this process finds out whether the memory is really there (webgpu: in error scopes).
+          out = firstStep ? await guardFirstStep(() => net.trainOnBatch(x, y), (cause) => firstStepMemoryError(cause, memory, limits, shape)) : await net.trainOnBatch(x, y);
+          firstStep = false;
         } finally {
           tf.dispose([x, y]);
         }
