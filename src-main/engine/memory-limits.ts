@@ -33,7 +33,7 @@ export function webgpuDevice(): GpuDeviceLike | null {
   return live?.device ?? null;
 }
 
-export interface LimitSources {
+interface LimitSources {
   env?: NodeJS.ProcessEnv;
   device?: GpuDeviceLike | null;
   /** Whether the webgpu adapter is a software one (its memory is the machine's). */

@@ -137,7 +137,7 @@ export interface RunShape {
   batch: number;
 }
 
-function advice(fits: number, run: RunShape): string {
+function advice(fits: number): string {
   if (fits >= 1) return `The largest batch that fits is ${fits}: set batch to ${fits} or less, or a smaller input size.`;
   return `Not even batch 1 fits: use a smaller input size or model, or another backend.`;
 }
@@ -154,7 +154,7 @@ export function checkTrainingMemory(m: TrainingMemory, limits: MemoryLimits, run
   if (limits.maxTensorBytes !== null && m.largestWeight.bytes > limits.maxTensorBytes) {
     throw new AppError(
       'INVALID_INPUT',
-      `${what} cannot train: weight tensor of layer ${m.largestWeight.layer} takes ${formatBytes(m.largestWeight.bytes)}, over the ${formatBytes(limits.maxTensorBytes)} a single buffer may hold (${limits.maxTensorSource}). ${advice(0, run)}`,
+      `${what} cannot train: weight tensor of layer ${m.largestWeight.layer} takes ${formatBytes(m.largestWeight.bytes)}, over the ${formatBytes(limits.maxTensorBytes)} a single buffer may hold (${limits.maxTensorSource}). ${advice(0)}`,
       details,
     );
   }
@@ -162,13 +162,13 @@ export function checkTrainingMemory(m: TrainingMemory, limits: MemoryLimits, run
   if (limits.maxTensorBytes !== null && bufferBytes > limits.maxTensorBytes) {
     throw new AppError(
       'INVALID_INPUT',
-      `${what} does not fit: the output of layer ${m.largestActivation.layer} takes ${formatBytes(bufferBytes)}, over the ${formatBytes(limits.maxTensorBytes)} a single buffer may hold (${limits.maxTensorSource}). ${advice(fits, run)}`,
+      `${what} does not fit: the output of layer ${m.largestActivation.layer} takes ${formatBytes(bufferBytes)}, over the ${formatBytes(limits.maxTensorBytes)} a single buffer may hold (${limits.maxTensorSource}). ${advice(fits)}`,
       details,
     );
   }
   throw new AppError(
     'INVALID_INPUT',
-    `${what} does not fit: a training step needs about ${formatBytes(bytesAtBatch(m, run.batch))} (weights, gradients and optimizer state ${formatBytes(bytesAtBatch(m, 0))}, activations kept for the backward pass ${formatBytes(run.batch * m.perSampleBytes)}), over the ${formatBytes(limits.budgetBytes!)} available (${limits.budgetSource}). ${advice(fits, run)}`,
+    `${what} does not fit: a training step needs about ${formatBytes(bytesAtBatch(m, run.batch))} (weights, gradients and optimizer state ${formatBytes(bytesAtBatch(m, 0))}, activations kept for the backward pass ${formatBytes(run.batch * m.perSampleBytes)}), over the ${formatBytes(limits.budgetBytes!)} available (${limits.budgetSource}). ${advice(fits)}`,
     details,
   );
 }
