@@ -38,7 +38,15 @@ interface LimitSources {
   device?: GpuDeviceLike | null;
   /** Whether the webgpu adapter is a software one (its memory is the machine's). */
   softwareAdapter?: boolean;
+  /** Whether tfjs's `tensorflow` backend is tfjs-node-gpu on a CUDA GPU (its memory is the GPU's, not the machine's). */
+  tensorflowOnGpu?: boolean;
   totalMemory?: number;
+}
+
+/** tfjs-node-gpu registers as `tensorflow` too; its binding says whether TensorFlow computes on a GPU. */
+function tensorflowUsesGpu(): boolean {
+  const live = tf.engine().registry.tensorflow as unknown as { binding?: { isUsingGpuDevice?: () => boolean } } | undefined;
+  return live?.binding?.isUsingGpuDevice?.() ?? false;
 }
 
 function envBudget(env: NodeJS.ProcessEnv): number | null {
@@ -57,7 +65,7 @@ export function memoryLimitsFor(backend: string, src: LimitSources = {}): Memory
   const budget =
     stated !== null
       ? { budgetBytes: stated, budgetSource: `${MEMORY_ENV}=${env[MEMORY_ENV]!.trim()}` }
-      : backend === 'cpu' || backend === 'tensorflow' || (backend === 'webgpu' && (src.softwareAdapter ?? installedAdapter()?.software))
+      : backend === 'cpu' || (backend === 'tensorflow' && !(src.tensorflowOnGpu ?? tensorflowUsesGpu())) || (backend === 'webgpu' && (src.softwareAdapter ?? installedAdapter()?.software))
         ? { budgetBytes: machine, budgetSource: `this machine's memory${backend === 'webgpu' ? ', which a software adapter computes in' : ''}; ${MEMORY_ENV} sets another budget` }
         : { budgetBytes: null };
   if (backend !== 'webgpu') return { backend, maxTensorBytes: null, ...budget };

@@ -152,6 +152,9 @@ describe('the training-memory estimate', () => {
     expect(soft.maxTensorSource).toContain('maxBufferSize');
     expect(memoryLimitsFor('webgpu', { env: { [MEMORY_ENV]: '6000' }, device, softwareAdapter: false })).toMatchObject({ budgetBytes: 6000 * MiB, budgetSource: `${MEMORY_ENV}=6000` });
     expect(memoryLimitsFor('cpu', { env: {}, totalMemory: 1234 })).toMatchObject({ maxTensorBytes: null, budgetBytes: 1234 });
+    expect(memoryLimitsFor('tensorflow', { env: {}, totalMemory: 1234, tensorflowOnGpu: false })).toMatchObject({ budgetBytes: 1234 });
+    // tfjs-node-gpu: the GPU's memory is unknown, and the machine's says nothing about it.
+    expect(memoryLimitsFor('tensorflow', { env: {}, totalMemory: 1234, tensorflowOnGpu: true })).toMatchObject({ budgetBytes: null });
     expect(memoryLimitsFor('wasm', { env: {}, totalMemory: 1234 })).toMatchObject({ maxTensorBytes: null, budgetBytes: null });
     expect(memoryLimitsFor('wasm', { env: { [MEMORY_ENV]: '512' } })).toMatchObject({ budgetBytes: 512 * MiB });
     expect(() => memoryLimitsFor('cpu', { env: { [MEMORY_ENV]: 'lots' } })).toThrow(`${MEMORY_ENV} must be a positive number of MiB, got "lots".`);
