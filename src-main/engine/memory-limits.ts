@@ -23,6 +23,8 @@ export interface GpuDeviceLike {
   pushErrorScope(filter: 'validation' | 'out-of-memory' | 'internal'): void;
   popErrorScope(): Promise<{ message: string } | null>;
   lost: Promise<{ reason?: string; message: string }>;
+  addEventListener?(type: 'uncapturederror', listener: (e: Event) => void): void;
+  removeEventListener?(type: 'uncapturederror', listener: (e: Event) => void): void;
 }
 
 /** The webgpu backend's device when webgpu is the active backend, else null. */
@@ -77,6 +79,9 @@ export function memoryLimitsFor(backend: string, src: LimitSources = {}): Memory
   return { backend, maxTensorBytes, maxTensorSource: `the WebGPU device's ${which} bytes`, ...budget };
 }
 
+/** An error's text inside a sentence of ours: its own full stop dropped. */
+const clause = (message: string): string => message.trim().replace(/\.+$/, '');
+
 /** Errors a backend throws when it runs out of memory (wasm's heap, V8's array buffers, TensorFlow's allocator). */
 const OOM = /out of memory|Maximum memory size|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length|OOM|allocation failed/i;
 
@@ -86,7 +91,7 @@ export function firstStepMemoryError(cause: string, m: TrainingMemory, limits: M
   const stated = limits.budgetBytes !== null ? `, within the ${formatBytes(limits.budgetBytes)} budget (${limits.budgetSource}), which is more than this device can give` : '';
   return new AppError(
     'INVALID_INPUT',
-    `${what} ran out of memory in its first training step: ${cause}. By the workbench's estimate the step needs about ${formatBytes(bytesAtBatch(m, run.batch))}${stated}. Set ${MEMORY_ENV} to the memory this device really has (in MiB) and the run is refused before it starts, naming the largest batch that fits.`,
+    `${what} ran out of memory in its first training step: ${clause(cause)}. By the workbench's estimate the step needs about ${formatBytes(bytesAtBatch(m, run.batch))}${stated}. Set ${MEMORY_ENV} to the memory this device really has (in MiB) and the run is refused before it starts, naming the largest batch that fits.`,
     { batch: run.batch, needBytes: bytesAtBatch(m, run.batch), limits },
   );
 }
@@ -124,4 +129,51 @@ export async function guardFirstStep<T>(step: () => Promise<T>, fail: (cause: st
     throw thrown;
   }
   return value as T;
+}
+
+/** An error the GPU reported outside any error scope. */
+export interface GpuReport {
+  message: string;
+  outOfMemory: boolean;
+}
+
+/**
+ * Keeps the first error the GPU reports during a run. WebGPU throws nothing for an uncaptured error: the operation
+ * yields an invalid buffer and later reads give zeros (measured on llvmpipe: the sum of 33.5M ones read back as 0), so
+ * without this a run would train on garbage. The training loop asks after every batch and before each checkpoint.
+ */
+export class GpuErrorWatch {
+  private first: GpuReport | null = null;
+  private readonly onError = (e: Event): void => {
+    const error = (e as unknown as { error?: { message?: string; constructor?: { name?: string } } }).error;
+    this.first ??= { message: (error?.message ?? 'unknown GPU error').split('\n')[0]!, outOfMemory: error?.constructor?.name === 'GPUOutOfMemoryError' };
+  };
+
+  constructor(private readonly device: GpuDeviceLike) {
+    device.addEventListener?.('uncapturederror', this.onError);
+    void device.lost.then((info) => (this.first ??= { message: `the GPU device was lost (${info.reason ?? 'unknown'}: ${info.message})`, outOfMemory: false }));
+  }
+
+  /** The first error since the watch began, if any. */
+  failure(): GpuReport | null {
+    return this.first;
+  }
+
+  stop(): void {
+    this.device.removeEventListener?.('uncapturederror', this.onError);
+  }
+}
+
+/** The run's failure when the GPU reported an error mid-run: where, what, and that nothing after it was saved. */
+export function gpuRunError(report: GpuReport, at: { epoch: number; batch?: number }, m: TrainingMemory, run: RunShape): AppError {
+  const where = at.batch === undefined ? `after epoch ${at.epoch}` : `at epoch ${at.epoch}, batch ${at.batch}`;
+  const saved = at.epoch > 1 ? `The checkpoints of epoch ${at.epoch - 1} and before are kept; nothing after the error was saved.` : 'Nothing was saved.';
+  if (report.outOfMemory) {
+    return new AppError(
+      'INVALID_INPUT',
+      `${run.model} at ${run.inputSize}×${run.inputSize}, batch ${run.batch}, on webgpu ran out of GPU memory ${where}: ${clause(report.message)}. ${saved} By the workbench's estimate a step needs about ${formatBytes(bytesAtBatch(m, run.batch))}; set ${MEMORY_ENV} to the memory this GPU really has (in MiB) and the run is refused before it starts, naming the largest batch that fits.`,
+      { epoch: at.epoch, batch: at.batch ?? null },
+    );
+  }
+  return new AppError('BACKEND_UNAVAILABLE', `webgpu reported an error ${where}: ${clause(report.message)}. The run stops rather than train on invalid buffers. ${saved}`, { epoch: at.epoch, batch: at.batch ?? null });
 }

@@ -10,7 +10,7 @@ import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } f
 import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
-import { firstStepMemoryError, guardFirstStep, memoryLimitsFor } from './memory-limits';
+import { firstStepMemoryError, GpuErrorWatch, gpuRunError, guardFirstStep, memoryLimitsFor, webgpuDevice } from './memory-limits';
 import { checkTrainingMemory, estimateTrainingMemory, type MemoryLimits } from './memory-plan';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { InputSpec } from './models/registry';
@@ -212,6 +212,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   let lr = cfg.lr;
   const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
   if (state.guard) guard.restore(state.guard);
+  const gpu = webgpuDevice();
+  const gpuWatch = gpu ? new GpuErrorWatch(gpu) : null;
+  const gpuCheck = (at: { epoch: number; batch?: number }) => {
+    const report = gpuWatch?.failure();
+    if (report) throw gpuRunError(report, at, memory, shape);
+  };
 
   try {
     for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
@@ -247,6 +253,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         const batchCorrect = Math.round(batchAcc! * m);
         // Before anything is saved: the `last` checkpoint never holds what a broken batch did (the run fails and its
         // `best` and `last` checkpoints stay as the previous epoch left them).
+        gpuCheck({ epoch, batch: b + 1 });
         await guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
         lossSum += batchLoss! * m;
         correct += batchCorrect;
@@ -279,6 +286,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const trainSeconds = seconds;
       const v = !val || val.n === 0 ? null : cache?.val ? await evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : await evaluateSplit(model, val, spec);
       const monitored = v ? v.loss : lossSum / seen;
+      gpuCheck({ epoch });
       await guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
       const isBest = state.best === null || monitored < state.best.loss;
       const metrics: EpochMetrics = {
@@ -329,6 +337,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     }
     return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test, featureCache: plan };
   } finally {
+    gpuWatch?.stop();
     weights?.dispose();
     opt.dispose();
   }

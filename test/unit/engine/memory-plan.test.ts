@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../src-main/engine/backend';
-import { firstStepMemoryError, guardFirstStep, memoryLimitsFor, MEMORY_ENV, type GpuDeviceLike } from '../../../src-main/engine/memory-limits';
+import { firstStepMemoryError, GpuErrorWatch, gpuRunError, guardFirstStep, memoryLimitsFor, MEMORY_ENV, type GpuDeviceLike } from '../../../src-main/engine/memory-limits';
 import { bytesAtBatch, checkTrainingMemory, estimateTrainingMemory, largestFittingBatch, TAPE_FACTOR, type MemoryLimits } from '../../../src-main/engine/memory-plan';
 import { buildFull } from '../../../src-main/engine/models/blocks/architectures';
 import { LayerFactory } from '../../../src-main/engine/models/blocks/layers';
@@ -180,6 +180,44 @@ describe('the training-memory estimate', () => {
     await expect(guardFirstStep(() => Promise.reject(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded')), fail, null)).rejects.toThrow(/ran out of memory in its first training step: WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded\./);
     // Anything else is not dressed up as a memory problem.
     await expect(guardFirstStep(() => Promise.reject(new Error('shape mismatch')), fail, null)).rejects.toThrow(/^shape mismatch$/);
+  });
+});
+
+describe('GPU errors in the middle of a run', () => {
+  it('the watch keeps the first uncaptured error; out of memory names the estimate and FER_TRAIN_MEMORY_MB, anything else is a backend failure', () => {
+    /** Named as WebGPU names it: the watch tells out-of-memory errors by their class. */
+    class GPUOutOfMemoryError {
+      constructor(readonly message: string) {}
+    }
+    const target = new EventTarget();
+    const device: GpuDeviceLike = {
+      limits: { maxStorageBufferBindingSize: 0, maxBufferSize: 0 },
+      lost: new Promise(() => {}),
+      pushErrorScope: () => {},
+      popErrorScope: async () => null,
+      addEventListener: (type, listener) => target.addEventListener(type, listener),
+      removeEventListener: (type, listener) => target.removeEventListener(type, listener),
+    };
+    const report = (error: unknown) => target.dispatchEvent(Object.assign(new Event('uncapturederror'), { error }));
+    const watch = new GpuErrorWatch(device);
+    expect(watch.failure()).toBeNull();
+    report(new GPUOutOfMemoryError('Allocation of 2147483648 bytes failed.\n - While calling createBuffer'));
+    report({ message: 'a later error' });
+    expect(watch.failure()).toEqual({ message: 'Allocation of 2147483648 bytes failed.', outOfMemory: true });
+    const model = handModel();
+    const est = estimateTrainingMemory(model, 'adam');
+    model.dispose();
+    const shape = { model: 'resnet50', inputSize: 197, batch: 32 };
+    const oom = gpuRunError(watch.failure()!, { epoch: 3, batch: 7 }, est, shape);
+    expect(oom.code).toBe('INVALID_INPUT');
+    expect(oom.message).toMatch(/^resnet50 at 197×197, batch 32, on webgpu ran out of GPU memory at epoch 3, batch 7: Allocation of 2147483648 bytes failed\. The checkpoints of epoch 2 and before are kept; nothing after the error was saved\. By the workbench's estimate a step needs about .*; set FER_TRAIN_MEMORY_MB/);
+    const other = gpuRunError({ message: 'Invalid BindGroup', outOfMemory: false }, { epoch: 1 }, est, shape);
+    expect([other.code, other.message]).toEqual(['BACKEND_UNAVAILABLE', 'webgpu reported an error after epoch 1: Invalid BindGroup. The run stops rather than train on invalid buffers. Nothing was saved.']);
+    watch.stop();
+    const fresh = new GpuErrorWatch(device);
+    fresh.stop();
+    report({ message: 'after stop' });
+    expect(fresh.failure()).toBeNull();
   });
 });
 

@@ -1,6 +1,13 @@
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../src-main/engine/backend';
+import { getModel } from '../../../src-main/engine/models/index';
+import { readState, train } from '../../../src-main/engine/train';
+import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { AppError } from '../../../src-shared/errors';
+import { tempDir } from '../../helpers/workbench';
+import { synthSplits } from './train-helpers';
 import { firstStepMemoryError, guardFirstStep, memoryLimitsFor, webgpuDevice } from '../../../src-main/engine/memory-limits';
 import { estimateTrainingMemory } from '../../../src-main/engine/memory-plan';
 import { LayerFactory } from '../../../src-main/engine/models/blocks/layers';
@@ -29,6 +36,14 @@ class CaptureGradients extends tf.Optimizer {
 }
 
 const SIZE = 197;
+
+/** Runs ops on a buffer just over the device's largest binding: WebGPU reports a validation error, throws nothing. */
+function overLimitOp(maxTensorBytes: number): Promise<Float32Array> {
+  const t = tf.fill([maxTensorBytes / 4 + 1024], 1);
+  const s = t.sum();
+  t.dispose();
+  return s.data().finally(() => s.dispose()) as Promise<Float32Array>;
+}
 const CHANNELS = 4;
 
 /**
@@ -115,13 +130,7 @@ describe.skipIf(why !== null)(title, () => {
     if (over > 2 ** 26) return;
     const est = estimateTrainingMemory(seModel(), 'adam');
     const err = await guardFirstStep(
-      async () => {
-        const t = tf.fill([over], 1);
-        const s = t.sum();
-        const v = await s.data();
-        tf.dispose([t, s]);
-        return v;
-      },
+      () => overLimitOp(limits.maxTensorBytes!),
       (cause) => firstStepMemoryError(cause, est, limits, { model: 'senet50', inputSize: SIZE, batch: 64 }),
     ).then(
       () => null,
@@ -132,5 +141,40 @@ describe.skipIf(why !== null)(title, () => {
     const ok = tf.tidy(() => tf.ones([8]).sum());
     expect((await ok.data())[0]).toBe(8);
     ok.dispose();
+  });
+
+  it('a GPU error in the middle of a run fails it at the next batch, keeping the epochs before and saving nothing after', async () => {
+    await tf.setBackend('webgpu');
+    const max = memoryLimitsFor('webgpu').maxTensorBytes!;
+    if (max > 2 ** 28) return; // as above: only where the oversized buffer is cheap to make
+    const tmp = tempDir('fer-gpu-error-');
+    const { train: trainSet } = synthSplits(1, 21);
+    const config = trainConfigSchema.parse({ dataset: 'x', model: 'baseline', inputSize: 32, epochs: 3, batch: trainSet.n, augment: {}, seed: 3 });
+    const def = getModel('baseline');
+    const model = await def.build(config, { weightsFile: null });
+    const dir = join(tmp.dir, 'run');
+    try {
+      const err = (await train({
+        config,
+        model,
+        spec: def.inputSpec(config),
+        train: trainSet,
+        val: null,
+        classWeights: null,
+        dir,
+        // What an allocation failing mid-run looks like to tfjs: an error event, and zeros from then on.
+        hooks: { onEpoch: (m) => void (m.epoch === 1 && overLimitOp(max)) },
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      )) as AppError;
+      expect(err).toBeInstanceOf(AppError);
+      expect(err.code).toBe('BACKEND_UNAVAILABLE');
+      expect(err.message).toMatch(/^webgpu reported an error at epoch 2, batch 1: .*binding size.*\. The run stops rather than train on invalid buffers\. The checkpoints of epoch 1 and before are kept; nothing after the error was saved\.$/i);
+      expect(readState(join(dir, 'last')).epochsDone).toBe(1);
+    } finally {
+      model.dispose();
+      tmp.cleanup();
+    }
   });
 });
