@@ -19,7 +19,8 @@ import { AppError } from '../../src-shared/errors';
  * layer outputs for bottleneck + squeeze-excitation blocks, 7.0× for the baseline CNN (dropout keeps a mask too); 7
  * errs on the safe side. memory-plan.test.ts measures it again, so a tfjs upgrade that changes this is caught.
  *
- * The workbench's wasm kernels (fused batch norm) keep less than this, so on wasm the estimate errs on the safe side.
+ * The workbench's fused wasm batch norm is built to keep fewer temporaries (not measured here), so on wasm the estimate
+ * should err high; memory-limits.ts gives wasm no budget unless FER_TRAIN_MEMORY_MB sets one.
  */
 const F32 = 4;
 
