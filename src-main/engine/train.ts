@@ -10,6 +10,8 @@ import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } f
 import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
+import { firstStepMemoryError, GpuErrorWatch, gpuRunError, guardFirstStep, memoryLimitsFor, webgpuDevice } from './memory-limits';
+import { checkTrainingMemory, estimateTrainingMemory, type MemoryLimits } from './memory-plan';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { InputSpec } from './models/registry';
 import { makeOptimizer, setLearningRate } from './optimizers';
@@ -70,6 +72,8 @@ export interface TrainOptions {
    * absent; the trainer process passes the plan it already reported, so the run records what actually ran.
    */
   featureCache?: CachePlan;
+  /** What the backend can give a step; absent: memoryLimitsFor the active backend (tests force tiny limits). */
+  memoryLimits?: MemoryLimits;
 }
 
 export interface TrainOutcome {
@@ -180,9 +184,6 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   if (data.n === 0) throw new AppError('INVALID_INPUT', `The ${cfg.trainSplit} split has no samples to train on.`);
   if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
   const batches = Math.ceil(data.n / bs);
-  const opt = makeOptimizer(cfg);
-  const drops = dropoutLayers(model);
-  const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
   const plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
   // With a cache, the network that trains is the head alone (the frozen base has nothing to learn).
   // base and head share model's layer objects (so its weight variables): training the head trains the model's
@@ -190,6 +191,14 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   // never disposed: that would dispose the model's own weights.
   const split = plan.applies ? splitAtHead(model) : null;
   const net = split?.head ?? model;
+  // Before anything is computed or written: a run too big for the backend fails here, naming a batch that fits.
+  const memory = estimateTrainingMemory(net, cfg.optimizer);
+  const limits = opts.memoryLimits ?? memoryLimitsFor(tf.getBackend());
+  const shape = { model: cfg.model, inputSize: cfg.inputSize, batch: bs };
+  checkTrainingMemory(memory, limits, shape);
+  const opt = makeOptimizer(cfg);
+  const drops = dropoutLayers(model);
+  const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
   // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
   // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
   net.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
@@ -238,11 +247,18 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const everyMs = opts.progressEveryMs ?? 250;
   let lastProgress = 0;
   let stopped = false;
+  let firstStep = true;
   let earlyStopped = false;
   let epochSecondsEstimate: number | null = null;
   let lr = cfg.lr;
   const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
   if (state.guard) guard.restore(state.guard);
+  const gpu = webgpuDevice();
+  const gpuWatch = gpu ? new GpuErrorWatch(gpu) : null;
+  const gpuCheck = (at: { epoch: number; batch?: number }) => {
+    const report = gpuWatch?.failure();
+    if (report) throw gpuRunError(report, at, memory, shape);
+  };
 
   try {
     for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
@@ -268,7 +284,9 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         });
         let out: number | number[];
         try {
-          out = await net.trainOnBatch(x, y);
+          // The first step of this process finds out whether the memory is really there (webgpu: in error scopes).
+          out = firstStep ? await guardFirstStep(() => net.trainOnBatch(x, y), (cause) => firstStepMemoryError(cause, memory, limits, shape)) : await net.trainOnBatch(x, y);
+          firstStep = false;
         } finally {
           tf.dispose([x, y]);
         }
@@ -276,6 +294,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         const batchCorrect = Math.round(batchAcc! * m);
         // Before anything is saved: the `last` checkpoint never holds what a broken batch did (the run fails and its
         // `best` and `last` checkpoints stay as the previous epoch left them).
+        gpuCheck({ epoch, batch: b + 1 });
         await guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
         lossSum += batchLoss! * m;
         correct += batchCorrect;
@@ -308,6 +327,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const trainSeconds = seconds;
       const v = !val || val.n === 0 ? null : cache?.val ? await evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : await evaluateSplit(model, val, spec);
       const monitored = v ? v.loss : lossSum / seen;
+      gpuCheck({ epoch });
       await guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
       const isBest = state.best === null || monitored < state.best.loss;
       const metrics: EpochMetrics = {
@@ -358,6 +378,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
     }
     return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test, featureCache: plan };
   } finally {
+    gpuWatch?.stop();
     weights?.dispose();
     opt.dispose();
   }

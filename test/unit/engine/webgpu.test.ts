@@ -7,9 +7,10 @@ import { getModel } from '../../../src-main/engine/models/index';
 import { predictProbs } from '../../../src-main/engine/predict';
 import { DEFAULT_TTA, ttaViews } from '../../../src-main/engine/tta';
 import { train } from '../../../src-main/engine/train';
-import { describeAdapter, discoverWebGpu, installedAdapter, isSoftwareAdapter } from '../../../src-main/engine/webgpu';
+import { describeAdapter, installedAdapter, isSoftwareAdapter } from '../../../src-main/engine/webgpu';
 import { trainConfigSchema } from '../../../src-shared/contract/runs';
 import { synthSplits } from './train-helpers';
+import { on, scaledError, values, webgpuSuite } from './webgpu-helpers';
 
 /**
  * The webgpu backend against the cpu backend, on whatever adapter Dawn offers: in CI that is Mesa's llvmpipe through
@@ -17,39 +18,7 @@ import { synthSplits } from './train-helpers';
  * headless machine). Shapes stay tiny: llvmpipe runs every shader on the CPU. Where Dawn has no adapter (the Mesa
  * packages or the optional npm packages missing) the suite is skipped, and its title says why.
  */
-const found = await discoverWebGpu();
-const why = found.loadError ? `Dawn failed to load: ${found.loadError}` : found.adapter ? null : `Dawn found no adapter (${found.tried.join('; ') || 'nothing to try'})`;
-const title = found.adapter ? `webgpu on ${describeAdapter(found.adapter)}` : `webgpu — skipped: ${why}`;
-
-/** Seeded values in [-1, 1): the same on both backends (made in JS, not by a backend's RNG). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-/** Runs `f` on one backend and reads its tensors back with data() (webgpu has no synchronous read in Node). */
-async function on(backend: 'cpu' | 'webgpu', f: () => tf.Tensor[]): Promise<Float32Array[]> {
-  if (!(await tf.setBackend(backend))) throw new Error(`could not switch to ${backend}`);
-  const outs = tf.tidy(f);
-  const arrays = await Promise.all(outs.map(async (t) => (await t.data()) as Float32Array));
-  tf.dispose(outs);
-  return arrays;
-}
-
-/** Worst |a − b| over the largest |b|: relative to the tensor's scale, so near-zero entries need no special case. */
-function scaledError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / Math.max(scale, 1e-6);
-}
+const { found, why, title } = await webgpuSuite();
 
 describe.skipIf(why !== null)(title, () => {
   beforeAll(async () => {
