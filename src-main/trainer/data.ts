@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
-import type { Workbench } from '../context';
+import type { ReadableWorkbench } from '../context';
 import { loadSplit, resolveDataset } from '../data/packed-store';
 import { inverseFrequencyWeights } from '../data/stats';
 import type { LabelledPixels } from '../engine/evaluate';
@@ -33,13 +33,13 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   return { pixels, labels, n: limit };
 }
 
-function split(wb: Workbench, datasetId: number, name: Split | null): LabelledPixels | null {
+function split(wb: ReadableWorkbench, datasetId: number, name: Split | null): LabelledPixels | null {
   if (!name) return null;
   const s = loadSplit(wb, datasetId, name);
   return { pixels: s.pixels, labels: s.labels, n: s.n };
 }
 
-export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
+export function loadRunData(wb: ReadableWorkbench, cfg: TrainConfig): RunData {
   const ds = resolveDataset(wb, cfg.dataset);
   const train = subset(split(wb, ds.id, cfg.trainSplit)!, cfg.limitTrain, cfg.seed);
   let classWeights: number[] | null = null;
@@ -55,7 +55,7 @@ export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
  * What `config.weights` names: imported weights by id or by name (as `fer weights` lists them, and as
  * catalog.getWeights accepts), or a path to a weights file. `id` is null for a plain file.
  */
-export function resolveWeights(wb: Workbench, ref: string): { id: string | null; file: string } {
+export function resolveWeights(wb: ReadableWorkbench, ref: string): { id: string | null; file: string } {
   // Id first: a name could look like another import's id, and the id is what identifies content.
   const row = (wb.db.prepare('SELECT id, path FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT id, path FROM weights WHERE name = ?').get(ref)) as
     | { id: string; path: string }
@@ -66,6 +66,6 @@ export function resolveWeights(wb: Workbench, ref: string): { id: string | null;
 }
 
 /** The file behind `config.weights`: an imported weights id or name, or a path to a weights file. */
-export function resolveWeightsFile(wb: Workbench, ref: string | null): string | null {
+export function resolveWeightsFile(wb: ReadableWorkbench, ref: string | null): string | null {
   return ref === null ? null : resolveWeights(wb, ref).file;
 }

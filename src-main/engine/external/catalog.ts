@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
 import { AppError } from '../../../src-shared/errors';
 import { SPLITS } from '../../../src-shared/labels';
-import type { Workbench } from '../../context';
+import type { ReadableWorkbench, Workbench } from '../../context';
 import { loadSplit, resolveDataset } from '../../data/packed-store';
 import { activateBackend, chooseBackend } from '../backend';
 import { loadModelDir, saveModelDir, writeDirAtomic } from '../checkpoint';
@@ -57,7 +57,7 @@ export function listExternalModels(wb: Workbench): ExternalModelInfo[] {
 }
 
 /** The external model a run stands for, or null for a run trained here. */
-export function externalForRun(wb: Workbench, runId: number): ExternalModelInfo | null {
+export function externalForRun(wb: ReadableWorkbench, runId: number): ExternalModelInfo | null {
   const row = wb.db.prepare(`${SELECT} WHERE r.id = ?`).get(runId) as ExternalRow | undefined;
   return row ? toInfo(row) : null;
 }
