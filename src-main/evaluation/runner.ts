@@ -83,16 +83,16 @@ function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgre
         finish(() => reject(new AppError(code, msg.message)));
       } else finish(() => resolve(msg));
     });
-    // Its end before an answer: a crash (with its last output), a signal, or a protocol error (child-launcher.ts).
-    child.onExit((exit) => {
-      signal?.removeEventListener('abort', onAbort);
-      finish(() => reject(exit.error));
-    });
     // Cancelling kills the worker: it stores nothing (the parent does the storing), so there is nothing to undo.
     const onAbort = () => {
       finish(() => reject(cancelledError()));
       child.kill('SIGTERM');
     };
+    // Its end before an answer: a crash (with its last output), a signal, or a protocol error (child-launcher.ts).
+    child.onExit((exit) => {
+      signal?.removeEventListener('abort', onAbort);
+      finish(() => reject(exit.error));
+    });
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     child.send(req);

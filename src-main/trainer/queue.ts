@@ -6,7 +6,7 @@ import { inPausedStudy } from '../studies/store';
 import { howItEnded } from '../child-launcher';
 import { launchTrainer, type TrainerHandle } from './launcher';
 import type { ChildMessage } from './protocol';
-import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from './store';
+import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from '../store/runs';
 
 interface Current {
   runId: number;

@@ -7,7 +7,9 @@ import type { Workbench } from '../context';
 import { externalForRun } from '../engine/external/catalog';
 
 /**
- * Every SQL the runs queue and service need. Metrics rows: one per (epoch, role, name) with step 0, roles
+ * The runs repository (moved here from trainer/, #18): every SQL the runs queue and service need. Still to move:
+ * runDetail reads the external model through engine/external/catalog (its SQL belongs in a models repository).
+ * Metrics rows: one per (epoch, role, name) with step 0, roles
  * 'train' (loss, acc, lr, img_per_s, seconds), 'val' (loss, acc) and 'test' (loss, acc of the best weights,
  * at the best epoch). Confusions carry the FER split name ('PublicTest', …).
  */
