@@ -71,7 +71,7 @@ const TAIL_BYTES = 4000;
  * Node's fork with structured-clone IPC (typed arrays and nested objects cross unchanged). stdout is piped
  * too: tfjs prints a banner there, and the CLI's stdout must stay clean for --json.
  */
-export const nodeForkHost: ChildHost = {
+const nodeForkHost: ChildHost = {
   kind: 'node-fork',
   start(entry, options) {
     const child = fork(entry.file, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: options.env });
@@ -105,10 +105,6 @@ let host: ChildHost = nodeForkHost;
 /** The Electron app registers its utilityProcess host before starting any child; null goes back to Node's fork. */
 export function setChildHost(h: ChildHost | null): void {
   host = h ?? nodeForkHost;
-}
-
-export function childHostKind(): ChildHost['kind'] {
-  return host.kind;
 }
 
 /** "was killed by SIGKILL" / "exited with code 1": how the process ended, for a sentence about it. */

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tsxLoader } from '../../src-main/child-entry';
 import { launchChild, type ChildExit } from '../../src-main/child-launcher';
+import { MALFORMED_REQUEST_EXIT_CODE } from '../../src-main/child-port';
 
 /** Tiny children (test/helpers/children/), so these tests cost start-ups, not training. */
 const child = (name: string) => fileURLToPath(new URL(`../helpers/children/${name}`, import.meta.url));
@@ -62,7 +63,7 @@ describe('the child-process launcher (trainer and evaluation worker alike)', () 
     const h = launchChild<{ type: string }, unknown>({ label: 'the busy process', serviceName: 'test', entry: { file: child('busy.ts'), execArgv: tsx() }, messages: z.unknown() });
     h.send({ type: 'launch the rockets' });
     const exit = await exited(h);
-    expect(exit.code).toBe(2);
+    expect(exit.code).toBe(MALFORMED_REQUEST_EXIT_CODE);
     expect(exit.error.message).toMatch(/exited with code 2\. Its last output: Refused a request its protocol does not allow \(type: /);
   }, 20_000);
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { parentPort, type ChildProc } from '../../src-main/child-port';
+import { ORPHANED_EXIT_CODE, parentPort, type ChildProc } from '../../src-main/child-port';
 import { parentMessageSchema, type ChildMessage, type ParentMessage } from '../../src-main/trainer/protocol';
 
 describe('a child talks to its parent over whichever channel it was started with', () => {
@@ -47,7 +47,7 @@ describe('a child talks to its parent over whichever channel it was started with
     expect(exits).toEqual([]);
     busy = true;
     emitter.emit('disconnect');
-    expect(exits).toEqual([3]);
+    expect(exits).toEqual([ORPHANED_EXIT_CODE]);
     await ch.send({ type: 'ready' });
     ch.close();
     await ch.send({ type: 'ready' });
