@@ -12,7 +12,7 @@ import { buildBaseline } from '../src-main/engine/models/baseline';
 import { predictProbs } from '../src-main/engine/predict';
 import { prng as mulberry32 } from '../src-main/engine/rng';
 import { DEFAULT_TTA, ttaViews } from '../src-main/engine/tta';
-import { insertEvaluation } from '../src-main/evaluation/store';
+import { insertEvaluation } from '../src-main/store/evaluations';
 import { call } from '../src-main/services/dispatch';
 import { handlers } from '../src-main/services/index';
 

@@ -1,4 +1,5 @@
 import { openDb, type Db } from './store/db';
+import { openReadableDb, type ReadableDb } from './store/readable-db';
 import { EventBus } from './events';
 import { resolveHome, type HomeOptions, type HomePaths } from './home';
 
@@ -33,4 +34,20 @@ export function openWorkbench(options: HomeOptions = {}): Workbench {
       db.close();
     },
   };
+}
+
+/**
+ * What a child process works with: the home and a read-only connection (store/readable-db.ts). Functions that only
+ * read take this, so a parent's Workbench serves them as well.
+ */
+export interface ReadableWorkbench {
+  home: HomePaths;
+  db: ReadableDb;
+}
+
+/** A child's view of the home named by its parent: the DB opened read-only, nothing migrated or created. */
+export function openReadableWorkbench(home: string): ReadableWorkbench & { close(): void } {
+  const paths = resolveHome({ flag: home });
+  const db = openReadableDb(paths.db);
+  return { home: paths, db, close: () => db.close() };
 }

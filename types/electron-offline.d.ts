@@ -57,12 +57,18 @@ declare module 'electron' {
   export const contextBridge: { exposeInMainWorld(key: string, api: Record<string, unknown>): void };
   export interface UtilityProcess {
     pid: number | undefined;
+    stdout: NodeJS.ReadableStream | null;
+    stderr: NodeJS.ReadableStream | null;
     postMessage(message: unknown): void;
     on(event: 'message', listener: (message: unknown) => void): this;
     on(event: 'exit', listener: (code: number) => void): this;
     kill(): boolean;
   }
   export const utilityProcess: {
-    fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore' }): UtilityProcess;
+    fork(
+      modulePath: string,
+      args?: string[],
+      options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' | 'ignore'; env?: Record<string, string>; execArgv?: string[] },
+    ): UtilityProcess;
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DatasetSummary, SplitCounts } from '../../src-shared/contract/datasets';
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
-import type { Workbench } from '../context';
+import type { ReadableWorkbench, Workbench } from '../context';
 
 /** A `datasets` table row, as stored. */
 export interface DatasetRow {
@@ -32,7 +32,7 @@ export interface SplitData {
  * A dataset by id or by name. Digits are an id and nothing else, so a reference never means two datasets
  * (import refuses names that are numbers; a home from before that rule may still hold one, found by id).
  */
-export function resolveDataset(wb: Workbench, ref: string | number): DatasetRow {
+export function resolveDataset(wb: ReadableWorkbench, ref: string | number): DatasetRow {
   const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : null;
   const row = (
     id !== null ? wb.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) : wb.db.prepare('SELECT * FROM datasets WHERE name = ?').get(ref)
@@ -49,7 +49,7 @@ export function resolveDataset(wb: Workbench, ref: string | number): DatasetRow 
   return row;
 }
 
-export function pixelsPath(wb: Workbench, row: DatasetRow): string {
+export function pixelsPath(wb: ReadableWorkbench, row: DatasetRow): string {
   return join(wb.home.datasets, row.pixels_file);
 }
 
@@ -116,7 +116,7 @@ export function readRows(file: string, idxs: ArrayLike<number>, out: Uint8Array)
 }
 
 /** One split's images, labels and sample ids, in sample idx order (the order of the source file). */
-export function loadSplit(wb: Workbench, datasetId: number, split: Split, opts: { limit?: number } = {}): SplitData {
+export function loadSplit(wb: ReadableWorkbench, datasetId: number, split: Split, opts: { limit?: number } = {}): SplitData {
   const row = resolveDataset(wb, datasetId);
   const limit = opts.limit ?? -1;
   const rows = wb.db
@@ -137,7 +137,7 @@ export function loadSplit(wb: Workbench, datasetId: number, split: Split, opts: 
 }
 
 /** Pixels of the given samples (any datasets), in the order given: sampleIds.length × 2,304 bytes. */
-export function readPixelsByIds(wb: Workbench, sampleIds: number[]): Uint8Array {
+export function readPixelsByIds(wb: ReadableWorkbench, sampleIds: number[]): Uint8Array {
   const out = new Uint8Array(sampleIds.length * PIXELS_PER_IMAGE);
   if (!sampleIds.length) return out;
   const found = wb.db

@@ -4,6 +4,7 @@ import { AppError } from '../../src-shared/errors';
 import { EMOTIONS, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import type { Db } from '../store/db';
+import type { ReadableDb } from '../store/readable-db';
 import { resolveDataset, splitCounts, type SplitData } from './packed-store';
 
 /**
@@ -23,7 +24,7 @@ interface RevisionRow {
 const nowIso = () => new Date().toISOString();
 
 /** A revision by id (digits always mean an id) or name. */
-export function resolveRevision(db: Db, ref: string | number): RevisionRow {
+export function resolveRevision(db: ReadableDb, ref: string | number): RevisionRow {
   const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : null;
   const row = (id !== null ? db.prepare('SELECT * FROM dataset_revisions WHERE id = ?').get(id) : db.prepare('SELECT * FROM dataset_revisions WHERE name = ?').get(ref)) as RevisionRow | undefined;
   if (!row) throw new AppError('NOT_FOUND', `No dataset revision ${id !== null ? `with id ${id}` : `named "${ref}"`}. \`fer revision list\` lists them.`);
@@ -189,7 +190,7 @@ function changeRows(db: Db, revisionId: number): ChangeRow[] {
 }
 
 /** sample id → its label in the revision, or null where the revision excludes it. */
-export function revisionLabels(db: Db, revisionId: number): Map<number, number | null> {
+export function revisionLabels(db: ReadableDb, revisionId: number): Map<number, number | null> {
   const rows = db.prepare('SELECT sample_id, new_label FROM revision_changes WHERE revision_id = ?').all(revisionId) as { sample_id: number; new_label: number | null }[];
   return new Map(rows.map((r) => [r.sample_id, r.new_label]));
 }

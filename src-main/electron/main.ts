@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { IPC_EVENT, IPC_INVOKE } from '../../src-shared/contract';
 import { openWorkbench, type Workbench } from '../context';
 import { dispatch } from '../services/dispatch';
-import { setTrainerLauncher } from '../trainer/queue';
-import { utilityLauncher } from './utility-launcher';
+import { setChildHost } from '../child-launcher';
+import { utilityHost } from './utility-launcher';
 import { handlers as domainHandlers } from '../services/index';
 import type { AllHandlers } from '../services/types';
 
@@ -54,7 +54,8 @@ function createWindow(): BrowserWindow {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  setTrainerLauncher(utilityLauncher);
+  // The trainer and the evaluation worker start as Electron utility processes (child-launcher.ts).
+  setChildHost(utilityHost);
   const homeFlag = process.argv.find((a) => a.startsWith('--home='))?.slice('--home='.length);
   wb = openWorkbench({ flag: homeFlag, fallback: app.getPath('userData') });
   const workbench = wb;

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { trainConfigSchema, type TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
-import type { Workbench } from '../context';
+import type { ReadableWorkbench } from '../context';
 import { diskFullReason, isDiskFull } from '../disk-full';
 import { removeDeadTemps } from '../processes';
 import { getModel, type InputSpec } from './models/index';
@@ -147,13 +147,13 @@ export async function restoreOptimizer(opt: tf.Optimizer, data: Uint8Array, spec
 
 /** The model a run produced, its config and how to feed it — what evaluation needs. */
 /** A run's stored training config. */
-export function runConfig(wb: Workbench, runId: number): TrainConfig {
+export function runConfig(wb: ReadableWorkbench, runId: number): TrainConfig {
   const row = wb.db.prepare('SELECT config_json FROM runs WHERE id = ?').get(runId) as { config_json: string } | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
   return trainConfigSchema.parse(JSON.parse(row.config_json));
 }
 
-export async function loadRunModel(wb: Workbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
+export async function loadRunModel(wb: ReadableWorkbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
   const config = runConfig(wb, runId);
   const art = wb.db
     .prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND json_extract(meta_json, '$.which') = ? ORDER BY id DESC LIMIT 1`)

@@ -1,6 +1,6 @@
 import { AppError } from '../../src-shared/errors';
 import type { EvaluationSummary } from '../../src-shared/contract/evaluation';
-import type { StoredPredictions } from './store';
+import type { StoredPredictions } from '../store/evaluations';
 
 /** Two or more evaluations can be combined or compared only on the same dataset and split. */
 export function checkSameSplit(evals: readonly EvaluationSummary[], what: string): void {

@@ -9,8 +9,8 @@ import { readPixelsByIds } from '../data/packed-store';
 import { AppError } from '../../src-shared/errors';
 import type { DedupLevel } from '../../src-shared/dedup';
 import { checkSameSamples, checkSameSplit } from './align';
-import { keptCondition } from './dedup';
-import { getDetail, getSummary, loadPredictions } from './store';
+import { keptCondition } from '../store/dedup-scores';
+import { getDetail, getSummary, loadPredictions } from '../store/evaluations';
 
 /**
  * eval.cell: one confusion cell's samples, most confident first, paged. The predictions_by_cell index

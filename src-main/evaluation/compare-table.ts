@@ -7,7 +7,7 @@ import { buildCompareRows, configField, groupFields, type CompareEntry } from '.
 import type { Workbench } from '../context';
 import { getEnsemble } from './ensemble';
 import { checkEnsembleSetting, loadRuns, matchingEvaluations, settingOf, type RunRow, type SettingRequest } from './selection';
-import { loadPredictions, perClassOf } from './store';
+import { loadPredictions, perClassOf } from '../store/evaluations';
 import { paperAccuracy } from '../../src-shared/paper';
 
 export interface CompareRequest extends SettingRequest {

@@ -1,9 +1,10 @@
 import type { TtaSummary } from '../../src-shared/contract/evaluation';
 import type { Split } from '../../src-shared/labels';
-import type { Workbench } from '../context';
+import type { ReadableWorkbench } from '../context';
 import { activateBackend, chooseBackend } from '../engine/backend';
 import { loadRunModel, runConfig } from '../engine/checkpoint';
-import { externalForRun, loadExternalModel } from '../engine/external/catalog';
+import { loadExternalModel } from '../engine/external/catalog';
+import { externalForRun } from '../store/external-models';
 import { xnnpackPoolFor } from '../engine/models/index';
 import { prepareBatch } from '../engine/input';
 import { predictProbs } from '../engine/predict';
@@ -58,7 +59,7 @@ export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number):
  * Loads the run's checkpoint and the split, and predicts every face (averaged over the TTA views).
  * The heavy part of eval.run: it runs in a child process so the UI's process stays responsive.
  */
-export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
+export async function computeEval(wb: ReadableWorkbench, job: EvalJob, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<EvalOutput> {
   const started = performance.now();
   const backend = await chooseBackend(null);
   // An external model is one stored copy (no best/last checkpoints) with its own input spec and output mapping.

@@ -7,7 +7,7 @@ import type { Workbench } from '../context';
 import { votesOf } from '../data/ferplus';
 import { readPixelsByIds } from '../data/packed-store';
 import type { Db } from '../store/db';
-import { getSummary, loadPredictions } from './store';
+import { getSummary, loadPredictions } from '../store/evaluations';
 
 interface RunRow {
   id: number;

@@ -6,7 +6,7 @@ import { validateTta } from '../engine/tta';
 import { throwIfCancelled, trackCancellable } from './cancel';
 import { ttaFromArgs, type EvalJob, type EvalOutput } from './compute';
 import { runEvalJob } from './runner';
-import { getSummary, insertEvaluation } from './store';
+import { getSummary, insertEvaluation } from '../store/evaluations';
 
 /**
  * eval.run: checks everything that can be checked cheaply first (run, split, TTA range), then predicts

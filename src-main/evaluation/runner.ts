@@ -1,12 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../src-shared/errors';
 import { childEntry, type ChildEntry } from '../child-entry';
+import { launchChild, type ChildHandle } from '../child-launcher';
 import type { Workbench } from '../context';
 import type { SaliencyMaps } from '../engine/saliency';
 import { cancelledError, throwIfCancelled } from './cancel';
 import { computeEval, type EvalJob, type EvalOutput } from './compute';
 import { computeSaliency, type SaliencyJob } from './saliency-compute';
-import type { TimingJob, WorkerMessage, WorkerRequest } from './worker';
+import { workerMessageSchema, type TimingJob, type WorkerMessage, type WorkerRequest } from './worker-protocol';
 import { timeTrainingSteps, type StepTiming } from '../engine/step-timer';
 
 /** In the electron-vite build the worker is its own bundle next to main's (input name `eval-worker`). */
@@ -14,7 +14,7 @@ function workerEntry(): ChildEntry | null {
   return childEntry(new URL('./worker.ts', import.meta.url), new URL('./eval-worker.js', import.meta.url));
 }
 
-const children = new WeakMap<Workbench, Set<ChildProcess>>();
+const children = new WeakMap<Workbench, Set<ChildHandle<WorkerRequest, WorkerMessage>>>();
 
 /**
  * Runs an evaluation job in a child process (tfjs inference blocks its thread for seconds to minutes,
@@ -55,29 +55,20 @@ export async function runTimingJob(wb: Workbench, jobs: TimingJob[]): Promise<St
 
 type Answer = Extract<WorkerMessage, { type: 'result' } | { type: 'saliency' } | { type: 'timing' }>;
 
-/** Forks the evaluation worker for one request and settles with its answer, its error, or its exit. */
+/** Starts the evaluation worker for one request and settles with its answer, its error, or its exit. */
 function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const child = fork(entry.file, [], {
-      execArgv: entry.execArgv,
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env },
-    });
+    const child: ChildHandle<WorkerRequest, WorkerMessage> = launchChild({ label: 'the evaluation process', serviceName: 'FER Workbench evaluation', entry, messages: workerMessageSchema });
     let set = children.get(wb);
     if (!set) {
       set = new Set();
       children.set(wb, set);
       const mine = set;
       wb.onClose(() => {
-        for (const c of mine) c.kill();
+        for (const c of mine) c.kill('SIGTERM');
       });
     }
     set.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -85,37 +76,25 @@ function inWorker(wb: Workbench, entry: ChildEntry, req: WorkerRequest, onProgre
       set!.delete(child);
       fn();
     };
-    child.on('message', (msg: WorkerMessage) => {
+    child.onMessage((msg) => {
       if (msg.type === 'progress') onProgress(msg.done, msg.total);
-      else if (msg.type === 'result' || msg.type === 'saliency' || msg.type === 'timing') finish(() => resolve(msg));
       else if (msg.type === 'error') {
         const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(msg.code) ? (msg.code as ErrorCode) : 'INTERNAL';
         finish(() => reject(new AppError(code, msg.message)));
-      }
-    });
-    child.on('error', (err) => finish(() => reject(new AppError('INTERNAL', `The evaluation process failed to start: ${err.message}`))));
-    child.on('exit', (code, signal) => {
-      finish(() =>
-        reject(
-          new AppError(
-            signal ? 'CANCELLED' : 'INTERNAL',
-            signal ? `The evaluation process was stopped (${signal}).` : `The evaluation process exited with code ${code} before answering. ${lastLines(stderr)}`.trim(),
-          ),
-        ),
-      );
+      } else finish(() => resolve(msg));
     });
     // Cancelling kills the worker: it stores nothing (the parent does the storing), so there is nothing to undo.
     const onAbort = () => {
       finish(() => reject(cancelledError()));
       child.kill('SIGTERM');
     };
+    // Its end before an answer: a crash (with its last output), a signal, or a protocol error (child-launcher.ts).
+    child.onExit((exit) => {
+      signal?.removeEventListener('abort', onAbort);
+      finish(() => reject(exit.error));
+    });
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    child.once('exit', () => signal?.removeEventListener('abort', onAbort));
     child.send(req);
   });
-}
-
-function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-5).join('\n');
 }

@@ -1,4 +1,4 @@
-import type { Workbench } from '../context';
+import type { ReadableWorkbench } from '../context';
 import { readPixelsByIds } from '../data/packed-store';
 import { activateBackend, chooseBackend } from '../engine/backend';
 import { loadRunModel, runConfig } from '../engine/checkpoint';
@@ -15,7 +15,7 @@ export interface SaliencyJob {
 }
 
 /** Loads the checkpoint and the faces and computes their maps (runs in the evaluation worker). */
-export async function computeSaliency(wb: Workbench, job: SaliencyJob): Promise<SaliencyMaps> {
+export async function computeSaliency(wb: ReadableWorkbench, job: SaliencyJob): Promise<SaliencyMaps> {
   const backend = await chooseBackend(null);
   await activateBackend(backend.name, { xnnpack: xnnpackPoolFor(runConfig(wb, job.runId)) });
   const { model, spec } = await loadRunModel(wb, job.runId, job.checkpoint === 'last' ? 'last' : 'best');

@@ -3,7 +3,7 @@ import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { runSaliencyJob } from './runner';
-import { getSummary } from './store';
+import { getSummary } from '../store/evaluations';
 
 interface CachedRow {
   sample_id: number;

@@ -2,7 +2,7 @@ import { describeSetting, type EvalSetting, type EvaluationSummary } from '../..
 import { AppError } from '../../src-shared/errors';
 import type { Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
-import { latestMatching } from './store';
+import { latestMatching } from '../store/evaluations';
 
 /** What a table or an export asks for: the split and the evaluation setting its rows must share. */
 export interface SettingRequest {

@@ -8,7 +8,7 @@ import { createEnsemble, getEnsemble, listEnsembles } from '../evaluation/ensemb
 import { evaluateMissing } from '../evaluation/evaluate-missing';
 import { evaluateRun } from '../evaluation/run-eval';
 import { saliencyPage } from '../evaluation/saliency';
-import { epochConfusions, getDetail, listSummaries } from '../evaluation/store';
+import { epochConfusions, getDetail, listSummaries } from '../store/evaluations';
 import { writeFileAtomic } from '../evaluation/write-file';
 import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
 import type { Workbench } from '../context';

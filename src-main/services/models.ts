@@ -1,5 +1,6 @@
 import { modelsInvoke } from '../../src-shared/contract/models';
-import { importExternalModel, listExternalModels } from '../engine/external/catalog';
+import { importExternalModel } from '../engine/external/catalog';
+import { listExternalModels } from '../store/external-models';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
 

@@ -13,7 +13,7 @@ import { MODEL_PRESETS } from '../engine/models/presets';
 import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
-import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../trainer/store';
+import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
 

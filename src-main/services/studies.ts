@@ -16,7 +16,7 @@ import { COMPARE_METRICS } from '../../src-shared/contract/evaluation';
 import type { TrainConfig } from '../../src-shared/contract/runs';
 import { getStudy, insertStudy, linkMember, setStudyStatus, studyIds, updateStudyPlan } from '../studies/store';
 import { queueFor } from '../trainer/queue';
-import { insertRun, nowIso, patchRun, runSummary } from '../trainer/store';
+import { insertRun, nowIso, patchRun, runSummary } from '../store/runs';
 import { resumeRun, splitCount, validateConfig } from './runs';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';

@@ -7,8 +7,8 @@ import { unpacked } from '../asar';
 
 /**
  * better-sqlite3 is a V8 addon, so its `.node` file only loads in a runtime with the NODE_MODULE_VERSION it
- * was compiled for. node_modules keeps the Node build (CLI, bridge, tests); Electron's main process, its
- * utilityProcess trainer and the evaluation worker it forks (all on Electron's Node, with
+ * was compiled for. node_modules keeps the Node build (CLI, bridge, tests); Electron's main process and its
+ * utility processes, the trainer and the evaluation worker (all on Electron's Node, with
  * `process.versions.electron` set) load a second build, made at install time by scripts/electron-native.mjs,
  * from this folder under the app's root.
  */

@@ -5,7 +5,7 @@ import type { Workbench } from '../context';
 import { cancelledError } from '../evaluation/cancel';
 import { evaluateRun } from '../evaluation/run-eval';
 import { settingOf } from '../evaluation/selection';
-import { latestMatching } from '../evaluation/store';
+import { latestMatching } from '../store/evaluations';
 import { completedEvaluatingMembers, evaluatingStudyOf, getStudy, setMemberEvalError, studyOfRun } from './store';
 import { ensembleBestMembers, ensembleDue } from './ensemble';
 

@@ -2,7 +2,7 @@ import type { StudySummary } from '../../src-shared/contract/studies';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { createEnsemble } from '../evaluation/ensemble';
-import { runSummary } from '../trainer/store';
+import { runSummary } from '../store/runs';
 import { describeCell } from './plan';
 import { getStudy, setStudyEnsemble } from './store';
 

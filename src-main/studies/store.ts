@@ -1,5 +1,5 @@
 import type { StudyAxis, StudyEvaluate, StudyMember, StudyReference, StudySummary } from '../../src-shared/contract/studies';
-import { latestMatching } from '../evaluation/store';
+import { latestMatching } from '../store/evaluations';
 import { settingOf } from '../evaluation/selection';
 import type { RunStatus, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';

@@ -1,11 +1,8 @@
 /**
- * The training process. Started by a TrainerLauncher, it waits for one 'start' message, trains that run and
- * exits. It reads the workbench DB read-only and reports everything to the parent, which records it.
+ * The training process. Started by launcher.ts, it waits for one 'start' message, trains that run and exits.
+ * It reads the workbench DB read-only and reports everything to the parent, which records it.
  */
-import type { Workbench } from '../context';
-import { EventBus } from '../events';
-import { resolveHome } from '../home';
-import { openDb } from '../store/db';
+import { openReadableWorkbench, type ReadableWorkbench } from '../context';
 import { activateBackend, adapterNote, chooseBackend, determinismNote } from '../engine/backend';
 import { runDir } from '../engine/checkpoint';
 import { planFeatureCache } from '../engine/feature-cache';
@@ -13,23 +10,19 @@ import { getModel, xnnpackPoolFor } from '../engine/models/index';
 import { train } from '../engine/train';
 import { toErrorInfo } from '../../src-shared/errors';
 import { loadRunData, resolveWeightsFile } from './data';
-import { parentChannel } from './parent-channel';
-import { isParentMessage, type ChildMessage, type ParentMessage } from './protocol';
+import { parentPort } from '../child-port';
+import { parentMessageSchema, type ChildMessage, type ParentMessage } from './protocol';
 
 let stopRequested = false;
 let started = false;
 let finished = false;
 
-const parent = parentChannel();
+// Orphaned mid-run (the queue's process died): nobody would record this run's progress, so stop at once.
+// Before the start, or once finished (it closes the channel itself), the loss of the parent changes nothing.
+const parent = parentPort<ParentMessage, ChildMessage>({ requests: parentMessageSchema, exitWhenOrphaned: () => started && !finished });
 
 function send(msg: ChildMessage): Promise<void> {
   return parent.send(msg);
-}
-
-function openReadOnly(home: string): Workbench {
-  const paths = resolveHome({ flag: home });
-  const db = openDb(paths.db, { readonly: true });
-  return { home: paths, db, events: new EventBus(), onClose() {}, async close() { db.close(); } };
 }
 
 /**
@@ -42,9 +35,9 @@ function withCacheNote(backendReason: string, asked: boolean, cacheReason: strin
 
 async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<number> {
   const { runId, config } = msg;
-  let wb: Workbench | null = null;
+  let wb: (ReadableWorkbench & { close(): void }) | null = null;
   try {
-    wb = openReadOnly(msg.home);
+    wb = openReadableWorkbench(msg.home);
     const choice = await chooseBackend(config.backend);
     const def = getModel(config.model);
     await activateBackend(choice.name, { xnnpack: xnnpackPoolFor(config) });
@@ -84,12 +77,11 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     await send({ type: 'failed', runId, error: toErrorInfo(err) });
     return 1;
   } finally {
-    await wb?.close();
+    wb?.close();
   }
 }
 
-parent.onMessage((m: unknown) => {
-  if (!isParentMessage(m)) return;
+parent.onRequest((m) => {
   if (m.type === 'stop') {
     stopRequested = true;
     return;
@@ -107,10 +99,5 @@ parent.onMessage((m: unknown) => {
 // `fer stop` from another process (the queue owner is elsewhere) signals the trainer directly.
 process.on('SIGTERM', () => {
   stopRequested = true;
-});
-// Orphaned (the queue's process died): nobody would record this run's progress, so stop at once.
-parent.onDisconnect(() => {
-  if (!started || finished) return;
-  process.exit(3);
 });
 void send({ type: 'ready' });

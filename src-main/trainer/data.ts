@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
-import type { Workbench } from '../context';
+import type { ReadableWorkbench } from '../context';
 import { loadSplit, resolveDataset } from '../data/packed-store';
 import { applyRevision, resolveRevision, revisionLabels } from '../data/revisions';
 import { inverseFrequencyWeights } from '../data/stats';
@@ -34,7 +34,7 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   return { pixels, labels, n: limit };
 }
 
-function split(wb: Workbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>): LabelledPixels | null {
+function split(wb: ReadableWorkbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>): LabelledPixels | null {
   if (!name) return null;
   const s = applyRevision(loadSplit(wb, datasetId, name), revision);
   return { pixels: s.pixels, labels: s.labels, n: s.n };
@@ -45,7 +45,7 @@ function split(wb: Workbench, datasetId: number, name: Split | null, revision: R
  * faces dropped before limitTrain's subset is drawn, relabelled faces with their new label; class weights count
  * the revised labels).
  */
-export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
+export function loadRunData(wb: ReadableWorkbench, cfg: TrainConfig): RunData {
   const ds = resolveDataset(wb, cfg.dataset);
   const revision = cfg.revision === null ? new Map<number, number | null>() : revisionLabels(wb.db, resolveRevision(wb.db, cfg.revision).id);
   const train = subset(split(wb, ds.id, cfg.trainSplit, revision)!, cfg.limitTrain, cfg.seed);
@@ -62,7 +62,7 @@ export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
  * What `config.weights` names: imported weights by id or by name (as `fer weights` lists them, and as
  * catalog.getWeights accepts), or a path to a weights file. `id` is null for a plain file.
  */
-export function resolveWeights(wb: Workbench, ref: string): { id: string | null; file: string } {
+export function resolveWeights(wb: ReadableWorkbench, ref: string): { id: string | null; file: string } {
   // Id first: a name could look like another import's id, and the id is what identifies content.
   const row = (wb.db.prepare('SELECT id, path FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT id, path FROM weights WHERE name = ?').get(ref)) as
     | { id: string; path: string }
@@ -73,6 +73,6 @@ export function resolveWeights(wb: Workbench, ref: string): { id: string | null;
 }
 
 /** The file behind `config.weights`: an imported weights id or name, or a path to a weights file. */
-export function resolveWeightsFile(wb: Workbench, ref: string | null): string | null {
+export function resolveWeightsFile(wb: ReadableWorkbench, ref: string | null): string | null {
   return ref === null ? null : resolveWeights(wb, ref).file;
 }

@@ -1,11 +1,13 @@
-import type { BackendName } from '../../src-shared/contract/system';
-import type { EpochMetrics, TrainConfig } from '../../src-shared/contract/runs';
-import type { ErrorInfo } from '../../src-shared/errors';
+import { z } from 'zod';
+import { BACKEND_NAMES, type BackendName } from '../../src-shared/contract/system';
+import { trainConfigSchema, type EpochMetrics, type TrainConfig } from '../../src-shared/contract/runs';
+import { ERROR_CODES, type ErrorInfo } from '../../src-shared/errors';
 import type { BatchProgress } from '../engine/train';
 
 /**
  * The typed messages between the runs queue (parent) and one training process (child). The child never
- * writes the database: it reports, and the parent records, so SQLite keeps a single writer.
+ * writes the database: it reports, and the parent records, so SQLite keeps a single writer. Each side checks
+ * what it receives against the schemas below (child-launcher.ts, child-port.ts).
  */
 export type ParentMessage =
   | { type: 'start'; runId: number; home: string; config: TrainConfig; resume: boolean }
@@ -31,10 +33,54 @@ export type ChildMessage =
     }
   | { type: 'failed'; runId: number; error: ErrorInfo };
 
-export function isChildMessage(m: unknown): m is ChildMessage {
-  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
-}
+const id = z.number().int().positive();
+const count = z.number().int().nonnegative();
+/** Any number, NaN and ±Infinity included (zod's z.number() refuses them): a diverging run reports them as they are. */
+const num = z.custom<number>((v) => typeof v === 'number', 'expected a number');
+const confusion = z.array(num).nullable();
+const epochMetrics = z.object({
+  epoch: count,
+  loss: num,
+  acc: num,
+  valLoss: num.nullable(),
+  valAcc: num.nullable(),
+  lr: num,
+  imgPerSec: num,
+  seconds: num,
+});
+const batchProgress = z.object({
+  epoch: count,
+  epochs: count,
+  batch: count,
+  batches: count,
+  loss: num,
+  acc: num,
+  lr: num,
+  imgPerSec: num,
+  etaSec: num,
+});
 
-export function isParentMessage(m: unknown): m is ParentMessage {
-  return typeof m === 'object' && m !== null && ((m as { type?: unknown }).type === 'start' || (m as { type?: unknown }).type === 'stop');
-}
+// The config was parsed by trainConfigSchema where the parent read it (trainer/store.ts runConfig), so it passes here.
+export const parentMessageSchema: z.ZodType<ParentMessage> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start'), runId: id, home: z.string().min(1), config: trainConfigSchema, resume: z.boolean() }),
+  z.object({ type: z.literal('stop') }),
+]);
+
+export const childMessageSchema: z.ZodType<ChildMessage> = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('started'), runId: id, backend: z.enum(BACKEND_NAMES), backendReason: z.string(), trainSamples: count, valSamples: count }),
+  z.object({ type: z.literal('history'), runId: id, epochs: z.array(epochMetrics.extend({ confusion })) }),
+  z.object({ type: z.literal('progress'), runId: id, progress: batchProgress }),
+  z.object({ type: z.literal('epoch'), runId: id, metrics: epochMetrics, confusion, isBest: z.boolean() }),
+  z.object({ type: z.literal('checkpoint'), runId: id, which: z.enum(['best', 'last']), epoch: count, path: z.string() }),
+  z.object({
+    type: z.literal('done'),
+    runId: id,
+    status: z.enum(['completed', 'stopped']),
+    earlyStopped: z.boolean(),
+    epochsDone: count,
+    best: z.object({ epoch: count, loss: num, valAcc: num.nullable() }).nullable(),
+    test: z.object({ split: z.string(), loss: num, acc: num, confusion: z.array(num) }).nullable(),
+  }),
+  z.object({ type: z.literal('failed'), runId: id, error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), details: z.unknown().optional() }) }),
+]);

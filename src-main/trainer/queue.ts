@@ -3,9 +3,10 @@ import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { isAlive } from '../processes';
 import { inPausedStudy } from '../studies/store';
-import { nodeLauncher, stderrTailOf, type TrainerHandle, type TrainerLauncher } from './launcher';
+import { howItEnded } from '../child-launcher';
+import { launchTrainer, type TrainerHandle } from './launcher';
 import type { ChildMessage } from './protocol';
-import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from './store';
+import { TERMINAL, failOrphans, nowIso, patchRun, recordCheckpoint, recordEpoch, recordTest, resumeHint, resyncHistory, runConfig, runPid, runSummary } from '../store/runs';
 
 interface Current {
   runId: number;
@@ -26,10 +27,7 @@ export class RunQueue {
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(
-    private readonly wb: Workbench,
-    private readonly launcher: TrainerLauncher = nodeLauncher,
-  ) {
+  constructor(private readonly wb: Workbench) {
     for (const id of failOrphans(wb, isAlive)) this.emitStatus(id);
   }
 
@@ -116,7 +114,7 @@ export class RunQueue {
     } catch {
       return this.pump(); // deleted while queued
     }
-    const handle = this.launcher.launch();
+    const handle = launchTrainer();
     let resolveExit!: () => void;
     const cur: Current = { runId: next.runId, config, handle, settled: false, exited: new Promise((r) => (resolveExit = r)) };
     this.current = cur;
@@ -129,11 +127,13 @@ export class RunQueue {
         console.error(`run ${cur.runId}: recording ${msg.type} failed:`, err);
       }
     });
-    handle.onExit(({ code, signal }) => {
+    handle.onExit(({ code, signal, stderrTail: tail, protocolError }) => {
       if (!cur.settled) {
-        const tail = stderrTailOf(handle);
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const why = this.closed ? 'The workbench closed while this run was training' : `The training process ${how} before finishing`;
+        const why = this.closed
+          ? 'The workbench closed while this run was training'
+          : protocolError
+            ? protocolError.message.replace(/\.$/, '')
+            : `The training process ${howItEnded(code, signal)} before finishing`;
         this.fail(cur.runId, `${why}; ${resumeHint(this.wb, cur.runId)}.${tail ? ` Its last output: ${tail.slice(-600)}` : ''}`);
       }
       this.current = null;
@@ -207,17 +207,11 @@ export class RunQueue {
 }
 
 const QUEUES = new WeakMap<Workbench, RunQueue>();
-let launcherOverride: TrainerLauncher | null = null;
-
-/** Electron swaps in a utilityProcess launcher here before the first run. */
-export function setTrainerLauncher(launcher: TrainerLauncher | null): void {
-  launcherOverride = launcher;
-}
 
 export function queueFor(wb: Workbench): RunQueue {
   let q = QUEUES.get(wb);
   if (!q) {
-    q = new RunQueue(wb, launcherOverride ?? nodeLauncher);
+    q = new RunQueue(wb);
     QUEUES.set(wb, q);
     const queue = q;
     wb.onClose(() => queue.close());

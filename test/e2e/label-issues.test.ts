@@ -7,7 +7,7 @@ import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../../src-main/context';
 import { loadSplit } from '../../src-main/data/packed-store';
 import { prng } from '../../src-main/engine/rng';
-import { insertEvaluation } from '../../src-main/evaluation/store';
+import { insertEvaluation } from '../../src-main/store/evaluations';
 import { insertRun } from '../helpers/evaluations';
 import { createSyntheticDataset } from '../helpers/fixtures';
 import { tempDir } from '../helpers/workbench';

@@ -7,7 +7,7 @@ import { loadSplit } from '../../src-main/data/packed-store';
 import { checkpointDir, saveModelDir } from '../../src-main/engine/checkpoint';
 import { prng as mulberry32 } from '../../src-main/engine/rng';
 import { ttaFromArgs, ttaSummary } from '../../src-main/evaluation/compute';
-import { insertEvaluation } from '../../src-main/evaluation/store';
+import { insertEvaluation } from '../../src-main/store/evaluations';
 
 /**
  * For tests where training is not what is tested: a run is a row with a config, and an evaluation is a

@@ -86,7 +86,7 @@ describe('installer config (electron-builder.config.ts)', () => {
     const preload = viteConfig.preload as { build: { outDir: string } };
     const renderer = viteConfig.renderer as { build: { outDir: string } };
     const inputs = main.build.rollupOptions.input;
-    // child-entry.ts and utility-launcher.ts look for these names next to main's bundle.
+    // trainer/launcher.ts and evaluation/runner.ts look for these names next to main's bundle (child-entry.ts).
     expect(Object.keys(inputs).sort()).toEqual(['eval-worker', 'index', 'trainer']);
     for (const src of Object.values(inputs)) expect(existsSync(src), src).toBe(true);
     expect(pkg.main).toBe(`./${main.build.outDir}/index.js`);

@@ -5,6 +5,7 @@ import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParse
 import { AppError } from '../../../src-shared/errors';
 import { SPLITS } from '../../../src-shared/labels';
 import type { Workbench } from '../../context';
+import { externalById, externalForRun } from '../../store/external-models';
 import { loadSplit, resolveDataset } from '../../data/packed-store';
 import { activateBackend, chooseBackend } from '../backend';
 import { loadModelDir, saveModelDir, writeDirAtomic } from '../checkpoint';
@@ -15,52 +16,6 @@ import { buildModel } from './build';
 import { graphArtifacts, graphParams, loadGraphDir } from './graph';
 import { outputMapOf, resolveLabels } from './labels';
 import { readExternal, type ExternalSource } from './read';
-
-interface ExternalRow {
-  id: number;
-  name: string;
-  format: string;
-  source_file: string;
-  sha256: string;
-  path: string;
-  preprocess_json: string;
-  params: number;
-  outputs: number;
-  created_at: string;
-  run_id: number;
-  dataset_id: number;
-}
-
-type StoredPreprocess = ExternalModelInfo['preprocess'];
-
-const SELECT = `SELECT m.*, r.id AS run_id, r.dataset_id FROM external_models m JOIN runs r ON r.external_model_id = m.id`;
-
-function toInfo(row: ExternalRow): ExternalModelInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    format: row.format as ExternalFormat,
-    sourceFile: row.source_file,
-    sha256: row.sha256,
-    path: row.path,
-    preprocess: JSON.parse(row.preprocess_json) as StoredPreprocess,
-    params: row.params,
-    outputs: row.outputs,
-    runId: row.run_id,
-    datasetId: row.dataset_id,
-    createdAt: row.created_at,
-  };
-}
-
-export function listExternalModels(wb: Workbench): ExternalModelInfo[] {
-  return (wb.db.prepare(`${SELECT} ORDER BY m.id`).all() as ExternalRow[]).map(toInfo);
-}
-
-/** The external model a run stands for, or null for a run trained here. */
-export function externalForRun(wb: Workbench, runId: number): ExternalModelInfo | null {
-  const row = wb.db.prepare(`${SELECT} WHERE r.id = ?`).get(runId) as ExternalRow | undefined;
-  return row ? toInfo(row) : null;
-}
 
 export function externalInputSpec(p: Omit<ExternalPreprocess, 'labels'>): InputSpec {
   return { size: p.inputSize, channels: p.channels, normalize: p.scale, ...(p.mean ? { mean: p.mean } : {}), ...(p.std ? { std: p.std } : {}) };
@@ -80,6 +35,8 @@ async function buildPredictor(source: ExternalSource): Promise<Predictor> {
     throw new AppError('INVALID_DATA', `${source.file}: TensorFlow.js cannot load this graph model: ${(err as Error).message}`);
   }
 }
+
+type StoredPreprocess = ExternalModelInfo['preprocess'];
 
 const DRY_RUN_FACES = 8;
 
@@ -187,8 +144,7 @@ function storeRows(wb: Workbench, m: NewExternal): ExternalModelInfo {
       .run(m.name, m.datasetId, JSON.stringify(config), m.codeVersion, now, now, modelId);
     return modelId;
   })();
-  const row = wb.db.prepare(`${SELECT} WHERE m.id = ?`).get(id) as ExternalRow;
-  return toInfo(row);
+  return externalById(wb, id)!;
 }
 
 /**

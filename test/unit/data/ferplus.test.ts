@@ -10,7 +10,7 @@ import { majorityOf } from '../../../src-main/data/ferplus';
 import { importDataset } from '../../../src-main/data/import';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { writeSynthFolders } from '../../../src-main/data/synth';
-import { insertEvaluation } from '../../../src-main/evaluation/store';
+import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { insertRun } from '../../helpers/evaluations';

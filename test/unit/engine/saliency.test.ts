@@ -5,7 +5,7 @@ import { argmaxRows } from '../../../src-main/analysis/metrics';
 import type { Workbench } from '../../../src-main/context';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { checkpointDir, saveModelDir } from '../../../src-main/engine/checkpoint';
-import { insertEvaluation } from '../../../src-main/evaluation/store';
+import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { insertRun } from '../../helpers/evaluations';

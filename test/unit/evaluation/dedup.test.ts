@@ -13,7 +13,7 @@ import { importDataset } from '../../../src-main/data/import';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { datasetStats } from '../../../src-main/data/stats';
 import { prng } from '../../../src-main/engine/rng';
-import { insertEvaluation } from '../../../src-main/evaluation/store';
+import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';

@@ -7,7 +7,7 @@ import { NUM_CLASSES, PIXELS_PER_IMAGE, type Split } from '../../../src-shared/l
 import type { Workbench } from '../../../src-main/context';
 import { loadSplit, readPixelsByIds } from '../../../src-main/data/packed-store';
 import { prng } from '../../../src-main/engine/rng';
-import { insertEvaluation } from '../../../src-main/evaluation/store';
+import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { inProcessFer, lastJson } from '../../helpers/cli';

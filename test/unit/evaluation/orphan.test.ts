@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tsxLoader } from '../../../src-main/child-entry';
 import { DEFAULT_TTA, MAX_TTA_VIEWS } from '../../../src-main/engine/tta';
 import type { EvalJob } from '../../../src-main/evaluation/compute';
-import type { WorkerRequest } from '../../../src-main/evaluation/worker';
+import type { WorkerRequest } from '../../../src-main/evaluation/worker-protocol';
 import { insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../helpers/workbench';

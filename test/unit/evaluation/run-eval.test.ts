@@ -7,7 +7,7 @@ import type { Workbench } from '../../../src-main/context';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { checkpointDir, saveModelDir } from '../../../src-main/engine/checkpoint';
 import { prepareBatch } from '../../../src-main/engine/input';
-import { loadPredictions } from '../../../src-main/evaluation/store';
+import { loadPredictions } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { createSyntheticDataset } from '../../helpers/fixtures';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workbench } from '../../../../src-main/context';
 import { loadSplit } from '../../../../src-main/data/packed-store';
-import { loadPredictions } from '../../../../src-main/evaluation/store';
+import { loadPredictions } from '../../../../src-main/store/evaluations';
 import { graphArtifacts } from '../../../../src-main/engine/external/graph';
 import { externalInputSpec } from '../../../../src-main/engine/external/catalog';
 import { prepareBatch } from '../../../../src-main/engine/input';

@@ -2,7 +2,7 @@ import type { DedupScore, DedupScores } from '../../src-shared/contract/evaluati
 import { NEAR_COPY_MAX_DISTANCE, type DedupLevel } from '../../src-shared/dedup';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import { macroF1, perClassMetrics } from '../analysis/metrics';
-import type { Db } from '../store/db';
+import type { Db } from './db';
 
 /**
  * SQL condition on a `train_copies` row `c`: the face stays in the de-duplicated split at this level. Exact:

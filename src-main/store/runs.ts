@@ -4,10 +4,12 @@ import type { BackendName } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
-import { externalForRun } from '../engine/external/catalog';
+import { externalForRun } from './external-models';
 
 /**
- * Every SQL the runs queue and service need. Metrics rows: one per (epoch, role, name) with step 0, roles
+ * The runs repository (moved here from trainer/, #18): every SQL the runs queue and service need (runDetail reads
+ * an external run's model from the external-models repository beside it).
+ * Metrics rows: one per (epoch, role, name) with step 0, roles
  * 'train' (loss, acc, lr, img_per_s, seconds), 'val' (loss, acc) and 'test' (loss, acc of the best weights,
  * at the best epoch). Confusions carry the FER split name ('PublicTest', …).
  */

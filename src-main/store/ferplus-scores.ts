@@ -1,7 +1,7 @@
 import type { FerPlusScores } from '../../src-shared/contract/ferplus';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import { macroF1, perClassMetrics } from '../analysis/metrics';
-import type { Db } from '../store/db';
+import type { Db } from './db';
 
 /**
  * An evaluation's predictions scored against the FER+ majority label (mapped to FER2013's 7 classes) on the faces

@@ -4,11 +4,16 @@ import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import { endianness } from 'node:os';
 import { decodeConfusion, decodeProbsInto, encodeConfusion, encodeProbs } from '../analysis/blobs';
 import { perClassMetrics, score, type ScoreReport } from '../analysis/metrics';
-import type { Db } from '../store/db';
+import type { Db } from './db';
 import type { DedupLevel } from '../../src-shared/dedup';
-import { confusionAt, dedupScores } from './dedup';
+import { confusionAt, dedupScores } from './dedup-scores';
 import { ferPlusScores } from './ferplus-scores';
 
+/**
+ * The evaluations repository (moved here from evaluation/, #18): evaluations with their per-class metrics,
+ * confusion matrices and predictions, and the per-epoch confusions of a run. A summary's de-duplicated and FER+
+ * scores come from the repositories beside it (dedup-scores.ts, ferplus-scores.ts).
+ */
 const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** Everything an evaluation stores: the scores are derived here so a run and an ensemble are scored alike. */
