@@ -8,6 +8,7 @@ import type { Workbench } from '../context';
 import { cellPage } from './analyses';
 import { labelIssues } from './label-issues';
 import { saliencyPage } from './saliency';
+import { getSummary } from './store';
 import { writeFileAtomic } from './write-file';
 
 /** Layout, in sheet pixels. The caption font is fixed: it is read at print size, whatever the face scale. */
@@ -50,7 +51,17 @@ function gather(wb: Workbench, args: InvokeParsedArgs<'eval.contactSheet'>): { f
 /** The chosen saliency maps of the faces, in their order (computed once and cached per evaluation, as in the cell review). */
 async function overlays(wb: Workbench, args: InvokeParsedArgs<'eval.contactSheet'>, ids: number[]): Promise<Uint8Array | null> {
   if (args.overlay === 'none') return null;
+  const ev = getSummary(wb.db, args.evaluationId);
+  if (ev.ensembleId !== null) {
+    // Refused rather than silently drawing one member's maps as if they were the ensemble's.
+    const members = (wb.db.prepare('SELECT evaluation_id AS id FROM ensemble_members WHERE ensemble_id = ? ORDER BY evaluation_id').all(ev.ensembleId) as { id: number }[]).map((m) => m.id);
+    throw new AppError(
+      'INVALID_INPUT',
+      `Evaluation ${args.evaluationId} is an ensemble's: it has a saliency map per member, not one per face. Draw this sheet without an overlay, or with it from a member's evaluation (${members.join(', ')}).`,
+    );
+  }
   const page = await saliencyPage(wb, args.evaluationId, ids, args.target);
+  if (page.kind !== 'model') throw new AppError('INTERNAL', `Evaluation ${args.evaluationId} answered an ensemble's saliency.`);
   const key = args.overlay === 'hirescam' ? 'hirescamBase64' : args.overlay === 'gradcam' ? 'gradcamBase64' : 'gradientBase64';
   return Buffer.from(page[key], 'base64');
 }

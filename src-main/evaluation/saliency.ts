@@ -1,6 +1,7 @@
-import type { SaliencyPage } from '../../src-shared/contract/evaluation';
+import type { SaliencyMapSet, SaliencyMember, SaliencyPage } from '../../src-shared/contract/evaluation';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
+import { decodeProbs } from '../analysis/blobs';
 import type { Workbench } from '../context';
 import { runSaliencyJob } from './runner';
 import { getSummary } from '../store/evaluations';
@@ -13,53 +14,104 @@ interface CachedRow {
   gradient: Buffer;
 }
 
-/**
- * eval.saliency: Grad-CAM, HiResCAM and input-gradient maps of the given faces for their predicted (or true)
- * class under the evaluated run's checkpoint. Maps already cached are read back; the rest are computed in the
- * evaluation process in one batch and cached, so paging back and forth through a cell costs nothing.
- */
-export async function saliencyPage(wb: Workbench, evaluationId: number, sampleIds: number[], target: 'pred' | 'true'): Promise<SaliencyPage> {
-  const ev = getSummary(wb.db, evaluationId);
-  if (ev.runId === null) {
-    throw new AppError('INVALID_INPUT', `Evaluation ${evaluationId} is an ensemble's: open one of its members' evaluations to see what that model looks at.`);
-  }
-  const ids = [...new Set(sampleIds)];
-  const rows = wb.db
-    .prepare('SELECT sample_id, true_label, pred_label FROM predictions WHERE evaluation_id = ? AND sample_id IN (SELECT value FROM json_each(?))')
-    .all(evaluationId, JSON.stringify(ids)) as { sample_id: number; true_label: number; pred_label: number }[];
-  const label = new Map(rows.map((r) => [r.sample_id, target === 'pred' ? r.pred_label : r.true_label]));
-  const missing = ids.filter((id) => !label.has(id));
-  if (missing.length) throw new AppError('NOT_FOUND', `Sample${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in evaluation ${evaluationId}.`);
+interface PredRow {
+  sample_id: number;
+  true_label: number;
+  pred_label: number;
+  probs: Buffer;
+}
 
+/** The stored predictions of these faces in an evaluation, refusing any face the evaluation does not hold. */
+function predictionsOf(wb: Workbench, evaluationId: number, ids: number[]): Map<number, PredRow> {
+  const rows = wb.db
+    .prepare('SELECT sample_id, true_label, pred_label, probs FROM predictions WHERE evaluation_id = ? AND sample_id IN (SELECT value FROM json_each(?))')
+    .all(evaluationId, JSON.stringify(ids)) as PredRow[];
+  const byId = new Map(rows.map((r) => [r.sample_id, r]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length) throw new AppError('NOT_FOUND', `Sample${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in evaluation ${evaluationId}.`);
+  return byId;
+}
+
+/**
+ * One model evaluation's maps of the faces for the given classes: cached ones are read back, the rest computed in
+ * the evaluation process in one batch and cached under that evaluation (which fixes run and checkpoint, so a map
+ * never goes stale). `who` names the model in errors.
+ */
+async function modelMaps(wb: Workbench, evaluationId: number, ids: number[], targets: Map<number, number>, who: string): Promise<{ maps: SaliencyMapSet; computed: number }> {
+  const ev = getSummary(wb.db, evaluationId);
+  if (ev.runId === null) throw new AppError('INVALID_INPUT', `${who} is itself an ensemble: its maps would be its members' maps; open its evaluation ${evaluationId} instead.`);
   const read = wb.db.prepare('SELECT sample_id, layer, gradcam, hirescam, gradient FROM saliency_maps WHERE evaluation_id = ? AND sample_id = ? AND target_label = ?');
   const cached = new Map<number, CachedRow>();
   for (const id of ids) {
-    const r = read.get(evaluationId, id, label.get(id)!) as CachedRow | undefined;
+    const r = read.get(evaluationId, id, targets.get(id)!) as CachedRow | undefined;
     if (r) cached.set(id, r);
   }
   const todo = ids.filter((id) => !cached.has(id));
   if (todo.length) {
-    const run = wb.db.prepare('SELECT id FROM runs WHERE id = ?').get(ev.runId);
-    if (!run) throw new AppError('NOT_FOUND', `Run ${ev.runId} of evaluation ${evaluationId} no longer exists.`);
-    const maps = await runSaliencyJob(wb, { runId: ev.runId, checkpoint: ev.checkpoint, sampleIds: todo, targets: todo.map((id) => label.get(id)!) });
+    if (!wb.db.prepare('SELECT id FROM runs WHERE id = ?').get(ev.runId)) throw new AppError('NOT_FOUND', `${who}: run ${ev.runId} no longer exists.`);
+    const maps = await runSaliencyJob(wb, { runId: ev.runId, checkpoint: ev.checkpoint, sampleIds: todo, targets: todo.map((id) => targets.get(id)!) }).catch((err: unknown) => {
+      // The checkpoint loader's "no checkpoint" does not say which model of an ensemble lost its files.
+      if (err instanceof AppError && err.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', `${who}: ${err.message} Its run's files were deleted, so there is no model to take its saliency from.`);
+      throw err;
+    });
     const slice = (a: Uint8Array, i: number) => Buffer.from(a.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE));
     const ins = wb.db.prepare('INSERT OR REPLACE INTO saliency_maps (evaluation_id, sample_id, target_label, layer, gradcam, hirescam, gradient) VALUES (?, ?, ?, ?, ?, ?, ?)');
     wb.db.transaction(() => {
       todo.forEach((id, i) => {
         const row = { sample_id: id, layer: maps.layer, gradcam: slice(maps.gradcam, i), hirescam: slice(maps.hirescam, i), gradient: slice(maps.gradient, i) };
-        ins.run(evaluationId, id, label.get(id)!, row.layer, row.gradcam, row.hirescam, row.gradient);
+        ins.run(evaluationId, id, targets.get(id)!, row.layer, row.gradcam, row.hirescam, row.gradient);
         cached.set(id, row);
       });
     })();
   }
   const ordered = ids.map((id) => cached.get(id)!);
   const join = (k: 'gradcam' | 'hirescam' | 'gradient') => Buffer.concat(ordered.map((r) => r[k])).toString('base64');
-  return {
-    layer: ordered[0]!.layer,
-    items: ids.map((id) => ({ sampleId: id, targetLabel: label.get(id)! })),
-    gradcamBase64: join('gradcam'),
-    hirescamBase64: join('hirescam'),
-    gradientBase64: join('gradient'),
-    computed: todo.length,
-  };
+  return { maps: { layer: ordered[0]!.layer, gradcamBase64: join('gradcam'), hirescamBase64: join('hirescam'), gradientBase64: join('gradient') }, computed: todo.length };
+}
+
+/**
+ * eval.saliency: Grad-CAM, HiResCAM and input-gradient maps of the given faces for their predicted (or true)
+ * class under the evaluated run's checkpoint. Maps already cached are read back; the rest are computed in the
+ * evaluation process in one batch and cached, so paging back and forth through a cell costs nothing.
+ * An ensemble's evaluation gets each member's maps (member by member, each under its own run and checkpoint) for
+ * the ensemble's target class, with the member's own probability of that class.
+ */
+export async function saliencyPage(wb: Workbench, evaluationId: number, sampleIds: number[], target: 'pred' | 'true'): Promise<SaliencyPage> {
+  const ev = getSummary(wb.db, evaluationId);
+  const ids = [...new Set(sampleIds)];
+  const preds = predictionsOf(wb, evaluationId, ids);
+  const targets = new Map(ids.map((id) => [id, target === 'pred' ? preds.get(id)!.pred_label : preds.get(id)!.true_label]));
+  const items = ids.map((id) => ({ sampleId: id, targetLabel: targets.get(id)! }));
+  if (ev.ensembleId === null) {
+    const { maps, computed } = await modelMaps(wb, evaluationId, ids, targets, `Evaluation ${evaluationId}`);
+    return { kind: 'model', items, computed, ...maps };
+  }
+  const rows = wb.db
+    .prepare(
+      `SELECT m.evaluation_id AS evaluationId, m.weight, e.run_id AS runId, COALESCE(r.name, en.name) AS name
+       FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
+       LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN ensembles en ON en.id = e.ensemble_id
+       WHERE m.ensemble_id = ? ORDER BY m.evaluation_id`,
+    )
+    .all(ev.ensembleId) as { evaluationId: number; weight: number; runId: number | null; name: string | null }[];
+  // A member's run deleted through the app takes its evaluation and membership with it (foreign-key cascades).
+  if (!rows.length) throw new AppError('NOT_FOUND', `Ensemble ${ev.ensembleId} (evaluation ${evaluationId}) has no members left: their runs were deleted.`);
+  const members: SaliencyMember[] = [];
+  let computed = 0;
+  // One member at a time: each loads its own checkpoint in the evaluation process, and only one model is held at once.
+  for (const m of rows) {
+    const who = `Member "${m.name ?? `evaluation ${m.evaluationId}`}" (evaluation ${m.evaluationId}) of ensemble ${ev.ensembleId}`;
+    const own = predictionsOf(wb, m.evaluationId, ids);
+    const res = await modelMaps(wb, m.evaluationId, ids, targets, who);
+    computed += res.computed;
+    members.push({
+      ...res.maps,
+      evaluationId: m.evaluationId,
+      runId: m.runId!,
+      name: m.name ?? `evaluation ${m.evaluationId}`,
+      weight: m.weight,
+      probs: ids.map((id) => decodeProbs(own.get(id)!.probs)[targets.get(id)!]!),
+    });
+  }
+  return { kind: 'ensemble', items, computed, members };
 }

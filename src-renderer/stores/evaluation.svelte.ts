@@ -1,4 +1,4 @@
-import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff } from '../../src-shared/contract';
+import type { CalibrationReport, CellPage, EvaluationDetail, EvaluationSummary, RunDiff, SaliencyMapSet } from '../../src-shared/contract';
 import type { DedupLevel } from '../../src-shared/dedup';
 import type { Split } from '../../src-shared/labels';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
@@ -188,6 +188,8 @@ export class CellReviewStore {
   overlayTarget = $state<'pred' | 'true'>('pred');
   /** sampleId → the chosen map of that face (48×48 bytes). */
   maps = $state<Record<number, Uint8Array>>({});
+  /** An ensemble's evaluation: each member's maps (sampleId → map) and probability of the explained class, drawn side by side. */
+  memberMaps = $state<{ name: string; weight: number; maps: Record<number, Uint8Array>; probs: Record<number, number> }[]>([]);
   mapsLoading = $state(false);
   mapsError = $state<string | null>(null);
 
@@ -237,6 +239,7 @@ export class CellReviewStore {
   /** The chosen maps of the faces on this page: computed in the evaluation process on first sight, then cached there. */
   async loadMaps(): Promise<void> {
     this.maps = {};
+    this.memberMaps = [];
     this.mapsError = null;
     const overlay = this.overlay;
     const target = this.overlayTarget;
@@ -245,10 +248,21 @@ export class CellReviewStore {
     try {
       const res = await api.invoke('eval.saliency', { evaluationId: this.evaluationId, sampleIds: this.page.items.map((i) => i.sampleId), target });
       if (this.overlay !== overlay || this.overlayTarget !== target) return;
-      const bytes = decodeBase64(overlay === 'gradcam' ? res.gradcamBase64 : overlay === 'hirescam' ? res.hirescamBase64 : res.gradientBase64);
-      const maps: Record<number, Uint8Array> = {};
-      res.items.forEach((it, i) => (maps[it.sampleId] = bytes.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)));
-      this.maps = maps;
+      const perFace = (set: SaliencyMapSet): Record<number, Uint8Array> => {
+        const bytes = decodeBase64(overlay === 'gradcam' ? set.gradcamBase64 : overlay === 'hirescam' ? set.hirescamBase64 : set.gradientBase64);
+        const maps: Record<number, Uint8Array> = {};
+        res.items.forEach((it, i) => (maps[it.sampleId] = bytes.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE)));
+        return maps;
+      };
+      if (res.kind === 'model') this.maps = perFace(res);
+      else {
+        this.memberMaps = res.members.map((m) => ({
+          name: m.name,
+          weight: m.weight,
+          maps: perFace(m),
+          probs: Object.fromEntries(res.items.map((it, i) => [it.sampleId, m.probs[i]!])),
+        }));
+      }
     } catch (err) {
       this.mapsError = errorText(err);
     } finally {

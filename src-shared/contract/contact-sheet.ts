@@ -52,7 +52,7 @@ export const contactSheetInvoke = {
       /** Each 48×48 face is drawn scale× larger, pixel for pixel (no smoothing). */
       scale: z.number().int().min(1).max(CONTACT_SHEET_SCALE_MAX).default(2),
       overlay: z.enum(CONTACT_SHEET_OVERLAYS).default('none'),
-      /** The overlay explains the predicted class or the true one (as eval.saliency). */
+      /** The overlay explains the predicted class or the true one (as eval.saliency). An ensemble's evaluation refuses an overlay: it has one map per member. */
       target: z.enum(['pred', 'true']).default('pred'),
       /** Also write the PNG here (atomically: a failed write leaves no partial file). */
       path: z.string().min(1).optional(),

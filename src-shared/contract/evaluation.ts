@@ -107,18 +107,37 @@ export interface CellPage {
   pixelsBase64: string;
 }
 
-/** Saliency maps of some faces of an evaluation, for one target class each. */
-export interface SaliencyPage {
+/** One model's saliency maps of some faces, in the page's item order. */
+export interface SaliencyMapSet {
   /** The layer Grad-CAM and HiResCAM read: the last conv block's output. */
   layer: string;
-  items: { sampleId: number; targetLabel: number }[];
   /** items.length × 2,304 bytes each (48×48, 0–255, each face scaled to its own maximum), base64, in item order. */
   gradcamBase64: string;
   hirescamBase64: string;
   gradientBase64: string;
-  /** Faces computed by this call; the others came from the cache. */
-  computed: number;
 }
+
+/** An ensemble member's maps of the page's faces, for the ensemble's target classes. */
+export interface SaliencyMember extends SaliencyMapSet {
+  /** The member's own evaluation (its run and checkpoint); its maps are cached under it. */
+  evaluationId: number;
+  runId: number;
+  name: string;
+  weight: number;
+  /** The member's own probability of each face's target class, in item order. */
+  probs: number[];
+}
+
+/**
+ * Saliency maps of some faces of an evaluation, for one target class each. A single model's evaluation has one
+ * set of maps; an ensemble's has one per member (each member explains the same class: the ensemble's prediction,
+ * or the true label), since an ensemble has no single network to take gradients through.
+ */
+export type SaliencyPage = {
+  items: { sampleId: number; targetLabel: number }[];
+  /** Faces computed by this call (counted once per model); the others came from the cache. */
+  computed: number;
+} & (({ kind: 'model' } & SaliencyMapSet) | { kind: 'ensemble'; members: SaliencyMember[] });
 
 export interface CalibrationReport {
   evaluationId: number;

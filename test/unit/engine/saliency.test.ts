@@ -112,6 +112,7 @@ describe('saliency on a CNN trained on synthetic faces', () => {
     const onScreen = Array.from(test.ids.subarray(0, 12));
     const first = await call(handlers, wb, 'eval.saliency', { evaluationId, sampleIds: onScreen, target: 'true' });
     expect(first.computed).toBe(12);
+    if (first.kind !== 'model') throw new Error("a run's evaluation has one model's maps");
     expect(first.layer).toBe('relu2');
     expect(first.items.map((i) => i.targetLabel)).toEqual(Array.from(test.labels.subarray(0, 12)));
     const bytes = Buffer.from(first.hirescamBase64, 'base64');
@@ -124,6 +125,7 @@ describe('saliency on a CNN trained on synthetic faces', () => {
 
     const again = await call(handlers, wb, 'eval.saliency', { evaluationId, sampleIds: [...onScreen.slice(6), test.ids[12]!], target: 'true' });
     expect(again.computed).toBe(1);
+    if (again.kind !== 'model') throw new Error("a run's evaluation has one model's maps");
     expect(Buffer.from(again.gradcamBase64, 'base64').subarray(0, 6 * PIXELS_PER_IMAGE)).toEqual(Buffer.from(first.gradcamBase64, 'base64').subarray(6 * PIXELS_PER_IMAGE));
     await expect(call(handlers, wb, 'eval.saliency', { evaluationId, sampleIds: [999999] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
