@@ -8,7 +8,7 @@ import type { Workbench } from '../context';
 import { cellPage } from './analyses';
 import { labelIssues } from './label-issues';
 import { saliencyPage } from './saliency';
-import { getSummary } from './store';
+import { getSummary } from '../store/evaluations';
 import { writeFileAtomic } from './write-file';
 
 /** Layout, in sheet pixels. The caption font is fixed: it is read at print size, whatever the face scale. */

@@ -9,7 +9,7 @@ import { activateBackend } from '../../../src-main/engine/backend';
 import { checkpointDir, runDir, saveModelDir } from '../../../src-main/engine/checkpoint';
 import { prepareBatch } from '../../../src-main/engine/input';
 import { saliencyMaps } from '../../../src-main/engine/saliency';
-import { insertEvaluation } from '../../../src-main/evaluation/store';
+import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { insertRun } from '../../helpers/evaluations';
