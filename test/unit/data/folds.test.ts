@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runsInvoke, trainConfigSchema } from '../../../src-shared/contract/runs';
+import { fieldIssues, type AppError } from '../../../src-shared/errors';
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../../src-shared/labels';
+import type { Workbench } from '../../../src-main/context';
+import { assignFolds, heldOutIds } from '../../../src-main/data/folds';
+import { loadSplit } from '../../../src-main/data/packed-store';
+import { call } from '../../../src-main/services/dispatch';
+import { handlers } from '../../../src-main/services/index';
+import { loadRunData } from '../../../src-main/trainer/data';
+import { createSyntheticDataset } from '../../helpers/fixtures';
+import { finished, waitForStatus } from '../trainer/helpers';
+import { tempWorkbench } from '../../helpers/workbench';
+
+/** k-fold cross-validation: how a split's faces are dealt to folds, and what a fold run's trainer loads. */
+let t: ReturnType<typeof tempWorkbench>;
+let wb: Workbench;
+let ds: number;
+let train: ReturnType<typeof loadSplit>;
+
+beforeAll(async () => {
+  t = tempWorkbench();
+  wb = t.wb;
+  // Unbalanced on purpose (class counts differ), so the stratification has something to do.
+  ds = (await createSyntheticDataset(wb, { perClass: 11, seed: 5, name: 'folds' })).id;
+  train = loadSplit(wb, ds, 'Training');
+});
+afterAll(() => t.cleanup());
+
+const counts = (xs: Iterable<number>, size: number) => {
+  const c = new Array<number>(size).fill(0);
+  for (const x of xs) c[x]! += 1;
+  return c;
+};
+
+describe('fold assignment', () => {
+  it.each([2, 3, 5, 10])('k = %i partitions the split: every face in exactly one fold, folds and their classes within one face of each other', (k) => {
+    const fold = assignFolds(train.ids, train.labels, k);
+    expect(fold.length).toBe(train.n);
+    expect(Math.max(...fold)).toBe(k - 1);
+    const sizes = counts(fold, k);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(train.n);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      const perFold = counts(Array.from(fold).filter((_, i) => train.labels[i] === c), k);
+      expect(Math.max(...perFold) - Math.min(...perFold), `class ${c}`).toBeLessThanOrEqual(1);
+    }
+    // The held-out sets of the k folds are disjoint and together the whole split.
+    const sets = Array.from({ length: k }, (_, i) => heldOutIds(wb.db, ds, 'Training', k, i));
+    const all = sets.flatMap((s) => [...s]);
+    expect(all.length).toBe(train.n);
+    expect(new Set(all)).toEqual(new Set(train.ids));
+  });
+
+  it('is deterministic and does not depend on the row order', () => {
+    const a = assignFolds(train.ids, train.labels, 5);
+    expect(Array.from(assignFolds(train.ids, train.labels, 5))).toEqual(Array.from(a));
+    const order = Array.from({ length: train.n }, (_, i) => train.n - 1 - i);
+    const reversed = assignFolds(
+      order.map((i) => train.ids[i]!),
+      order.map((i) => train.labels[i]!),
+      5,
+    );
+    order.forEach((row, i) => expect(reversed[i]).toBe(a[row]));
+    // Not the identity of row order: the faces of a fold are spread over the split, not a block of it.
+    const fold0 = Array.from(a.keys()).filter((i) => a[i] === 0);
+    expect(fold0[fold0.length - 1]! - fold0[0]!).toBeGreaterThan(train.n / 2);
+  });
+
+  it('refuses a k it cannot use and labels outside the classes', () => {
+    expect(() => assignFolds([1, 2], [0, 1], 1)).toThrow(/k must be an integer from 2/);
+    expect(() => assignFolds([1, 2], [0, 9], 2)).toThrow(/row 1 has label 9/);
+  });
+});
+
+describe('a fold run', () => {
+  it("loads the training split without exactly its fold, in the split's order; the other splits whole", () => {
+    const fold = assignFolds(train.ids, train.labels, 4);
+    for (const index of [0, 3]) {
+      const data = loadRunData(wb, trainConfigSchema.parse({ dataset: ds, fold: { k: 4, index }, valSplit: 'PublicTest', testSplit: null }));
+      const kept = Array.from({ length: train.n }, (_, i) => i).filter((i) => fold[i] !== index);
+      expect(data.train.n).toBe(kept.length);
+      kept.forEach((row, i) => {
+        expect(data.train.labels[i]).toBe(train.labels[row]);
+        const got = data.train.pixels.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE);
+        expect(Buffer.compare(Buffer.from(got), Buffer.from(train.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE))), `row ${row}`).toBe(0);
+      });
+      expect(data.val!.n).toBe(loadSplit(wb, ds, 'PublicTest').n);
+    }
+    const whole = loadRunData(wb, trainConfigSchema.parse({ dataset: ds, valSplit: null, testSplit: null }));
+    expect(whole.train.n).toBe(train.n);
+  });
+
+  it.each([
+    [{ k: 1, index: 0 }, 'config.fold.k'],
+    [{ k: 11, index: 0 }, 'config.fold.k'],
+    [{ k: 3, index: 3 }, 'config.fold.index'],
+    [{ k: 3, index: -1 }, 'config.fold.index'],
+    [{ k: 2.5, index: 0 }, 'config.fold.k'],
+    [{ k: 3 }, 'config.fold.index'],
+    [{ k: 3, index: 0, seed: 2 }, 'config.fold'],
+  ])('refuses fold %j naming %s', async (fold, field) => {
+    const err = await call(handlers, wb, 'runs.create', { config: { dataset: ds, batch: 8, fold } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'BAD_ARGS', message: expect.stringContaining(field) });
+    expect(fieldIssues((err as AppError).details).map((f) => f.field)).toContain(field);
+  });
+
+  it('index must be below k says so', () => {
+    const r = runsInvoke['runs.create'].args.safeParse({ config: { dataset: 1, fold: { k: 2, index: 2 } } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({ path: ['config', 'fold', 'index'], message: expect.stringMatching(/below k/) });
+  });
+});
+
+describe('runs.create with folds', () => {
+  it('queues one run per fold, same seed, one group; a bad combination queues nothing', async () => {
+    const create = (args: Record<string, unknown>) => call(handlers, wb, 'runs.create', { config: { dataset: ds, batch: 8, epochs: 1, seed: 7, backend: 'tensorflow' }, ...args });
+    await expect(create({ folds: 3, replicates: 2 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^folds: folds and replicates cannot be combined/) });
+    await expect(
+      call(handlers, wb, 'runs.create', { config: { dataset: ds, batch: 8, fold: { k: 3, index: 0 } }, folds: 3 }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^folds: .*leave config\.fold null/) });
+    await expect(create({ folds: 11 })).rejects.toMatchObject({ code: 'BAD_ARGS', message: expect.stringContaining('folds') });
+    // Each fold run trains on about 2/3 of the 77 Training faces: a batch of 60 fits none of them.
+    await expect(call(handlers, wb, 'runs.create', { config: { dataset: ds, batch: 60 }, folds: 3 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/batch 60 is larger than the 5\d training samples .*without fold 0 of 3/),
+    });
+    expect(await call(handlers, wb, 'runs.list', {})).toEqual([]);
+
+    const runs = await create({ folds: 3, name: 'cv' });
+    expect(runs.map((r) => r.name)).toEqual(['cv fold 1/3', 'cv fold 2/3', 'cv fold 3/3']);
+    expect(runs.map((r) => r.seed)).toEqual([7, 7, 7]);
+    expect(new Set(runs.map((r) => r.groupId)).size).toBe(1);
+    expect(runs[0]!.groupId).not.toBeNull();
+    for (const [i, r] of runs.entries()) {
+      expect((await call(handlers, wb, 'runs.get', { runId: r.id })).config?.fold).toEqual({ k: 3, index: i });
+      await waitForStatus(wb, r.id, finished);
+    }
+  });
+});
