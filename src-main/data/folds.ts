@@ -1,5 +1,6 @@
-import { NUM_CLASSES, type Split } from '../../src-shared/labels';
+import { NUM_CLASSES, PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
+import type { SplitData } from './packed-store';
 import { Rng } from './prng';
 
 /**
@@ -46,5 +47,24 @@ export function heldOutIds(db: Db, datasetId: number, split: Split, k: number, i
   const fold = assignFolds(ids, labels, k);
   const out = new Set<number>();
   for (let i = 0; i < ids.length; i++) if (fold[i] === index) out.add(ids[i]!);
+  return out;
+}
+
+/**
+ * A split's faces on one side of fold `fold.index` of `fold.k`: the held-out fold (`heldOut` true, what an
+ * out-of-fold evaluation predicts) or the rest (what the fold run trains on), in the split's order. The folds are
+ * drawn from the split as imported (ids and imported labels), so trainer and evaluation agree whatever revision
+ * the run trains on.
+ */
+export function foldSide(data: SplitData, fold: { k: number; index: number }, heldOut: boolean): SplitData {
+  const assigned = assignFolds(data.ids, data.labels, fold.k);
+  const keep: number[] = [];
+  for (let i = 0; i < data.n; i++) if ((assigned[i] === fold.index) === heldOut) keep.push(i);
+  const out: SplitData = { ids: new Int32Array(keep.length), labels: new Uint8Array(keep.length), pixels: new Uint8Array(keep.length * PIXELS_PER_IMAGE), n: keep.length };
+  keep.forEach((row, i) => {
+    out.ids[i] = data.ids[row]!;
+    out.labels[i] = data.labels[row]!;
+    out.pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+  });
   return out;
 }

@@ -8,6 +8,7 @@ import { xnnpackPoolFor } from '../engine/models/index';
 import { prepareBatch } from '../engine/input';
 import { predictProbs } from '../engine/predict';
 import { DEFAULT_TTA, ttaViews, type TtaOptions } from '../engine/tta';
+import { foldSide } from '../data/folds';
 import { loadSplit } from '../data/packed-store';
 
 /** What the evaluation process is asked to do: plain data, so it crosses a process boundary. */
@@ -20,6 +21,8 @@ export interface EvalJob {
   tta: TtaOptions | null;
   /** null: chosen from the model's input size. */
   batch: number | null;
+  /** Only the faces of this fold of the split (a fold run's held-out faces); null: the whole split. */
+  fold?: { k: number; index: number } | null;
 }
 
 export interface EvalOutput {
@@ -66,7 +69,8 @@ export async function computeEval(wb: Workbench, job: EvalJob, onProgress: (done
   await activateBackend(backend.name, { xnnpack: external ? 'all' : xnnpackPoolFor(runConfig(wb, job.runId)) });
   const { model, spec, outputMap } = external ? await loadExternalModel(external) : { ...(await loadRunModel(wb, job.runId, job.checkpoint)), outputMap: undefined };
   try {
-    const data = loadSplit(wb, job.datasetId, job.split);
+    const whole = loadSplit(wb, job.datasetId, job.split);
+    const data = job.fold ? foldSide(whole, job.fold, true) : whole;
     const views = job.tta ? ttaViews(job.tta) : undefined;
     const probs = await predictProbs(model, data.pixels, data.n, {
       prepare: (px, n) => prepareBatch(px, n, spec),

@@ -4,8 +4,8 @@ import type { TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
-import { assignFolds } from '../data/folds';
-import { loadSplit, resolveDataset, type SplitData } from '../data/packed-store';
+import { foldSide } from '../data/folds';
+import { loadSplit, resolveDataset } from '../data/packed-store';
 import { applyRevision, resolveRevision, revisionLabels } from '../data/revisions';
 import { inverseFrequencyWeights } from '../data/stats';
 import type { LabelledPixels } from '../engine/evaluate';
@@ -35,35 +35,17 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   return { pixels, labels, n: limit };
 }
 
-/**
- * The split without fold `fold.index`: the faces a cross-validation run trains on. The folds are drawn from the
- * split as imported (ids and imported labels), before any revision, so they are the same faces whatever revision
- * a run trains on, and the same ones an evaluation of the held-out fold reads.
- */
-function withoutFold(data: SplitData, fold: TrainConfig['fold']): SplitData {
-  if (fold === null) return data;
-  const assigned = assignFolds(data.ids, data.labels, fold.k);
-  const keep: number[] = [];
-  for (let i = 0; i < data.n; i++) if (assigned[i] !== fold.index) keep.push(i);
-  const out: SplitData = { ids: new Int32Array(keep.length), labels: new Uint8Array(keep.length), pixels: new Uint8Array(keep.length * PIXELS_PER_IMAGE), n: keep.length };
-  keep.forEach((row, i) => {
-    out.ids[i] = data.ids[row]!;
-    out.labels[i] = data.labels[row]!;
-    out.pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-  });
-  return out;
-}
-
 function split(wb: Workbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>, fold: TrainConfig['fold'] = null): LabelledPixels | null {
   if (!name) return null;
-  const s = applyRevision(withoutFold(loadSplit(wb, datasetId, name), fold), revision);
+  const s = applyRevision(fold ? foldSide(loadSplit(wb, datasetId, name), fold, false) : loadSplit(wb, datasetId, name), revision);
   return { pixels: s.pixels, labels: s.labels, n: s.n };
 }
 
 /**
  * The run's faces and labels: the dataset's splits as imported, or as `config.revision` revises them (excluded
  * faces dropped before limitTrain's subset is drawn, relabelled faces with their new label; class weights count
- * the revised labels). With `config.fold`, the training split loses its held-out fold first.
+ * the revised labels). With `config.fold`, the training split loses its held-out fold first
+ * (foldSide: drawn from the split as imported, so the same faces whatever the revision).
  */
 export function loadRunData(wb: Workbench, cfg: TrainConfig): RunData {
   const ds = resolveDataset(wb, cfg.dataset);

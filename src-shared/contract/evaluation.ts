@@ -244,6 +244,11 @@ export const evaluationInvoke = {
       ttaSeed: z.number().int().min(0).default(0),
       /** Faces per forward pass; by default 128 at 48×48 and 16 for the large transfer inputs. */
       batch: z.number().int().min(1).max(4096).optional(),
+      /**
+       * Only the faces a k-fold run held out (config.fold), on its training split: out-of-sample probabilities
+       * for confident learning (`eval.labelIssues` gives them no in-sample warning).
+       */
+      heldOut: z.boolean().optional(),
     }),
     returns<EvaluationSummary>(),
   ),

@@ -8,6 +8,8 @@ import { loadSplit } from '../../../src-main/data/packed-store';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { loadRunData } from '../../../src-main/trainer/data';
+import { loadPredictions } from '../../../src-main/evaluation/store';
+import { saveStandInCheckpoint } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { finished, waitForStatus } from '../trainer/helpers';
 import { tempWorkbench } from '../../helpers/workbench';
@@ -130,14 +132,61 @@ describe('runs.create with folds', () => {
     });
     expect(await call(handlers, wb, 'runs.list', {})).toEqual([]);
 
-    const runs = await create({ folds: 3, name: 'cv' });
-    expect(runs.map((r) => r.name)).toEqual(['cv fold 1/3', 'cv fold 2/3', 'cv fold 3/3']);
-    expect(runs.map((r) => r.seed)).toEqual([7, 7, 7]);
+    // A backend that cannot load ends each run at once: this is about what is queued, not training.
+    const runs = await create({ folds: 2, name: 'cv' });
+    expect(runs.map((r) => r.name)).toEqual(['cv fold 1/2', 'cv fold 2/2']);
+    expect(runs.map((r) => r.seed)).toEqual([7, 7]);
     expect(new Set(runs.map((r) => r.groupId)).size).toBe(1);
     expect(runs[0]!.groupId).not.toBeNull();
     for (const [i, r] of runs.entries()) {
-      expect((await call(handlers, wb, 'runs.get', { runId: r.id })).config?.fold).toEqual({ k: 3, index: i });
+      expect((await call(handlers, wb, 'runs.get', { runId: r.id })).config?.fold).toEqual({ k: 2, index: i });
       await waitForStatus(wb, r.id, finished);
+    }
+  });
+});
+
+describe('out-of-fold evaluation', () => {
+  /** A completed fold run as a row, with an untrained stand-in checkpoint: what it predicts does not matter here. */
+  async function foldRun(fold: { k: number; index: number } | null): Promise<number> {
+    const config = trainConfigSchema.parse({ dataset: ds, fold });
+    const id = Number(
+      wb.db
+        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('f', ?, 'baseline', ?, 1, 'test', 'completed', ?)`)
+        .run(ds, JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
+    );
+    await saveStandInCheckpoint(wb, id);
+    return id;
+  }
+
+  it('eval.run heldOut predicts exactly the fold the run held out, and label issues on it are out-of-sample', async () => {
+    const before = process.env.FER_EVAL_INPROCESS;
+    process.env.FER_EVAL_INPROCESS = '1';
+    try {
+      const run = await foldRun({ k: 3, index: 1 });
+      const held = await call(handlers, wb, 'eval.run', { runId: run, split: 'Training', heldOut: true });
+      const expected = heldOutIds(wb.db, ds, 'Training', 3, 1);
+      expect(held.samples).toBe(expected.size);
+      expect(new Set(loadPredictions(wb.db, held.id).sampleIds)).toEqual(expected);
+      expect(await call(handlers, wb, 'eval.labelIssues', { evaluationId: held.id })).toMatchObject({ inSample: false, warning: null });
+
+      // The same run on all of Training saw two thirds of those faces in training: in-sample, and the warning says what to do.
+      const whole = await call(handlers, wb, 'eval.run', { runId: run, split: 'Training' });
+      expect(whole.samples).toBe(train.n);
+      const rep = await call(handlers, wb, 'eval.labelIssues', { evaluationId: whole.id });
+      expect(rep.inSample).toBe(true);
+      expect(rep.warning).toMatch(/fer train --folds K.*--held-out/);
+
+      await expect(call(handlers, wb, 'eval.run', { runId: run, split: 'PublicTest', heldOut: true })).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/^heldOut: run \d+ held out fold 1 of 3 of Training, not of PublicTest/),
+      });
+      const plain = await foldRun(null);
+      const err = await call(handlers, wb, 'eval.run', { runId: plain, split: 'Training', heldOut: true }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/is not a k-fold run/) });
+      expect(fieldIssues((err as AppError).details).map((f) => f.field)).toEqual(['heldOut']);
+    } finally {
+      if (before === undefined) delete process.env.FER_EVAL_INPROCESS;
+      else process.env.FER_EVAL_INPROCESS = before;
     }
   });
 });
