@@ -4,8 +4,8 @@ import { evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, pri
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a run on a split (optionally with test-time augmentation) and store every prediction',
-  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.',
-  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' } },
+  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--held-out] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.\n  --held-out: only the faces a k-fold run (fer train --folds K) held out of its training split: out-of-sample probabilities for fer label-issues.',
+  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' }, 'held-out': { type: 'boolean', default: false } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
@@ -25,6 +25,7 @@ export const evalCommand: Command = {
       ...(values['no-flip'] ? { ttaFlip: false } : {}),
       ...(ttaSeed === undefined ? {} : { ttaSeed }),
       ...(batch === undefined ? {} : { batch }),
+      ...(values['held-out'] ? { heldOut: true } : {}),
     });
     const detail = await ctx.call('eval.get', { evaluationId: ev.id, dedup });
     printDetail(ctx, detail);

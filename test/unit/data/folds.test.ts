@@ -9,6 +9,7 @@ import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { loadRunData } from '../../../src-main/trainer/data';
 import { loadPredictions } from '../../../src-main/evaluation/store';
+import { inProcessFer, lastJson } from '../../helpers/cli';
 import { saveStandInCheckpoint } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { finished, waitForStatus } from '../trainer/helpers';
@@ -163,11 +164,18 @@ describe('out-of-fold evaluation', () => {
     process.env.FER_EVAL_INPROCESS = '1';
     try {
       const run = await foldRun({ k: 3, index: 1 });
-      const held = await call(handlers, wb, 'eval.run', { runId: run, split: 'Training', heldOut: true });
+      // Through the CLI: fer eval --held-out, then fer label-issues without the in-sample warning.
+      const fer = inProcessFer(t.dir);
+      const out = await fer('eval', String(run), '--split', 'Training', '--held-out', '--json');
+      expect(out.code, out.stderr).toBe(0);
+      const held = (lastJson(out.stdout) as { evaluation: { id: number; samples: number } }).evaluation;
       const expected = heldOutIds(wb.db, ds, 'Training', 3, 1);
       expect(held.samples).toBe(expected.size);
       expect(new Set(loadPredictions(wb.db, held.id).sampleIds)).toEqual(expected);
       expect(await call(handlers, wb, 'eval.labelIssues', { evaluationId: held.id })).toMatchObject({ inSample: false, warning: null });
+      const issues = await fer('label-issues', String(held.id), '--limit', '2');
+      expect(issues.code, issues.stderr).toBe(0);
+      expect(issues.stderr + issues.stdout).not.toMatch(/in-sample/i);
 
       // The same run on all of Training saw two thirds of those faces in training: in-sample, and the warning says what to do.
       const whole = await call(handlers, wb, 'eval.run', { runId: run, split: 'Training' });
