@@ -1,3 +1,4 @@
+import type { FoldConfig } from '../../src-shared/contract/runs';
 import { NUM_CLASSES, PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
 import type { SplitData } from './packed-store';
@@ -56,7 +57,7 @@ export function heldOutIds(db: Db, datasetId: number, split: Split, k: number, i
  * drawn from the split as imported (ids and imported labels), so trainer and evaluation agree whatever revision
  * the run trains on.
  */
-export function foldSide(data: SplitData, fold: { k: number; index: number }, heldOut: boolean): SplitData {
+export function foldSide(data: SplitData, fold: FoldConfig, heldOut: boolean): SplitData {
   const assigned = assignFolds(data.ids, data.labels, fold.k);
   const keep: number[] = [];
   for (let i = 0; i < data.n; i++) if ((assigned[i] === fold.index) === heldOut) keep.push(i);

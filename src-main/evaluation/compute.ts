@@ -1,4 +1,5 @@
 import type { TtaSummary } from '../../src-shared/contract/evaluation';
+import type { FoldConfig } from '../../src-shared/contract/runs';
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { activateBackend, chooseBackend } from '../engine/backend';
@@ -22,7 +23,7 @@ export interface EvalJob {
   /** null: chosen from the model's input size. */
   batch: number | null;
   /** Only the faces of this fold of the split (a fold run's held-out faces); null: the whole split. */
-  fold?: { k: number; index: number } | null;
+  fold?: FoldConfig | null;
 }
 
 export interface EvalOutput {

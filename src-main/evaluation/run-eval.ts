@@ -1,5 +1,5 @@
 import type { EvaluationSummary, InvokeParsedArgs } from '../../src-shared/contract';
-import type { TrainConfig } from '../../src-shared/contract/runs';
+import type { FoldConfig, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError, fieldError } from '../../src-shared/errors';
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
@@ -12,7 +12,7 @@ import { runEvalJob } from './runner';
 import { getSummary, insertEvaluation } from './store';
 
 /** The fold a run held out, for eval.run's heldOut: only a k-fold run has one, and only on its training split. */
-function heldOutFold(wb: Workbench, runId: number, split: Split): { k: number; index: number } {
+function heldOutFold(wb: Workbench, runId: number, split: Split): FoldConfig {
   const row = wb.db.prepare('SELECT model, config_json FROM runs WHERE id = ?').get(runId) as { model: string; config_json: string };
   const cfg = row.model === 'external' ? null : (JSON.parse(row.config_json) as Partial<TrainConfig>);
   if (!cfg?.fold) {
