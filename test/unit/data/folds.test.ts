@@ -131,6 +131,10 @@ describe('runs.create with folds', () => {
       code: 'INVALID_INPUT',
       message: expect.stringMatching(/batch 60 is larger than the 5\d training samples .*without fold 0 of 3/),
     });
+    // fer train passes --folds to the same check.
+    const cli = await inProcessFer(t.dir)('train', '--dataset', 'folds', '--batch', '8', '--folds', '1');
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/folds/);
     expect(await call(handlers, wb, 'runs.list', {})).toEqual([]);
 
     // A backend that cannot load ends each run at once: this is about what is queued, not training.
