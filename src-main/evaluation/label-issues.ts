@@ -9,6 +9,7 @@ import { votesOf } from '../data/ferplus';
 import { heldOutIds } from '../data/folds';
 import { readPixelsByIds } from '../data/packed-store';
 import type { Db } from '../store/db';
+import { outOfFoldK } from './out-of-fold';
 import { getSummary, loadPredictions } from './store';
 
 interface RunRow {
@@ -35,6 +36,8 @@ function producingRuns(db: Db, ev: EvaluationSummary): RunRow[] {
  * is taken to have trained on a Training split: on Training that is unknown (null), on the test splits out-of-sample.
  */
 function sampleOrigin(db: Db, ev: EvaluationSummary, sampleIds: ArrayLike<number>): { inSample: boolean | null; warning: string | null } {
+  // An out-of-fold evaluation: every face predicted by the fold run that held it out.
+  if (ev.ensembleId !== null && outOfFoldK(db, ev.ensembleId) !== null) return { inSample: false, warning: null };
   const runs = producingRuns(db, ev);
   const trainedHere = runs.filter((r) => {
     if (r.model === 'external' || r.dataset_id !== ev.datasetId) return false;
@@ -46,7 +49,7 @@ function sampleOrigin(db: Db, ev: EvaluationSummary, sampleIds: ArrayLike<number
     return !Array.prototype.every.call(sampleIds, (id: number) => heldOut.has(id));
   });
   const fix =
-    'Use an evaluation on a split the model did not train on (PublicTest, PrivateTest), or out-of-fold probabilities: k-fold runs over Training (`fer train --folds K`), each evaluated on its held-out faces (`fer eval RUN --split Training --held-out`).';
+    'Use an evaluation on a split the model did not train on (PublicTest, PrivateTest), or out-of-fold probabilities: k-fold runs over Training (`fer train --folds K`), combined by `fer eval RUN --out-of-fold` into one evaluation of Training.';
   if (trainedHere.length) {
     const who = ev.runId !== null ? `run ${ev.runId} was` : `ensemble members (runs ${trainedHere.map((r) => r.id).join(', ')}) were`;
     return {

@@ -1,15 +1,29 @@
-import { CliUsageError, numberOpt, type Command } from '../command';
+import { CliUsageError, numberOpt, type CliContext, type Command, type OptionValues } from '../command';
 import { evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
+
+/** fer eval RUN --out-of-fold: eval.outOfFold over RUN's fold group; prints the combined evaluation. */
+async function outOfFold(ctx: CliContext, runId: number, values: OptionValues): Promise<unknown> {
+  for (const flag of ['split', 'tta', 'tta-seed', 'batch', 'dedup'] as const) {
+    if (values[flag] !== undefined) throw new CliUsageError(`--out-of-fold evaluates each fold run plainly on its training split: leave out --${flag}.`);
+  }
+  if (values['held-out'] || values['no-flip']) throw new CliUsageError('--out-of-fold takes neither --held-out (it evaluates the held-out faces itself) nor --no-flip.');
+  const ens = await ctx.call('eval.outOfFold', { runId, checkpoint: parseCheckpoint(values) });
+  printDetail(ctx, await ctx.call('eval.get', { evaluationId: ens.id }));
+  const members = ens.ensemble.members.map((m) => `run ${m.runId} → evaluation ${m.evaluationId}`).join(', ');
+  ctx.print(`\nout-of-fold evaluation ${ens.id} of ${ens.split} (${ens.ensemble.outOfFold} folds: ${members}); rank its likely label errors with fer label-issues ${ens.id}`);
+  return ens;
+}
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a run on a split (optionally with test-time augmentation) and store every prediction',
-  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--held-out] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.\n  --held-out: only the faces a k-fold run (fer train --folds K) held out of its training split: out-of-sample probabilities for fer label-issues.',
-  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' }, 'held-out': { type: 'boolean', default: false } },
+  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--held-out | --out-of-fold] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.\n  --held-out: only the faces a k-fold run (fer train --folds K) held out of its training split: out-of-sample probabilities for fer label-issues.\n  --out-of-fold: every run of RUN\'s k-fold cross-validation on its held-out faces, combined into one evaluation of its training split (each face from the run that held it out): what fer label-issues should read.',
+  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' }, 'held-out': { type: 'boolean', default: false }, 'out-of-fold': { type: 'boolean', default: false } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
     const runId = parseId(positionals[0], 'RUN');
+    if (values['out-of-fold']) return outOfFold(ctx, runId, values);
     const split = parseSplit(values, true);
     const dedup = parseDedup(values);
     if (dedup !== 'none' && split === 'Training') throw new CliUsageError('--dedup leaves out test faces that are copies of Training faces: use it with --split PublicTest or PrivateTest.');

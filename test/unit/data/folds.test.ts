@@ -152,12 +152,12 @@ describe('runs.create with folds', () => {
 
 describe('out-of-fold evaluation', () => {
   /** A completed fold run as a row, with an untrained stand-in checkpoint: what it predicts does not matter here. */
-  async function foldRun(fold: { k: number; index: number } | null): Promise<number> {
+  async function foldRun(fold: { k: number; index: number } | null, group: string | null = null, status = 'completed'): Promise<number> {
     const config = trainConfigSchema.parse({ dataset: ds, fold });
     const id = Number(
       wb.db
-        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('f', ?, 'baseline', ?, 1, 'test', 'completed', ?)`)
-        .run(ds, JSON.stringify(config), new Date().toISOString()).lastInsertRowid,
+        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, group_id, created_at) VALUES ('cv fold', ?, 'baseline', ?, 1, 'test', ?, ?, ?)`)
+        .run(ds, JSON.stringify(config), status, group, new Date().toISOString()).lastInsertRowid,
     );
     await saveStandInCheckpoint(wb, id);
     return id;
@@ -186,7 +186,7 @@ describe('out-of-fold evaluation', () => {
       expect(whole.samples).toBe(train.n);
       const rep = await call(handlers, wb, 'eval.labelIssues', { evaluationId: whole.id });
       expect(rep.inSample).toBe(true);
-      expect(rep.warning).toMatch(/fer train --folds K.*--held-out/);
+      expect(rep.warning).toMatch(/fer train --folds K.*fer eval RUN --out-of-fold/);
 
       await expect(call(handlers, wb, 'eval.run', { runId: run, split: 'PublicTest', heldOut: true })).rejects.toMatchObject({
         code: 'INVALID_INPUT',
@@ -196,6 +196,53 @@ describe('out-of-fold evaluation', () => {
       const err = await call(handlers, wb, 'eval.run', { runId: plain, split: 'Training', heldOut: true }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/is not a k-fold run/) });
       expect(fieldIssues((err as AppError).details).map((f) => f.field)).toEqual(['heldOut']);
+    } finally {
+      if (before === undefined) delete process.env.FER_EVAL_INPROCESS;
+      else process.env.FER_EVAL_INPROCESS = before;
+    }
+  });
+
+  it('eval.outOfFold combines the fold runs into one evaluation of all Training, each face from the run that held it out', async () => {
+    const before = process.env.FER_EVAL_INPROCESS;
+    process.env.FER_EVAL_INPROCESS = '1';
+    try {
+      const runs = [await foldRun({ k: 3, index: 0 }, 'g3'), await foldRun({ k: 3, index: 1 }, 'g3')];
+      // A fold without its run: refused before anything is evaluated.
+      const evals = () => (wb.db.prepare('SELECT count(*) AS n FROM evaluations').get() as { n: number }).n;
+      const stored = evals();
+      await expect(call(handlers, wb, 'eval.outOfFold', { runId: runs[0]! })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/no run for fold 2 \(deleted\?\)/) });
+      const running = await foldRun({ k: 3, index: 2 }, 'g3', 'running');
+      await expect(call(handlers, wb, 'eval.outOfFold', { runId: runs[1]! })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(`run ${running} (fold 2) is running`) });
+      expect(evals()).toBe(stored);
+      wb.db.prepare("UPDATE runs SET status = 'completed' WHERE id = ?").run(running);
+      runs.push(running);
+
+      // Through the CLI, as a user would: any one of the fold runs names the cross-validation.
+      const out = await inProcessFer(t.dir)('eval', String(runs[2]), '--out-of-fold', '--json');
+      expect(out.code, out.stderr).toBe(0);
+      const oof = lastJson(out.stdout) as { id: number; ensembleId: number; split: string; samples: number; ensemble: { outOfFold: number; members: { runId: number; evaluationId: number }[]; fixed: number[] } };
+      expect(oof).toMatchObject({ split: 'Training', samples: train.n, ensemble: { outOfFold: 3, fixed: [], broken: [] } });
+      expect(oof.ensemble.members.map((m) => m.runId).sort()).toEqual([...runs].sort());
+      // Every face's probabilities are those of the member that held it out, and only that member has the face.
+      const combined = loadPredictions(wb.db, oof.id);
+      expect(new Set(combined.sampleIds)).toEqual(new Set(train.ids));
+      for (const m of oof.ensemble.members) {
+        const member = loadPredictions(wb.db, m.evaluationId);
+        const index = runs.indexOf(m.runId);
+        expect(new Set(member.sampleIds)).toEqual(heldOutIds(wb.db, ds, 'Training', 3, index));
+        member.sampleIds.forEach((id, i) => {
+          const j = combined.sampleIds.indexOf(id);
+          expect(Array.from(combined.probs.subarray(j * NUM_CLASSES, (j + 1) * NUM_CLASSES))).toEqual(Array.from(member.probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES)));
+        });
+      }
+      const rep = await call(handlers, wb, 'eval.labelIssues', { evaluationId: oof.id });
+      expect(rep).toMatchObject({ inSample: false, warning: null });
+      expect(rep.labelCounts.reduce((a, b) => a + b, 0)).toBe(train.n);
+      expect((await call(handlers, wb, 'ensembles.list', {})).find((e) => e.id === oof.id)?.ensemble.outOfFold).toBe(3);
+
+      const plain = await foldRun(null);
+      const err = await call(handlers, wb, 'eval.outOfFold', { runId: plain }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^runId: run \d+ is not one of a k-fold/) });
     } finally {
       if (before === undefined) delete process.env.FER_EVAL_INPROCESS;
       else process.env.FER_EVAL_INPROCESS = before;
