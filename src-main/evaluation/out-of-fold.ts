@@ -93,7 +93,8 @@ export async function evaluateOutOfFold(wb: Workbench, args: InvokeParsedArgs<'e
       ensembleId,
       datasetId: first.datasetId,
       split: first.trainSplit,
-      checkpoint: 'out-of-fold',
+      // Like every ensemble's evaluation: its setting is its members' (selection.ts reads 'ensemble' so).
+      checkpoint: 'ensemble',
       tta: null,
       sampleIds: Int32Array.from(rows, (r) => r.id),
       labels,

@@ -1,5 +1,5 @@
 import { CliUsageError, numberOpt, type CliContext, type Command, type OptionValues } from '../command';
-import { evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
+import { cancellableOnCtrlC, evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
 
 /** fer eval RUN --out-of-fold: eval.outOfFold over RUN's fold group; prints the combined evaluation. */
 async function outOfFold(ctx: CliContext, runId: number, values: OptionValues): Promise<unknown> {
@@ -7,7 +7,27 @@ async function outOfFold(ctx: CliContext, runId: number, values: OptionValues): 
     if (values[flag] !== undefined) throw new CliUsageError(`--out-of-fold evaluates each fold run plainly on its training split: leave out --${flag}.`);
   }
   if (values['held-out'] || values['no-flip']) throw new CliUsageError('--out-of-fold takes neither --held-out (it evaluates the held-out faces itself) nor --no-flip.');
-  const ens = await ctx.call('eval.outOfFold', { runId, checkpoint: parseCheckpoint(values) });
+  // One progress bar per fold run, as each is evaluated on its held-out faces; Ctrl-C cancels through eval.cancel.
+  const { ProgressBar } = await import('../progress');
+  // Written by the event callback: a holder, so the finally below is not narrowed to its initial null.
+  const shown: { bar: InstanceType<typeof ProgressBar> | null; runId: number | null } = { bar: null, runId: null };
+  const stop = ctx.workbench().events.subscribe((event, payload) => {
+    const p = payload as { runId: number | null; done: number; total: number; phase: string };
+    if (event !== 'eval.progress' || p.phase !== 'predicting' || p.runId === null) return;
+    if (p.runId !== shown.runId || !shown.bar) {
+      shown.bar?.done();
+      shown.runId = p.runId;
+      shown.bar = new ProgressBar(`out-of-fold: run ${p.runId} on its held-out faces`);
+    }
+    shown.bar.update(p.done, p.total, 'images');
+  });
+  let ens;
+  try {
+    ens = await cancellableOnCtrlC(ctx, () => ctx.call('eval.outOfFold', { runId, checkpoint: parseCheckpoint(values) }));
+  } finally {
+    shown.bar?.done();
+    stop();
+  }
   printDetail(ctx, await ctx.call('eval.get', { evaluationId: ens.id }));
   const members = ens.ensemble.members.map((m) => `run ${m.runId} → evaluation ${m.evaluationId}`).join(', ');
   ctx.print(`\nout-of-fold evaluation ${ens.id} of ${ens.split} (${ens.ensemble.outOfFold} folds: ${members}); rank its likely label errors with fer label-issues ${ens.id}`);
