@@ -5,8 +5,7 @@ import { flips } from '../analysis/mcnemar';
 import { hardVote, softVote } from '../analysis/voting';
 import type { Workbench } from '../context';
 import { checkSameSamples, checkSameSplit } from './align';
-import { outOfFoldK } from './out-of-fold';
-import { getSummary, insertEvaluation, listSummaries, loadPredictions } from './store';
+import { getSummary, insertEvaluation, listSummaries, loadPredictions, outOfFoldK } from './store';
 
 /**
  * ensembles.create: combines stored member predictions (no model is run again), stores the ensemble,

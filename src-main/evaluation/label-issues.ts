@@ -9,8 +9,7 @@ import { votesOf } from '../data/ferplus';
 import { heldOutIds } from '../data/folds';
 import { readPixelsByIds } from '../data/packed-store';
 import type { Db } from '../store/db';
-import { outOfFoldK } from './out-of-fold';
-import { getSummary, loadPredictions } from './store';
+import { getSummary, loadPredictions, outOfFoldK } from './store';
 
 interface RunRow {
   id: number;

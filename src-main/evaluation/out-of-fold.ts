@@ -9,11 +9,6 @@ import { getEnsemble } from './ensemble';
 import { evaluateRun } from './run-eval';
 import { insertEvaluation, loadPredictions } from './store';
 
-/** k when the ensemble is an out-of-fold evaluation (each face from the one fold run that held it out), else null. */
-export function outOfFoldK(db: Db, ensembleId: number): number | null {
-  return (db.prepare('SELECT k FROM out_of_fold WHERE ensemble_id = ?').get(ensembleId) as { k: number } | undefined)?.k ?? null;
-}
-
 interface FoldRun {
   id: number;
   name: string;
