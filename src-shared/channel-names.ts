@@ -10,7 +10,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
   'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff', 'eval.labelIssues', 'eval.contactSheet',
-  'ensembles.create', 'ensembles.get', 'ensembles.list', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
+  'ensembles.create', 'ensembles.get', 'ensembles.list', 'eval.outOfFold', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'ferplus.import', 'ferplus.get',
   'weights.import', 'weights.list', 'weights.delete',
   'models.import', 'models.list',

@@ -1,4 +1,5 @@
 import type { TtaSummary } from '../../src-shared/contract/evaluation';
+import type { FoldConfig } from '../../src-shared/contract/runs';
 import type { Split } from '../../src-shared/labels';
 import type { ReadableWorkbench } from '../context';
 import { activateBackend, chooseBackend } from '../engine/backend';
@@ -9,6 +10,7 @@ import { xnnpackPoolFor } from '../engine/models/index';
 import { prepareBatch } from '../engine/input';
 import { predictProbs } from '../engine/predict';
 import { DEFAULT_TTA, ttaViews, type TtaOptions } from '../engine/tta';
+import { foldSide } from '../data/folds';
 import { loadSplit } from '../data/packed-store';
 
 /** What the evaluation process is asked to do: plain data, so it crosses a process boundary. */
@@ -21,6 +23,8 @@ export interface EvalJob {
   tta: TtaOptions | null;
   /** null: chosen from the model's input size. */
   batch: number | null;
+  /** Only the faces of this fold of the split (a fold run's held-out faces); null: the whole split. */
+  fold?: FoldConfig | null;
 }
 
 export interface EvalOutput {
@@ -67,7 +71,8 @@ export async function computeEval(wb: ReadableWorkbench, job: EvalJob, onProgres
   await activateBackend(backend.name, { xnnpack: external ? 'all' : xnnpackPoolFor(runConfig(wb, job.runId)) });
   const { model, spec, outputMap } = external ? await loadExternalModel(external) : { ...(await loadRunModel(wb, job.runId, job.checkpoint)), outputMap: undefined };
   try {
-    const data = loadSplit(wb, job.datasetId, job.split);
+    const whole = loadSplit(wb, job.datasetId, job.split);
+    const data = job.fold ? foldSide(whole, job.fold, true) : whole;
     const views = job.tta ? ttaViews(job.tta) : undefined;
     const probs = await predictProbs(model, data.pixels, data.n, {
       prepare: (px, n) => prepareBatch(px, n, spec),

@@ -5,7 +5,7 @@ import { flips } from '../analysis/mcnemar';
 import { hardVote, softVote } from '../analysis/voting';
 import type { Workbench } from '../context';
 import { checkSameSamples, checkSameSplit } from './align';
-import { getSummary, insertEvaluation, listSummaries, loadPredictions } from '../store/evaluations';
+import { getSummary, insertEvaluation, listSummaries, loadPredictions, outOfFoldK } from '../store/evaluations';
 
 /**
  * ensembles.create: combines stored member predictions (no model is run again), stores the ensemble,
@@ -65,11 +65,16 @@ export function getEnsemble(wb: Workbench, ensembleId: number): EnsembleSummary 
     )
     .all(ensembleId) as (EnsembleMember & { seed: number | null })[];
   const best = [...memberRows].sort((a, b) => b.accuracy - a.accuracy || a.loss - b.loss || a.evaluationId - b.evaluationId)[0]!;
-  const mine = loadPredictions(wb.db, evaluation.id);
-  const theirs = loadPredictions(wb.db, best.evaluationId);
-  // Stored predictions are in sample-id order on both sides; the ensemble was built from the same set.
-  const f = flips(mine.sampleIds, mine.labels, theirs.preds, mine.preds);
-  const ensemble: EnsembleInfo = { id: row.id, name: row.name, vote: row.vote, members: memberRows, bestMemberEvaluationId: best.evaluationId, fixed: f.fixed, broken: f.broken };
+  const outOfFold = outOfFoldK(wb.db, ensembleId);
+  let f: { fixed: number[]; broken: number[] } = { fixed: [], broken: [] };
+  // An out-of-fold evaluation's members each hold other faces (and their predictions are its own): nothing to flip.
+  if (outOfFold === null) {
+    const mine = loadPredictions(wb.db, evaluation.id);
+    const theirs = loadPredictions(wb.db, best.evaluationId);
+    // Stored predictions are in sample-id order on both sides; the ensemble was built from the same set.
+    f = flips(mine.sampleIds, mine.labels, theirs.preds, mine.preds);
+  }
+  const ensemble: EnsembleInfo = { id: row.id, name: row.name, vote: row.vote, members: memberRows, bestMemberEvaluationId: best.evaluationId, fixed: f.fixed, broken: f.broken, outOfFold };
   return { ...evaluation, ensemble };
 }
 

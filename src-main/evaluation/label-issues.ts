@@ -1,13 +1,15 @@
 import type { EvaluationSummary } from '../../src-shared/contract/evaluation';
+import type { TrainConfig } from '../../src-shared/contract/runs';
 import type { CrowdRate, LabelIssueRanking, LabelIssuesReport } from '../../src-shared/contract/label-issues';
 import { AppError } from '../../src-shared/errors';
-import { NUM_CLASSES, type Split } from '../../src-shared/labels';
+import { NUM_CLASSES } from '../../src-shared/labels';
 import { findLabelIssues } from '../analysis/confident-learning';
 import type { Workbench } from '../context';
 import { votesOf } from '../data/ferplus';
+import { heldOutIds } from '../data/folds';
 import { readPixelsByIds } from '../data/packed-store';
 import type { Db } from '../store/db';
-import { getSummary, loadPredictions } from '../store/evaluations';
+import { getSummary, loadPredictions, outOfFoldK } from '../store/evaluations';
 
 interface RunRow {
   id: number;
@@ -32,14 +34,21 @@ function producingRuns(db: Db, ev: EvaluationSummary): RunRow[] {
  * method checks (noise included), so it is sure of them and too few faces are flagged. A model trained elsewhere
  * is taken to have trained on a Training split: on Training that is unknown (null), on the test splits out-of-sample.
  */
-function sampleOrigin(db: Db, ev: EvaluationSummary): { inSample: boolean | null; warning: string | null } {
+function sampleOrigin(db: Db, ev: EvaluationSummary, sampleIds: ArrayLike<number>): { inSample: boolean | null; warning: string | null } {
+  // An out-of-fold evaluation: every face predicted by the fold run that held it out.
+  if (ev.ensembleId !== null && outOfFoldK(db, ev.ensembleId) !== null) return { inSample: false, warning: null };
   const runs = producingRuns(db, ev);
   const trainedHere = runs.filter((r) => {
     if (r.model === 'external' || r.dataset_id !== ev.datasetId) return false;
-    const trainSplit = (JSON.parse(r.config_json) as { trainSplit?: Split }).trainSplit ?? 'Training';
-    return trainSplit === ev.split;
+    const cfg = JSON.parse(r.config_json) as Pick<Partial<TrainConfig>, 'trainSplit' | 'fold'>;
+    if ((cfg.trainSplit ?? 'Training') !== ev.split) return false;
+    // A k-fold run did not train on its held-out fold: out-of-sample if every face evaluated is in that fold.
+    if (!cfg.fold) return true;
+    const heldOut = heldOutIds(db, ev.datasetId, ev.split, cfg.fold.k, cfg.fold.index);
+    return !Array.prototype.every.call(sampleIds, (id: number) => heldOut.has(id));
   });
-  const fix = 'Use an evaluation on a split the model did not train on (PublicTest, PrivateTest), or out-of-fold probabilities from k-fold training over Training.';
+  const fix =
+    'Use an evaluation on a split the model did not train on (PublicTest, PrivateTest), or out-of-fold probabilities: k-fold runs over Training (`fer train --folds K`), combined by `fer eval RUN --out-of-fold` into one evaluation of Training.';
   if (trainedHere.length) {
     const who = ev.runId !== null ? `run ${ev.runId} was` : `ensemble members (runs ${trainedHere.map((r) => r.id).join(', ')}) were`;
     return {
@@ -105,7 +114,7 @@ export function labelIssues(wb: Workbench, evaluationId: number, limit: number, 
   return {
     evaluation,
     rankBy,
-    ...sampleOrigin(wb.db, evaluation),
+    ...sampleOrigin(wb.db, evaluation, p.sampleIds),
     labelCounts: cl.labelCounts,
     thresholds: cl.thresholds,
     confidentJoint: cl.confidentJoint,

@@ -1,12 +1,29 @@
 import type { EvaluationSummary, InvokeParsedArgs } from '../../src-shared/contract';
-import { AppError } from '../../src-shared/errors';
+import type { FoldConfig, TrainConfig } from '../../src-shared/contract/runs';
+import { AppError, fieldError } from '../../src-shared/errors';
+import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
+import { heldOutIds } from '../data/folds';
 import { ensureTrainCopies } from '../data/train-copies';
 import { validateTta } from '../engine/tta';
 import { throwIfCancelled, trackCancellable } from './cancel';
 import { ttaFromArgs, type EvalJob, type EvalOutput } from './compute';
 import { runEvalJob } from './runner';
 import { getSummary, insertEvaluation } from '../store/evaluations';
+
+/** The fold a run held out, for eval.run's heldOut: only a k-fold run has one, and only on its training split. */
+function heldOutFold(wb: Workbench, runId: number, split: Split): FoldConfig {
+  const row = wb.db.prepare('SELECT model, config_json FROM runs WHERE id = ?').get(runId) as { model: string; config_json: string };
+  const cfg = row.model === 'external' ? null : (JSON.parse(row.config_json) as Partial<TrainConfig>);
+  if (!cfg?.fold) {
+    throw fieldError('INVALID_INPUT', 'heldOut', `run ${runId} is not a k-fold run (its config has no fold), so it held no faces out; queue fold runs with \`fer train --folds K\`.`);
+  }
+  const trainSplit = cfg.trainSplit ?? 'Training';
+  if (split !== trainSplit) {
+    throw fieldError('INVALID_INPUT', 'heldOut', `run ${runId} held out fold ${cfg.fold.index} of ${cfg.fold.k} of ${trainSplit}, not of ${split}: evaluate it on ${trainSplit}, or on ${split} without heldOut.`);
+  }
+  return cfg.fold;
+}
 
 /**
  * eval.run: checks everything that can be checked cheaply first (run, split, TTA range), then predicts
@@ -16,8 +33,11 @@ import { getSummary, insertEvaluation } from '../store/evaluations';
 export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>, parent?: AbortSignal): Promise<EvaluationSummary> {
   const run = wb.db.prepare('SELECT id, dataset_id, status FROM runs WHERE id = ?').get(args.runId) as { id: number; dataset_id: number; status: string } | undefined;
   if (!run) throw new AppError('NOT_FOUND', `Run ${args.runId} does not exist.`);
-  const count = (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(run.dataset_id, args.split) as { n: number }).n;
-  if (!count) throw new AppError('INVALID_INPUT', `Run ${args.runId}'s dataset (id ${run.dataset_id}) has no ${args.split} samples to evaluate on.`);
+  const fold = args.heldOut === true ? heldOutFold(wb, run.id, args.split) : null;
+  const count = fold
+    ? heldOutIds(wb.db, run.dataset_id, args.split, fold.k, fold.index).size
+    : (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(run.dataset_id, args.split) as { n: number }).n;
+  if (!count) throw new AppError('INVALID_INPUT', `Run ${args.runId}'s dataset (id ${run.dataset_id}) has no ${args.split} samples to evaluate on${fold ? ` in its held-out fold` : ''}.`);
   const tta = ttaFromArgs(args.tta, args.ttaFlip, args.ttaSeed);
   if (tta) {
     try {
@@ -29,7 +49,7 @@ export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.ru
   // Index the dataset's copies of Training faces now (once per dataset), so the stored evaluation's summary
   // carries its de-duplicated scores from the start.
   if (args.split !== 'Training') ensureTrainCopies(wb, run.dataset_id);
-  const job: EvalJob = { runId: run.id, datasetId: run.dataset_id, split: args.split, checkpoint: args.checkpoint, tta, batch: args.batch ?? null };
+  const job: EvalJob = { runId: run.id, datasetId: run.dataset_id, split: args.split, checkpoint: args.checkpoint, tta, batch: args.batch ?? null, fold };
   wb.events.emit('eval.progress', { runId: run.id, done: 0, total: count * (tta ? 1 + (tta.flip ? 1 : 0) + tta.augmented : 1), phase: 'loading' });
   const cancel = trackCancellable(wb, [run.id], parent);
   let out: EvalOutput;

@@ -6,6 +6,7 @@ import { cancelEvaluations } from '../evaluation/cancel';
 import { compareTable } from '../evaluation/compare-table';
 import { createEnsemble, getEnsemble, listEnsembles } from '../evaluation/ensemble';
 import { evaluateMissing } from '../evaluation/evaluate-missing';
+import { evaluateOutOfFold } from '../evaluation/out-of-fold';
 import { evaluateRun } from '../evaluation/run-eval';
 import { saliencyPage } from '../evaluation/saliency';
 import { epochConfusions, getDetail, listSummaries } from '../store/evaluations';
@@ -43,6 +44,7 @@ export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {
   'ensembles.create': (args, wb) => createEnsemble(indexed(wb), args),
   'ensembles.get': (args, wb) => getEnsemble(indexed(wb), args.ensembleId),
   'ensembles.list': (_args, wb) => listEnsembles(indexed(wb)),
+  'eval.outOfFold': (args, wb) => evaluateOutOfFold(indexed(wb), args),
   'compare.table': (args, wb) => compareTable(indexed(wb), args),
   'compare.evaluateMissing': (args, wb) => evaluateMissing(indexed(wb), args),
   'eval.cancel': (args, wb) => ({ cancelled: cancelEvaluations(wb, args.runId) }),

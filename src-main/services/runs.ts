@@ -5,6 +5,7 @@ import { AppError, fieldDetails, fieldError, fieldIssues } from '../../src-share
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
+import { heldOutIds } from '../data/folds';
 import { excludedInSplit, resolveRevision } from '../data/revisions';
 import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
 import { deleteExternalRun } from '../engine/external/catalog';
@@ -63,11 +64,13 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   }
   // A revision's exclusions are faces the run will not see: the batch and the splits are checked without them.
   const faces = (split: string) => splitCount(wb, ds.id, split) - (revision ? excludedInSplit(wb.db, revision.id, split as Split) : 0);
-  const total = faces(cfg.trainSplit);
+  // A fold run trains without its held-out fold (revision exclusions in that fold are counted twice: a bound).
+  const total = faces(cfg.trainSplit) - (cfg.fold ? heldOutIds(wb.db, ds.id, cfg.trainSplit, cfg.fold.k, cfg.fold.index).size : 0);
   const n = cfg.limitTrain === null ? total : Math.min(total, cfg.limitTrain);
-  if (n === 0) throw fieldError('INVALID_INPUT', 'config.trainSplit', `dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on.`);
+  if (n === 0) throw fieldError('INVALID_INPUT', cfg.fold ? 'config.fold' : 'config.trainSplit', `dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on${cfg.fold ? ` outside fold ${cfg.fold.index} of ${cfg.fold.k}` : ''}.`);
   if (cfg.batch > n) {
-    throw fieldError('INVALID_INPUT', 'config.batch', `batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${cfg.trainSplit}${cfg.limitTrain !== null ? `, limitTrain ${cfg.limitTrain}` : ''}).`);
+    const limits = [cfg.trainSplit, ...(cfg.fold ? [`without fold ${cfg.fold.index} of ${cfg.fold.k}`] : []), ...(cfg.limitTrain !== null ? [`limitTrain ${cfg.limitTrain}`] : [])].join(', ');
+    throw fieldError('INVALID_INPUT', 'config.batch', `batch ${cfg.batch} is larger than the ${n} training samples of dataset "${ds.name}" (${limits}).`);
   }
   if (cfg.valSplit !== null && faces(cfg.valSplit) === 0) {
     throw fieldError('INVALID_INPUT', 'config.valSplit', `dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
@@ -91,18 +94,28 @@ function configRevision(wb: Workbench, ref: string | number, ds: { id: number; n
   return rev;
 }
 
-function createRuns(wb: Workbench, input: TrainConfig, replicates: number, name: string | undefined): RunSummary[] {
-  const { datasetId, datasetName, config } = validateConfig(wb, input);
-  const groupId = replicates > 1 ? randomUUID() : null;
+/**
+ * The configs runs.create queues: `replicates` seeds of the config, or with `folds` K, the K runs of a k-fold
+ * cross-validation (same seed, run i holding out fold i), each validated as it will be stored.
+ */
+function configsToCreate(input: TrainConfig, replicates: number, folds: number | undefined): { cfg: TrainConfig; suffix: string }[] {
+  if (folds === undefined) return Array.from({ length: replicates }, (_, i) => ({ cfg: { ...input, seed: input.seed + i }, suffix: ` #${i + 1} (seed ${input.seed + i})` }));
+  if (input.fold !== null) throw fieldError('INVALID_INPUT', 'folds', `folds ${folds} queues one run per fold itself; leave config.fold null (it is ${JSON.stringify(input.fold)}).`);
+  if (replicates > 1) throw fieldError('INVALID_INPUT', 'folds', `folds and replicates cannot be combined: queue the ${folds} fold runs once per seed instead.`);
+  return Array.from({ length: folds }, (_, i) => ({ cfg: { ...input, fold: { k: folds, index: i } }, suffix: ` fold ${i + 1}/${folds}` }));
+}
+
+function createRuns(wb: Workbench, input: TrainConfig, replicates: number, folds: number | undefined, name: string | undefined): RunSummary[] {
+  const planned = configsToCreate(input, replicates, folds);
+  // Every run is checked before any is stored: a fold too small for the batch refuses the whole set.
+  const checked = planned.map((p) => ({ ...validateConfig(wb, p.cfg), suffix: p.suffix }));
+  const { datasetId, datasetName, config } = checked[0]!;
+  // Replicates differ only in their seed, fold runs only in their fold; the group id ties them together.
+  const groupId = checked.length > 1 ? randomUUID() : null;
   const revisionName = config.revision === null ? null : resolveRevision(wb.db, config.revision).name;
   const base = name?.trim() || `${config.model} on ${datasetName}${revisionName === null ? '' : ` (revision ${revisionName})`}`;
   const ids = wb.db.transaction(() =>
-    Array.from({ length: replicates }, (_, i) => {
-      // Replicates differ only in their seed; the group id ties them together for mean ± sd.
-      const cfg = { ...config, seed: config.seed + i };
-      const runName = replicates > 1 ? `${base} #${i + 1} (seed ${cfg.seed})` : base;
-      return insertRun(wb, { name: runName, datasetId, config: cfg, groupId, codeVersion: appVersion() });
-    }),
+    checked.map((c) => insertRun(wb, { name: checked.length > 1 ? `${base}${c.suffix}` : base, datasetId, config: c.config, groupId, codeVersion: appVersion() })),
   )();
   const queue = queueFor(wb);
   for (const id of ids) queue.enqueue(id, false);
@@ -133,7 +146,7 @@ export function resumeRun(wb: Workbench, runId: number): RunSummary {
 }
 
 export const runsHandlers: HandlersFor<typeof runsInvoke> = {
-  'runs.create': (args, wb) => createRuns(wb, args.config, args.replicates, args.name),
+  'runs.create': (args, wb) => createRuns(wb, args.config, args.replicates, args.folds, args.name),
   'runs.list': (_args, wb) => {
     queueFor(wb); // first use in a process: fail runs a dead process left behind
     return listRuns(wb);

@@ -129,6 +129,11 @@ export function latestMatching(db: Db, runId: number, s: Pick<EvalSetting, 'spli
   return row ? toSummary(db, row) : null;
 }
 
+/** k when the ensemble is an out-of-fold evaluation (each face from the one fold run that held it out), else null. */
+export function outOfFoldK(db: Db, ensembleId: number): number | null {
+  return (db.prepare('SELECT k FROM out_of_fold WHERE ensemble_id = ?').get(ensembleId) as { k: number } | undefined)?.k ?? null;
+}
+
 export function perClassOf(db: Db, evaluationId: number): PerClassMetrics[] {
   return db.prepare('SELECT label, precision, recall, f1, support FROM class_metrics WHERE evaluation_id = ? ORDER BY label').all(evaluationId) as PerClassMetrics[];
 }

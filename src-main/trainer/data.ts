@@ -4,6 +4,7 @@ import type { TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { ReadableWorkbench } from '../context';
+import { foldSide } from '../data/folds';
 import { loadSplit, resolveDataset } from '../data/packed-store';
 import { applyRevision, resolveRevision, revisionLabels } from '../data/revisions';
 import { inverseFrequencyWeights } from '../data/stats';
@@ -34,21 +35,22 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   return { pixels, labels, n: limit };
 }
 
-function split(wb: ReadableWorkbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>): LabelledPixels | null {
+function split(wb: ReadableWorkbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>, fold: TrainConfig['fold'] = null): LabelledPixels | null {
   if (!name) return null;
-  const s = applyRevision(loadSplit(wb, datasetId, name), revision);
+  const s = applyRevision(fold ? foldSide(loadSplit(wb, datasetId, name), fold, false) : loadSplit(wb, datasetId, name), revision);
   return { pixels: s.pixels, labels: s.labels, n: s.n };
 }
 
 /**
  * The run's faces and labels: the dataset's splits as imported, or as `config.revision` revises them (excluded
  * faces dropped before limitTrain's subset is drawn, relabelled faces with their new label; class weights count
- * the revised labels).
+ * the revised labels). With `config.fold`, the training split loses its held-out fold first
+ * (foldSide: drawn from the split as imported, so the same faces whatever the revision).
  */
 export function loadRunData(wb: ReadableWorkbench, cfg: TrainConfig): RunData {
   const ds = resolveDataset(wb, cfg.dataset);
   const revision = cfg.revision === null ? new Map<number, number | null>() : revisionLabels(wb.db, resolveRevision(wb.db, cfg.revision).id);
-  const train = subset(split(wb, ds.id, cfg.trainSplit, revision)!, cfg.limitTrain, cfg.seed);
+  const train = subset(split(wb, ds.id, cfg.trainSplit, revision, cfg.fold)!, cfg.limitTrain, cfg.seed);
   let classWeights: number[] | null = null;
   if (cfg.classWeights) {
     const counts = new Array<number>(7).fill(0);

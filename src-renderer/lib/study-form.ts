@@ -47,10 +47,11 @@ type AxisValue = StudyAxis['values'][number];
 
 /**
  * Fields an axis can vary, from the contract's TrainConfig keys. Left out: seed (the study's seeds are the
- * replicates; the service refuses it as an axis), notes, and the object-valued schedule and augment, whose
- * values an axis cannot spell; augmentation is varied per setting instead (augment.rotation, …).
+ * replicates; the service refuses it as an axis), notes, and the object-valued schedule, augment and fold, whose
+ * values an axis cannot spell; augmentation is varied per setting instead (augment.rotation, …), and fold runs
+ * are queued by runs.create's `folds`.
  */
-const NOT_AXES = new Set(['seed', 'notes', 'schedule', 'augment']);
+const NOT_AXES = new Set(['seed', 'notes', 'schedule', 'augment', 'fold']);
 export const AXIS_FIELDS: readonly string[] = [
   STUDY_PRESET_AXIS,
   ...Object.keys(trainConfigSchema.shape).filter((k) => !NOT_AXES.has(k)),

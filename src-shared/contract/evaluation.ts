@@ -178,6 +178,11 @@ export interface EnsembleInfo {
   /** Sample ids the ensemble gets right and its best member got wrong, and the reverse. */
   fixed: number[];
   broken: number[];
+  /**
+   * k for an out-of-fold evaluation (eval.outOfFold): no vote, each face is predicted by the one member (a fold run's
+   * held-out evaluation) that holds it, so nothing is fixed or broken. null for a voting ensemble.
+   */
+  outOfFold: number | null;
 }
 
 /** An ensemble's evaluation, with who is in it and what it changed against its best member. */
@@ -263,6 +268,11 @@ export const evaluationInvoke = {
       ttaSeed: z.number().int().min(0).default(0),
       /** Faces per forward pass; by default 128 at 48×48 and 16 for the large transfer inputs. */
       batch: z.number().int().min(1).max(4096).optional(),
+      /**
+       * Only the faces a k-fold run held out (config.fold), on its training split: out-of-sample probabilities
+       * for confident learning (`eval.labelIssues` gives them no in-sample warning).
+       */
+      heldOut: z.boolean().optional(),
     }),
     returns<EvaluationSummary>(),
   ),
@@ -322,6 +332,11 @@ export const evaluationInvoke = {
     returns<EnsembleSummary>(),
   ),
   'ensembles.get': invoke(z.strictObject({ ensembleId: z.number().int().positive() }), returns<EnsembleSummary>()),
+  /**
+   * k-fold cross-validation's out-of-fold evaluation: each run of `runId`'s fold group evaluated on the faces it held
+   * out, combined into one evaluation of the training split (stored as an ensemble with `outOfFold` set).
+   */
+  'eval.outOfFold': invoke(z.strictObject({ runId: z.number().int().positive(), checkpoint: checkpointSchema, name: z.string().max(200).optional() }), returns<EnsembleSummary>()),
   'ensembles.list': invoke(z.strictObject({}), returns<EnsembleSummary[]>()),
   'compare.table': invoke(compareArgs, returns<CompareTable>()),
   'compare.export': invoke(

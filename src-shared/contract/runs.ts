@@ -37,6 +37,18 @@ export type ScheduleKind = keyof typeof SCHEDULE_SCHEMAS;
 
 export const scheduleSchema = z.discriminatedUnion('kind', [SCHEDULE_SCHEMAS.constant, SCHEDULE_SCHEMAS.step, SCHEDULE_SCHEMAS.cosine, SCHEDULE_SCHEMAS.plateau]);
 
+/** The most folds a k-fold cross-validation may have (each fold run trains on (k-1)/k of the split). */
+export const FOLDS_MAX = 10;
+
+/**
+ * k-fold cross-validation: the run trains on its training split minus fold `index` of k (a fixed, class-stratified
+ * assignment of the split's faces), so the faces of that fold are out-of-sample for it.
+ */
+export const foldSchema = z
+  .strictObject({ k: z.number().int().min(2).max(FOLDS_MAX), index: z.number().int().min(0).max(FOLDS_MAX - 1) })
+  .refine((f) => f.index < f.k, { path: ['index'], message: 'index must be below k (folds are numbered 0 to k-1).' });
+export type FoldConfig = z.output<typeof foldSchema>;
+
 export const trainConfigSchema = z.strictObject({
   dataset: z.union([z.string().min(1), z.number().int().positive()]),
   /**
@@ -59,6 +71,8 @@ export const trainConfigSchema = z.strictObject({
   testSplit: z.enum(SPLITS).nullable().default('PrivateTest'),
   /** Cap on training samples (quick experiments); null uses the whole split. */
   limitTrain: z.number().int().positive().nullable().default(null),
+  /** Hold out one fold of the training split (k-fold cross-validation); null trains on all of it. */
+  fold: foldSchema.nullable().default(null),
   inputSize: z.number().int().min(32).max(256).default(48),
   channels: z.union([z.literal(1), z.literal(3)]).default(1),
   augment: augmentSchema.nullable().default(null),
@@ -158,7 +172,13 @@ export const runRef = z.strictObject({ runId: z.number().int().positive() });
 
 export const runsInvoke = {
   'runs.create': invoke(
-    z.strictObject({ config: trainConfigSchema, replicates: z.number().int().min(1).max(20).default(1), name: z.string().max(200).optional() }),
+    z.strictObject({
+      config: trainConfigSchema,
+      replicates: z.number().int().min(1).max(20).default(1),
+      /** k-fold cross-validation: k runs of the config, run i holding out fold i (config.fold must then be null). */
+      folds: z.number().int().min(2).max(FOLDS_MAX).optional(),
+      name: z.string().max(200).optional(),
+    }),
     returns<RunSummary[]>(),
   ),
   'runs.list': invoke(z.strictObject({}), returns<RunSummary[]>()),

@@ -125,7 +125,7 @@ export async function cancellableOnCtrlC<T>(ctx: CliContext, work: () => Promise
 }
 
 /** Runs eval.run with a progress bar fed by eval.progress events; Ctrl-C cancels it. */
-export async function evalWithProgress(ctx: CliContext, args: { runId: number; split: Split; tta?: number; checkpoint?: 'best' | 'last'; ttaFlip?: boolean; ttaSeed?: number; batch?: number }): Promise<EvaluationSummary> {
+export async function evalWithProgress(ctx: CliContext, args: { runId: number; split: Split; tta?: number; checkpoint?: 'best' | 'last'; ttaFlip?: boolean; ttaSeed?: number; batch?: number; heldOut?: boolean }): Promise<EvaluationSummary> {
   const { ProgressBar } = await import('../progress');
   const bar = new ProgressBar(`evaluating run ${args.runId} on ${args.split}`);
   const stop = ctx.workbench().events.subscribe((event, payload) => {

@@ -122,8 +122,8 @@ async function waitForEvaluations(ctx: CliContext, s: StudySummary): Promise<Stu
 }
 
 const SUBCOMMANDS = ['create', 'estimate', 'show', 'pause', 'resume', 'export', 'extend', 'duplicate', 'ensemble'] as const;
-/** fer train's config flags; replicates are the study's seeds, and --name names the study. */
-const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'name', 'wait'].includes(k)));
+/** fer train's config flags; replicates are the study's seeds, --name names the study, and --folds is train's own. */
+const TRAIN_OPTIONS = Object.fromEntries(Object.entries(trainCommand.options ?? {}).filter(([k]) => !['replicates', 'folds', 'name', 'wait'].includes(k)));
 
 function parseSeeds(text: string): number[] {
   return text.split(',').map((s) => {

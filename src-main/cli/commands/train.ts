@@ -64,7 +64,8 @@ export const trainCommand: Command = {
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS]',
-    '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N] [--preset ID] [--name TEXT] [--json]',
+    '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
+    '  --folds K: k-fold cross-validation over the training split: K runs, run i holding out fold i (evaluate each with fer eval RUN --split Training --held-out).',
   ].join('\n'),
   options: {
     dataset: { type: 'string' },
@@ -96,6 +97,7 @@ export const trainCommand: Command = {
     hidden: { type: 'string' },
     notes: { type: 'string' },
     replicates: { type: 'string' },
+    folds: { type: 'string' },
     name: { type: 'string' },
     // Training always runs to the end in the foreground: the trainer is this process's child.
     wait: { type: 'boolean', default: true },
@@ -104,8 +106,9 @@ export const trainCommand: Command = {
     const config = configFromFlags(values);
     if (config.dataset === undefined) throw new CliUsageError('--dataset NAME is required (`fer datasets` lists them).');
     const replicates = numberOpt(values, 'replicates') ?? 1;
+    const folds = numberOpt(values, 'folds');
     const name = stringOpt(values, 'name');
-    const created = await ctx.callUnchecked('runs.create', { config, replicates, ...(name ? { name } : {}) });
+    const created = await ctx.callUnchecked('runs.create', { config, replicates, ...(folds === undefined ? {} : { folds }), ...(name ? { name } : {}) });
     ctx.note(`queued run${created.length > 1 ? 's' : ''} ${created.map((r) => r.id).join(', ')}`);
     const runs = await watchRuns(ctx, created.map((r) => r.id));
     for (const r of runs) ctx.print(summaryLine(r));
