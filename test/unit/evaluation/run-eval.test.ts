@@ -30,7 +30,8 @@ async function trainTiny(datasetId: number): Promise<tf.LayersModel> {
   m.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy' });
   const x = prepareBatch(train.pixels, train.n, SPEC);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from(train.labels), 'int32'), NUM_CLASSES);
-  await m.fit(x, y, { epochs: 30, batchSize: 32, shuffle: true, verbose: 0 });
+  // No shuffle: tfjs shuffles with Math.random, which made the accuracy (and this test) vary from run to run.
+  await m.fit(x, y, { epochs: 30, batchSize: 32, shuffle: false, verbose: 0 });
   x.dispose();
   y.dispose();
   return m;
