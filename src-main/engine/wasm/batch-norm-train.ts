@@ -3,7 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset } from './winograd-conv';
 import { winogradRuntime } from './winograd-runtime';
 
-/** Names of the two kernels behind the fused training-mode batch norm (models/blocks/fused-bn-training.ts). */
+/** Names of the two kernels behind the fused training-mode batch norm (patches/fused-bn-training.ts). */
 export const BN_TRAIN = 'FerBatchNormTrain';
 export const BN_TRAIN_GRAD = 'FerBatchNormTrainGrad';
 

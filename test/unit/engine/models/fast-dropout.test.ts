@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { dropoutMask, installFastDropout } from '../../../../src-main/engine/models/blocks/fast-dropout';
+import { dropoutMask } from '../../../../src-main/engine/dropout-mask';
+import { installFastDropout } from '../../../../src-main/engine/patches/fast-dropout';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 
 beforeAll(async () => {

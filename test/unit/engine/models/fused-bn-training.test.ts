@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../../../../src-main/engine/models/blocks/fused-bn-training';
+import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../../../../src-main/engine/patches/fused-bn-training';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 import { expectCloseNormwise } from '../wasm/compare';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setLazyConvGradEnabled } from '../../../../src-main/engine/models/blocks/lazy-conv-grad';
+import { setLazyConvGradEnabled } from '../../../../src-main/engine/patches/lazy-conv-grad';
 import { CONV_FILTER_BIAS_GRAD } from '../../../../src-main/engine/wasm/conv2d-backprop-filter';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 import { expectCloseNormwise } from '../wasm/compare';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setFusedAdamEnabled } from '../../../../src-main/engine/wasm/adam';
+import { setFusedAdamEnabled } from '../../../../src-main/engine/patches/fused-adam';
 import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
 
 /** Five Adam steps on two variables (one of an odd size) with fixed gradients; the variables and the optimizer's state. */
