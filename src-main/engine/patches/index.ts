@@ -2,7 +2,7 @@ import type { BackendName, PatchState } from '../../../src-shared/contract';
 import { PATCHES, type Patch } from './registry';
 import { setComputeSwitches } from './switches';
 
-export { PATCHES, type Patch } from './registry';
+export { PATCHES } from './registry';
 export { ENV_SWITCHES, envSwitchStates } from './switches';
 
 /** The patches activateBackend installs for `backend`, in install order. */
