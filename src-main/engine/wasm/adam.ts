@@ -3,7 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32 } from './kernel-call';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 /**
  * One Adam step of one variable as one kernel: [w', m', v'] from w, m, v, the gradient and the two accumulated betas.
@@ -23,7 +23,7 @@ interface Attrs {
 function adamStep(args: { inputs: Record<'w' | 'm' | 'v' | 'g' | 'accBeta1' | 'accBeta2', TensorInfo>; backend: BackendWasm; attrs: Attrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { w, m, v, g } = inputs;
-  const rt = winogradRuntime(backend);
+  const rt = kernelRuntime(backend);
   const f = Math.fround;
   const acc1 = heapF32(backend, inputs.accBeta1)[0]!;
   const acc2 = heapF32(backend, inputs.accBeta2)[0]!;

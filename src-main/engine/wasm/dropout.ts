@@ -3,7 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DROPOUT_KERNEL, dropoutParams } from '../dropout-mask';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 /** Training-mode dropout (DROPOUT_KERNEL) with the counter-based mask of dropout-mask.ts, in one SIMD pass. */
 function dropout(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: { rate: number; seed: number } }): TensorInfo {
@@ -11,7 +11,7 @@ function dropout(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs:
   const { x } = inputs;
   const y = backend.makeOutput(x.shape, 'float32');
   const p = dropoutParams(attrs.rate, attrs.seed);
-  winogradRuntime(backend).dropout(heapOffset(backend, x), heapOffset(backend, y), tf.util.sizeFromShape(x.shape), p.s, p.threshold, p.kept);
+  kernelRuntime(backend).dropout(heapOffset(backend, x), heapOffset(backend, y), tf.util.sizeFromShape(x.shape), p.s, p.threshold, p.kept);
   return y;
 }
 

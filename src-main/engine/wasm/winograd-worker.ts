@@ -1,7 +1,7 @@
 import { KERNEL_FNS } from './kernel-signatures';
 
 /**
- * Control block shared by WinogradRuntime and its workers (Int32 slots): a generation counter the caller bumps to
+ * Control block shared by KernelRuntime and its workers (Int32 slots): a generation counter the caller bumps to
  * post a job, a failure flag, the function index, one acknowledgement slot per thread (the generation that thread
  * last finished), then one row per thread: [argc, ...args] (argc 0: nothing for this thread).
  *

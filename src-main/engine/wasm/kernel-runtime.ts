@@ -61,7 +61,7 @@ export interface WgradCall extends ConvShape {
   db?: number;
 }
 
-/** Heap offsets of one thread's float64 sums and their float32 scratch (WinogradRuntime.threadSums). */
+/** Heap offsets of one thread's float64 sums and their float32 scratch (KernelRuntime.threadSums). */
 interface ThreadSumSlot {
   acc: number;
   part: number;
@@ -78,8 +78,10 @@ export function splitRange(count: number, parts: number, align = 1): [number, nu
  * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) the calling thread and
  * `threads − 1` workers each hold an instance on the same memory and run one row of arguments per job; the caller
  * returns when all are done, like a tfjs kernel. With the single-threaded backend the kernels run on the caller.
+ * Every kernel family of the module goes through here (convolutions, batch norm, pooling, dropout, Adam; see
+ * kernels/README.md), not only the Winograd convolutions the file is named after.
  */
-export class WinogradRuntime {
+export class KernelRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
@@ -403,15 +405,15 @@ export class WinogradRuntime {
   }
 }
 
-const runtimes = new WeakMap<object, WinogradRuntime>();
+const runtimes = new WeakMap<object, KernelRuntime>();
 
 /** The runtime bound to this backend instance, started on first use with the backend's own thread count. */
-export function winogradRuntime(backend: BackendWasm): WinogradRuntime {
+export function kernelRuntime(backend: BackendWasm): KernelRuntime {
   let rt = runtimes.get(backend);
   if (!rt) {
     const { threads, xnnpackThreads } = backendThreads(backend);
     // Workers spin between jobs only where no XNNPACK pool thread competes for the same cores.
-    rt = new WinogradRuntime(backend, threads, xnnpackThreads === 1);
+    rt = new KernelRuntime(backend, threads, xnnpackThreads === 1);
     runtimes.set(backend, rt);
   }
   return rt;
