@@ -18,11 +18,11 @@ import { evaluateSplit } from '../src-main/engine/evaluate';
 import { finishInput, gatherRows, pixelsToImages } from '../src-main/engine/input';
 import { makeLoss } from '../src-main/engine/losses';
 import { getModel } from '../src-main/engine/models/index';
-import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../src-main/engine/models/blocks/fused-bn-training';
-import { setLazyConvGradEnabled } from '../src-main/engine/models/blocks/lazy-conv-grad';
+import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../src-main/engine/patches/fused-bn-training';
+import { setLazyConvGradEnabled } from '../src-main/engine/patches/lazy-conv-grad';
 import { makeOptimizer } from '../src-main/engine/optimizers';
 import { mixSeed, shuffledIndices, STREAM } from '../src-main/engine/rng';
-import { setFusedAdamEnabled } from '../src-main/engine/wasm/adam';
+import { setFusedAdamEnabled } from '../src-main/engine/patches/fused-adam';
 import { setWinogradEnabled } from '../src-main/engine/wasm/winograd-conv';
 import { loadRunData } from '../src-main/trainer/data';
 

@@ -5,8 +5,7 @@ import { BACKEND_NAMES, type BackendName, type BackendProbe } from '../../src-sh
 import { AppError } from '../../src-shared/errors';
 import { unpacked } from '../asar';
 import { kernelSimd } from './wasm/kernel-module';
-import { registerWasmTrainingKernels } from './wasm/register';
-import { installFastDropout } from './models/blocks/fast-dropout';
+import { installPatches } from './patches';
 import { backendThreads, setupWasmThreads, wasmThreadsStatus } from './wasm-threads';
 import { DAWN_PACKAGE, describeAdapter, discoverWebGpu, installWebGpu, installedAdapter, type WebGpuDiscovery } from './webgpu';
 
@@ -183,11 +182,11 @@ export async function chooseBackend(
  * SetupOptions.xnnpack).
  */
 export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all' | 'one' } = {}): Promise<void> {
-  installFastDropout();
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDistDir());
-    registerWasmTrainingKernels();
+    // After the package's import, which registers the upstream kernels the wasm patches replace.
+    installPatches(name);
     // Threads must be chosen before tfjs first initialises wasm (FER_WASM_THREADS, else one per core); once the
     // backend exists this is a no-op that reports the count it has.
     if (!tf.engine().registry.wasm) await setupWasmThreads(undefined, { xnnpack: opts.xnnpack ?? 'all' });
@@ -196,6 +195,8 @@ export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all'
   } else if (name === 'webgpu') {
     await activateWebGpuPackages();
   }
+  // The tfjs patches for this backend (patches/registry.ts): the only place any is installed.
+  if (name !== 'wasm') installPatches(name);
   const tfName = name === 'tensorflow-gpu' ? 'tensorflow' : name;
   // tf.setBackend answers false without saying why (it logs the factory's error as a warning): keep that warning.
   const warnings: string[] = [];
@@ -214,8 +215,9 @@ export async function activateBackend(name: BackendName, opts: { xnnpack?: 'all'
 
 /**
  * webgpu: Dawn's navigator.gpu first, then tfjs's backend, which registers itself only if navigator.gpu exists when
- * it is first imported. None of the workbench's wasm kernels or wasm-only layer patches apply here (they check the
- * backend); the generic ones (dropout's seeded mask, frozen batch norm) do.
+ * it is first imported. None of the workbench's wasm kernels or wasm-only layer patches are installed for it
+ * (patches/registry.ts; those installed by an earlier wasm activation check the backend); the generic ones
+ * (dropout's seeded mask, frozen batch norm) are.
  */
 async function activateWebGpuPackages(): Promise<void> {
   try {

@@ -8,7 +8,7 @@ import type { InputSpec } from './models/registry';
 
 /**
  * Feature caching for a frozen pretrained base. When every base layer is frozen (frozen BN layers run in
- * inference mode, see models/blocks/frozen-bn.ts) and no augmentation changes the base's input, the base
+ * inference mode, see patches/frozen-bn.ts) and no augmentation changes the base's input, the base
  * maps each image to the same features in every epoch. Computing them once and training only the head on
  * them gives the same result as running the whole network each step, at a fraction of the cost — at 197 px
  * the base is >95% of the work.

@@ -6,6 +6,7 @@ import { systemInvoke } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
+import { envSwitchStates, patchStates } from '../engine/patches';
 import { humanModelsStatus } from '../engine/weights/human-models';
 import { nativeAddonReports } from '../native-addons';
 import type { HandlersFor } from './types';
@@ -48,6 +49,8 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
     backends: choice.probes,
     chosen: { name: choice.name, reason: choice.reason },
     wasmThreads: await wasmThreadsForDoctor(),
+    patches: patchStates(choice.name),
+    switches: envSwitchStates(),
     nativeAddons: nativeAddonReports(),
     backbones: NPM_BACKBONES.map((b) => {
       const s = humanModelsStatus();

@@ -4,6 +4,7 @@
  */
 import { openReadableWorkbench, type ReadableWorkbench } from '../context';
 import { activateBackend, adapterNote, chooseBackend, determinismNote } from '../engine/backend';
+import { patchNote } from '../engine/patches';
 import { runDir } from '../engine/checkpoint';
 import { planFeatureCache } from '../engine/feature-cache';
 import { getModel, xnnpackPoolFor } from '../engine/models/index';
@@ -46,7 +47,7 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
     const dir = runDir(wb.home.runs, runId);
     const featureCache = planFeatureCache(config, model, data.train.n + (data.val?.n ?? 0));
-    await send({ type: 'started', runId, backend: choice.name, backendReason: withCacheNote([choice.reason, adapterNote(choice.name), determinismNote(choice.name)].filter(Boolean).join(' '), config.cacheFeatures, featureCache.reason), trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
+    await send({ type: 'started', runId, backend: choice.name, backendReason: withCacheNote([choice.reason, adapterNote(choice.name), determinismNote(choice.name), patchNote(choice.name)].filter(Boolean).join(' '), config.cacheFeatures, featureCache.reason), trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
     const outcome = await train({
       config,
       model,

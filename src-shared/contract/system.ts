@@ -59,6 +59,28 @@ export interface NativeAddonReport {
   detail: string;
 }
 
+/** One of the workbench's tfjs patches (src-main/engine/patches/registry.ts) and whether it is on for a backend. */
+export interface PatchState {
+  name: string;
+  /** What of tfjs it replaces (a prototype method, kernels, gradients). */
+  replaces: string;
+  /** The backends it is installed on. */
+  backends: BackendName[];
+  /** The FER_* variable that turns it off with the value 0, if it has one. */
+  envSwitch?: string;
+  active: boolean;
+  /** Why it is on or off, in one sentence. */
+  reason: string;
+}
+
+/** A FER_* environment variable the workbench reads, with its value in this process (null when unset). */
+export interface EnvSwitchState {
+  name: string;
+  value: string | null;
+  /** What it does. */
+  effect: string;
+}
+
 export interface DoctorReport {
   appVersion: string;
   node: string;
@@ -72,6 +94,10 @@ export interface DoctorReport {
   /** The backend training would pick now, and why the better ones were skipped. */
   chosen: { name: BackendName; reason: string };
   wasmThreads: number;
+  /** The tfjs patches training on the chosen backend would run with. */
+  patches: PatchState[];
+  /** Every FER_* switch the workbench reads, with this process's value. */
+  switches: EnvSwitchState[];
   nativeAddons: NativeAddonReport[];
   /** Face backbones whose weights come from an optional npm package: whether each can be built here, and why not. */
   backbones: { model: string; package: string; present: boolean; reason: string }[];

@@ -18,6 +18,10 @@ export const doctorCommand: Command = {
       if (b.adapter) for (const [k, v] of adapterFacts(b.adapter)) ctx.print(`      ${`${k}:`.padEnd(14)} ${v}`);
     }
     ctx.print(`training would use: ${report.chosen.name} — ${report.chosen.reason}`);
+    ctx.print(`tfjs patches on ${report.chosen.name}:`);
+    for (const p of report.patches) ctx.print(`  ${p.active ? '✓' : '✗'} ${p.name.padEnd(26)} ${p.reason} Replaces ${p.replaces}.`);
+    const set = report.switches.filter((s) => s.value !== null);
+    ctx.print(`FER_* switches set: ${set.length ? set.map((s) => `${s.name}=${s.value}`).join(' ') : 'none'} (of ${report.switches.map((s) => s.name).join(', ')})`);
     ctx.print('native addons:');
     for (const a of report.nativeAddons) ctx.print(`  ${a.abi.padEnd(8)} ${`${a.package} ${a.version ?? ''}`.padEnd(24)} ${a.detail}`);
     ctx.print('face backbones (npm):');

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../src-shared/contract/runs';
 import { NUM_CLASSES } from '../../../src-shared/labels';
 import { registerModel, type InputSpec } from './registry';
-import './blocks/fused-bn-training';
 
 /**
  * The paper's section 5.1 baseline, exactly as /work/shared/bench/torch_peer.py builds it so the benchmark

@@ -1,9 +1,9 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
-/** Names of the two kernels behind the fused training-mode batch norm (models/blocks/fused-bn-training.ts). */
+/** Names of the two kernels behind the fused training-mode batch norm (patches/fused-bn-training.ts). */
 export const BN_TRAIN = 'FerBatchNormTrain';
 export const BN_TRAIN_GRAD = 'FerBatchNormTrainGrad';
 
@@ -52,7 +52,7 @@ function batchNormTrain(args: { inputs: { x: TensorInfo; gamma: TensorInfo; beta
   const { inputs, backend, attrs } = args;
   const { x, gamma, beta } = inputs;
   const { c, pixels } = channelsOf(x);
-  const rt = winogradRuntime(backend);
+  const rt = kernelRuntime(backend);
   const sums = rt.momentSums(heapOffset(backend, x), pixels, c);
   const k = (backend.typedArrayFromHeap(x) as Float32Array).slice(0, c);
   const g = read(backend, gamma);
@@ -85,7 +85,7 @@ function batchNormTrainGrad(args: {
   const { inputs, backend, attrs } = args;
   const { dy, x, mean, variance, gamma, beta } = inputs;
   const { c, pixels } = channelsOf(x);
-  const rt = winogradRuntime(backend);
+  const rt = kernelRuntime(backend);
   const m = read(backend, mean);
   const v = read(backend, variance);
   const g = read(backend, gamma);

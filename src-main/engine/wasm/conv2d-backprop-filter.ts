@@ -49,7 +49,7 @@ function filterGradInfo(x: TensorInfo, attrs: Attrs): ConvInfo {
   );
 }
 
-/** [dW, db] of a conv with a bias (the registered FusedConv2D gradient, models/blocks/lazy-conv-grad.ts). */
+/** [dW, db] of a conv with a bias (the registered FusedConv2D gradient, patches/lazy-conv-grad.ts). */
 export const CONV_FILTER_BIAS_GRAD = 'FerConv2DBackpropFilterBias';
 
 /**

@@ -3,7 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, heapF32, release, type Pad4 } from './kernel-call';
 import { heapOffset, firstLayerApplies, winogradApplies, winogradConv } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 interface Attrs {
   strides: number | [number, number];
@@ -56,7 +56,7 @@ function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInf
   } else if (firstLayerApplies(info, dy.dtype, filter.dtype)) {
     const [n] = dy.shape as [number, number, number, number];
     dx = backend.makeOutput([n, h, w, 1], 'float32');
-    winogradRuntime(backend).convOneOutput(heapOffset(backend, dy), heapOffset(backend, flipped), heapOffset(backend, dx), n, oh, ow, info.outChannels, h, w, top, left);
+    kernelRuntime(backend).convOneOutput(heapOffset(backend, dy), heapOffset(backend, flipped), heapOffset(backend, dx), n, oh, ow, info.outChannels, h, w, top, left);
   } else if (sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
     const pad: Pad4 = [[0, 0], [top, bottom], [left, right], [0, 0]];
     dx = callKernel(backend, 'Conv2D', { x: dy, filter: flipped }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });

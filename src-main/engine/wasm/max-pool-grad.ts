@@ -3,7 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32 } from './kernel-call';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 interface Attrs {
   filterSize: number | [number, number];
@@ -36,7 +36,7 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
   const out = heapF32(backend, dx);
   if (isTiled2x2(info)) {
     if (c % 4 === 0 && input.dtype === 'float32' && dy.dtype === 'float32') {
-      winogradRuntime(backend).maxPoolGrad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), n, oh, ow, c);
+      kernelRuntime(backend).maxPoolGrad(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, dx), n, oh, ow, c);
     } else {
       tiled2x2(x, g, out, n, oh, ow, c);
     }

@@ -4,7 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callOriginal } from './kernel-call';
 import { isTiled2x2 } from './max-pool-grad';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 interface Attrs {
   filterSize: number | [number, number];
@@ -26,7 +26,7 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs:
     const { batchSize: n, inChannels: c, outHeight: oh, outWidth: ow } = info;
     if (isTiled2x2(info) && c % 4 === 0) {
       const y = backend.makeOutput([n, oh, ow, c], 'float32');
-      winogradRuntime(backend).maxPool(heapOffset(backend, x), heapOffset(backend, y), n, oh, ow, c);
+      kernelRuntime(backend).maxPool(heapOffset(backend, x), heapOffset(backend, y), n, oh, ow, c);
       return y;
     }
   }

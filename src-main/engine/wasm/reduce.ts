@@ -3,7 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel, callOriginal, heapF32, release } from './kernel-call';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 interface Attrs {
   axis: number | number[];
@@ -36,7 +36,7 @@ function reduceInJs(kernelName: 'Sum' | 'Mean') {
     const scale = kernelName === 'Mean' ? 1 / reduced : 1;
     const outShape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
     if (leading && kept % 4 === 0 && reduced * kept >= KERNEL_MIN_ELEMENTS) {
-      const sums = winogradRuntime(backend).channelSum(heapOffset(backend, x), reduced, kept);
+      const sums = kernelRuntime(backend).channelSum(heapOffset(backend, x), reduced, kept);
       const out = backend.makeOutput(outShape, 'float32');
       const dst = heapF32(backend, out);
       for (let c = 0; c < kept; c++) dst[c] = sums[c]! * scale;

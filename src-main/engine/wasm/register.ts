@@ -16,11 +16,9 @@ import { meanConfig, sumConfig } from './reduce';
 import { sliceConfig } from './slice';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-grad';
 import { dropoutConfig } from './dropout';
-import { adamStepConfig, installFusedAdam } from './adam';
+import { adamStepConfig } from './adam';
 import { tileConfig } from './tile';
 import { reluGradConfig, reluGradKernelConfig } from './relu-grad';
-import { installLazyConvGrad } from '../models/blocks/lazy-conv-grad';
-import { installFusedBatchNormTraining } from '../models/blocks/fused-bn-training';
 
 /** The kernels this module puts on the wasm backend, replacing upstream's where it has one. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -53,7 +51,9 @@ let registered = false;
 
 /**
  * Makes CNN training work, and fast, on the wasm backend. Idempotent; safe before or after the backend initialises
- * (these kernels have no setup step: they compose the backend's own kernels).
+ * (these kernels have no setup step: they compose the backend's own kernels), but only after
+ * @tensorflow/tfjs-backend-wasm is imported (its import registers the upstream kernels these replace). The layer and
+ * optimizer patches that use these kernels are installed with it by patches/registry.ts.
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
@@ -74,11 +74,13 @@ export function registerWasmTrainingKernels(): void {
   } finally {
     restore();
   }
-  // Training-mode BatchNormalization layers use BN_TRAIN / BN_TRAIN_GRAD above (a no-op if already installed).
-  installFusedBatchNormTraining();
-  // Conv layers compute only the gradients the tape needs, the bias's with the filter's (lazy-conv-grad.ts).
-  installLazyConvGrad();
-  // Adam's update, one kernel a variable (adam.ts).
-  installFusedAdam();
   registered = true;
+}
+
+/** The gradients registerWasmTrainingKernels replaces (for every backend: tfjs registers gradients per kernel). */
+export const WASM_TRAINING_GRADIENTS: readonly string[] = [fusedBatchNormGradConfig.kernelName, meanGradConfig.kernelName, reluGradConfig.kernelName];
+
+/** Whether every kernel above is the one registered on wasm now (read from tfjs's registry, for the patch report). */
+export function wasmTrainingKernelsInstalled(): boolean {
+  return WASM_TRAINING_KERNELS.every((c) => tf.getKernel(c.kernelName, 'wasm')?.kernelFunc === c.kernelFunc);
 }

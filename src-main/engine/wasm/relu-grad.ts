@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset } from './winograd-conv';
-import { winogradRuntime } from './winograd-runtime';
+import { kernelRuntime } from './kernel-runtime';
 
 export const RELU_GRAD = 'FerReluGrad';
 
@@ -10,7 +10,7 @@ function reluGrad(args: { inputs: { dy: TensorInfo; x: TensorInfo }; backend: Ba
   const { inputs, backend } = args;
   const dx = backend.makeOutput(inputs.x.shape, 'float32');
   const n = inputs.x.shape.reduce((a, b) => a * b, 1);
-  winogradRuntime(backend).reluGrad(heapOffset(backend, inputs.x), heapOffset(backend, inputs.dy), heapOffset(backend, dx), n);
+  kernelRuntime(backend).reluGrad(heapOffset(backend, inputs.x), heapOffset(backend, inputs.dy), heapOffset(backend, dx), n);
   return dx;
 }
 

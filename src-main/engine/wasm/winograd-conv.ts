@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { winogradRuntime, type ConvShape, type WgradCall } from './winograd-runtime';
+import { kernelRuntime, type ConvShape, type WgradCall } from './kernel-runtime';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -82,7 +82,7 @@ export function winogradForward(backend: BackendWasm, x: TensorInfo, filter: Ten
 /** y [n, oh, ow, co] of a first layer (firstLayerApplies), + bias and ReLU if given, a new backend output. */
 export function oneChannelForward(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null, relu: boolean, info: ConvInfo): TensorInfo {
   const y = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
-  winogradRuntime(backend).convOneChannel({
+  kernelRuntime(backend).convOneChannel({
     ...convShape(info),
     x: heapOffset(backend, x),
     u: heapOffset(backend, filter),
@@ -96,7 +96,7 @@ export function oneChannelForward(backend: BackendWasm, x: TensorInfo, filter: T
 /** y [n, oh, ow, co] (pooled: [n, oh/2, ow/2, co]), a new backend output. */
 export function winogradConv(backend: BackendWasm, a: WinogradConvArgs): TensorInfo {
   const [n, h, w] = a.x.shape as [number, number, number, number];
-  const rt = winogradRuntime(backend);
+  const rt = kernelRuntime(backend);
   const y = backend.makeOutput(a.pool ? [n, a.oh / 2, a.ow / 2, a.co] : [n, a.oh, a.ow, a.co], 'float32');
   const u = rt.malloc(rt.filterFloats(a.ci, a.co) * 4);
   try {
@@ -147,7 +147,7 @@ function wgradCall(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, dw: Tens
 /** dW [3, 3, ci, co] of the stride-1 3×3 conv described by info. */
 export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
-  winogradRuntime(backend).wgrad(wgradCall(backend, x, dy, dw, info));
+  kernelRuntime(backend).wgrad(wgradCall(backend, x, dy, dw, info));
   return dw;
 }
 
@@ -155,13 +155,13 @@ export function winogradFilterGrad(backend: BackendWasm, x: TensorInfo, dy: Tens
 export function winogradFilterBiasGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): [TensorInfo, TensorInfo] {
   const dw = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
   const db = backend.makeOutput([info.outChannels], 'float32');
-  winogradRuntime(backend).wgrad({ ...wgradCall(backend, x, dy, dw, info), db: heapOffset(backend, db) });
+  kernelRuntime(backend).wgrad({ ...wgradCall(backend, x, dy, dw, info), db: heapOffset(backend, db) });
   return [dw, db];
 }
 
 /** dW [3, 3, 1, co] of a first layer by a direct SIMD sum (Winograd's GEMMs would be one row thin). */
 export function oneChannelFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
   const dw = backend.makeOutput([3, 3, 1, info.outChannels], 'float32');
-  winogradRuntime(backend).wgradOneChannel(wgradCall(backend, x, dy, dw, info));
+  kernelRuntime(backend).wgradOneChannel(wgradCall(backend, x, dy, dw, info));
   return dw;
 }

@@ -1,9 +1,7 @@
-/** The exported C functions a job may name, by index (the control block carries the index). */
-export const KERNEL_FNS = ['wino_conv', 'wino_wgrad', 'maxpool2_grad', 'wgrad_c1', 'bn_moments', 'bn_affine', 'bn_grad_sums', 'bn_grad_apply', 'conv_co1', 'relu_grad', 'maxpool2', 'conv_c1', 'chan_sums', 'dropout_apply'] as const;
-export type KernelFn = (typeof KERNEL_FNS)[number];
+import { KERNEL_FNS } from './kernel-signatures';
 
 /**
- * Control block shared by WinogradRuntime and its workers (Int32 slots): a generation counter the caller bumps to
+ * Control block shared by KernelRuntime and its workers (Int32 slots): a generation counter the caller bumps to
  * post a job, a failure flag, the function index, one acknowledgement slot per thread (the generation that thread
  * last finished), then one row per thread: [argc, ...args] (argc 0: nothing for this thread).
  *

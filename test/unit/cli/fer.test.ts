@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ENV_SWITCHES, PATCHES } from '../../../src-main/engine/patches';
 import { FER_BIN, fer as runFer, lastJson } from '../../helpers/fer-cli';
 import { tempDir } from '../../helpers/workbench';
 
@@ -37,6 +38,13 @@ describe('fer CLI', () => {
     if (!report.electron.present) expect(report.electron.reason).toMatch(/electron/i);
     // Read from the addons' symbol tables (test/unit/native-addons.test.ts): what Electron can share with Node.
     const addons = (report as unknown as { nativeAddons: { package: string; abi: string }[] }).nativeAddons;
+    // The tfjs patches training on the chosen backend would run with (engine/patches), and every FER_* switch.
+    const chosen = (report as unknown as { chosen: { name: string } }).chosen.name;
+    const patches = (report as unknown as { patches: { name: string; active: boolean; backends: string[] }[] }).patches;
+    expect(patches.map((p) => p.name)).toEqual(PATCHES.map((p) => p.name));
+    for (const p of patches) expect(p.active, p.name).toBe(p.backends.includes(chosen));
+    const switches = (report as unknown as { switches: { name: string; value: string | null }[] }).switches;
+    expect(switches.map((s) => s.name)).toEqual(ENV_SWITCHES.map((s) => s.name));
     if (process.platform === 'linux') expect(addons).toEqual(expect.arrayContaining([expect.objectContaining({ package: 'sharp', abi: 'node-api' }), expect.objectContaining({ package: 'better-sqlite3', abi: 'v8' })]));
   });
 

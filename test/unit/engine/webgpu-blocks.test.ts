@@ -12,8 +12,6 @@ import { firstStepMemoryError, guardFirstStep, memoryLimitsFor, webgpuDevice } f
 import { estimateTrainingMemory } from '../../../src-main/engine/memory-plan';
 import { LayerFactory } from '../../../src-main/engine/models/blocks/layers';
 import { vggfaceBottleneck } from '../../../src-main/engine/models/blocks/resnet';
-import '../../../src-main/engine/models/blocks/frozen-bn';
-import '../../../src-main/engine/models/blocks/fused-bn-training';
 import { values, webgpuSuite } from './webgpu-helpers';
 
 /**

@@ -8,6 +8,7 @@ import { predictProbs } from '../../../src-main/engine/predict';
 import { DEFAULT_TTA, ttaViews } from '../../../src-main/engine/tta';
 import { train } from '../../../src-main/engine/train';
 import { describeAdapter, installedAdapter, isSoftwareAdapter } from '../../../src-main/engine/webgpu';
+import { PATCHES, patchStates } from '../../../src-main/engine/patches';
 import { trainConfigSchema } from '../../../src-shared/contract/runs';
 import { synthSplits } from './train-helpers';
 import { on, scaledError, values, webgpuSuite } from './webgpu-helpers';
@@ -40,6 +41,11 @@ describe.skipIf(why !== null)(title, () => {
     expect(webgpu).toMatchObject({ usable: true, adapter: a });
     expect(Boolean(webgpu.forcedOnly)).toBe(a.software);
     expect(tf.getBackend()).toBe('webgpu');
+  });
+
+  it('runs with the generic tfjs patches only: none of the wasm ones is installed', () => {
+    expect(PATCHES.filter((p) => p.installed()).map((p) => p.name)).toEqual(['frozen-batch-norm', 'fast-dropout']);
+    expect(patchStates('webgpu', { live: true }).filter((p) => p.active).map((p) => p.name)).toEqual(['frozen-batch-norm', 'fast-dropout']);
   });
 
   it('conv2d and matMul give the cpu backend’s numbers', async () => {

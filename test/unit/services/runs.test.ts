@@ -77,6 +77,8 @@ describe('runs service', () => {
     expect(s.backendReason).toMatch(/Caching the frozen base's 512 features per image/);
     // The run says what it can promise: these tests pin one wasm thread (vitest.config.ts).
     expect(s.backendReason).toMatch(/Reproducible: the same seed gives the same weights on 1 wasm thread, whatever the load; another thread count/);
+    // …and which tfjs patches it ran with (engine/patches): all of them on wasm.
+    expect(s.backendReason).toMatch(/tfjs patches on: frozen-batch-norm, fast-dropout, wasm-training-kernels, fused-batch-norm-training, relu-pass-through, lazy-conv-grad, fused-adam\./);
     await api(wb, 'runs.delete', { runId: r!.id });
   });
 

@@ -4,8 +4,6 @@ import { paperHead } from '../heads';
 import { LayerFactory, type Sym } from './layers';
 import { kerasResNetBase, vggfaceResNetBase } from './resnet';
 import { vgg16Base } from './vgg';
-import './frozen-bn';
-import './fused-bn-training';
 
 export interface VariantDef {
   /** The input normalisation the weight source was trained with. */

@@ -19,7 +19,7 @@ export function baseLayerCount(model: tf.LayersModel): number {
 /**
  * Freezes model.layers[0..n) as Keras' `for layer in model.layers[:n]: layer.trainable = False` does (the
  * paper freezes 170 of ResNet50's). A frozen BatchNormalization layer keeps its pretrained statistics
- * (see frozen-bn.ts). The head always trains, so n may not reach into it.
+ * (see patches/frozen-bn.ts). The head always trains, so n may not reach into it.
  */
 export function applyFreeze(model: tf.LayersModel, n: number, arch: string): void {
   const base = baseLayerCount(model);

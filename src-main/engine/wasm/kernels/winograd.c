@@ -668,7 +668,7 @@ EXPORT void relu_grad(const float *x, const float *dy, float *dx, int i0, int i1
 
 // y = x * (hash(i) >= threshold ? kept : 0) for elements [i0, i1): training-mode dropout with a counter-based mask,
 // hash(i) = murmur3's 32-bit finaliser of s + i * 0x9e3779b9, compared as signed after flipping the sign bit (the JS
-// twin, models/blocks/fast-dropout.ts dropoutMask, computes the same mask bit for bit). The gradient is the same call
+// twin, engine/dropout-mask.ts dropoutMask, computes the same mask bit for bit). The gradient is the same call
 // on dy: the mask is a function of (s, i) alone.
 static inline v32 dropout_hash(v32 h) {
   h = wasm_i32x4_mul(wasm_v128_xor(h, wasm_u32x4_shr(h, 16)), wasm_i32x4_splat((int)0x85ebca6b));

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { dropoutMask, installFastDropout } from '../../../../src-main/engine/models/blocks/fast-dropout';
-import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { dropoutMask } from '../../../../src-main/engine/dropout-mask';
+import { installFastDropout } from '../../../../src-main/engine/patches/fast-dropout';
+import { kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 
 beforeAll(async () => {
   installFastDropout();
@@ -54,7 +55,7 @@ describe('seeded training-mode Dropout with a hashed mask', () => {
 
   it('runs as one SIMD kernel on wasm, with its gradient, bit for bit the mask built in JS', async () => {
     await activateBackend('wasm');
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     try {
       for (const [shape, rate] of [[[3, 1001], 0.25], [[64, 4608], 0.5]] as [number[], number][]) {
         const layer = tf.layers.dropout({ rate, seed: 99 });

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { expect, it } from 'vitest';
-import '../../../../src-main/engine/models/blocks/frozen-bn';
+import { beforeAll, expect, it } from 'vitest';
+import { activateBackend } from '../../../../src-main/engine/backend';
+
+// The patch is installed by activateBackend, on every backend (patches/registry.ts).
+beforeAll(() => activateBackend('cpu'));
 
 function bnModel(): tf.LayersModel {
   const input = tf.input({ shape: [4] });

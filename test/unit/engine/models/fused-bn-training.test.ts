@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../../../../src-main/engine/models/blocks/fused-bn-training';
-import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { setFusedBatchNormEnabled, setFusedReluEnabled } from '../../../../src-main/engine/patches/fused-bn-training';
+import { kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 import { expectCloseNormwise } from '../wasm/compare';
 
 /**
@@ -69,7 +69,7 @@ describe('fused training-mode batch norm', () => {
     it(`matches tfjs-layers' batch norm: ${label}`, () => {
       const s = [...shape] as [number, number, number, number];
       const xs = tf.tidy(() => tf.randomNormal(s, offset, 1.5, 'float32', 3).dataSync() as Float32Array);
-      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const rt = kernelRuntime(tf.backend() as BackendWasm);
       const before = rt.calls.batchNorm;
       const got = trainStep(xs, s, true);
       expect(rt.calls.batchNorm - before, 'the fused kernels ran').toBeGreaterThanOrEqual(3);
@@ -105,7 +105,7 @@ describe('fused training-mode batch norm', () => {
   });
 
   it('leaves channel counts that are not a multiple of 4 to tfjs-layers', () => {
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     const before = rt.calls.batchNorm;
     const xs = tf.tidy(() => tf.randomNormal([2, 4, 4, 6], 0, 1, 'float32', 3).dataSync() as Float32Array);
     trainStep(xs, [2, 4, 4, 6], true);

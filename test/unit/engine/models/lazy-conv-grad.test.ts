@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setLazyConvGradEnabled } from '../../../../src-main/engine/models/blocks/lazy-conv-grad';
+import { setLazyConvGradEnabled } from '../../../../src-main/engine/patches/lazy-conv-grad';
 import { CONV_FILTER_BIAS_GRAD } from '../../../../src-main/engine/wasm/conv2d-backprop-filter';
-import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 import { expectCloseNormwise } from '../wasm/compare';
 
 /**
@@ -44,7 +44,7 @@ describe('conv layers with a lazy gradient', () => {
   it('give tfjs-layers\' weight gradients, the bias\'s from the filter gradient\'s pass, and skip the images\' gradient', () => {
     const m = model();
     const x = tf.randomNormal([4, 10, 9, 1], 0, 1, 'float32', 5);
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     setLazyConvGradEnabled(false);
     let before = { ...rt.calls };
     const want = weightGrads(m, x);
@@ -67,7 +67,7 @@ describe('conv layers with a lazy gradient', () => {
     m.add(tf.layers.flatten());
     m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotNormal({ seed: 10 }) }));
     const x = tf.randomNormal([2, 10, 9, 8], 0, 1, 'float32', 11);
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     const config = tf.getKernel(CONV_FILTER_BIAS_GRAD, 'wasm')!;
     const kernel = config.kernelFunc;
     let combined = 0;
@@ -92,7 +92,7 @@ describe('conv layers with a lazy gradient', () => {
     const m = model();
     m.layers[3]!.trainable = false;
     const x = tf.randomNormal([4, 10, 9, 1], 0, 1, 'float32', 7);
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     setLazyConvGradEnabled(false);
     let before = rt.calls.wgrad;
     const want = weightGrads(m, x);

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { setFusedAdamEnabled } from '../../../../src-main/engine/wasm/adam';
-import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { setFusedAdamEnabled } from '../../../../src-main/engine/patches/fused-adam';
+import { kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 
 /** Five Adam steps on two variables (one of an odd size) with fixed gradients; the variables and the optimizer's state. */
 async function fiveSteps(lr: number): Promise<{ values: number[][]; state: { name: string; values: number[] }[] }> {
@@ -34,7 +34,7 @@ afterAll(() => setFusedAdamEnabled(true));
 
 describe('Adam as one kernel a variable on wasm', () => {
   it('gives tfjs\'s own Adam bit for bit: the variables, the m and v slots, the iteration count', async () => {
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     const before = rt.calls.adam;
     const fused = await fiveSteps(0.01);
     expect(rt.calls.adam - before).toBe(10);

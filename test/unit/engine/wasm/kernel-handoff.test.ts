@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { kernelModule } from '../../../../src-main/engine/wasm/kernel-module';
-import { CTL, CTL_SLOTS, KERNEL_FNS, WORKER_SOURCE } from '../../../../src-main/engine/wasm/winograd-worker';
+import { KERNEL_FNS } from '../../../../src-main/engine/wasm/kernel-signatures';
+import { CTL, CTL_SLOTS, WORKER_SOURCE } from '../../../../src-main/engine/wasm/winograd-worker';
 
 /**
  * The caller/worker hand-off of the kernel runtime, driven by hand so that a test can make the interleaving that a

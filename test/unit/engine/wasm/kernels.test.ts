@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 import { expectClose, onBoth } from './compare';
 
 /**
@@ -40,7 +40,7 @@ describe('Sum and Mean as matmuls', () => {
   }
 
   it('sums large tensors over all leading axes on the kernel threads (a conv bias gradient), matching cpu', async () => {
-    const rt = winogradRuntime(tf.findBackend('wasm') as BackendWasm);
+    const rt = kernelRuntime(tf.findBackend('wasm') as BackendWasm);
     for (const op of ['sum', 'mean'] as const) {
       for (const [shape, axis, keepDims] of [
         [[8, 24, 24, 32], [0, 1, 2], false],

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { splitRange, winogradRuntime } from '../../../../src-main/engine/wasm/winograd-runtime';
+import { splitRange, kernelRuntime } from '../../../../src-main/engine/wasm/kernel-runtime';
 import { expectCloseNormwise, randn } from './compare';
 
 /**
@@ -78,7 +78,7 @@ describe('Winograd conv kernels on wasm', () => {
       await tf.setBackend('cpu');
       const ref = run(c, xs, fs, bs);
       await tf.setBackend('wasm');
-      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const rt = kernelRuntime(tf.backend() as BackendWasm);
       const before = { ...rt.calls };
       const got = run(c, xs, fs, bs);
       // forward, fused forward, the forward inside tf.grads, dx (a conv on the rotated filter); one filter gradient
@@ -93,7 +93,7 @@ describe('Winograd conv kernels on wasm', () => {
 
   it('leaves shapes it does not cover to the other kernels', async () => {
     await tf.setBackend('wasm');
-    const rt = winogradRuntime(tf.backend() as BackendWasm);
+    const rt = kernelRuntime(tf.backend() as BackendWasm);
     const before = { ...rt.calls };
     tf.tidy(() => {
       tf.conv2d(tf.ones([1, 8, 8, 8]) as tf.Tensor4D, tf.ones([3, 3, 8, 8]) as tf.Tensor4D, 2, 'same').dataSync(); // stride 2
@@ -113,7 +113,7 @@ describe('Winograd conv kernels on wasm', () => {
       await tf.setBackend('cpu');
       const want = go();
       await tf.setBackend('wasm');
-      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const rt = kernelRuntime(tf.backend() as BackendWasm);
       const before = rt.calls.reluGrad;
       const got = go();
       expect(rt.calls.reluGrad - before).toBe(1);
@@ -163,7 +163,7 @@ describe('Winograd conv kernels on wasm', () => {
       await tf.setBackend('cpu');
       const [refW, refP, refX, refPool, refY, refFused] = go();
       await tf.setBackend('wasm');
-      const rt = winogradRuntime(tf.backend() as BackendWasm);
+      const rt = kernelRuntime(tf.backend() as BackendWasm);
       const before = { ...rt.calls };
       const [gotW, gotP, gotX, gotPool, gotY, gotFused] = go();
       expect(rt.calls.convOneIn - before.convOneIn, label).toBe(4); // y, fused, and the forwards inside both tf.grad
@@ -191,11 +191,11 @@ describe('Winograd on the threaded backend', () => {
       import * as tf from '@tensorflow/tfjs';
       import { wasmThreadsStatus } from './src-main/engine/wasm-threads';
       import { activateBackend } from './src-main/engine/backend';
-      import { winogradRuntime } from './src-main/engine/wasm/winograd-runtime';
+      import { kernelRuntime } from './src-main/engine/wasm/kernel-runtime';
       await activateBackend('wasm', { xnnpack: '${xnnpack}' });
       const r = wasmThreadsStatus();
       const xnnpackThreads = tf.backend().wasm.tfjs.getThreadsCount();
-      const rt = winogradRuntime(tf.backend());
+      const rt = kernelRuntime(tf.backend());
       const x = tf.randomNormal([4, 20, 20, 16], 0, 1, 'float32', 1);
       const f = tf.randomNormal([3, 3, 16, 8], 0, 1, 'float32', 2);
       const dy = tf.randomNormal([4, 20, 20, 8], 0, 1, 'float32', 3);

@@ -15,8 +15,17 @@ const PATCHED = Symbol.for('fer.frozenBatchNormPatched');
 
 type CallFn = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
+function batchNormPrototype(): { call: CallFn; [PATCHED]?: true } {
+  return Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
+}
+
+/** Whether the patch is on BatchNormalization's prototype (for the patch report). */
+export function frozenBatchNormInstalled(): boolean {
+  return batchNormPrototype()[PATCHED] === true;
+}
+
 export function installFrozenBatchNorm(): void {
-  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
+  const proto = batchNormPrototype();
   if (proto[PATCHED]) return;
   const original = proto.call;
   proto.call = function patchedCall(this: tf.layers.Layer, inputs, kwargs) {
@@ -26,4 +35,3 @@ export function installFrozenBatchNorm(): void {
   proto[PATCHED] = true;
 }
 
-installFrozenBatchNorm();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DROPOUT_KERNEL, dropoutMask } from '../dropout-mask';
 
 /**
  * Training-mode Dropout with a seed draws its mask from a counter-based hash instead of tfjs's generator.
@@ -9,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
  * finaliser over a Weyl sequence, and the kept values are multiplied by exactly what tfjs multiplies by
  * (floor(u + keep) / keep in float32). On wasm one SIMD kernel computes mask and product in a pass on the kernel
  * threads (~0.1 ms), and the gradient is the same kernel on dy; elsewhere the mask is built in JS (the same bits,
- * about as slow as tfjs's). The mask is a pure function of (seed, index), so a run stays reproducible; the trainer
+ * about as slow as tfjs's). The mask (dropout-mask.ts) is a pure function of (seed, index), so a run stays reproducible; the trainer
  * sets each Dropout layer's seed per batch.
  *
  * Like the batch-norm patches, this replaces Dropout's `call` on its prototype, so checkpoints stay plain 'Dropout'
@@ -25,34 +26,6 @@ interface DropoutInternals {
   noiseShape?: unknown;
   invokeCallHook?(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): void;
 }
-
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** The mask's parameters: hash seed, signed threshold, and the kept values' scale (float32, as tfjs computes it). */
-export function dropoutParams(rate: number, seed: number): { s: number; threshold: number; kept: number } {
-  // u = h / 2³² ≥ rate on unsigned 32-bit hashes, compared as signed (both sides shifted by 2³¹) so the arithmetic
-  // stays in int32 lanes.
-  return {
-    s: fmix32((seed >>> 0) ^ 0x5bd1e995) | 0,
-    threshold: (Math.ceil(rate * 2 ** 32) - 2 ** 31) | 0,
-    kept: Math.fround(1 / Math.fround(1 - rate)),
-  };
-}
-
-/** The multiplier dropout applies: 1/keep (float32) where hash(seed, i) / 2³² ≥ rate, else 0. */
-export function dropoutMask(n: number, rate: number, seed: number): Float32Array {
-  const { s, threshold, kept } = dropoutParams(rate, seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (fmix32((s + Math.imul(i, 0x9e3779b9)) | 0) ^ -0x80000000) >= threshold ? kept : 0;
-  return out;
-}
-
-/** The kernel that applies the same mask in one pass where the backend has it (wasm/dropout.ts). */
-export const DROPOUT_KERNEL = 'FerDropout';
 
 /** y = x · mask has dx = dy · mask: the gradient is the same kernel on dy. */
 const dropoutGradConfig: tf.GradConfig = {
@@ -73,8 +46,17 @@ function applies(layer: DropoutInternals, x: tf.Tensor | undefined, training: un
   );
 }
 
+function dropoutPrototype(): { call: CallFn; [PATCHED]?: true } {
+  return Object.getPrototypeOf(tf.layers.dropout({ rate: 0.5 })) as { call: CallFn; [PATCHED]?: true };
+}
+
+/** Whether Dropout's `call` is the hashed-mask one (read from the prototype, for the patch report). */
+export function fastDropoutInstalled(): boolean {
+  return dropoutPrototype()[PATCHED] === true;
+}
+
 export function installFastDropout(): void {
-  const proto = Object.getPrototypeOf(tf.layers.dropout({ rate: 0.5 })) as { call: CallFn; [PATCHED]?: true };
+  const proto = dropoutPrototype();
   if (proto[PATCHED]) return;
   tf.registerGradient(dropoutGradConfig);
   const original = proto.call;

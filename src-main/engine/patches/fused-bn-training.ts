@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { BN_TRAIN, BN_TRAIN_GRAD } from '../../wasm/batch-norm-train';
-import { isRelu } from '../../wasm/folded-inference';
+import { BN_TRAIN, BN_TRAIN_GRAD } from '../wasm/batch-norm-train';
+import { isRelu } from '../wasm/folded-inference';
 
 /**
  * Training-mode BatchNormalization as one op with its own gradient, where the wasm kernels for it exist.
@@ -45,11 +45,17 @@ let enabled = process.env.FER_FUSED_BN !== '0';
 export function setFusedBatchNormEnabled(on: boolean): void {
   enabled = on;
 }
+export function fusedBatchNormEnabled(): boolean {
+  return enabled;
+}
 
 let fuseRelu = process.env.FER_FUSED_BN_RELU !== '0';
 /** Off: a ReLU after a batch norm runs as its own layer again (FER_FUSED_BN_RELU=0 at start-up). */
 export function setFusedReluEnabled(on: boolean): void {
   fuseRelu = on;
+}
+export function fusedReluEnabled(): boolean {
+  return fuseRelu;
 }
 
 function applies(layer: BatchNormInternals, x: tf.Tensor, training: unknown): boolean {
@@ -125,13 +131,23 @@ function fusedCall(layer: BatchNormInternals, x: tf.Tensor): tf.Tensor {
   });
 }
 
+/** One of each ReLU layer class: their prototypes are what the pass-through patches. */
+function reluLayers(): tf.layers.Layer[] {
+  return [tf.layers.reLU(), tf.layers.activation({ activation: 'relu' })];
+}
+
+/** Whether the ReLU pass-through is on both ReLU layer classes (read from the prototypes, for the patch report). */
+export function reluPassThroughInstalled(): boolean {
+  return reluLayers().every((l) => (Object.getPrototypeOf(l) as { [PATCHED]?: true })[PATCHED] === true);
+}
+
 /**
  * ReLU layers pass a fused batch norm's output through: it is already rectified, and the batch norm's gradient
  * applies the ReLU's mask. (relu of a non-negative tensor is the identity anyway; only the kink at 0 differs, and
  * the fused gradient zeroes it, as ReLU's own would.)
  */
-function installReluPassThrough(): void {
-  for (const layer of [tf.layers.reLU(), tf.layers.activation({ activation: 'relu' })]) {
+export function installReluPassThrough(): void {
+  for (const layer of reluLayers()) {
     const proto = Object.getPrototypeOf(layer) as { call: CallFn; [PATCHED]?: true };
     if (proto[PATCHED]) continue;
     const original = proto.call;
@@ -144,9 +160,18 @@ function installReluPassThrough(): void {
   }
 }
 
+function batchNormPrototype(): { call: CallFn; [PATCHED]?: true } {
+  return Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
+}
+
+/** Whether BatchNormalization's `call` is the fused one (read from the prototype, for the patch report). */
+export function fusedBatchNormTrainingInstalled(): boolean {
+  return batchNormPrototype()[PATCHED] === true;
+}
+
+/** The batch norm half; the ReLU layers' half is installReluPassThrough (patches/registry.ts installs both on wasm). */
 export function installFusedBatchNormTraining(): void {
-  installReluPassThrough();
-  const proto = Object.getPrototypeOf(tf.layers.batchNormalization({})) as { call: CallFn; [PATCHED]?: true };
+  const proto = batchNormPrototype();
   if (proto[PATCHED]) return;
   const original = proto.call;
   proto.call = function fusedTrainingCall(this: tf.layers.Layer, inputs, kwargs) {
@@ -158,4 +183,3 @@ export function installFusedBatchNormTraining(): void {
   proto[PATCHED] = true;
 }
 
-installFusedBatchNormTraining();

@@ -2,7 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { backendThreads } from '../wasm-threads';
 import { kernelModule } from './kernel-module';
-import { CTL, CTL_SLOTS, KERNEL_FNS, WORKER_SOURCE, type KernelFn } from './winograd-worker';
+import { KERNEL_FNS, argRow, checkKernelExports, type ArgsOf, type KernelName, type ThreadedKernel } from './kernel-signatures';
+import { CTL, CTL_SLOTS, WORKER_SOURCE } from './winograd-worker';
 
 /** Tiles per block in winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
 export const TILE_BLOCK = 16;
@@ -18,16 +19,8 @@ const CALLER_SPIN_MS = 20;
  */
 const WORKER_SPIN_MS = 2;
 
-type Exports = Record<KernelFn, (...args: number[]) => void> & {
-  __stack_pointer: WebAssembly.Global;
-  wino_tile(): number;
-  wino_positions(): number;
-  wino_filter(w: number, u: number, ci: number, co: number): void;
-  wino_scratch_floats(ci: number, co: number): number;
-  wino_wgrad_finish(acc: number, parts: number, stride: number, dw: number, ci: number, co: number): void;
-  sum_parts(acc: number, parts: number, stride: number, out: number, n: number): void;
-  adam_update(w: number, m: number, v: number, g: number, w2: number, m2: number, v2: number, p: number, n: number): void;
-};
+/** The instance's exports; checkKernelExports holds them to kernel-signatures.ts, and calls go through argRow. */
+type Exports = Record<KernelName, (...args: number[]) => number> & { __stack_pointer: WebAssembly.Global };
 
 interface EmscriptenHeap {
   wasmMemory?: WebAssembly.Memory;
@@ -68,7 +61,7 @@ export interface WgradCall extends ConvShape {
   db?: number;
 }
 
-/** Heap offsets of one thread's float64 sums and their float32 scratch (WinogradRuntime.threadSums). */
+/** Heap offsets of one thread's float64 sums and their float32 scratch (KernelRuntime.threadSums). */
 interface ThreadSumSlot {
   acc: number;
   part: number;
@@ -85,8 +78,10 @@ export function splitRange(count: number, parts: number, align = 1): [number, nu
  * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) the calling thread and
  * `threads − 1` workers each hold an instance on the same memory and run one row of arguments per job; the caller
  * returns when all are done, like a tfjs kernel. With the single-threaded backend the kernels run on the caller.
+ * Every kernel family of the module goes through here (convolutions, batch norm, pooling, dropout, Adam; see
+ * kernels/README.md), not only the Winograd convolutions the file is named after.
  */
-export class WinogradRuntime {
+export class KernelRuntime {
   /** Threads the kernels run on: the backend's count with a shared heap, else 1. */
   readonly threads: number;
   /** Kernel calls so far, so tests can prove a case took this path. */
@@ -106,7 +101,9 @@ export class WinogradRuntime {
     const memory = this.memory();
     const shared = memory.buffer instanceof SharedArrayBuffer;
     const module = kernelModule(shared);
-    this.local = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    checkKernelExports(instance.exports);
+    this.local = instance.exports as unknown as Exports;
     this.local.__stack_pointer.value = this.malloc(STACK_BYTES) + STACK_BYTES;
     this.threads = shared ? Math.min(Math.max(1, threads), CTL.maxThreads) : 1;
     if (this.threads > 1) {
@@ -136,28 +133,28 @@ export class WinogradRuntime {
 
   /** Output tile side of the module's Winograd F(m×m, 3×3), and the positions (floats per channel pair) of a transformed tile. */
   get tile(): number {
-    return this.local.wino_tile();
+    return this.call('wino_tile', {});
   }
 
   /** Floats of a transformed filter [positions][ci][co] (transformFilter's u). */
   filterFloats(ci: number, co: number): number {
-    return this.local.wino_positions() * ci * co;
+    return this.call('wino_positions', {}) * ci * co;
   }
 
   /** u [positions][ci][co] from an HWIO 3×3 filter; u must hold filterFloats(ci, co) floats. */
   transformFilter(w: number, u: number, ci: number, co: number): void {
-    this.local.wino_filter(w, u, ci, co);
+    this.call('wino_filter', { w, u, ci, co });
   }
 
   conv(c: ConvCall): void {
     this.calls.conv++;
     const tiles = c.n * Math.ceil(c.oh / this.tile) * Math.ceil(c.ow / this.tile);
-    const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
+    const per = this.scratchFloats(c.ci, c.co) * 4;
     const scratch = this.scratchFor(per);
-    const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0, c.pool ? 1 : 0];
+    const args = { x: c.x, u: c.u, bias: c.bias, y: c.y, h: c.h, w: c.w, ci: c.ci, oh: c.oh, ow: c.ow, co: c.co, pt: c.padTop, pl: c.padLeft, relu: c.relu, pool: !!c.pool };
     this.run(
       'wino_conv',
-      splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => (t0 < t1 ? [...args, t0, t1, scratch + i * per] : [])),
+      splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => (t0 < t1 ? { ...args, t0, t1, scratch: scratch + i * per } : null)),
     );
   }
 
@@ -165,21 +162,20 @@ export class WinogradRuntime {
   wgrad(c: WgradCall): void {
     this.calls.wgrad++;
     const tiles = c.n * Math.ceil(c.oh / this.tile) * Math.ceil(c.ow / this.tile);
-    const per = this.local.wino_scratch_floats(c.ci, c.co) * 4;
+    const per = this.scratchFloats(c.ci, c.co) * 4;
     const accFloats = this.filterFloats(c.ci, c.co);
     const scratch = this.scratchFor(per);
     const pass = (biasSlot?: (thread: number) => ThreadSumSlot): void =>
       this.withAccumulators(accFloats, (acc) => {
-        const args = [c.x, c.dy, 0, c.h, c.w, c.ci, c.oh, c.ow, c.co, c.padTop, c.padLeft];
+        const args = { x: c.x, dy: c.dy, h: c.h, w: c.w, ci: c.ci, oh: c.oh, ow: c.ow, co: c.co, pt: c.padTop, pl: c.padLeft };
         this.run(
           'wino_wgrad',
           splitRange(tiles, this.threads, TILE_BLOCK).map(([t0, t1], i) => {
-            args[2] = acc + i * accFloats * 4;
             const b = biasSlot?.(i);
-            return t0 < t1 ? [...args, t0, t1, scratch + i * per, b?.part ?? 0, b?.acc ?? 0] : [];
+            return t0 < t1 ? { ...args, acc: acc + i * accFloats * 4, t0, t1, scratch: scratch + i * per, bpart: b?.part ?? 0, bacc: b?.acc ?? 0 } : null;
           }),
         );
-        this.local.wino_wgrad_finish(acc, this.threads, accFloats, c.dw, c.ci, c.co);
+        this.call('wino_wgrad_finish', { acc, parts: this.threads, stride: accFloats, dw: c.dw, ci: c.ci, co: c.co });
       });
     if (!c.db) return pass();
     const sums = this.threadSums(c.co, pass);
@@ -189,7 +185,7 @@ export class WinogradRuntime {
   /** y [n, oh, ow, c] = the 2×2 stride-2 max pool of x [n, 2·oh, 2·ow, c], c a multiple of 4. */
   maxPool(x: number, y: number, n: number, oh: number, ow: number, c: number): void {
     this.calls.maxPool++;
-    this.run('maxpool2', splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, y, ow, c, r0, r1] : [])));
+    this.run('maxpool2', splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? { x, y, ow, c, r0, r1 } : null)));
   }
 
   /** dx of a 2×2 stride-2 max pool over [n, 2·oh, 2·ow, c], c a multiple of 4. */
@@ -197,7 +193,7 @@ export class WinogradRuntime {
     this.calls.maxPoolGrad++;
     this.run(
       'maxpool2_grad',
-      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, dy, dx, ow, c, r0, r1] : [])),
+      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? { x, dy, dx, ow, c, r0, r1 } : null)),
     );
   }
 
@@ -206,8 +202,8 @@ export class WinogradRuntime {
     this.calls.convOneIn++;
     const rowBytes = 3 * (c.ow + 2) * 4;
     const rows = this.scratchFor(rowBytes);
-    const args = [c.x, c.u, c.bias, c.y, c.h, c.w, c.oh, c.ow, c.co, c.padTop, c.padLeft, c.relu ? 1 : 0];
-    this.run('conv_c1', splitRange(c.n * c.oh, this.threads).map(([r0, r1], i) => (r0 < r1 ? [...args, r0, r1, rows + i * rowBytes] : [])));
+    const args = { x: c.x, w: c.u, bias: c.bias, y: c.y, h: c.h, wd: c.w, oh: c.oh, ow: c.ow, co: c.co, pt: c.padTop, pl: c.padLeft, relu: c.relu };
+    this.run('conv_c1', splitRange(c.n * c.oh, this.threads).map(([r0, r1], i) => (r0 < r1 ? { ...args, r0, r1, rows: rows + i * rowBytes } : null)));
   }
 
   /** dW [3, 3, 1, co] of a stride-1 3×3 conv with one input channel. */
@@ -220,23 +216,23 @@ export class WinogradRuntime {
       this.run(
         'wgrad_c1',
         splitRange(c.n * c.oh, this.threads).map(([r0, r1], i) =>
-          r0 < r1 ? [c.x, c.dy, acc + i * accFloats * 4, rows + i * rowBytes, c.h, c.w, c.oh, c.ow, c.co, c.padTop, c.padLeft, r0, r1] : [],
+          r0 < r1 ? { x: c.x, dy: c.dy, acc: acc + i * accFloats * 4, row: rows + i * rowBytes, h: c.h, w: c.w, oh: c.oh, ow: c.ow, co: c.co, pt: c.padTop, pl: c.padLeft, r0, r1 } : null,
         ),
       );
-      this.local.sum_parts(acc, this.threads, accFloats, c.dw, accFloats);
+      this.call('sum_parts', { acc, parts: this.threads, stride: accFloats, out: c.dw, n: accFloats });
     });
   }
 
   /** Σx per channel over [pixels, c], in float64. */
   channelSum(x: number, pixels: number, c: number): Float64Array {
     this.calls.channelSum++;
-    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, c, r0, r1, part, acc], 'chan_sums').subarray(0, c);
+    return this.channelSums(pixels, c, 'chan_sums', (p0, p1, part, acc) => ({ x, c, p0, p1, part, acc })).subarray(0, c);
   }
 
   /** Σ(x − k) and Σ(x − k)² per channel over [pixels, c] (k = pixel 0's values), in float64: 2c sums. */
   momentSums(x: number, pixels: number, c: number): Float64Array {
     this.calls.batchNorm++;
-    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, c, r0, r1, part, acc], 'bn_moments');
+    return this.channelSums(pixels, c, 'bn_moments', (p0, p1, part, acc) => ({ x, c, p0, p1, part, acc }));
   }
 
   /**
@@ -245,17 +241,17 @@ export class WinogradRuntime {
    */
   gradSums(x: number, dy: number, mean: number, act: number, pixels: number, c: number): Float64Array {
     this.calls.batchNormGrad++;
-    return this.channelSums(pixels, c, (r0, r1, part, acc) => [x, dy, mean, act, c, r0, r1, part, acc], 'bn_grad_sums');
+    return this.channelSums(pixels, c, 'bn_grad_sums', (p0, p1, part, acc) => ({ x, dy, mean, act, c, p0, p1, part, acc }));
   }
 
   /** y = (x − mean)·scale + beta per channel, coef = [mean | scale | beta]; relu: max(y, 0). */
   affine(x: number, y: number, coef: number, relu: boolean, pixels: number, c: number): void {
-    this.run('bn_affine', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, y, coef, c, relu ? 1 : 0, p0, p1] : [])));
+    this.run('bn_affine', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? { x, y, coef, c, relu, p0, p1 } : null)));
   }
 
   /** dx = a·g + b·(x − mean) + d per channel, coef = [a | b | mean | d], g as in gradSums. */
   gradApply(x: number, dy: number, dx: number, coef: number, act: number, pixels: number, c: number): void {
-    this.run('bn_grad_apply', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? [x, dy, dx, coef, act, c, p0, p1] : [])));
+    this.run('bn_grad_apply', splitRange(pixels, this.threads, 64).map(([p0, p1]) => (p0 < p1 ? { x, dy, dx, coef, act, c, p0, p1 } : null)));
   }
 
   /** A float32 view of heap floats (valid until the next allocation, which may grow the heap). */
@@ -267,16 +263,16 @@ export class WinogradRuntime {
     return (this.heap.wasmMemory ?? this.heap.asm?.memory)!;
   }
 
-  private channelSums(
+  private channelSums<F extends 'bn_moments' | 'bn_grad_sums' | 'chan_sums'>(
     pixels: number,
     c: number,
-    args: (p0: number, p1: number, part: number, acc: number) => number[],
-    fn: 'bn_moments' | 'bn_grad_sums' | 'chan_sums',
+    fn: F,
+    args: (p0: number, p1: number, part: number, acc: number) => ArgsOf<F>,
   ): Float64Array {
     return this.threadSums(2 * c, (slot) =>
       this.run(
         fn,
-        splitRange(pixels, this.threads, 64).map(([p0, p1], i) => (p0 < p1 ? args(p0, p1, slot(i).part, slot(i).acc) : [])),
+        splitRange(pixels, this.threads, 64).map(([p0, p1], i) => (p0 < p1 ? args(p0, p1, slot(i).part, slot(i).acc) : null)),
       ),
     );
   }
@@ -309,28 +305,27 @@ export class WinogradRuntime {
     this.calls.convOneOut++;
     this.run(
       'conv_co1',
-      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? [x, w, y, h, wd, ci, oh, ow, padTop, padLeft, r0, r1] : [])),
+      splitRange(n * oh, this.threads).map(([r0, r1]) => (r0 < r1 ? { x, w, y, h, wd, ci, oh, ow, pt: padTop, pl: padLeft, r0, r1 } : null)),
     );
   }
 
   /** y = x · mask over n elements, the mask from (s, threshold, kept) as in kernels/winograd.c dropout_apply. */
   dropout(x: number, y: number, n: number, s: number, threshold: number, kept: number): void {
     this.calls.dropout++;
-    // Job rows are int32: the float goes as its bits.
-    const keptBits = new Int32Array(Float32Array.of(kept).buffer)[0]!;
-    this.run('dropout_apply', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? [x, y, s, threshold, keptBits, i0, i1] : [])));
+    // kept_bits is an f32bits parameter: argRow passes the float as its int32 bits (job rows are int32).
+    this.run('dropout_apply', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? { x, y, s, threshold, kept_bits: kept, i0, i1 } : null)));
   }
 
   /** One Adam step (kernels/winograd.c adam_update) on the calling thread: variables are small, a hand-off costs more. */
   adamUpdate(w: number, m: number, v: number, g: number, out: [number, number, number], params: number, n: number): void {
     this.calls.adam++;
-    this.local.adam_update(w, m, v, g, out[0], out[1], out[2], params, n);
+    this.call('adam_update', { w, m, vv: v, g, w2: out[0], m2: out[1], v2: out[2], p: params, n });
   }
 
   /** dx = dy where x > 0, else 0, over n elements. */
   reluGrad(x: number, dy: number, dx: number, n: number): void {
     this.calls.reluGrad++;
-    this.run('relu_grad', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? [x, dy, dx, i0, i1] : [])));
+    this.run('relu_grad', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? { x, dy, dx, i0, i1 } : null)));
   }
 
   /** Zeroed per-thread accumulators of `floats` floats each, freed after `f`. */
@@ -355,8 +350,19 @@ export class WinogradRuntime {
     return this.scratch;
   }
 
-  /** Runs `fn` once per non-empty row of arguments: on the workers in parallel, or here in order. */
-  private run(fn: KernelFn, rows: number[][]): void {
+  /** Floats of one thread's scratch for a Winograd conv or filter gradient. */
+  private scratchFloats(ci: number, co: number): number {
+    return this.call('wino_scratch_floats', { ci, co });
+  }
+
+  /** One call on this thread's instance, from named arguments. */
+  private call<F extends KernelName>(fn: F, args: ArgsOf<F>): number {
+    return this.local[fn](...argRow(fn, args));
+  }
+
+  /** Runs `fn` once per thread's arguments (null: nothing for that thread): on the workers in parallel, or here in order. */
+  private run<F extends ThreadedKernel>(fn: F, named: (ArgsOf<F> | null)[]): void {
+    const rows = named.map((a) => (a ? argRow(fn, a) : []));
     if (!this.ctl) {
       for (const row of rows) if (row.length) this.local[fn](...row);
       return;
@@ -399,15 +405,15 @@ export class WinogradRuntime {
   }
 }
 
-const runtimes = new WeakMap<object, WinogradRuntime>();
+const runtimes = new WeakMap<object, KernelRuntime>();
 
 /** The runtime bound to this backend instance, started on first use with the backend's own thread count. */
-export function winogradRuntime(backend: BackendWasm): WinogradRuntime {
+export function kernelRuntime(backend: BackendWasm): KernelRuntime {
   let rt = runtimes.get(backend);
   if (!rt) {
     const { threads, xnnpackThreads } = backendThreads(backend);
     // Workers spin between jobs only where no XNNPACK pool thread competes for the same cores.
-    rt = new WinogradRuntime(backend, threads, xnnpackThreads === 1);
+    rt = new KernelRuntime(backend, threads, xnnpackThreads === 1);
     runtimes.set(backend, rt);
   }
   return rt;

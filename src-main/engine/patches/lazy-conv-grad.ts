@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { CONV_FILTER_BIAS_GRAD } from '../../wasm/conv2d-backprop-filter';
-import { silenceOverrideWarning } from '../../wasm/kernel-call';
+import { CONV_FILTER_BIAS_GRAD } from '../wasm/conv2d-backprop-filter';
+import { silenceOverrideWarning } from '../wasm/kernel-call';
 
 /**
  * Conv layers whose gradient computes only what the tape needs, with the bias gradient from the filter gradient's
@@ -38,6 +38,9 @@ let enabled = process.env.FER_LAZY_CONV_GRAD !== '0';
 /** Off: conv layers run tfjs-layers' own fused conv and its eager gradient (FER_LAZY_CONV_GRAD=0 at start-up). */
 export function setLazyConvGradEnabled(on: boolean): void {
   enabled = on;
+}
+export function lazyConvGradEnabled(): boolean {
+  return enabled;
 }
 
 interface FusedAttrs {
@@ -91,8 +94,17 @@ function applies(layer: ConvInternals, x: tf.Tensor): boolean {
   );
 }
 
+function convPrototype(): { call: CallFn; [PATCHED]?: true } {
+  return Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as { call: CallFn; [PATCHED]?: true };
+}
+
+/** Whether Conv2D's `call` is the lazy-gradient one (read from the prototype, for the patch report). */
+export function lazyConvGradInstalled(): boolean {
+  return convPrototype()[PATCHED] === true;
+}
+
 export function installLazyConvGrad(): void {
-  const proto = Object.getPrototypeOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 })) as { call: CallFn; [PATCHED]?: true };
+  const proto = convPrototype();
   if (proto[PATCHED]) return;
   const restore = silenceOverrideWarning();
   try {
