@@ -1,6 +1,10 @@
 /** Browser-side save: a Blob link click. Works in Electron's renderer too. */
 export function downloadText(filename: string, text: string, mime = 'text/plain'): void {
-  const url = URL.createObjectURL(new Blob([text], { type: `${mime};charset=utf-8` }));
+  saveBlob(filename, new Blob([text], { type: `${mime};charset=utf-8` }));
+}
+
+function saveBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
@@ -43,12 +47,5 @@ export function downloadBase64(filename: string, base64: string, mime: string): 
   const bin = atob(base64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveBlob(filename, new Blob([bytes], { type: mime }));
 }
