@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activateBackend } from '../../../../src-main/engine/backend';
 import { trainConfigSchema, type TrainConfigInput } from '../../../../src-shared/contract/runs';
 import { featureCacheHint } from '../../../../src-shared/contract/weights';
 import { CachedFeatures, planFeatureCache, splitAtHead } from '../../../../src-main/engine/feature-cache';
@@ -13,6 +14,12 @@ function crossEntropy(probs: tf.Tensor, labels: Int32Array): tf.Scalar {
 }
 
 describe('feature cache for a frozen base', () => {
+  // As the trainer does: activating the backend installs the frozen batch-norm patch the full-model path relies on
+  // (a frozen base's batch norm must use its moving statistics in a training step too).
+  beforeAll(async () => {
+    await activateBackend('cpu');
+  });
+
   it('applies only with the whole base frozen, no input-changing augmentation, and the option on', async () => {
     const c = cfg({ freeze: 174, cacheFeatures: true });
     const model = await getModel('resnet50').build(c, { weightsFile: null });
