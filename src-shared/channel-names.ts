@@ -18,7 +18,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'revisions.create', 'revisions.list', 'revisions.addChanges', 'revisions.removeChanges', 'revisions.diff', 'revisions.delete',
 ] as const satisfies readonly InvokeName[];
 
-export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];
+export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.epoch', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];
 
 // Compile-time checks, exported so that they are not unused locals (@public: nothing imports them).
 type Exhaustive<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : { missing: Exclude<All, Listed> };

@@ -186,6 +186,7 @@ export class RunQueue {
           etaSec: remaining * m.seconds,
         };
         wb.events.emit('run.progress', p);
+        wb.events.emit('run.epoch', { runId: id, metrics: m });
         this.emitStatus(id);
         return;
       }

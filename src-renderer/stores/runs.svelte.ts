@@ -5,8 +5,8 @@ import { errorText } from '../lib/errors';
 export const ACTIVE: RunSummary['status'][] = ['queued', 'running', 'stopping'];
 
 /**
- * Every run, kept live: `run.status` replaces a row, `run.progress` records the latest batch and, at epoch
- * ends, appends the epoch's metrics so an open run page's curves grow without refetching.
+ * Every run, kept live: `run.status` replaces a row, `run.progress` records the latest batch, and `run.epoch`
+ * appends each epoch's metrics so an open run page's curves grow without refetching.
  */
 export class RunsStore {
   list = $state<RunSummary[]>([]);
@@ -16,12 +16,12 @@ export class RunsStore {
   live = $state<Record<number, RunProgress>>({});
   /** Epoch metrics that arrived as events, per run id (merged with runs.get's history on the run page). */
   liveEpochs = $state<Record<number, EpochMetrics[]>>({});
-  private lastAt: Record<number, { t: number; epoch: number }> = {};
 
   constructor() {
     if (typeof window === 'undefined') return;
     api.on('run.status', (run) => this.upsert(run));
     api.on('run.progress', (p) => this.onProgress(p));
+    api.on('run.epoch', (e) => this.onEpoch(e.runId, e.metrics));
   }
 
   async load(): Promise<void> {
@@ -45,28 +45,19 @@ export class RunsStore {
     this.live[p.runId] = p;
     const row = this.list.find((r) => r.id === p.runId);
     if (row && row.status === 'queued') row.status = 'running';
-    if (p.phase !== 'epoch') return;
-    const now = performance.now();
-    const prev = this.lastAt[p.runId];
-    this.lastAt[p.runId] = { t: now, epoch: p.epoch };
-    const metrics: EpochMetrics = {
-      epoch: p.epoch,
-      loss: p.loss,
-      acc: p.acc,
-      valLoss: p.valLoss ?? null,
-      valAcc: p.valAcc ?? null,
-      lr: p.lr,
-      imgPerSec: p.imgPerSec,
-      seconds: prev ? (now - prev.t) / 1000 : 0,
-    };
+  }
+
+  /** An epoch's metrics as the trainer recorded them (its clock, not the browser's), appended to the live curves. */
+  private onEpoch(runId: number, metrics: EpochMetrics): void {
     // A new array each time: one assignment that every reader of this run's epochs sees.
-    const list = (this.liveEpochs[p.runId] ?? []).filter((e) => e.epoch !== p.epoch);
+    const list = (this.liveEpochs[runId] ?? []).filter((e) => e.epoch !== metrics.epoch);
     list.push(metrics);
     list.sort((a, b) => a.epoch - b.epoch);
-    this.liveEpochs[p.runId] = list;
+    this.liveEpochs[runId] = list;
+    const row = this.list.find((r) => r.id === runId);
     if (row) {
-      row.epochsDone = Math.max(row.epochsDone, p.epoch);
-      if (p.valAcc !== undefined && (row.bestValAcc === null || p.valAcc > row.bestValAcc)) row.bestValAcc = p.valAcc;
+      row.epochsDone = Math.max(row.epochsDone, metrics.epoch);
+      if (metrics.valAcc !== null && (row.bestValAcc === null || metrics.valAcc > row.bestValAcc)) row.bestValAcc = metrics.valAcc;
     }
   }
 

@@ -191,5 +191,7 @@ export const runsInvoke = {
 
 export const runsEvents = {
   'run.progress': returns<RunProgress>(),
+  /** An epoch's end as the trainer measured it (its own clock, validation scores), for live curves. */
+  'run.epoch': returns<{ runId: number; metrics: EpochMetrics }>(),
   'run.status': returns<RunSummary>(),
 };
