@@ -9,8 +9,7 @@ import { readPixelsByIds } from '../data/packed-store';
 import { AppError } from '../../src-shared/errors';
 import type { DedupLevel } from '../../src-shared/dedup';
 import { checkSameSamples, checkSameSplit } from './align';
-import { keptCondition } from '../store/dedup-scores';
-import { getDetail, getSummary, loadPredictions } from '../store/evaluations';
+import { cellPredictions, getDetail, getSummary, loadPredictions, predictionsOfSamples } from '../store/evaluations';
 
 /**
  * eval.cell: one confusion cell's samples, most confident first, paged. The predictions_by_cell index
@@ -27,22 +26,9 @@ export function cellPage(wb: Workbench, evaluationId: number, trueLabel: number,
   const dedup = filter.dedup ?? 'none';
   const ev = getSummary(wb.db, evaluationId);
   if (dedup !== 'none' && !ev.dedup) getDetail(wb.db, evaluationId, dedup); // throws the reason
+  if (filter.crowd === 'disagree' && !ev.ferplus) throw new AppError('INVALID_INPUT', `Evaluation ${evaluationId}'s dataset has no FER+ votes: add them with fer ferplus import FILE --dataset ${ev.datasetId}.`);
   // The de-duplicated split drops faces that have a copy in Training (src-main/evaluation/dedup.ts).
-  let kept = dedup === 'none' ? '' : `AND EXISTS (SELECT 1 FROM train_copies c WHERE c.sample_id = predictions.sample_id AND ${keptCondition(dedup)})`;
-  if (filter.crowd === 'disagree') {
-    if (!ev.ferplus) throw new AppError('INVALID_INPUT', `Evaluation ${evaluationId}'s dataset has no FER+ votes: add them with fer ferplus import FILE --dataset ${ev.datasetId}.`);
-    kept += ' AND EXISTS (SELECT 1 FROM ferplus_votes v WHERE v.sample_id = predictions.sample_id AND v.label7 IS NOT NULL AND v.label7 <> predictions.true_label)';
-  }
-  const total = (
-    wb.db.prepare(`SELECT count(*) AS n FROM predictions WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}`).get(evaluationId, trueLabel, predLabel) as { n: number }
-  ).n;
-  const rows = wb.db
-    .prepare(
-      `SELECT sample_id, confidence, probs FROM predictions INDEXED BY predictions_by_cell
-       WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}
-       ORDER BY confidence DESC, sample_id LIMIT ? OFFSET ?`,
-    )
-    .all(evaluationId, trueLabel, predLabel, limit, offset) as { sample_id: number; confidence: number; probs: Buffer }[];
+  const { total, rows } = cellPredictions(wb.db, evaluationId, { trueLabel, predLabel, dedup, crowdDisagree: filter.crowd === 'disagree', offset, limit });
   const votes = votesOf(wb, rows.map((r) => r.sample_id));
   const items = rows.map((r) => {
     const v = votes.get(r.sample_id);
@@ -58,9 +44,7 @@ export function cellPage(wb: Workbench, evaluationId: number, trueLabel: number,
 export function sampleProbs(wb: Workbench, evaluationId: number, sampleIds: number[]): { sampleId: number; predLabel: number; probs: number[] }[] {
   getSummary(wb.db, evaluationId);
   if (!sampleIds.length) return [];
-  const rows = wb.db
-    .prepare('SELECT sample_id, pred_label, probs FROM predictions WHERE evaluation_id = ? AND sample_id IN (SELECT value FROM json_each(?))')
-    .all(evaluationId, JSON.stringify(sampleIds)) as { sample_id: number; pred_label: number; probs: Buffer }[];
+  const rows = predictionsOfSamples(wb.db, evaluationId, sampleIds);
   const byId = new Map(rows.map((r) => [r.sample_id, r]));
   return sampleIds.flatMap((id) => {
     const r = byId.get(id);

@@ -8,6 +8,7 @@ import type { Workbench } from '../context';
 import { cellPage } from './analyses';
 import { labelIssues } from './label-issues';
 import { saliencyPage } from './saliency';
+import { ensembleMembers } from '../store/ensembles';
 import { getSummary } from '../store/evaluations';
 import { writeFileAtomic } from './write-file';
 
@@ -54,7 +55,7 @@ async function overlays(wb: Workbench, args: InvokeParsedArgs<'eval.contactSheet
   const ev = getSummary(wb.db, args.evaluationId);
   if (ev.ensembleId !== null) {
     // Refused rather than silently drawing one member's maps as if they were the ensemble's.
-    const members = (wb.db.prepare('SELECT evaluation_id AS id FROM ensemble_members WHERE ensemble_id = ? ORDER BY evaluation_id').all(ev.ensembleId) as { id: number }[]).map((m) => m.id);
+    const members = ensembleMembers(wb.db, ev.ensembleId).map((m) => m.evaluationId);
     throw new AppError(
       'INVALID_INPUT',
       `Evaluation ${args.evaluationId} is an ensemble's: it has a saliency map per member, not one per face. Draw this sheet without an overlay, or with it from a member's evaluation (${members.join(', ')}).`,

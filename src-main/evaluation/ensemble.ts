@@ -1,11 +1,12 @@
-import type { EnsembleInfo, EnsembleMember, EnsembleSummary, InvokeParsedArgs } from '../../src-shared/contract';
+import type { EnsembleInfo, EnsembleSummary, InvokeParsedArgs } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import { flips } from '../analysis/mcnemar';
 import { hardVote, softVote } from '../analysis/voting';
 import type { Workbench } from '../context';
 import { checkSameSamples, checkSameSplit } from './align';
-import { getSummary, insertEvaluation, listSummaries, loadPredictions, outOfFoldK } from '../store/evaluations';
+import { ensembleIds, ensembleMembers, ensembleRow, insertEnsemble } from '../store/ensembles';
+import { evaluationExists, getSummary, listSummaries, loadPredictions, outOfFoldK } from '../store/evaluations';
 
 /**
  * ensembles.create: combines stored member predictions (no model is run again), stores the ensemble,
@@ -18,7 +19,7 @@ export function createEnsemble(wb: Workbench, args: InvokeParsedArgs<'ensembles.
   if (ids.length !== args.evaluationIds.length) throw new AppError('INVALID_INPUT', 'An evaluation is listed twice: give each member once (use weights to count one more).');
   if (args.weights && args.weights.length !== ids.length) throw new AppError('INVALID_INPUT', `${args.weights.length} weights given for ${ids.length} members.`);
   if (args.weights && !args.weights.some((w) => w > 0)) throw new AppError('INVALID_INPUT', 'At least one ensemble weight must be greater than 0.');
-  const missing = ids.filter((id) => !wb.db.prepare('SELECT 1 FROM evaluations WHERE id = ?').get(id));
+  const missing = ids.filter((id) => !evaluationExists(wb.db, id));
   if (missing.length) throw new AppError('NOT_FOUND', `Evaluation${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist.`);
   const members = ids.map((id) => getSummary(wb.db, id));
   checkSameSplit(members, 'build this ensemble');
@@ -30,13 +31,12 @@ export function createEnsemble(wb: Workbench, args: InvokeParsedArgs<'ensembles.
   const voted = args.vote === 'soft' ? { probs: softVote(tables, n, NUM_CLASSES, weights), preds: undefined } : hardVote(tables, n, NUM_CLASSES, weights);
   const name = args.name?.trim() || `${args.vote} vote of ${members.map((m) => m.name).join(' + ')}`.slice(0, 200);
   const first = members[0]!;
-  const id = wb.db.transaction(() => {
-    const ensembleId = Number(wb.db.prepare('INSERT INTO ensembles (name, vote, created_at) VALUES (?, ?, ?)').run(name, args.vote, new Date().toISOString()).lastInsertRowid);
-    const add = wb.db.prepare('INSERT INTO ensemble_members (ensemble_id, evaluation_id, weight) VALUES (?, ?, ?)');
-    ids.forEach((evId, i) => add.run(ensembleId, evId, weights[i]!));
-    insertEvaluation(wb.db, {
-      runId: null,
-      ensembleId,
+  const id = insertEnsemble(wb.db, {
+    name,
+    vote: args.vote,
+    members: ids.map((evaluationId, i) => ({ evaluationId, weight: weights[i]! })),
+    outOfFoldK: null,
+    evaluation: {
       datasetId: first.datasetId,
       split: first.split,
       checkpoint: 'ensemble',
@@ -45,25 +45,17 @@ export function createEnsemble(wb: Workbench, args: InvokeParsedArgs<'ensembles.
       labels: preds[0]!.labels,
       probs: voted.probs,
       ...(voted.preds ? { preds: voted.preds } : {}),
-    });
-    return ensembleId;
-  })();
+    },
+  });
   return getEnsemble(wb, id);
 }
 
 export function getEnsemble(wb: Workbench, ensembleId: number): EnsembleSummary {
-  const row = wb.db.prepare('SELECT id, name, vote FROM ensembles WHERE id = ?').get(ensembleId) as { id: number; name: string; vote: 'soft' | 'hard' } | undefined;
+  const row = ensembleRow(wb.db, ensembleId);
   if (!row) throw new AppError('NOT_FOUND', `Ensemble ${ensembleId} does not exist.`);
   const evaluation = listSummaries(wb.db, { ensembleId })[0];
   if (!evaluation) throw new AppError('DB_CORRUPT', `Ensemble ${ensembleId} has no evaluation stored.`);
-  const memberRows = wb.db
-    .prepare(
-      `SELECT m.evaluation_id AS evaluationId, m.weight, e.run_id AS runId, e.accuracy, e.loss, COALESCE(r.name, en.name) AS name, r.seed
-       FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
-       LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN ensembles en ON en.id = e.ensemble_id
-       WHERE m.ensemble_id = ? ORDER BY m.evaluation_id`,
-    )
-    .all(ensembleId) as (EnsembleMember & { seed: number | null })[];
+  const memberRows = ensembleMembers(wb.db, ensembleId);
   const best = [...memberRows].sort((a, b) => b.accuracy - a.accuracy || a.loss - b.loss || a.evaluationId - b.evaluationId)[0]!;
   const outOfFold = outOfFoldK(wb.db, ensembleId);
   let f: { fixed: number[]; broken: number[] } = { fixed: [], broken: [] };
@@ -79,6 +71,5 @@ export function getEnsemble(wb: Workbench, ensembleId: number): EnsembleSummary 
 }
 
 export function listEnsembles(wb: Workbench): EnsembleSummary[] {
-  const ids = wb.db.prepare('SELECT id FROM ensembles ORDER BY id DESC').all() as { id: number }[];
-  return ids.map((r) => getEnsemble(wb, r.id));
+  return ensembleIds(wb.db).map((id) => getEnsemble(wb, id));
 }

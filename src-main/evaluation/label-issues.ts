@@ -9,24 +9,18 @@ import { votesOf } from '../data/ferplus';
 import { heldOutIds } from '../data/folds';
 import { readPixelsByIds } from '../data/packed-store';
 import type { Db } from '../store/db';
+import type { ReadableDb } from '../store/readable-db';
+import { ensembleMemberRuns, storedRun, type StoredRun } from '../store/runs';
+import { crowdDisagreements, hasFerPlusLayer } from '../store/ferplus-scores';
 import { getSummary, loadPredictions, outOfFoldK } from '../store/evaluations';
 
-interface RunRow {
-  id: number;
-  dataset_id: number;
-  model: string;
-  config_json: string;
-}
-
 /** The runs whose model produced an evaluation's probabilities: the run itself, or an ensemble's members' runs. */
-function producingRuns(db: Db, ev: EvaluationSummary): RunRow[] {
-  if (ev.runId !== null) return db.prepare('SELECT id, dataset_id, model, config_json FROM runs WHERE id = ?').all(ev.runId) as RunRow[];
-  return db
-    .prepare(
-      `SELECT r.id, r.dataset_id, r.model, r.config_json FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
-       JOIN runs r ON r.id = e.run_id WHERE m.ensemble_id = ? ORDER BY r.id`,
-    )
-    .all(ev.ensembleId) as RunRow[];
+function producingRuns(db: ReadableDb, ev: EvaluationSummary): StoredRun[] {
+  if (ev.runId !== null) {
+    const run = storedRun(db, ev.runId);
+    return run ? [run] : [];
+  }
+  return ev.ensembleId === null ? [] : ensembleMemberRuns(db, ev.ensembleId);
 }
 
 /**
@@ -66,11 +60,9 @@ function sampleOrigin(db: Db, ev: EvaluationSummary, sampleIds: ArrayLike<number
 }
 
 /** FER+ disagreement with the label among the flagged faces and among the rest: the evidence the ranking means something. */
-function crowdEvidence(db: Db, ev: EvaluationSummary, flagged: Set<number>): LabelIssuesReport['ferplus'] {
-  if (!db.prepare('SELECT 1 FROM ferplus_layers WHERE dataset_id = ?').get(ev.datasetId)) return null;
-  const rows = db
-    .prepare('SELECT p.sample_id AS id, v.label7 <> p.true_label AS differs FROM predictions p JOIN ferplus_votes v ON v.sample_id = p.sample_id WHERE p.evaluation_id = ? AND v.label7 IS NOT NULL')
-    .all(ev.id) as { id: number; differs: number }[];
+function crowdEvidence(db: ReadableDb, ev: EvaluationSummary, flagged: Set<number>): LabelIssuesReport['ferplus'] {
+  if (!hasFerPlusLayer(db, ev.datasetId)) return null;
+  const rows = crowdDisagreements(db, ev.id);
   const rate = (): CrowdRate => ({ withMajority: 0, disagree: 0 });
   const out = { flagged: rate(), unflagged: rate() };
   for (const r of rows) {

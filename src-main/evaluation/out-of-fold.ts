@@ -4,10 +4,12 @@ import { AppError, fieldError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { splitLabels } from '../data/folds';
-import type { Db } from '../store/db';
+import type { ReadableDb } from '../store/readable-db';
+import { insertEnsemble } from '../store/ensembles';
+import { runsInGroup, storedRun } from '../store/runs';
 import { getEnsemble } from './ensemble';
 import { evaluateRun } from './run-eval';
-import { insertEvaluation, loadPredictions } from '../store/evaluations';
+import { loadPredictions } from '../store/evaluations';
 
 interface FoldRun {
   id: number;
@@ -24,17 +26,15 @@ function foldRun(row: { id: number; name: string; status: string; dataset_id: nu
 }
 
 /** The K completed runs of the cross-validation `runId` belongs to (runs.create's `folds` groups them), by fold index. */
-function foldGroup(db: Db, runId: number): FoldRun[] {
-  const row = db.prepare('SELECT id, name, status, dataset_id, model, config_json, group_id FROM runs WHERE id = ?').get(runId) as
-    | { id: number; name: string; status: string; dataset_id: number; model: string; config_json: string; group_id: string | null }
-    | undefined;
+function foldGroup(db: ReadableDb, runId: number): FoldRun[] {
+  const row = storedRun(db, runId);
   if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
   const me = foldRun(row);
   if (!me.fold || row.group_id === null) {
     throw fieldError('INVALID_INPUT', 'runId', `run ${runId} is not one of a k-fold cross-validation's runs (queue them with \`fer train --folds K\`).`);
   }
   const { k } = me.fold;
-  const siblings = (db.prepare('SELECT id, name, status, dataset_id, model, config_json FROM runs WHERE group_id = ? ORDER BY id').all(row.group_id) as Parameters<typeof foldRun>[0][])
+  const siblings = runsInGroup(db, row.group_id)
     .map(foldRun)
     .filter((r) => r.fold?.k === k && r.datasetId === me.datasetId && r.trainSplit === me.trainSplit);
   const byIndex = Array.from({ length: k }, (_, i) => siblings.filter((r) => r.fold!.index === i));
@@ -78,14 +78,12 @@ export async function evaluateOutOfFold(wb: Workbench, args: InvokeParsedArgs<'e
     labels[j] = p.labels[r.i]!;
   });
   const name = args.name?.trim() || `out-of-fold (${k} folds) of ${first.name.replace(/ fold \d+\/\d+$/, '')}`.slice(0, 200);
-  const id = wb.db.transaction(() => {
-    const ensembleId = Number(wb.db.prepare("INSERT INTO ensembles (name, vote, created_at) VALUES (?, 'soft', ?)").run(name, new Date().toISOString()).lastInsertRowid);
-    wb.db.prepare('INSERT INTO out_of_fold (ensemble_id, k) VALUES (?, ?)').run(ensembleId, k);
-    const add = wb.db.prepare('INSERT INTO ensemble_members (ensemble_id, evaluation_id, weight) VALUES (?, ?, 1)');
-    for (const m of members) add.run(ensembleId, m.id);
-    insertEvaluation(wb.db, {
-      runId: null,
-      ensembleId,
+  const id = insertEnsemble(wb.db, {
+    name,
+    vote: 'soft',
+    members: members.map((m) => ({ evaluationId: m.id, weight: 1 })),
+    outOfFoldK: k,
+    evaluation: {
       datasetId: first.datasetId,
       split: first.trainSplit,
       // Like every ensemble's evaluation: its setting is its members' (selection.ts reads 'ensemble' so).
@@ -94,8 +92,7 @@ export async function evaluateOutOfFold(wb: Workbench, args: InvokeParsedArgs<'e
       sampleIds: Int32Array.from(rows, (r) => r.id),
       labels,
       probs,
-    });
-    return ensembleId;
-  })();
+    },
+  });
   return getEnsemble(wb, id);
 }

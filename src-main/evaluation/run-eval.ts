@@ -10,10 +10,12 @@ import { throwIfCancelled, trackCancellable } from './cancel';
 import { ttaFromArgs, type EvalJob, type EvalOutput } from './compute';
 import { runEvalJob } from './runner';
 import { getSummary, insertEvaluation } from '../store/evaluations';
+import { storedRun } from '../store/runs';
+import { splitSize } from '../store/samples';
 
 /** The fold a run held out, for eval.run's heldOut: only a k-fold run has one, and only on its training split. */
 function heldOutFold(wb: Workbench, runId: number, split: Split): FoldConfig {
-  const row = wb.db.prepare('SELECT model, config_json FROM runs WHERE id = ?').get(runId) as { model: string; config_json: string };
+  const row = storedRun(wb.db, runId)!;
   const cfg = row.model === 'external' ? null : (JSON.parse(row.config_json) as Partial<TrainConfig>);
   if (!cfg?.fold) {
     throw fieldError('INVALID_INPUT', 'heldOut', `run ${runId} is not a k-fold run (its config has no fold), so it held no faces out; queue fold runs with \`fer train --folds K\`.`);
@@ -31,12 +33,12 @@ function heldOutFold(wb: Workbench, runId: number, split: Split): FoldConfig {
  * eval.cancel (or `parent`, a batch's signal) stops it before the store; once stored, it is whole.
  */
 export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>, parent?: AbortSignal): Promise<EvaluationSummary> {
-  const run = wb.db.prepare('SELECT id, dataset_id, status FROM runs WHERE id = ?').get(args.runId) as { id: number; dataset_id: number; status: string } | undefined;
+  const run = storedRun(wb.db, args.runId);
   if (!run) throw new AppError('NOT_FOUND', `Run ${args.runId} does not exist.`);
   const fold = args.heldOut === true ? heldOutFold(wb, run.id, args.split) : null;
   const count = fold
     ? heldOutIds(wb.db, run.dataset_id, args.split, fold.k, fold.index).size
-    : (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(run.dataset_id, args.split) as { n: number }).n;
+    : splitSize(wb.db, run.dataset_id, args.split);
   if (!count) throw new AppError('INVALID_INPUT', `Run ${args.runId}'s dataset (id ${run.dataset_id}) has no ${args.split} samples to evaluate on${fold ? ` in its held-out fold` : ''}.`);
   const tta = ttaFromArgs(args.tta, args.ttaFlip, args.ttaSeed);
   if (tta) {

@@ -4,28 +4,14 @@ import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import { decodeProbs } from '../analysis/blobs';
 import type { Workbench } from '../context';
 import { runSaliencyJob } from './runner';
-import { getSummary } from '../store/evaluations';
-
-interface CachedRow {
-  sample_id: number;
-  layer: string;
-  gradcam: Buffer;
-  hirescam: Buffer;
-  gradient: Buffer;
-}
-
-interface PredRow {
-  sample_id: number;
-  true_label: number;
-  pred_label: number;
-  probs: Buffer;
-}
+import { ensembleMembers } from '../store/ensembles';
+import { getSummary, predictionsOfSamples, type PredictionRow } from '../store/evaluations';
+import { runExists } from '../store/runs';
+import { cachedSaliency, storeSaliency } from '../store/saliency-cache';
 
 /** The stored predictions of these faces in an evaluation, refusing any face the evaluation does not hold. */
-function predictionsOf(wb: Workbench, evaluationId: number, ids: number[]): Map<number, PredRow> {
-  const rows = wb.db
-    .prepare('SELECT sample_id, true_label, pred_label, probs FROM predictions WHERE evaluation_id = ? AND sample_id IN (SELECT value FROM json_each(?))')
-    .all(evaluationId, JSON.stringify(ids)) as PredRow[];
+function predictionsOf(wb: Workbench, evaluationId: number, ids: number[]): Map<number, PredictionRow> {
+  const rows = predictionsOfSamples(wb.db, evaluationId, ids);
   const byId = new Map(rows.map((r) => [r.sample_id, r]));
   const missing = ids.filter((id) => !byId.has(id));
   if (missing.length) throw new AppError('NOT_FOUND', `Sample${missing.length > 1 ? 's' : ''} ${missing.slice(0, 5).join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in evaluation ${evaluationId}.`);
@@ -40,29 +26,23 @@ function predictionsOf(wb: Workbench, evaluationId: number, ids: number[]): Map<
 async function modelMaps(wb: Workbench, evaluationId: number, ids: number[], targets: Map<number, number>, who: string): Promise<{ maps: SaliencyMapSet; computed: number }> {
   const ev = getSummary(wb.db, evaluationId);
   if (ev.runId === null) throw new AppError('INVALID_INPUT', `${who} is itself an ensemble: its maps would be its members' maps; open its evaluation ${evaluationId} instead.`);
-  const read = wb.db.prepare('SELECT sample_id, layer, gradcam, hirescam, gradient FROM saliency_maps WHERE evaluation_id = ? AND sample_id = ? AND target_label = ?');
-  const cached = new Map<number, CachedRow>();
-  for (const id of ids) {
-    const r = read.get(evaluationId, id, targets.get(id)!) as CachedRow | undefined;
-    if (r) cached.set(id, r);
-  }
+  const cached = cachedSaliency(
+    wb.db,
+    evaluationId,
+    new Map(ids.map((id) => [id, targets.get(id)!])),
+  );
   const todo = ids.filter((id) => !cached.has(id));
   if (todo.length) {
-    if (!wb.db.prepare('SELECT id FROM runs WHERE id = ?').get(ev.runId)) throw new AppError('NOT_FOUND', `${who}: run ${ev.runId} no longer exists.`);
+    if (!runExists(wb.db, ev.runId)) throw new AppError('NOT_FOUND', `${who}: run ${ev.runId} no longer exists.`);
     const maps = await runSaliencyJob(wb, { runId: ev.runId, checkpoint: ev.checkpoint, sampleIds: todo, targets: todo.map((id) => targets.get(id)!) }).catch((err: unknown) => {
       // The checkpoint loader's "no checkpoint" does not say which model of an ensemble lost its files.
       if (err instanceof AppError && err.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', `${who}: ${err.message} Its run's files were deleted, so there is no model to take its saliency from.`);
       throw err;
     });
     const slice = (a: Uint8Array, i: number) => Buffer.from(a.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE));
-    const ins = wb.db.prepare('INSERT OR REPLACE INTO saliency_maps (evaluation_id, sample_id, target_label, layer, gradcam, hirescam, gradient) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    wb.db.transaction(() => {
-      todo.forEach((id, i) => {
-        const row = { sample_id: id, layer: maps.layer, gradcam: slice(maps.gradcam, i), hirescam: slice(maps.hirescam, i), gradient: slice(maps.gradient, i) };
-        ins.run(evaluationId, id, targets.get(id)!, row.layer, row.gradcam, row.hirescam, row.gradient);
-        cached.set(id, row);
-      });
-    })();
+    const rows = todo.map((id, i) => ({ sample_id: id, target_label: targets.get(id)!, layer: maps.layer, gradcam: slice(maps.gradcam, i), hirescam: slice(maps.hirescam, i), gradient: slice(maps.gradient, i) }));
+    storeSaliency(wb.db, evaluationId, rows);
+    for (const row of rows) cached.set(row.sample_id, row);
   }
   const ordered = ids.map((id) => cached.get(id)!);
   const join = (k: 'gradcam' | 'hirescam' | 'gradient') => Buffer.concat(ordered.map((r) => r[k])).toString('base64');
@@ -86,14 +66,7 @@ export async function saliencyPage(wb: Workbench, evaluationId: number, sampleId
     const { maps, computed } = await modelMaps(wb, evaluationId, ids, targets, `Evaluation ${evaluationId}`);
     return { kind: 'model', items, computed, ...maps };
   }
-  const rows = wb.db
-    .prepare(
-      `SELECT m.evaluation_id AS evaluationId, m.weight, e.run_id AS runId, COALESCE(r.name, en.name) AS name
-       FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
-       LEFT JOIN runs r ON r.id = e.run_id LEFT JOIN ensembles en ON en.id = e.ensemble_id
-       WHERE m.ensemble_id = ? ORDER BY m.evaluation_id`,
-    )
-    .all(ev.ensembleId) as { evaluationId: number; weight: number; runId: number | null; name: string | null }[];
+  const rows: { evaluationId: number; weight: number; runId: number | null; name: string | null }[] = ensembleMembers(wb.db, ev.ensembleId);
   // A member's run deleted through the app takes its evaluation and membership with it (foreign-key cascades).
   if (!rows.length) throw new AppError('NOT_FOUND', `Ensemble ${ev.ensembleId} (evaluation ${evaluationId}) has no members left: their runs were deleted.`);
   const members: SaliencyMember[] = [];

@@ -2,7 +2,10 @@ import { describeSetting, type EvalSetting, type EvaluationSummary } from '../..
 import { AppError } from '../../src-shared/errors';
 import type { Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
+import type { ReadableDb } from '../store/readable-db';
+import { memberSettings } from '../store/ensembles';
 import { latestMatching } from '../store/evaluations';
+import { storedRun, type StoredRun } from '../store/runs';
 
 /** What a table or an export asks for: the split and the evaluation setting its rows must share. */
 export interface SettingRequest {
@@ -18,24 +21,14 @@ export function settingOf(req: SettingRequest): EvalSetting {
   return { split: req.split, tta: req.tta, ttaFlip, totalViews: 1 + (ttaFlip ? 1 : 0) + req.tta, checkpoint: req.checkpoint };
 }
 
-export interface RunRow {
-  id: number;
-  name: string;
-  seed: number;
-  config_json: string;
-  backend: string | null;
-  best_epoch: number | null;
-  started_at: string | null;
-  finished_at: string | null;
-}
+export type RunRow = StoredRun;
 
 /** The runs, in the order asked, or NOT_FOUND naming every id that does not exist. */
-export function loadRuns(db: Db, runIds: readonly number[]): RunRow[] {
+export function loadRuns(db: ReadableDb, runIds: readonly number[]): RunRow[] {
   const runs: RunRow[] = [];
   const missing: number[] = [];
-  const stmt = db.prepare(`SELECT id, name, seed, config_json, backend, best_epoch, started_at, finished_at FROM runs WHERE id = ?`);
   for (const id of runIds) {
-    const r = stmt.get(id) as RunRow | undefined;
+    const r = storedRun(db, id);
     if (r) runs.push(r);
     else missing.push(id);
   }
@@ -52,13 +45,8 @@ export function matchingEvaluations(db: Db, runs: readonly RunRow[], setting: Ev
  * An ensemble's evaluation has no TTA or checkpoint of its own: it carries its members'. An ensemble built from
  * evaluations of another setting would sit in the table as if it were comparable, so it is refused with why.
  */
-export function checkEnsembleSetting(db: Db, ensembleId: number, setting: EvalSetting): void {
-  const members = db
-    .prepare(
-      `SELECT e.id, e.checkpoint, e.tta, COALESCE(json_extract(e.tta_json, '$.flip'), 0) AS flip
-       FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id WHERE m.ensemble_id = ?`,
-    )
-    .all(ensembleId) as { id: number; checkpoint: string; tta: number; flip: number }[];
+export function checkEnsembleSetting(db: ReadableDb, ensembleId: number, setting: EvalSetting): void {
+  const members = memberSettings(db, ensembleId);
   // A member that is itself an ensemble ('ensemble' checkpoint) was checked when it was tabulated on its own.
   const off = members.filter((m) => m.checkpoint !== 'ensemble' && (m.checkpoint !== setting.checkpoint || m.tta !== setting.tta || (m.flip === 1) !== setting.ttaFlip));
   if (off.length) {

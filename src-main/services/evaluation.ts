@@ -9,6 +9,8 @@ import { evaluateMissing } from '../evaluation/evaluate-missing';
 import { evaluateOutOfFold } from '../evaluation/out-of-fold';
 import { evaluateRun } from '../evaluation/run-eval';
 import { saliencyPage } from '../evaluation/saliency';
+import type { ReadableDb } from '../store/readable-db';
+import { runExists } from '../store/runs';
 import { epochConfusions, getDetail, listSummaries } from '../store/evaluations';
 import { writeFileAtomic } from '../evaluation/write-file';
 import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
@@ -24,8 +26,8 @@ function indexed(wb: Workbench): Workbench {
   return wb;
 }
 
-function runMustExist(db: import('../store/db').Db, runId: number): void {
-  if (!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(runId)) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+function runMustExist(db: ReadableDb, runId: number): void {
+  if (!runExists(db, runId)) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
 }
 
 export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {

@@ -15,11 +15,12 @@ import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
 import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
+import { splitSize } from '../store/samples';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
 
 export function splitCount(wb: Workbench, datasetId: number, split: string): number {
-  return (wb.db.prepare('SELECT count(*) AS n FROM samples WHERE dataset_id = ? AND split = ?').get(datasetId, split) as { n: number }).n;
+  return splitSize(wb.db, datasetId, split);
 }
 
 /** Runs a lookup of one config field; an AppError it throws comes out about `config.<field>` (the message as it was). */

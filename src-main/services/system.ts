@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { NPM_BACKBONES, type DoctorReport } from '../../src-shared/contract';
 import { systemInvoke } from '../../src-shared/contract/system';
 import { AppError } from '../../src-shared/errors';
+import { sqliteVersion } from '../store/db';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
 import { envSwitchStates, patchStates } from '../engine/patches';
@@ -36,7 +37,7 @@ function electronStatus(): DoctorReport['electron'] {
 
 export async function doctor(wb: Workbench): Promise<DoctorReport> {
   const choice = await chooseBackend(null);
-  const sqlite = (wb.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  const sqlite = sqliteVersion(wb.db);
   return {
     appVersion: appVersion(),
     node: process.versions.node,

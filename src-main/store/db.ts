@@ -102,3 +102,8 @@ export function migrate(db: Db, migrations: readonly Migration[], from: number):
 }
 
 export { LATEST_VERSION };
+
+/** The SQLite library's version, as the doctor reports it. */
+export function sqliteVersion(db: Pick<Db, 'prepare'>): string {
+  return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+}

@@ -6,7 +6,8 @@ import { decodeConfusion, decodeProbsInto, encodeConfusion, encodeProbs } from '
 import { perClassMetrics, score, type ScoreReport } from '../analysis/metrics';
 import type { Db } from './db';
 import type { DedupLevel } from '../../src-shared/dedup';
-import { confusionAt, dedupScores } from './dedup-scores';
+import { confusionAt, dedupScores, keptCondition } from './dedup-scores';
+import type { ReadableDb } from './readable-db';
 import { ferPlusScores } from './ferplus-scores';
 
 /**
@@ -194,4 +195,53 @@ export function loadPredictions(db: Db, evaluationId: number): StoredPredictions
 export function epochConfusions(db: Db, runId: number): { epoch: number; split: Split; confusion: number[][] }[] {
   const rows = db.prepare('SELECT epoch, split, matrix FROM confusions WHERE run_id = ? AND epoch IS NOT NULL ORDER BY epoch, split').all(runId) as { epoch: number; split: Split; matrix: Buffer }[];
   return rows.map((r) => ({ epoch: r.epoch, split: r.split, confusion: decodeConfusion(r.matrix) }));
+}
+
+export function evaluationExists(db: ReadableDb, evaluationId: number): boolean {
+  return !!db.prepare('SELECT 1 FROM evaluations WHERE id = ?').get(evaluationId);
+}
+
+export interface PredictionRow {
+  sample_id: number;
+  true_label: number;
+  pred_label: number;
+  probs: Buffer;
+}
+
+/** The stored predictions of these faces in an evaluation, in no particular order; faces it does not hold are absent. */
+export function predictionsOfSamples(db: ReadableDb, evaluationId: number, sampleIds: readonly number[]): PredictionRow[] {
+  return db
+    .prepare('SELECT sample_id, true_label, pred_label, probs FROM predictions WHERE evaluation_id = ? AND sample_id IN (SELECT value FROM json_each(?))')
+    .all(evaluationId, JSON.stringify(sampleIds)) as PredictionRow[];
+}
+
+export interface CellQuery {
+  trueLabel: number;
+  predLabel: number;
+  /** Leave out copies of Training faces at this level. */
+  dedup: DedupLevel;
+  /** Only faces whose FER+ majority (as a FER2013 class) differs from their label. */
+  crowdDisagree: boolean;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * One confusion cell's faces, most confident first, paged, with the cell's total under the same filters. The
+ * predictions_by_cell index (evaluation, true, pred, confidence DESC) serves both the count and the page.
+ */
+export function cellPredictions(db: ReadableDb, evaluationId: number, q: CellQuery): { total: number; rows: { sample_id: number; confidence: number; probs: Buffer }[] } {
+  let kept = q.dedup === 'none' ? '' : `AND EXISTS (SELECT 1 FROM train_copies c WHERE c.sample_id = predictions.sample_id AND ${keptCondition(q.dedup)})`;
+  if (q.crowdDisagree) kept += ' AND EXISTS (SELECT 1 FROM ferplus_votes v WHERE v.sample_id = predictions.sample_id AND v.label7 IS NOT NULL AND v.label7 <> predictions.true_label)';
+  const total = (
+    db.prepare(`SELECT count(*) AS n FROM predictions WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}`).get(evaluationId, q.trueLabel, q.predLabel) as { n: number }
+  ).n;
+  const rows = db
+    .prepare(
+      `SELECT sample_id, confidence, probs FROM predictions INDEXED BY predictions_by_cell
+       WHERE evaluation_id = ? AND true_label = ? AND pred_label = ? ${kept}
+       ORDER BY confidence DESC, sample_id LIMIT ? OFFSET ?`,
+    )
+    .all(evaluationId, q.trueLabel, q.predLabel, q.limit, q.offset) as { sample_id: number; confidence: number; probs: Buffer }[];
+  return { total, rows };
 }

@@ -2,6 +2,7 @@ import type { FerPlusScores } from '../../src-shared/contract/ferplus';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import { macroF1, perClassMetrics } from '../analysis/metrics';
 import type { Db } from './db';
+import type { ReadableDb } from './readable-db';
 
 /**
  * An evaluation's predictions scored against the FER+ majority label (mapped to FER2013's 7 classes) on the faces
@@ -37,4 +38,16 @@ export function ferPlusScores(db: Db, ev: { id: number; datasetId: number }): Fe
     leftOut: { contempt: left(7), unknown: left(8), nonFace: left(9) },
     disagreeing,
   };
+}
+
+/** Whether the dataset has a FER+ layer imported. */
+export function hasFerPlusLayer(db: ReadableDb, datasetId: number): boolean {
+  return !!db.prepare('SELECT 1 FROM ferplus_layers WHERE dataset_id = ?').get(datasetId);
+}
+
+/** Each evaluated face that has a FER+ majority among FER2013's classes, and whether that majority differs from its label (1/0). */
+export function crowdDisagreements(db: ReadableDb, evaluationId: number): { id: number; differs: number }[] {
+  return db
+    .prepare('SELECT p.sample_id AS id, v.label7 <> p.true_label AS differs FROM predictions p JOIN ferplus_votes v ON v.sample_id = p.sample_id WHERE p.evaluation_id = ? AND v.label7 IS NOT NULL')
+    .all(evaluationId) as { id: number; differs: number }[];
 }

@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { externalForRun } from './external-models';
+import type { ReadableDb } from './readable-db';
 
 /**
  * The runs repository (moved here from trainer/, #18): every SQL the runs queue and service need (runDetail reads
@@ -244,4 +245,49 @@ export function failOrphans(wb: Workbench, isAlive: (pid: number) => boolean): n
     });
   }
   return dead.map((r) => r.id);
+}
+
+/**
+ * One run's stored columns, for the evaluation jobs that read a run without its dataset's name (a run of any
+ * model, external ones included: `config_json` is `{}`-like for those, the caller decides what it means).
+ */
+export interface StoredRun {
+  id: number;
+  name: string;
+  status: string;
+  dataset_id: number;
+  model: string;
+  config_json: string;
+  seed: number;
+  group_id: string | null;
+  backend: string | null;
+  best_epoch: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const STORED_RUN = 'SELECT id, name, status, dataset_id, model, config_json, seed, group_id, backend, best_epoch, started_at, finished_at FROM runs';
+
+export function storedRun(db: ReadableDb, id: number): StoredRun | undefined {
+  return db.prepare(`${STORED_RUN} WHERE id = ?`).get(id) as StoredRun | undefined;
+}
+
+/** The runs queued together as one group (a k-fold cross-validation), oldest first. */
+export function runsInGroup(db: ReadableDb, groupId: string): StoredRun[] {
+  return db.prepare(`${STORED_RUN} WHERE group_id = ? ORDER BY id`).all(groupId) as StoredRun[];
+}
+
+export function runExists(db: ReadableDb, id: number): boolean {
+  return !!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id);
+}
+
+/** The runs whose models an ensemble's members evaluated (members that are ensembles themselves add none). */
+export function ensembleMemberRuns(db: ReadableDb, ensembleId: number): StoredRun[] {
+  return db
+    .prepare(
+      `SELECT r.id, r.name, r.status, r.dataset_id, r.model, r.config_json, r.seed, r.group_id, r.backend, r.best_epoch, r.started_at, r.finished_at
+       FROM ensemble_members m JOIN evaluations e ON e.id = m.evaluation_id
+       JOIN runs r ON r.id = e.run_id WHERE m.ensemble_id = ? ORDER BY r.id`,
+    )
+    .all(ensembleId) as StoredRun[];
 }
