@@ -26,11 +26,7 @@ function predictionsOf(wb: Workbench, evaluationId: number, ids: number[]): Map<
 async function modelMaps(wb: Workbench, evaluationId: number, ids: number[], targets: Map<number, number>, who: string): Promise<{ maps: SaliencyMapSet; computed: number }> {
   const ev = getSummary(wb.db, evaluationId);
   if (ev.runId === null) throw new AppError('INVALID_INPUT', `${who} is itself an ensemble: its maps would be its members' maps; open its evaluation ${evaluationId} instead.`);
-  const cached = cachedSaliency(
-    wb.db,
-    evaluationId,
-    new Map(ids.map((id) => [id, targets.get(id)!])),
-  );
+  const cached = cachedSaliency(wb.db, evaluationId, new Map(ids.map((id) => [id, targets.get(id)!])));
   const todo = ids.filter((id) => !cached.has(id));
   if (todo.length) {
     if (!runExists(wb.db, ev.runId)) throw new AppError('NOT_FOUND', `${who}: run ${ev.runId} no longer exists.`);

@@ -14,7 +14,7 @@ import { MODEL_PRESETS } from '../engine/models/presets';
 import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
-import { TERMINAL, insertRun, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
+import { TERMINAL, insertRuns, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
 import { splitSize } from '../store/samples';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
@@ -115,9 +115,10 @@ function createRuns(wb: Workbench, input: TrainConfig, replicates: number, folds
   const groupId = checked.length > 1 ? randomUUID() : null;
   const revisionName = config.revision === null ? null : resolveRevision(wb.db, config.revision).name;
   const base = name?.trim() || `${config.model} on ${datasetName}${revisionName === null ? '' : ` (revision ${revisionName})`}`;
-  const ids = wb.db.transaction(() =>
-    checked.map((c) => insertRun(wb, { name: checked.length > 1 ? `${base}${c.suffix}` : base, datasetId, config: c.config, groupId, codeVersion: appVersion() })),
-  )();
+  const ids = insertRuns(
+    wb,
+    checked.map((c) => ({ name: checked.length > 1 ? `${base}${c.suffix}` : base, datasetId, config: c.config, groupId, codeVersion: appVersion() })),
+  );
   const queue = queueFor(wb);
   for (const id of ids) queue.enqueue(id, false);
   return ids.map((id) => runSummary(wb, id));

@@ -112,6 +112,11 @@ export function insertRun(wb: Workbench, run: NewRun): number {
   return Number(info.lastInsertRowid);
 }
 
+/** Several runs (a batch of replicates or folds) in one transaction: all are stored or none; ids in order. */
+export function insertRuns(wb: Workbench, runs: readonly NewRun[]): number[] {
+  return wb.db.transaction(() => runs.map((run) => insertRun(wb, run)))();
+}
+
 type Patch = Partial<Pick<RunRow, 'status' | 'backend' | 'backend_reason' | 'pid' | 'error' | 'started_at' | 'finished_at' | 'epochs_done' | 'best_epoch' | 'best_val_loss' | 'best_val_acc'>>;
 
 export function patchRun(wb: Workbench, id: number, patch: Patch): void {
