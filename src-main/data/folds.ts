@@ -1,7 +1,7 @@
 import type { FoldConfig } from '../../src-shared/contract/runs';
-import { NUM_CLASSES, PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
+import { NUM_CLASSES, type Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
-import type { SplitData } from './packed-store';
+import { pickRows, type SplitData } from './packed-store';
 import { Rng } from './prng';
 
 /**
@@ -61,11 +61,5 @@ export function foldSide(data: SplitData, fold: FoldConfig, heldOut: boolean): S
   const assigned = assignFolds(data.ids, data.labels, fold.k);
   const keep: number[] = [];
   for (let i = 0; i < data.n; i++) if ((assigned[i] === fold.index) === heldOut) keep.push(i);
-  const out: SplitData = { ids: new Int32Array(keep.length), labels: new Uint8Array(keep.length), pixels: new Uint8Array(keep.length * PIXELS_PER_IMAGE), n: keep.length };
-  keep.forEach((row, i) => {
-    out.ids[i] = data.ids[row]!;
-    out.labels[i] = data.labels[row]!;
-    out.pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-  });
-  return out;
+  return pickRows(data, keep);
 }

@@ -29,6 +29,21 @@ export interface SplitData {
 }
 
 /**
+ * The given rows of a split as a split of their own, in the order given; `labelOf` may give a row another label
+ * (a revision's relabel). Used where a run sees part of a split: a k-fold side, a revision's exclusions.
+ */
+export function pickRows(data: SplitData, rows: readonly number[], labelOf: (row: number) => number = (row) => data.labels[row]!): SplitData {
+  const n = rows.length;
+  const out: SplitData = { ids: new Int32Array(n), labels: new Uint8Array(n), pixels: new Uint8Array(n * PIXELS_PER_IMAGE), n };
+  rows.forEach((row, i) => {
+    out.ids[i] = data.ids[row]!;
+    out.labels[i] = labelOf(row);
+    out.pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+  });
+  return out;
+}
+
+/**
  * A dataset by id or by name. Digits are an id and nothing else, so a reference never means two datasets
  * (import refuses names that are numbers; a home from before that rule may still hold one, found by id).
  */

@@ -1,11 +1,11 @@
 import type { InvokeParsedArgs } from '../../src-shared/contract';
 import type { RevisionChange, RevisionDiff, RevisionSummary } from '../../src-shared/contract/revisions';
 import { AppError } from '../../src-shared/errors';
-import { EMOTIONS, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
+import { EMOTIONS, SPLITS, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import type { Db } from '../store/db';
 import type { ReadableDb } from '../store/readable-db';
-import { resolveDataset, splitCounts, type SplitData } from './packed-store';
+import { pickRows, resolveDataset, splitCounts, type SplitData } from './packed-store';
 
 /**
  * Dataset revisions: the SQL for issue 17's relabel / exclude corrections (migration 0080). The import's own
@@ -226,13 +226,5 @@ export function applyRevision(data: SplitData, labels: ReadonlyMap<number, numbe
   if (!labels.size) return data;
   const keep: number[] = [];
   for (let i = 0; i < data.n; i++) if (labels.get(data.ids[i]!) !== null) keep.push(i);
-  const n = keep.length;
-  const out: SplitData = { ids: new Int32Array(n), labels: new Uint8Array(n), pixels: new Uint8Array(n * PIXELS_PER_IMAGE), n };
-  keep.forEach((row, i) => {
-    const id = data.ids[row]!;
-    out.ids[i] = id;
-    out.labels[i] = labels.get(id) ?? data.labels[row]!;
-    out.pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-  });
-  return out;
+  return pickRows(data, keep, (row) => labels.get(data.ids[row]!) ?? data.labels[row]!);
 }
