@@ -12,8 +12,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { InvokeName, InvokeResult } from '../src-shared/contract';
-import type { EvaluationSummary } from '../src-shared/contract';
-import type { Split } from '../src-shared/labels';
 import type { RunSummary, TrainConfig, TrainConfigInput } from '../src-shared/contract/runs';
 import type { CliContext } from '../src-main/cli/command';
 import { throwIfFailed, watchRuns } from '../src-main/cli/commands/run-watch';
@@ -21,6 +19,7 @@ import { evalWithProgress } from '../src-main/cli/commands/eval-shared';
 import { openWorkbench, type Workbench } from '../src-main/context';
 import { MODEL_PRESETS } from '../src-main/engine/models/presets';
 import { call } from '../src-main/services/dispatch';
+import { latestMatching } from '../src-main/store/evaluations';
 import { handlers } from '../src-main/services/index';
 
 const USAGE = `npm run bench:fer2013 -- DIR [--home DIR] [--seed 1] [--epochs N] [--limit-train N] [--tta 7] [--out FILE.md]
@@ -116,15 +115,6 @@ export function markdownTable(rows: Row[], meta: { dataset: string; seed: number
   return lines.join('\n');
 }
 
-/** A run's newest stored evaluation of exactly this setting (best checkpoint, TTA seed 0), if any. */
-function storedEvaluation(list: EvaluationSummary[], split: Split, views: number, flip: boolean): EvaluationSummary | null {
-  const plain = views === 0 && !flip;
-  const hits = list.filter(
-    (e) => e.split === split && e.checkpoint === 'best' && (plain ? e.tta === null : e.tta !== null && e.tta.views === views && e.tta.flip === flip && e.tta.seed === 0),
-  );
-  return hits.sort((a, b) => b.id - a.id)[0] ?? null;
-}
-
 /** Trains the baseline preset on the dataset and waits for it, with the CLI's progress bars. */
 async function trainBaseline(ctx: CliContext, dataset: number, seed: number, classWeights: boolean, values: { epochs?: string; 'limit-train'?: string }): Promise<RunSummary> {
   const preset = MODEL_PRESETS.find((p) => p.id === 'baseline')!;
@@ -195,9 +185,9 @@ export async function main(argv: string[]): Promise<number> {
       source ||= detail.run.datasetName;
       backend = `${detail.run.backend ?? '?'}`;
       runSeed = config.seed;
-      const stored = values.fresh ? [] : await ctx.call('eval.list', { runId: detail.run.id });
       const evalOf = async (split: 'PublicTest' | 'PrivateTest', views: number, flip = views > 0) => {
-        const reuse = storedEvaluation(stored, split, views, flip);
+        // The compare table's notion of the same setting (split, views, mirror, checkpoint; any TTA seed).
+        const reuse = values.fresh ? null : latestMatching(ctx.workbench().db, detail.run.id, { split, tta: views, ttaFlip: flip, checkpoint: 'best' });
         if (reuse) ctx.note(`run ${detail.run.id} on ${split}${flip ? ` (flip + ${views})` : ''}: stored evaluation ${reuse.id}`);
         return ctx.call('eval.get', { evaluationId: (reuse ?? (await evalWithProgress(ctx, { runId: detail.run.id, split, tta: views, ttaFlip: flip }))).id });
       };
