@@ -6,7 +6,7 @@ import type { Workbench } from '../context';
 import { splitLabels } from '../data/folds';
 import type { ReadableDb } from '../store/readable-db';
 import { insertEnsemble } from '../store/ensembles';
-import { runsInGroup, storedRun } from '../store/runs';
+import { requireStoredRun, runsInGroup } from '../store/runs';
 import { getEnsemble } from './ensemble';
 import { evaluateRun } from './run-eval';
 import { loadPredictions } from '../store/evaluations';
@@ -27,8 +27,7 @@ function foldRun(row: { id: number; name: string; status: string; dataset_id: nu
 
 /** The K completed runs of the cross-validation `runId` belongs to (runs.create's `folds` groups them), by fold index. */
 function foldGroup(db: ReadableDb, runId: number): FoldRun[] {
-  const row = storedRun(db, runId);
-  if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+  const row = requireStoredRun(db, runId);
   const me = foldRun(row);
   if (!me.fold || row.group_id === null) {
     throw fieldError('INVALID_INPUT', 'runId', `run ${runId} is not one of a k-fold cross-validation's runs (queue them with \`fer train --folds K\`).`);

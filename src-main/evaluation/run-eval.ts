@@ -10,7 +10,7 @@ import { throwIfCancelled, trackCancellable } from './cancel';
 import { ttaFromArgs, type EvalJob, type EvalOutput } from './compute';
 import { runEvalJob } from './runner';
 import { getSummary, insertEvaluation } from '../store/evaluations';
-import { storedRun } from '../store/runs';
+import { requireStoredRun, storedRun } from '../store/runs';
 import { splitSize } from '../store/samples';
 
 /** The fold a run held out, for eval.run's heldOut: only a k-fold run has one, and only on its training split. */
@@ -33,8 +33,7 @@ function heldOutFold(wb: Workbench, runId: number, split: Split): FoldConfig {
  * eval.cancel (or `parent`, a batch's signal) stops it before the store; once stored, it is whole.
  */
 export async function evaluateRun(wb: Workbench, args: InvokeParsedArgs<'eval.run'>, parent?: AbortSignal): Promise<EvaluationSummary> {
-  const run = storedRun(wb.db, args.runId);
-  if (!run) throw new AppError('NOT_FOUND', `Run ${args.runId} does not exist.`);
+  const run = requireStoredRun(wb.db, args.runId);
   const fold = args.heldOut === true ? heldOutFold(wb, run.id, args.split) : null;
   const count = fold
     ? heldOutIds(wb.db, run.dataset_id, args.split, fold.k, fold.index).size

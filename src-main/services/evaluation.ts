@@ -1,5 +1,4 @@
 import { evaluationInvoke } from '../../src-shared/contract/evaluation';
-import { AppError } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import { calibrationReport, cellPage, diffEvaluations, sampleProbs } from '../evaluation/analyses';
 import { cancelEvaluations } from '../evaluation/cancel';
@@ -10,7 +9,7 @@ import { evaluateOutOfFold } from '../evaluation/out-of-fold';
 import { evaluateRun } from '../evaluation/run-eval';
 import { saliencyPage } from '../evaluation/saliency';
 import type { ReadableDb } from '../store/readable-db';
-import { runExists } from '../store/runs';
+import { requireStoredRun } from '../store/runs';
 import { epochConfusions, getDetail, listSummaries } from '../store/evaluations';
 import { writeFileAtomic } from '../evaluation/write-file';
 import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
@@ -27,7 +26,7 @@ function indexed(wb: Workbench): Workbench {
 }
 
 function runMustExist(db: ReadableDb, runId: number): void {
-  if (!runExists(db, runId)) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
+  requireStoredRun(db, runId);
 }
 
 export const evaluationHandlers: HandlersFor<typeof evaluationInvoke> = {

@@ -282,6 +282,13 @@ export function runsInGroup(db: ReadableDb, groupId: string): StoredRun[] {
   return db.prepare(`${STORED_RUN} WHERE group_id = ? ORDER BY id`).all(groupId) as StoredRun[];
 }
 
+/** storedRun, or NOT_FOUND naming the run. */
+export function requireStoredRun(db: ReadableDb, id: number): StoredRun {
+  const run = storedRun(db, id);
+  if (!run) throw new AppError('NOT_FOUND', `Run ${id} does not exist.`);
+  return run;
+}
+
 export function runExists(db: ReadableDb, id: number): boolean {
   return !!db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id);
 }
