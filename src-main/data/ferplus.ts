@@ -4,6 +4,9 @@ import { FERPLUS_CLASSES, FERPLUS_TO_FER2013, type FerPlusLayer, type SampleVote
 import { AppError } from '../../src-shared/errors';
 import { SPLITS, type Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
+import { hasFerPlusLayer } from '../store/ferplus-scores';
+import { readFerPlusLayer, readVotes, replaceFerPlusLayer } from '../store/ferplus-layers';
+import { datasetSamples } from '../store/samples';
 import { resolveDataset, splitCounts } from './packed-store';
 
 /** fer2013new.csv is about 1.5 MB; anything far larger is another file picked by mistake. */
@@ -112,56 +115,30 @@ export function importFerPlus(wb: Workbench, path: string, ref: string | number)
   const theirs = SPLITS.map((s) => parsed.usage.filter((u) => u === s).length);
   const off = SPLITS.flatMap((s, i) => (theirs[i] !== mine[i]!.total ? [`${s} ${theirs[i]} vs ${mine[i]!.total}`] : []));
   if (off.length) throw new AppError('INVALID_DATA', `${resolve(path)} does not match dataset "${ds.name}" split by split (votes vs faces): ${off.join(', ')}.`);
-  const samples = wb.db.prepare('SELECT id, idx, split FROM samples WHERE dataset_id = ? ORDER BY idx').all(ds.id) as { id: number; idx: number; split: Split }[];
+  const samples = datasetSamples(wb.db, ds.id);
   samples.forEach((s, i) => {
     if (s.idx !== i) throw new AppError('DB_CORRUPT', `Dataset "${ds.name}" has a gap in its row numbers at ${i}.`);
     if (s.split !== parsed.usage[i]) {
       throw new AppError('INVALID_DATA', `${resolve(path)}, line ${i + 2}: Usage ${parsed.usage[i]}, but row ${i + 1} of dataset "${ds.name}" is ${s.split}: the votes are not in this dataset's row order.`);
     }
   });
-  const replaced = !!wb.db.prepare('SELECT 1 FROM ferplus_layers WHERE dataset_id = ?').get(ds.id);
-  wb.db.transaction(() => {
-    wb.db.prepare('DELETE FROM ferplus_layers WHERE dataset_id = ?').run(ds.id);
-    wb.db.prepare('INSERT INTO ferplus_layers (dataset_id, source_path, rows, imported_at) VALUES (?, ?, ?, ?)').run(ds.id, resolve(path), rows, new Date().toISOString());
-    const ins = wb.db.prepare('INSERT INTO ferplus_votes (sample_id, dataset_id, votes, majority, label7) VALUES (?, ?, ?, ?, ?)');
-    const w = FERPLUS_CLASSES.length;
-    samples.forEach((s, i) => {
-      const majority = majorityOf(parsed.votes, i * w);
-      ins.run(s.id, ds.id, Buffer.from(parsed.votes.subarray(i * w, (i + 1) * w)), majority, FERPLUS_TO_FER2013[majority] ?? null);
-    });
-  })();
+  const replaced = hasFerPlusLayer(wb.db, ds.id);
+  const w = FERPLUS_CLASSES.length;
+  const votes = samples.map((s, i) => {
+    const majority = majorityOf(parsed.votes, i * w);
+    return { sampleId: s.id, votes: Buffer.from(parsed.votes.subarray(i * w, (i + 1) * w)), majority, label7: FERPLUS_TO_FER2013[majority] ?? null };
+  });
+  // One transaction: an earlier layer is replaced, or nothing changes.
+  replaceFerPlusLayer(wb.db, { datasetId: ds.id, sourcePath: resolve(path), rows, votes });
   return { ...ferPlusLayer(wb, ds.id)!, replaced };
 }
 
 /** A dataset's FER+ layer with its counts, or null when it has none. */
 export function ferPlusLayer(wb: Workbench, datasetId: number): FerPlusLayer | null {
-  const row = wb.db.prepare('SELECT dataset_id, source_path, rows, imported_at FROM ferplus_layers WHERE dataset_id = ?').get(datasetId) as
-    | { dataset_id: number; source_path: string; rows: number; imported_at: string }
-    | undefined;
-  if (!row) return null;
-  const counts = new Array<number>(FERPLUS_CLASSES.length).fill(0);
-  for (const r of wb.db.prepare('SELECT majority AS m, count(*) AS n FROM ferplus_votes WHERE dataset_id = ? GROUP BY majority').all(datasetId) as { m: number; n: number }[]) counts[r.m] = r.n;
-  const disagreeing = (
-    wb.db.prepare('SELECT count(*) AS n FROM ferplus_votes v JOIN samples s ON s.id = v.sample_id WHERE v.dataset_id = ? AND v.label7 IS NOT NULL AND v.label7 <> s.label').get(datasetId) as { n: number }
-  ).n;
-  return {
-    datasetId,
-    sourcePath: row.source_path,
-    rows: row.rows,
-    importedAt: row.imported_at,
-    majorityCounts: counts,
-    disagreeing,
-    leftOut: { contempt: counts[7]!, unknown: counts[8]!, nonFace: counts[9]! },
-  };
+  return readFerPlusLayer(wb.db, datasetId);
 }
 
 /** Votes of the given samples (those in a FER+ layer), keyed by sample id. */
 export function votesOf(wb: Workbench, sampleIds: number[]): Map<number, SampleVotes> {
-  const out = new Map<number, SampleVotes>();
-  if (!sampleIds.length) return out;
-  const rows = wb.db
-    .prepare('SELECT v.sample_id, s.split, v.votes, v.majority FROM ferplus_votes v JOIN samples s ON s.id = v.sample_id WHERE v.sample_id IN (SELECT value FROM json_each(?))')
-    .all(JSON.stringify(sampleIds)) as { sample_id: number; split: Split; votes: Buffer; majority: number }[];
-  for (const r of rows) out.set(r.sample_id, { sampleId: r.sample_id, split: r.split, votes: [...r.votes], majority: r.majority });
-  return out;
+  return readVotes(wb.db, sampleIds);
 }

@@ -4,6 +4,7 @@ import { datasetNameSchema, type DatasetSummary, type IgnoredFolder, type Import
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { diskFullReason, isDiskFull } from '../disk-full';
+import { datasetIdByName } from '../store/datasets';
 import { readFerCsv } from './csv-import';
 import { readFerFolders } from './folder-import';
 import { resolveDataset, summarize } from './packed-store';
@@ -30,8 +31,8 @@ export async function importDataset(wb: Workbench, req: ImportRequest): Promise<
   const name = named.data;
   const importId = req.importId ?? `import-${Date.now()}`;
   if (!existsSync(path)) throw new AppError('NOT_FOUND', `${path} does not exist: give the path of a fer2013.csv file or of a folder with train/ and test/.`);
-  const existing = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(name) as { id: number } | undefined;
-  if (existing) throw new AppError('ALREADY_EXISTS', `A dataset named "${name}" already exists (id ${existing.id}). Choose another --name, or delete the old one (fer datasets delete NAME, or the Datasets view).`);
+  const existing = datasetIdByName(wb.db, name);
+  if (existing !== undefined) throw new AppError('ALREADY_EXISTS', `A dataset named "${name}" already exists (id ${existing}). Choose another --name, or delete the old one (fer datasets delete NAME, or the Datasets view).`);
   sweepStaleImports(wb);
 
   const isDir = statSync(path).isDirectory();

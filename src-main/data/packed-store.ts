@@ -4,20 +4,8 @@ import type { DatasetSummary, SplitCounts } from '../../src-shared/contract/data
 import { AppError } from '../../src-shared/errors';
 import { NUM_CLASSES, PIXELS_PER_IMAGE, SPLITS, type Split } from '../../src-shared/labels';
 import type { ReadableWorkbench, Workbench } from '../context';
-
-/** A `datasets` table row, as stored. */
-export interface DatasetRow {
-  id: number;
-  name: string;
-  source_path: string;
-  format: 'csv' | 'folders';
-  /** Relative to `home.datasets`: `<id>/pixels.u8`. */
-  pixels_file: string;
-  sample_count: number;
-  converted: number;
-  skipped: number;
-  created_at: string;
-}
+import { datasetById, datasetByName, datasetIdByName, datasetUsage, deleteDatasetRow, listDatasetRows, type DatasetRow } from '../store/datasets';
+import { countsBySplitAndLabel, sampleLocations, splitSamples } from '../store/samples';
 
 export interface SplitData {
   /** samples.id of each image. */
@@ -49,14 +37,12 @@ export function pickRows(data: SplitData, rows: readonly number[], labelOf: (row
  */
 export function resolveDataset(wb: ReadableWorkbench, ref: string | number): DatasetRow {
   const id = typeof ref === 'number' ? ref : /^\d+$/.test(ref) ? Number(ref) : null;
-  const row = (
-    id !== null ? wb.db.prepare('SELECT * FROM datasets WHERE id = ?').get(id) : wb.db.prepare('SELECT * FROM datasets WHERE name = ?').get(ref)
-  ) as DatasetRow | undefined;
+  const row = id !== null ? datasetById(wb.db, id) : datasetByName(wb.db, String(ref));
   if (!row) {
     let hint = '';
     if (id !== null) {
-      const named = wb.db.prepare('SELECT id FROM datasets WHERE name = ?').get(String(ref)) as { id: number } | undefined;
-      if (named) hint = ` The dataset named "${ref}" has id ${named.id}: numbers are read as ids, so use ${named.id}.`;
+      const named = datasetIdByName(wb.db, String(ref));
+      if (named !== undefined) hint = ` The dataset named "${ref}" has id ${named}: numbers are read as ids, so use ${named}.`;
     }
     const what = id !== null ? `with id ${id}` : `named "${ref}"`;
     throw new AppError('NOT_FOUND', `No dataset ${what}.${hint} \`fer datasets\` lists the imported ones.`);
@@ -69,9 +55,7 @@ export function pixelsPath(wb: ReadableWorkbench, row: DatasetRow): string {
 }
 
 export function splitCounts(wb: Workbench, datasetId: number): SplitCounts[] {
-  const rows = wb.db
-    .prepare('SELECT split, label, count(*) AS n FROM samples WHERE dataset_id = ? GROUP BY split, label')
-    .all(datasetId) as { split: Split; label: number; n: number }[];
+  const rows = countsBySplitAndLabel(wb.db, datasetId);
   const out = SPLITS.map((split) => ({ split, total: 0, perClass: new Array<number>(NUM_CLASSES).fill(0) }));
   for (const r of rows) {
     const s = out[SPLITS.indexOf(r.split)]!;
@@ -96,7 +80,7 @@ export function summarize(wb: Workbench, row: DatasetRow): DatasetSummary {
 }
 
 export function listDatasets(wb: Workbench): DatasetSummary[] {
-  const rows = wb.db.prepare('SELECT * FROM datasets ORDER BY id').all() as DatasetRow[];
+  const rows = listDatasetRows(wb.db);
   return rows.map((r) => summarize(wb, r));
 }
 
@@ -134,9 +118,7 @@ export function readRows(file: string, idxs: ArrayLike<number>, out: Uint8Array)
 export function loadSplit(wb: ReadableWorkbench, datasetId: number, split: Split, opts: { limit?: number } = {}): SplitData {
   const row = resolveDataset(wb, datasetId);
   const limit = opts.limit ?? -1;
-  const rows = wb.db
-    .prepare('SELECT id, idx, label FROM samples WHERE dataset_id = ? AND split = ? ORDER BY idx LIMIT ?')
-    .all(datasetId, split, limit) as { id: number; idx: number; label: number }[];
+  const rows = splitSamples(wb.db, datasetId, split, limit);
   const n = rows.length;
   const ids = new Int32Array(n);
   const labels = new Uint8Array(n);
@@ -155,16 +137,14 @@ export function loadSplit(wb: ReadableWorkbench, datasetId: number, split: Split
 export function readPixelsByIds(wb: ReadableWorkbench, sampleIds: number[]): Uint8Array {
   const out = new Uint8Array(sampleIds.length * PIXELS_PER_IMAGE);
   if (!sampleIds.length) return out;
-  const found = wb.db
-    .prepare('SELECT id, dataset_id, idx FROM samples WHERE id IN (SELECT value FROM json_each(?))')
-    .all(JSON.stringify(sampleIds)) as { id: number; dataset_id: number; idx: number }[];
+  const found = sampleLocations(wb.db, sampleIds);
   const byId = new Map(found.map((r) => [r.id, r]));
   const perDataset = new Map<number, { slots: number[]; idxs: number[] }>();
   sampleIds.forEach((id, slot) => {
     const r = byId.get(id);
     if (!r) throw new AppError('NOT_FOUND', `No sample with id ${id}.`);
-    let group = perDataset.get(r.dataset_id);
-    if (!group) perDataset.set(r.dataset_id, (group = { slots: [], idxs: [] }));
+    let group = perDataset.get(r.datasetId);
+    if (!group) perDataset.set(r.datasetId, (group = { slots: [], idxs: [] }));
     group.slots.push(slot);
     group.idxs.push(r.idx);
   });
@@ -183,8 +163,7 @@ export function readPixelsByIds(wb: ReadableWorkbench, sampleIds: number[]): Uin
  */
 export function deleteDataset(wb: Workbench, ref: string | number): void {
   const row = resolveDataset(wb, ref);
-  const runs = (wb.db.prepare('SELECT count(*) AS n FROM runs WHERE dataset_id = ?').get(row.id) as { n: number }).n;
-  const evals = (wb.db.prepare('SELECT count(*) AS n FROM evaluations WHERE dataset_id = ?').get(row.id) as { n: number }).n;
+  const { runs, evaluations: evals } = datasetUsage(wb.db, row.id);
   if (runs || evals) {
     throw new AppError('CONFLICT', `Dataset "${row.name}" is used by ${runs} run(s) and ${evals} evaluation(s); delete those first.`);
   }
@@ -195,7 +174,7 @@ export function deleteDataset(wb: Workbench, ref: string | number): void {
   const moved = existsSync(dir);
   if (moved) renameSync(dir, aside);
   try {
-    wb.db.transaction(() => wb.db.prepare('DELETE FROM datasets WHERE id = ?').run(row.id))();
+    deleteDatasetRow(wb.db, row.id);
   } catch (err) {
     if (moved) renameSync(aside, dir);
     throw err;

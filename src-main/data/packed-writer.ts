@@ -5,6 +5,7 @@ import { AppError } from '../../src-shared/errors';
 import { PIXELS_PER_IMAGE, SPLITS } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { removeDeadTemps } from '../processes';
+import { datasetIds, insertDataset } from '../store/datasets';
 
 export const PIXELS_FILE = 'pixels.u8';
 const TMP_PREFIX = 'import-';
@@ -95,27 +96,25 @@ export class PackedWriter {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
     // No fsync: a killed process loses nothing from the page cache, and the DB itself runs synchronous=NORMAL.
-    const db = this.wb.db;
     let movedTo: string | null = null;
-    const insertDataset = db.prepare(
-      `INSERT INTO datasets (name, source_path, format, pixels_file, sample_count, converted, skipped, created_at)
-       VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING id`,
-    );
-    const setFile = db.prepare('UPDATE datasets SET pixels_file = ? WHERE id = ?');
-    const insertSample = db.prepare('INSERT INTO samples (dataset_id, idx, split, label, source, hash) VALUES (?, ?, ?, ?, ?, ?)');
-    const commit = db.transaction(() => {
-      const { id } = insertDataset.get(meta.name, meta.sourcePath, meta.format, this.count, meta.converted, meta.skipped, new Date().toISOString()) as { id: number };
-      setFile.run(`${id}/${PIXELS_FILE}`, id);
-      for (let i = 0; i < this.count; i++) insertSample.run(id, i, SPLITS[this.splits[i]!], this.labels[i], this.sources[i], this.hashes[i]);
-      const target = join(this.wb.home.datasets, String(id));
-      // A folder under this id can only be an orphan of a killed import whose row never committed.
-      if (existsSync(target)) rmSync(target, { recursive: true, force: true });
-      renameSync(this.dir, target);
-      movedTo = target;
-      return id;
-    });
     try {
-      return commit();
+      return insertDataset(
+        this.wb.db,
+        {
+          ...meta,
+          sampleCount: this.count,
+          sampleAt: (i) => ({ split: SPLITS[this.splits[i]!]!, label: this.labels[i]!, source: this.sources[i]!, hash: this.hashes[i]! }),
+          pixelsFile: (id) => `${id}/${PIXELS_FILE}`,
+        },
+        // Runs inside the insert's transaction, so a failed move leaves no rows.
+        (id) => {
+          const target = join(this.wb.home.datasets, String(id));
+          // A folder under this id can only be an orphan of a killed import whose row never committed.
+          if (existsSync(target)) rmSync(target, { recursive: true, force: true });
+          renameSync(this.dir, target);
+          movedTo = target;
+        },
+      );
     } catch (err) {
       if (movedTo) rmSync(movedTo, { recursive: true, force: true });
       this.abort();
@@ -152,7 +151,7 @@ function grow(a: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
  */
 export function sweepStaleImports(wb: Workbench): number {
   let removed = removeDeadTemps(wb.home.tmp, TMP_PREFIX);
-  const known = new Set((wb.db.prepare('SELECT id FROM datasets').all() as { id: number }[]).map((r) => String(r.id)));
+  const known = new Set(datasetIds(wb.db).map(String));
   for (const entry of safeList(wb.home.datasets)) {
     if (known.has(entry) || !/^\d+$/.test(entry)) continue;
     const full = join(wb.home.datasets, entry);

@@ -1,6 +1,6 @@
 import type { DatasetStats, DuplicateGroup } from '../../src-shared/contract/datasets';
-import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
+import { samplesSharingHash } from '../store/samples';
 import { resolveDataset, summarize } from './packed-store';
 import { trainCopyReport } from './train-copies';
 
@@ -29,13 +29,7 @@ export function datasetStats(wb: Workbench, ref: string | number): DatasetStats 
 }
 
 export function duplicateReport(wb: Workbench, datasetId: number): DatasetStats['duplicates'] {
-  const rows = wb.db
-    .prepare(
-      `SELECT s.hash, s.id, s.split, s.label FROM samples s
-       JOIN (SELECT hash FROM samples WHERE dataset_id = ? GROUP BY hash HAVING count(*) > 1) d ON d.hash = s.hash
-       WHERE s.dataset_id = ? ORDER BY s.hash, s.idx`,
-    )
-    .all(datasetId, datasetId) as { hash: string; id: number; split: Split; label: number }[];
+  const rows = samplesSharingHash(wb.db, datasetId);
   const groups: DuplicateGroup[] = [];
   for (const r of rows) {
     let g = groups[groups.length - 1];

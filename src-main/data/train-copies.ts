@@ -3,6 +3,7 @@ import { NEAR_COPY_MAX_DISTANCE } from '../../src-shared/dedup';
 import { SPLITS, type Split } from '../../src-shared/labels';
 import { nearestHashes, PHASH_ALGORITHM, phashFaces } from '../analysis/phash';
 import type { Workbench } from '../context';
+import { datasetsMissingTrainCopies, exactCopiesInTraining, nearestDistanceCounts, replaceTrainCopies, trainCopyAlgorithm, trainCopyCounts, type TrainCopy } from '../store/train-copies';
 import { loadSplit, resolveDataset } from './packed-store';
 
 /**
@@ -12,8 +13,7 @@ import { loadSplit, resolveDataset } from './packed-store';
  * indexed or not at all. Returns true when it had to compute.
  */
 export function ensureTrainCopies(wb: Workbench, datasetId: number): boolean {
-  const have = wb.db.prepare('SELECT algorithm FROM train_copy_index WHERE dataset_id = ?').get(datasetId) as { algorithm: string } | undefined;
-  if (have?.algorithm === PHASH_ALGORITHM) return false;
+  if (trainCopyAlgorithm(wb.db, datasetId) === PHASH_ALGORITHM) return false;
   resolveDataset(wb, datasetId);
   const bySplit = new Map<Split, { ids: Int32Array; hashes: Uint32Array }>();
   for (const split of SPLITS) {
@@ -21,17 +21,8 @@ export function ensureTrainCopies(wb: Workbench, datasetId: number): boolean {
     bySplit.set(split, { ids: data.ids, hashes: phashFaces(data.pixels, data.n) });
   }
   const train = bySplit.get('Training')!;
-  const exact = new Map(
-    (
-      wb.db
-        .prepare(
-          `SELECT s.id, (SELECT count(*) FROM samples t WHERE t.dataset_id = s.dataset_id AND t.hash = s.hash AND t.split = 'Training') AS n
-           FROM samples s WHERE s.dataset_id = ? AND s.split <> 'Training'`,
-        )
-        .all(datasetId) as { id: number; n: number }[]
-    ).map((r) => [r.id, r.n]),
-  );
-  const rows: [number, number, number, number | null][] = [];
+  const exact = exactCopiesInTraining(wb.db, datasetId);
+  const rows: TrainCopy[] = [];
   for (const split of SPLITS) {
     if (split === 'Training') continue;
     const s = bySplit.get(split)!;
@@ -41,16 +32,10 @@ export function ensureTrainCopies(wb: Workbench, datasetId: number): boolean {
       // An exact copy has distance 0 by construction; recorded as such even if the hash of a Training copy is
       // not the first one found.
       const copies = exact.get(s.ids[i]!) ?? 0;
-      rows.push([s.ids[i]!, copies, copies > 0 ? 0 : near.distance[i]!, at >= 0 ? train.ids[at]! : null]);
+      rows.push({ sampleId: s.ids[i]!, exactCopies: copies, nearestDistance: copies > 0 ? 0 : near.distance[i]!, nearestSampleId: at >= 0 ? train.ids[at]! : null });
     }
   }
-  const blob = packHashes(bySplit);
-  wb.db.transaction(() => {
-    wb.db.prepare('DELETE FROM train_copy_index WHERE dataset_id = ?').run(datasetId);
-    wb.db.prepare('INSERT INTO train_copy_index (dataset_id, algorithm, phashes, created_at) VALUES (?, ?, ?, ?)').run(datasetId, PHASH_ALGORITHM, blob, new Date().toISOString());
-    const ins = wb.db.prepare('INSERT INTO train_copies (sample_id, dataset_id, exact_copies, nearest_distance, nearest_sample_id) VALUES (?, ?, ?, ?, ?)');
-    for (const r of rows) ins.run(r[0], datasetId, r[1], r[2], r[3]);
-  })();
+  replaceTrainCopies(wb.db, datasetId, PHASH_ALGORITHM, packHashes(bySplit), rows);
   return true;
 }
 
@@ -69,27 +54,14 @@ function packHashes(bySplit: Map<Split, { ids: Int32Array; hashes: Uint32Array }
 
 /** Makes sure the train-copy index exists for every dataset that has an evaluation on a test split. */
 export function ensureTrainCopiesForEvaluations(wb: Workbench): void {
-  const ids = wb.db
-    .prepare(
-      `SELECT DISTINCT e.dataset_id AS id FROM evaluations e
-       WHERE e.split <> 'Training' AND NOT EXISTS (SELECT 1 FROM train_copy_index i WHERE i.dataset_id = e.dataset_id AND i.algorithm = ?)`,
-    )
-    .all(PHASH_ALGORITHM) as { id: number }[];
-  for (const { id } of ids) ensureTrainCopies(wb, id);
+  for (const id of datasetsMissingTrainCopies(wb.db, PHASH_ALGORITHM)) ensureTrainCopies(wb, id);
 }
 
 /** Per test split: faces with an exact copy in Training, and with a near copy (pHash distance ≤ the threshold). */
 export function trainCopyReport(wb: Workbench, datasetId: number): TrainCopyReport {
   ensureTrainCopies(wb, datasetId);
-  const rows = wb.db
-    .prepare(
-      `SELECT s.split, count(*) AS total, sum(c.exact_copies > 0) AS exact, sum(c.nearest_distance <= ?) AS near
-       FROM train_copies c JOIN samples s ON s.id = c.sample_id WHERE c.dataset_id = ? GROUP BY s.split`,
-    )
-    .all(NEAR_COPY_MAX_DISTANCE, datasetId) as { split: Split; total: number; exact: number; near: number }[];
-  const histogram = wb.db
-    .prepare('SELECT nearest_distance AS d, count(*) AS n FROM train_copies WHERE dataset_id = ? AND nearest_distance <= 16 GROUP BY nearest_distance')
-    .all(datasetId) as { d: number; n: number }[];
+  const rows = trainCopyCounts(wb.db, datasetId, NEAR_COPY_MAX_DISTANCE);
+  const histogram = nearestDistanceCounts(wb.db, datasetId);
   const nearestDistances = new Array<number>(17).fill(0);
   for (const h of histogram) nearestDistances[h.d] = h.n;
   return {
