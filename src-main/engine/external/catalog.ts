@@ -103,7 +103,8 @@ export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<
       params = (model as tf.LayersModel).countParams();
     }
     try {
-      return externalById(wb, insertExternalModel(wb.db, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params, outputs, datasetId: dataset.id, codeVersion }))!;
+      const id = insertExternalModel(wb.db, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params, outputs, datasetId: dataset.id, codeVersion });
+      return externalById(wb, id)!;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;

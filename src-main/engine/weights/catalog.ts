@@ -19,7 +19,7 @@ export function weightsId(architecture: TransferArchitecture, variant: WeightVar
 export { parseWeightsId };
 
 function toInfo(row: StoredWeights): WeightsInfo {
-  const meta = row.meta;
+  const { meta } = row;
   const architecture = row.architecture as TransferArchitecture;
   return {
     id: row.id,
