@@ -1,6 +1,7 @@
 import type { FoldConfig } from '../../src-shared/contract/runs';
 import { NUM_CLASSES, type Split } from '../../src-shared/labels';
-import type { Db } from '../store/db';
+import type { ReadableDb } from '../store/readable-db';
+import { splitLabels } from '../store/samples';
 import { pickRows, type SplitData } from './packed-store';
 import { Rng } from './prng';
 
@@ -36,14 +37,8 @@ export function assignFolds(ids: ArrayLike<number>, labels: ArrayLike<number>, k
   return fold;
 }
 
-/** The ids and labels of one split of a dataset, as imported (no pixels): what its fold assignment is drawn from. */
-export function splitLabels(db: Db, datasetId: number, split: Split): { ids: Int32Array; labels: Uint8Array } {
-  const rows = db.prepare('SELECT id, label FROM samples WHERE dataset_id = ? AND split = ? ORDER BY idx').all(datasetId, split) as { id: number; label: number }[];
-  return { ids: Int32Array.from(rows, (r) => r.id), labels: Uint8Array.from(rows, (r) => r.label) };
-}
-
 /** The sample ids of one fold of a dataset's split: the faces a run with `fold: { k, index }` holds out. */
-export function heldOutIds(db: Db, datasetId: number, split: Split, k: number, index: number): Set<number> {
+export function heldOutIds(db: ReadableDb, datasetId: number, split: Split, k: number, index: number): Set<number> {
   const { ids, labels } = splitLabels(db, datasetId, split);
   const fold = assignFolds(ids, labels, k);
   const out = new Set<number>();

@@ -6,6 +6,7 @@ import { AppError } from '../../src-shared/errors';
 import type { ReadableWorkbench } from '../context';
 import { diskFullReason, isDiskFull } from '../disk-full';
 import { removeDeadTemps } from '../processes';
+import { checkpointPath, requireStoredRun } from '../store/runs';
 import { getModel, type InputSpec } from './models/index';
 
 /** Checkpoint folders: `<home.runs>/<runId>/last` and `/best`. */
@@ -148,17 +149,12 @@ export async function restoreOptimizer(opt: tf.Optimizer, data: Uint8Array, spec
 /** The model a run produced, its config and how to feed it — what evaluation needs. */
 /** A run's stored training config. */
 export function runConfig(wb: ReadableWorkbench, runId: number): TrainConfig {
-  const row = wb.db.prepare('SELECT config_json FROM runs WHERE id = ?').get(runId) as { config_json: string } | undefined;
-  if (!row) throw new AppError('NOT_FOUND', `Run ${runId} does not exist.`);
-  return trainConfigSchema.parse(JSON.parse(row.config_json));
+  return trainConfigSchema.parse(JSON.parse(requireStoredRun(wb.db, runId).config_json));
 }
 
 export async function loadRunModel(wb: ReadableWorkbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
   const config = runConfig(wb, runId);
-  const art = wb.db
-    .prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND json_extract(meta_json, '$.which') = ? ORDER BY id DESC LIMIT 1`)
-    .get(runId, which) as { path: string } | undefined;
-  const dir = art?.path ?? checkpointDir(wb.home.runs, runId, which);
+  const dir = checkpointPath(wb.db, runId, which) ?? checkpointDir(wb.home.runs, runId, which);
   if (!existsSync(readableDir(dir))) throw new AppError('NOT_FOUND', `Run ${runId} has no '${which}' checkpoint (looked in ${dir}).`);
   const model = await loadModelDir(dir);
   return { model, config, spec: getModel(config.model).inputSpec(config) };

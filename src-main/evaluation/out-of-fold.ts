@@ -3,13 +3,13 @@ import type { FoldConfig, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError, fieldError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
-import { splitLabels } from '../data/folds';
 import type { ReadableDb } from '../store/readable-db';
 import { insertEnsemble } from '../store/ensembles';
 import { requireStoredRun, runsInGroup } from '../store/runs';
 import { getEnsemble } from './ensemble';
 import { evaluateRun } from './run-eval';
 import { loadPredictions } from '../store/evaluations';
+import { splitLabels } from '../store/samples';
 
 interface FoldRun {
   id: number;

@@ -6,7 +6,7 @@ import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
 import { heldOutIds } from '../data/folds';
-import { excludedInSplit, resolveRevision } from '../data/revisions';
+import { resolveRevision } from '../data/revisions';
 import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
 import { deleteExternalRun } from '../engine/external/catalog';
 import { getModel } from '../engine/models/index';
@@ -15,6 +15,7 @@ import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
 import { TERMINAL, insertRuns, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
+import { excludedInSplit } from '../store/revisions';
 import { splitSize } from '../store/samples';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
@@ -88,8 +89,8 @@ function configRevision(wb: Workbench, ref: string | number, ds: { id: number; n
     if (err instanceof AppError) throw fieldError(err.code, 'config.revision', err.message);
     throw err;
   }
-  if (rev.dataset_id !== ds.id) {
-    const other = resolveDataset(wb, rev.dataset_id);
+  if (rev.datasetId !== ds.id) {
+    const other = resolveDataset(wb, rev.datasetId);
     throw fieldError('INVALID_INPUT', 'config.revision', `revision "${rev.name}" revises dataset "${other.name}", not "${ds.name}", the dataset this run trains on.`);
   }
   return rev;

@@ -193,6 +193,14 @@ export function recordCheckpoint(wb: Workbench, runId: number, which: 'best' | '
   })();
 }
 
+/** The folder recordCheckpoint last recorded for the run's `which` checkpoint, if any. */
+export function checkpointPath(db: ReadableDb, runId: number, which: 'best' | 'last'): string | undefined {
+  const art = db
+    .prepare(`SELECT path FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' AND json_extract(meta_json, '$.which') = ? ORDER BY id DESC LIMIT 1`)
+    .get(runId, which) as { path: string } | undefined;
+  return art?.path;
+}
+
 export function epochHistory(wb: Workbench, runId: number): EpochMetrics[] {
   const rows = wb.db.prepare(`SELECT epoch, split, name, value FROM metrics WHERE run_id = ? AND step = 0 AND split IN ('train', 'val') ORDER BY epoch`).all(runId) as {
     epoch: number;

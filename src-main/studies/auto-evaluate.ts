@@ -6,7 +6,8 @@ import { cancelledError } from '../evaluation/cancel';
 import { evaluateRun } from '../evaluation/run-eval';
 import { settingOf } from '../evaluation/selection';
 import { latestMatching } from '../store/evaluations';
-import { completedEvaluatingMembers, evaluatingStudyOf, getStudy, setMemberEvalError, studyOfRun } from './store';
+import { completedEvaluatingMembers, evaluatingStudyOf, setMemberEvalError, studyOfRun } from '../store/studies';
+import { getStudy } from './summary';
 import { ensembleBestMembers, ensembleDue } from './ensemble';
 
 /**

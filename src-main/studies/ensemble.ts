@@ -4,7 +4,8 @@ import type { Workbench } from '../context';
 import { createEnsemble } from '../evaluation/ensemble';
 import { runSummary } from '../store/runs';
 import { describeCell } from './plan';
-import { getStudy, setStudyEnsemble } from './store';
+import { setStudyEnsemble } from '../store/studies';
+import { getStudy } from './summary';
 
 /**
  * The study's ensemble: per cell, the seed with the best validation accuracy (chosen on the validation split the

@@ -6,10 +6,12 @@ import { PIXELS_PER_IMAGE, type Split } from '../../src-shared/labels';
 import type { ReadableWorkbench } from '../context';
 import { foldSide } from '../data/folds';
 import { loadSplit, resolveDataset } from '../data/packed-store';
-import { applyRevision, resolveRevision, revisionLabels } from '../data/revisions';
+import { applyRevision, resolveRevision } from '../data/revisions';
 import { inverseFrequencyWeights } from '../data/stats';
 import type { LabelledPixels } from '../engine/evaluate';
 import { STREAM, mixSeed, shuffledIndices } from '../engine/rng';
+import { revisionLabels } from '../store/revisions';
+import { weightsByIdOrName } from '../store/weights';
 
 export interface RunData {
   datasetId: number;
@@ -65,10 +67,8 @@ export function loadRunData(wb: ReadableWorkbench, cfg: TrainConfig): RunData {
  * catalog.getWeights accepts), or a path to a weights file. `id` is null for a plain file.
  */
 export function resolveWeights(wb: ReadableWorkbench, ref: string): { id: string | null; file: string } {
-  // Id first: a name could look like another import's id, and the id is what identifies content.
-  const row = (wb.db.prepare('SELECT id, path FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT id, path FROM weights WHERE name = ?').get(ref)) as
-    | { id: string; path: string }
-    | undefined;
+  // Id first (weightsByIdOrName): a name could look like another import's id, and the id is what identifies content.
+  const row = weightsByIdOrName(wb.db, ref);
   if (row) return { id: row.id, file: isAbsolute(row.path) ? row.path : join(wb.home.weights, row.path) };
   if (existsSync(ref)) return { id: null, file: ref };
   throw new AppError('NOT_FOUND', `config.weights: no imported weights with id or name "${ref}" and no such file. \`fer weights list\` shows the imported ones.`);

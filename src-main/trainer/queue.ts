@@ -2,7 +2,7 @@ import type { RunProgress, RunSummary, TrainConfig } from '../../src-shared/cont
 import { AppError } from '../../src-shared/errors';
 import type { Workbench } from '../context';
 import { isAlive } from '../processes';
-import { inPausedStudy } from '../studies/store';
+import { inPausedStudy } from '../store/studies';
 import { howItEnded } from '../child-launcher';
 import { launchTrainer, type TrainerHandle } from './launcher';
 import type { ChildMessage } from './protocol';

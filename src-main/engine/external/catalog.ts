@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { ExternalFormat, ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
+import type { ExternalModelInfo, ExternalPreprocess, InvokeParsedArgs } from '../../../src-shared/contract';
 import { AppError } from '../../../src-shared/errors';
 import { SPLITS } from '../../../src-shared/labels';
 import type { Workbench } from '../../context';
-import { externalById, externalForRun } from '../../store/external-models';
+import { deleteExternalRunRows, externalById, externalForRun, externalNameTaken, insertExternalModel } from '../../store/external-models';
 import { loadSplit, resolveDataset } from '../../data/packed-store';
 import { activateBackend, chooseBackend } from '../backend';
 import { loadModelDir, saveModelDir, writeDirAtomic } from '../checkpoint';
@@ -77,7 +77,7 @@ async function dryRun(wb: Workbench, datasetId: number, model: Predictor, spec: 
  */
 export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<'models.import'>, codeVersion: string): Promise<ExternalModelInfo> {
   const dataset = resolveDataset(wb, args.dataset);
-  if (wb.db.prepare('SELECT 1 FROM external_models WHERE name = ?').get(args.name)) {
+  if (externalNameTaken(wb.db, args.name)) {
     throw new AppError('ALREADY_EXISTS', `An external model named "${args.name}" already exists; choose another name.`);
   }
   const source = await readExternal(args.path, wb.home.tmp);
@@ -103,7 +103,8 @@ export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<
       params = (model as tf.LayersModel).countParams();
     }
     try {
-      return storeRows(wb, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params, outputs, datasetId: dataset.id, codeVersion });
+      const id = insertExternalModel(wb.db, { name: args.name, format: source.format, file: source.file, sha256: source.sha256, dir, preprocess, params, outputs, datasetId: dataset.id, codeVersion });
+      return externalById(wb, id)!;
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -113,49 +114,11 @@ export async function importExternalModel(wb: Workbench, args: InvokeParsedArgs<
   }
 }
 
-interface NewExternal {
-  name: string;
-  format: ExternalFormat;
-  file: string;
-  sha256: string;
-  dir: string;
-  preprocess: StoredPreprocess;
-  params: number;
-  outputs: number;
-  datasetId: number;
-  codeVersion: string;
-}
-
-function storeRows(wb: Workbench, m: NewExternal): ExternalModelInfo {
-  const now = new Date().toISOString();
-  const id = wb.db.transaction(() => {
-    const modelId = Number(
-      wb.db
-        .prepare('INSERT INTO external_models (name, format, source_file, sha256, path, preprocess_json, params, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(m.name, m.format, m.file, m.sha256, m.dir, JSON.stringify(m.preprocess), m.params, m.outputs, now).lastInsertRowid,
-    );
-    // What compare's config columns and group-by read for this row; not a TrainConfig (nothing was trained here).
-    const config = { model: 'external', external: modelId, dataset: m.datasetId, format: m.format, sourceFile: m.file, sha256: m.sha256, params: m.params, ...m.preprocess };
-    wb.db
-      .prepare(
-        `INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at, finished_at, external_model_id)
-         VALUES (?, ?, 'external', ?, 0, ?, 'completed', ?, ?, ?)`,
-      )
-      .run(m.name, m.datasetId, JSON.stringify(config), m.codeVersion, now, now, modelId);
-    return modelId;
-  })();
-  return externalById(wb, id)!;
-}
-
 /**
  * runs.delete of an external model's run: the model row and its stored copy go with its last run, in one
  * transaction with the run row, so the name is free again and no folder is left behind.
  */
 export function deleteExternalRun(wb: Workbench, runId: number): void {
   const info = externalForRun(wb, runId);
-  wb.db.transaction(() => {
-    wb.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
-    if (info && !wb.db.prepare('SELECT 1 FROM runs WHERE external_model_id = ?').get(info.id)) wb.db.prepare('DELETE FROM external_models WHERE id = ?').run(info.id);
-  })();
-  if (info && !wb.db.prepare('SELECT 1 FROM external_models WHERE id = ?').get(info.id)) rmSync(info.path, { recursive: true, force: true });
+  if (deleteExternalRunRows(wb.db, runId, info?.id ?? null) && info) rmSync(info.path, { recursive: true, force: true });
 }

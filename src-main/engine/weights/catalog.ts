@@ -1,15 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  parseWeightsId,
-  type TransferArchitecture,
-  type WeightsFormat,
-  type WeightsInfo,
-  type WeightVariant,
-} from '../../../src-shared/contract/weights';
+import { parseWeightsId, type TransferArchitecture, type WeightsInfo, type WeightVariant } from '../../../src-shared/contract/weights';
 import { AppError } from '../../../src-shared/errors';
 import type { Workbench } from '../../context';
+import { deleteWeightsRow, listStoredWeights, upsertWeights, weightsById, weightsByIdOrName, weightsByName, type StoredWeights, type WeightsMeta } from '../../store/weights';
 import { variantDef } from '../models/blocks/architectures';
 import { candidateLabel, detectArchitecture } from './detect';
 import { assertComplete } from './mapping';
@@ -23,27 +18,8 @@ export function weightsId(architecture: TransferArchitecture, variant: WeightVar
 
 export { parseWeightsId };
 
-interface WeightsRow {
-  id: string;
-  name: string;
-  architecture: string;
-  format: string;
-  path: string;
-  sha256: string;
-  meta_json: string | null;
-  created_at: string;
-}
-
-interface WeightsMeta {
-  variant: WeightVariant;
-  sourceFile: string;
-  layers: number;
-  params: number;
-  unmatched: string[];
-}
-
-function toInfo(row: WeightsRow): WeightsInfo {
-  const meta = JSON.parse(row.meta_json ?? '{}') as WeightsMeta;
+function toInfo(row: StoredWeights): WeightsInfo {
+  const { meta } = row;
   const architecture = row.architecture as TransferArchitecture;
   return {
     id: row.id,
@@ -51,14 +27,14 @@ function toInfo(row: WeightsRow): WeightsInfo {
     architecture,
     variant: meta.variant,
     normalize: variantDef(architecture, meta.variant).normalize,
-    format: row.format as WeightsFormat,
+    format: row.format,
     path: row.path,
     sha256: row.sha256,
     sourceFile: meta.sourceFile,
     layers: meta.layers,
     params: meta.params,
     unmatched: meta.unmatched,
-    createdAt: row.created_at,
+    createdAt: row.createdAt,
   };
 }
 
@@ -90,15 +66,12 @@ export async function sha256Of(files: string[]): Promise<string> {
 }
 
 export function listWeights(wb: Workbench): WeightsInfo[] {
-  const rows = wb.db.prepare('SELECT * FROM weights ORDER BY created_at, id').all() as WeightsRow[];
-  return rows.map(toInfo);
+  return listStoredWeights(wb.db).map(toInfo);
 }
 
 /** By id or by name. */
 export function getWeights(wb: Workbench, ref: string): WeightsInfo {
-  const row = (wb.db.prepare('SELECT * FROM weights WHERE id = ?').get(ref) ?? wb.db.prepare('SELECT * FROM weights WHERE name = ?').get(ref)) as
-    | WeightsRow
-    | undefined;
+  const row = weightsByIdOrName(wb.db, ref);
   if (!row) throw new AppError('NOT_FOUND', `No imported weights with id or name "${ref}". Import them first: fer weights import FILE --name NAME.`);
   return toInfo(row);
 }
@@ -121,7 +94,7 @@ export async function importWeights(wb: Workbench, req: ImportRequest): Promise<
   }
   const files = statSync(path).isDirectory() ? sourceFiles(existsSync(join(path, 'model.json')) ? join(path, 'model.json') : path) : sourceFiles(path);
   const sha256 = await sha256Of(files.filter((f) => statSync(f).isFile()));
-  const sameName = wb.db.prepare('SELECT * FROM weights WHERE name = ?').get(req.name) as WeightsRow | undefined;
+  const sameName = weightsByName(wb.db, req.name);
   if (sameName && sameName.sha256 !== sha256) {
     throw new AppError('ALREADY_EXISTS', `Weights named "${req.name}" already exist (${sameName.id}) with different content; choose another name.`);
   }
@@ -132,7 +105,7 @@ export async function importWeights(wb: Workbench, req: ImportRequest): Promise<
   assertComplete(found.report, label, path);
 
   const id = weightsId(found.architecture, found.variant, sha256);
-  const existing = wb.db.prepare('SELECT * FROM weights WHERE id = ?').get(id) as WeightsRow | undefined;
+  const existing = weightsById(wb.db, id);
   if (existing && existsSync(existing.path)) return { ...toInfo(existing), existed: true };
 
   // Keep only what the model uses (a full-model file also carries its old classifier and optimizer state).
@@ -141,9 +114,7 @@ export async function importWeights(wb: Workbench, req: ImportRequest): Promise<
   writeStored(dir, wb.home.tmp, kept, { architecture: found.architecture, variant: found.variant });
   const meta: WeightsMeta = { variant: found.variant, sourceFile: path, layers: kept.layers.size, params: countValues(kept), unmatched: found.report.unexpected };
   try {
-    wb.db
-      .prepare('INSERT OR REPLACE INTO weights (id, name, architecture, format, path, sha256, meta_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, req.name, found.architecture, set.format, dir, sha256, JSON.stringify(meta), new Date().toISOString());
+    upsertWeights(wb.db, { id, name: req.name, architecture: found.architecture, format: set.format, path: dir, sha256, meta });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -153,6 +124,6 @@ export async function importWeights(wb: Workbench, req: ImportRequest): Promise<
 
 export function deleteWeights(wb: Workbench, id: string): void {
   const info = getWeights(wb, id);
-  wb.db.prepare('DELETE FROM weights WHERE id = ?').run(info.id);
+  deleteWeightsRow(wb.db, info.id);
   rmSync(info.path, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ import type { Workbench } from '../../../src-main/context';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { planStudy } from '../../../src-main/studies/plan';
-import { insertStudy, linkMember } from '../../../src-main/studies/store';
+import { insertStudy, linkMember } from '../../../src-main/store/studies';
 import { queueFor } from '../../../src-main/trainer/queue';
 import { studyEvaluator } from '../../../src-main/studies/auto-evaluate';
 import { rmSync } from 'node:fs';

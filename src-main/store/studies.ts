@@ -1,11 +1,13 @@
-import type { StudyAxis, StudyEvaluate, StudyMember, StudyReference, StudySummary } from '../../src-shared/contract/studies';
-import { latestMatching } from '../store/evaluations';
-import { settingOf } from '../evaluation/selection';
+import type { StudyAxis, StudyEvaluate, StudyReference, StudySummary } from '../../src-shared/contract/studies';
 import type { RunStatus, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
-import type { Db } from '../store/db';
+import type { Db } from './db';
+import type { ReadableDb } from './readable-db';
 
-/** Every SQL about studies: the study rows and the links from a study to its member runs. */
+/**
+ * The studies repository (moved here from studies/store.ts, #18): the study rows and the links from a study to its
+ * member runs. studies/summary.ts puts a study together with its members' evaluations (getStudy).
+ */
 
 interface StudyRow {
   id: number;
@@ -93,30 +95,10 @@ export function inPausedStudy(db: Db, runId: number): boolean {
   return Boolean(db.prepare(`SELECT 1 FROM study_runs m JOIN studies s ON s.id = m.study_id WHERE m.run_id = ? AND s.status = 'paused'`).get(runId));
 }
 
-export function getStudy(db: Db, studyId: number): StudySummary {
+/** A study's own row, parsed: everything of its summary but its members and their counts. */
+export function studyRecord(db: ReadableDb, studyId: number): Omit<StudySummary, 'members' | 'counts'> {
   const row = db.prepare('SELECT * FROM studies WHERE id = ?').get(studyId) as StudyRow | undefined;
   if (!row) throw new AppError('NOT_FOUND', `Study ${studyId} does not exist.`);
-  const evaluate = row.evaluate_json ? (JSON.parse(row.evaluate_json) as StudyEvaluate) : null;
-  const members = (
-    db
-      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, r.started_at, r.finished_at, m.cell_json, m.eval_error FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
-      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string; eval_error: string | null; started_at: string | null; finished_at: string | null }[]
-  ).map((m): StudyMember => {
-    const ev = evaluate ? latestMatching(db, m.id, settingOf(evaluate)) : null;
-    return {
-      runId: m.id,
-      name: m.name,
-      cell: JSON.parse(m.cell_json) as Record<string, unknown>,
-      seed: m.seed,
-      status: m.status,
-      error: m.error,
-      evaluation: ev ? { id: ev.id, accuracy: ev.accuracy } : null,
-      evalError: m.eval_error,
-      trainSeconds: m.status === 'completed' && m.started_at && m.finished_at ? (Date.parse(m.finished_at) - Date.parse(m.started_at)) / 1000 : null,
-    };
-  });
-  const counts: Partial<Record<RunStatus, number>> = {};
-  for (const m of members) counts[m.status] = (counts[m.status] ?? 0) + 1;
   return {
     id: row.id,
     name: row.name,
@@ -125,14 +107,34 @@ export function getStudy(db: Db, studyId: number): StudySummary {
     axes: JSON.parse(row.axes_json) as StudyAxis[],
     seeds: JSON.parse(row.seeds_json) as number[],
     createdAt: row.created_at,
-    evaluate,
+    evaluate: row.evaluate_json ? (JSON.parse(row.evaluate_json) as StudyEvaluate) : null,
     reference: row.reference,
     leftOut: JSON.parse(row.left_out_json) as StudySummary['leftOut'],
     ensembleVote: row.ensemble_vote,
     ensembleId: row.ensemble_id,
-    members,
-    counts,
   };
+}
+
+/** A study's member runs, oldest first: their run columns and what the study stored for each. */
+export function studyMemberRuns(
+  db: ReadableDb,
+  studyId: number,
+): { runId: number; name: string; cell: Record<string, unknown>; seed: number; status: RunStatus; error: string | null; evalError: string | null; startedAt: string | null; finishedAt: string | null }[] {
+  return (
+    db
+      .prepare(`SELECT r.id, r.name, r.seed, r.status, r.error, r.started_at, r.finished_at, m.cell_json, m.eval_error FROM study_runs m JOIN runs r ON r.id = m.run_id WHERE m.study_id = ? ORDER BY r.id`)
+      .all(studyId) as { id: number; name: string; seed: number; status: RunStatus; error: string | null; cell_json: string; eval_error: string | null; started_at: string | null; finished_at: string | null }[]
+  ).map((m) => ({
+    runId: m.id,
+    name: m.name,
+    cell: JSON.parse(m.cell_json) as Record<string, unknown>,
+    seed: m.seed,
+    status: m.status,
+    error: m.error,
+    evalError: m.eval_error,
+    startedAt: m.started_at,
+    finishedAt: m.finished_at,
+  }));
 }
 
 export function studyIds(db: Db): number[] {
