@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 import { layersRule } from './lint/layers.mjs';
 import { svelteScripts } from './lint/svelte-scripts.mjs';
 
+const SQL_WHY = 'SQL belongs in a repository under src-main/store/ (the one data layer): add or extend a function there and call it.';
 const local = { rules: { layers: layersRule }, processors: { 'svelte-scripts': svelteScripts } };
 
 export default defineConfig(
@@ -23,6 +24,19 @@ export default defineConfig(
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true, varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       // `if (x) (a = 1), (b = 2);` is a deliberate idiom in the numeric code and tests.
       '@typescript-eslint/no-unused-expressions': 'off',
+    },
+  },
+  // One data layer: SQL statements are written only in src-main/store/ (the repositories), so a schema change has
+  // one folder to visit. Other layers call repository functions; a service may still group several of them in one
+  // db.transaction (a unit of work), which runs no SQL of its own.
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/store/**'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(prepare|pragma)$/][arguments.length=1]", message: SQL_WHY },
+        { selector: "CallExpression[callee.type='MemberExpression'][callee.property.name='exec'][arguments.0.type=/^(Literal|TemplateLiteral)$/]", message: SQL_WHY },
+      ],
     },
   },
   // Svelte components: their <script> blocks, for the layering rule only (no Svelte parser is installed).

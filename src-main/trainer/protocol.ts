@@ -60,7 +60,7 @@ const batchProgress = z.object({
   etaSec: num,
 });
 
-// The config was parsed by trainConfigSchema where the parent read it (trainer/store.ts runConfig), so it passes here.
+// The config was parsed by trainConfigSchema where the parent read it (engine/checkpoint.ts runConfig), so it passes here.
 export const parentMessageSchema: z.ZodType<ParentMessage> = z.discriminatedUnion('type', [
   z.object({ type: z.literal('start'), runId: id, home: z.string().min(1), config: trainConfigSchema, resume: z.boolean() }),
   z.object({ type: z.literal('stop') }),

@@ -60,6 +60,24 @@ describe('folders say where code runs (the lint rule)', () => {
   });
 });
 
+describe('one data layer (the lint rule)', () => {
+  async function sqlErrors(file: string, code: string): Promise<string[]> {
+    const [result] = await eslint.lintText(code, { filePath: join(REPO, file) });
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  }
+  it('SQL is written only in src-main/store: a statement anywhere else in src-main is refused', async () => {
+    const sql = "declare const db: { prepare(s: string): unknown; exec(s: string): void; pragma(s: string): void };\n";
+    for (const file of ['src-main/services/x.ts', 'src-main/data/x.ts', 'src-main/engine/weights/x.ts', 'src-main/trainer/x.ts']) {
+      expect(await sqlErrors(file, `${sql}db.prepare('SELECT 1');\n`), file).toEqual([expect.stringContaining('src-main/store/')]);
+      expect(await sqlErrors(file, `${sql}db.exec(\`DELETE FROM runs\`);\n`), file).toHaveLength(1);
+      expect(await sqlErrors(file, `${sql}db.pragma('user_version');\n`), file).toHaveLength(1);
+    }
+    expect(await sqlErrors('src-main/store/x.ts', `${sql}db.prepare('SELECT 1');\ndb.exec('VACUUM');\n`)).toEqual([]);
+    // Not SQL: a regular expression's exec and the engine's two-argument batch prepare.
+    expect(await sqlErrors('src-main/services/x.ts', "const m = /a/.exec(String(1));\ndeclare const o: { prepare(a: number, b: number): void };\no.prepare(1, 2);\nvoid m;\n")).toEqual([]);
+  });
+});
+
 describe('the Electron shell', () => {
   it('the Electron window keeps its security settings', () => {
     const main = readFileSync(join(REPO, 'src-main/electron/main.ts'), 'utf8');
