@@ -36,7 +36,7 @@ export async function fer(args: readonly string[], opts: FerOptions = {}): Promi
 
 /**
  * `node bin/fer.mjs ARGS` started and left running, for the tests that act on the process while it runs (kill it,
- * Ctrl-C it, close its stdout, look for its workers); `fer()` below waits for the end instead. Every test that
+ * Ctrl-C it, close its stdout, look for its workers); `fer()` above waits for the end instead. Every test that
  * starts the CLI goes through one of the two, so the command line and the environment are built in one place.
  */
 export function spawnFer(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; stdio?: StdioOptions } = {}): ChildProcess {
