@@ -18,6 +18,21 @@ export default defineConfig({
         },
       },
       {
+        // The tests that start processes: the CLI (bin/fer.mjs), the trainer and evaluation children, SIGKILLed
+        // imports, the trainer children of the determinism runs. Each file pays seconds of process start-up (tsx,
+        // tfjs), so they sit apart from the unit tests: `npm run test:unit` stays quick. The same limits as unit.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          maxWorkers: 2,
+          env: { FER_WASM_THREADS: '1' },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

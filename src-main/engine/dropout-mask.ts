@@ -1,6 +1,6 @@
 /**
  * The counter-based dropout mask, defined once for both of its implementations: the Dropout layer patch builds it in
- * JS (patches/fast-dropout.ts) and the wasm kernel (wasm/dropout.ts, kernels/winograd.c) computes the same bits. Here
+ * JS (patches/fast-dropout.ts) and the wasm kernel (wasm/dropout.ts, kernels/dropout.c) computes the same bits. Here
  * rather than in either so that patches/ and wasm/ need not import each other.
  */
 function fmix32(h: number): number {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ferSucceeds } from '../helpers/fer-cli';
 import { REPO } from './harness';
 
 /**
@@ -13,7 +14,7 @@ import { REPO } from './harness';
  * window on a temp home, a contract call through the preload, a training in the utilityProcess. Where Electron's
  * binary (an optional download) or its better-sqlite3 build is missing, each test says so in its name and is
  * skipped; the parts before it are checked by test/unit/store/native-binding.test.ts,
- * test/unit/store/electron-native-script.test.ts and test/unit/packaging.test.ts.
+ * test/integration/store/electron-native-script.test.ts and test/unit/packaging.test.ts.
  */
 const require = createRequire(import.meta.url);
 const { locateElectron, checkElectronNative } = (await import(pathToFileURL(join(REPO, 'scripts/electron-native.mjs')).href)) as {
@@ -37,11 +38,7 @@ let app: ElectronApplication | undefined;
 let win: Page;
 let temp: string;
 
-function fer(...args: string[]): string {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/fer.mjs'), ...args], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`fer ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const fer = (...args: string[]) => ferSucceeds(args, { timeout: 120_000 });
 
 describe('the Electron desktop app', () => {
   it.skipIf(!hasElectronPackage)(`electron-vite builds main, trainer, evaluation worker, preload and renderer${hasElectronPackage ? '' : ' (skipped: the electron package is not installed, and electron-vite reads its version)'}`, () => {
@@ -60,8 +57,8 @@ describe('the Electron desktop app', () => {
       mkdirSync(home);
       // A tiny synthetic dataset, imported by the CLI (Node's better-sqlite3) into the home the app then opens
       // with Electron's: both builds on one file.
-      fer('synth', '--out', join(temp, 'syn'), '--format', 'csv', '--per-class', '12', '--seed', '3');
-      fer('import', join(temp, 'syn', 'fer2013.csv'), '--name', 'tiny', '--home', home);
+      await fer('synth', '--out', join(temp, 'syn'), '--format', 'csv', '--per-class', '12', '--seed', '3');
+      await fer('import', join(temp, 'syn', 'fer2013.csv'), '--name', 'tiny', '--home', home);
       if (!existsSync(join(REPO, 'out/main/index.js'))) throw new Error('out/main/index.js is missing: the electron-vite build test above must pass first.');
       app = await _electron.launch({
         executablePath: electron.binary!,

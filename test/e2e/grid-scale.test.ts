@@ -3,7 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, REPO, serveWorkbench, type Served } from './harness';
+import { ferSucceeds } from '../helpers/fer-cli';
+import { launchBrowser, serveWorkbench, type Served } from './harness';
 
 /**
  * The face grid at FER2013's size (35,876 synthetic faces). Opt-in, because building the dataset takes ~45 s:
@@ -22,9 +23,8 @@ beforeAll(async () => {
   const home = join(DIR, 'home');
   if (!existsSync(join(home, 'ready'))) {
     mkdirSync(home, { recursive: true });
-    const fer = (args: string[]) => execFileSync(process.execPath, [join(REPO, 'bin/fer.mjs'), ...args], { cwd: REPO, stdio: 'pipe' });
-    fer(['synth', '--out', join(DIR, 'src'), '--per-class', '4100', '--seed', '2']);
-    fer(['import', join(DIR, 'src', 'fer2013.csv'), '--name', 'full-size', '--home', home]);
+    await ferSucceeds(['synth', '--out', join(DIR, 'src'), '--per-class', '4100', '--seed', '2']);
+    await ferSucceeds(['import', join(DIR, 'src', 'fer2013.csv'), '--name', 'full-size', '--home', home]);
     execFileSync('touch', [join(home, 'ready')]);
   }
   served = await serveWorkbench(home);

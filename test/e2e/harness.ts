@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnFer } from '../helpers/fer-cli';
 
 export const REPO = resolve(__dirname, '../..');
 export const ARTIFACTS = join(REPO, 'test-artifacts');
@@ -17,11 +18,7 @@ export interface Served {
 /** Starts `fer web` exactly as a user would (a real process, a temp home) and waits for its URL. */
 export async function serveWorkbench(home?: string): Promise<Served> {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'fer-e2e-'));
-  const proc = spawn(process.execPath, [join(REPO, 'bin/fer.mjs'), 'web', '--home', dir, '--port', '0'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
+  const proc = spawnFer(['web', '--home', dir, '--port', '0'], { env: { FORCE_COLOR: '0' } });
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += String(d)));
   const url = await new Promise<string>((resolveUrl, reject) => {

@@ -9,7 +9,7 @@ export interface CliResult {
 
 /**
  * The CLI's own main() in this process, with stdout/stderr captured: the same parsing, dispatch and output
- * as bin/fer.mjs (whose process start test/unit/cli/fer.test.ts covers) without a tsx start per command.
+ * as bin/fer.mjs (whose process start test/integration/cli/fer.test.ts covers) without a tsx start per command.
  */
 export function inProcessFer(home: string): (...args: string[]) => Promise<CliResult> {
   return async (...args) => {

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import { Rng } from '../../src-main/data/prng';
-import { FER_BIN } from './fer-cli';
+import { spawnFer } from './fer-cli';
 
 /**
  * Fault injection by SIGKILL: start `bin/fer.mjs` as a child process and kill it at a random moment. Five kills
@@ -25,7 +25,7 @@ export interface FerChild {
  * for the end); stdout is kept for the commands that print JSON.
  */
 export function startFer(home: string, args: string[]): FerChild & { stdout: () => string } {
-  const child = spawn(process.execPath, [FER_BIN, ...args, '--home', home], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawnFer([...args, '--home', home], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
   let finished = false;

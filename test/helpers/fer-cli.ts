@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -34,14 +34,29 @@ export async function fer(args: readonly string[], opts: FerOptions = {}): Promi
   }
 }
 
+/**
+ * `node bin/fer.mjs ARGS` started and left running, for the tests that act on the process while it runs (kill it,
+ * Ctrl-C it, close its stdout, look for its workers); `fer()` above waits for the end instead. Every test that
+ * starts the CLI goes through one of the two, so the command line and the environment are built in one place.
+ */
+export function spawnFer(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; stdio?: StdioOptions } = {}): ChildProcess {
+  return spawn(process.execPath, [FER_BIN, ...args], { stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+}
+
 /** With --json every command prints its result as the last stdout line. */
 export function lastJson<T = unknown>(stdout: string): T {
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
 }
 
-/** `fer` for a --json command that must succeed: rejects with its stderr otherwise; `json` is its result. */
-export async function ferOk<T = unknown>(args: readonly string[], opts: FerOptions = {}): Promise<FerRun & { json: T }> {
+/** `fer` for a command that must succeed: rejects with its stderr otherwise. */
+export async function ferSucceeds(args: readonly string[], opts: FerOptions = {}): Promise<FerRun> {
   const r = await fer(args, opts);
   if (r.code !== 0) throw new Error(`fer ${args.join(' ')} exited with ${r.code}:\n${r.stderr}`);
+  return r;
+}
+
+/** `ferSucceeds` for a --json command: `json` is its result. */
+export async function ferOk<T = unknown>(args: readonly string[], opts: FerOptions = {}): Promise<FerRun & { json: T }> {
+  const r = await ferSucceeds(args, opts);
   return { ...r, json: lastJson<T>(r.stdout) };
 }

@@ -8,7 +8,7 @@ import { isRelu } from '../wasm/folded-inference';
  * tfjs-layers builds a training-mode batch norm from tf.moments (Mean, Sub, Square, Mean) and tf.batchNorm, and
  * autodiff then runs each of those backwards: about 15 full-size passes and temporaries per layer, a third of a
  * baseline training step on wasm once the convolutions were fast. Here the forward is two passes (moments, affine)
- * and the backward two (two sums, dx), in kernels/winograd.c on the kernel threads.
+ * and the backward two (two sums, dx), in kernels/batch_norm.c on the kernel threads.
  *
  * When the layer's only consumer is a plain ReLU layer, the ReLU is fused in too (forward max(y, 0), backward mask
  * recomputed from x) and the ReLU layer passes the result through: two more full passes saved each way.

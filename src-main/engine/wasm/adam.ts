@@ -8,7 +8,7 @@ import { kernelRuntime } from './kernel-runtime';
 /**
  * One Adam step of one variable as one kernel: [w', m', v'] from w, m, v, the gradient and the two accumulated betas.
  * tfjs's AdamOptimizer spends ~12 kernels a variable (mul, add, square, div, sqrt, …) on tensors of a few thousand
- * floats, where the cost is each kernel's dispatch, not the arithmetic; kernels/winograd.c adam_update does the same
+ * floats, where the cost is each kernel's dispatch, not the arithmetic; kernels/optimizer.c adam_update does the same
  * float32 operations in the same order, so the result is tfjs's bit for bit.
  */
 export const ADAM_STEP = 'FerAdamStep';

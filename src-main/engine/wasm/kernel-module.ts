@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { WINOGRAD_PLAIN_RELAXED_WASM, WINOGRAD_PLAIN_WASM, WINOGRAD_SHARED_RELAXED_WASM, WINOGRAD_SHARED_WASM } from './kernels/binaries';
+import { KERNELS_PLAIN_RELAXED_WASM, KERNELS_PLAIN_WASM, KERNELS_SHARED_RELAXED_WASM, KERNELS_SHARED_WASM } from './kernels/binaries';
 
 export type KernelSimd = 'relaxed-simd' | 'simd128';
 
@@ -12,7 +12,7 @@ let relaxed: boolean | null = null;
  */
 export function kernelSimd(): KernelSimd {
   if (relaxed === null) {
-    const bytes = Buffer.from(WINOGRAD_PLAIN_RELAXED_WASM, 'base64');
+    const bytes = Buffer.from(KERNELS_PLAIN_RELAXED_WASM, 'base64');
     relaxed = false;
     if (process.env.FER_RELAXED_SIMD !== '0') {
       if (!WebAssembly.validate(bytes)) {
@@ -31,6 +31,6 @@ export function kernelSimd(): KernelSimd {
 /** The kernels compiled for a heap of this kind (a shared heap needs the shared-memory import). */
 export function kernelModule(shared: boolean): WebAssembly.Module {
   const fast = kernelSimd() === 'relaxed-simd';
-  const b64 = shared ? (fast ? WINOGRAD_SHARED_RELAXED_WASM : WINOGRAD_SHARED_WASM) : fast ? WINOGRAD_PLAIN_RELAXED_WASM : WINOGRAD_PLAIN_WASM;
+  const b64 = shared ? (fast ? KERNELS_SHARED_RELAXED_WASM : KERNELS_SHARED_WASM) : fast ? KERNELS_PLAIN_RELAXED_WASM : KERNELS_PLAIN_WASM;
   return new WebAssembly.Module(Buffer.from(b64, 'base64'));
 }

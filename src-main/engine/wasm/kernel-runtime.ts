@@ -5,7 +5,7 @@ import { kernelModule } from './kernel-module';
 import { KERNEL_FNS, argRow, checkKernelExports, type ArgsOf, type KernelName, type ThreadedKernel } from './kernel-signatures';
 import { CTL, CTL_SLOTS, WORKER_SOURCE } from './winograd-worker';
 
-/** Tiles per block in winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
+/** Tiles per block in kernels/conv_winograd.c (TB); thread shares are cut at block boundaries so blocks stay full. */
 export const TILE_BLOCK = 16;
 /** Per-instance stack: the compiled kernels use none today, but an instance must never share one with the heap's owner. */
 const STACK_BYTES = 64 * 1024;
@@ -74,7 +74,7 @@ export function splitRange(count: number, parts: number, align = 1): [number, nu
 }
 
 /**
- * Runs kernels/winograd.c on the wasm backend's own heap: the kernels read tensors where tfjs keeps them and write
+ * Runs kernels/*.c on the wasm backend's own heap: the kernels read tensors where tfjs keeps them and write
  * outputs tfjs allocated, with no copies. With the threaded backend (a shared heap) the calling thread and
  * `threads − 1` workers each hold an instance on the same memory and run one row of arguments per job; the caller
  * returns when all are done, like a tfjs kernel. With the single-threaded backend the kernels run on the caller.
@@ -309,14 +309,14 @@ export class KernelRuntime {
     );
   }
 
-  /** y = x · mask over n elements, the mask from (s, threshold, kept) as in kernels/winograd.c dropout_apply. */
+  /** y = x · mask over n elements, the mask from (s, threshold, kept) as in kernels/dropout.c dropout_apply. */
   dropout(x: number, y: number, n: number, s: number, threshold: number, kept: number): void {
     this.calls.dropout++;
     // kept_bits is an f32bits parameter: argRow passes the float as its int32 bits (job rows are int32).
     this.run('dropout_apply', splitRange(n, this.threads, 1024).map(([i0, i1]) => (i0 < i1 ? { x, y, s, threshold, kept_bits: kept, i0, i1 } : null)));
   }
 
-  /** One Adam step (kernels/winograd.c adam_update) on the calling thread: variables are small, a hand-off costs more. */
+  /** One Adam step (kernels/optimizer.c adam_update) on the calling thread: variables are small, a hand-off costs more. */
   adamUpdate(w: number, m: number, v: number, g: number, out: [number, number, number], params: number, n: number): void {
     this.calls.adam++;
     this.call('adam_update', { w, m, vv: v, g, w2: out[0], m2: out[1], v2: out[2], p: params, n });

@@ -8,7 +8,7 @@ import { AppError } from '../../../src-shared/errors';
 export type ParamType = 'ptr' | 'i32' | 'flag' | 'f32bits';
 
 interface Signature {
-  /** Parameter names exactly as in kernels/winograd.c, in C order (object keys keep their insertion order). */
+  /** Parameter names exactly as in the C (kernels/*.c), in C order (object keys keep their insertion order). */
   params: Readonly<Record<string, ParamType>>;
   returns: 'i32' | 'void';
   /** Posted to the kernel worker threads, one row of arguments each (KERNEL_FNS); else called on the caller only. */
@@ -16,11 +16,42 @@ interface Signature {
 }
 
 /**
- * The TS↔C interface of kernels/winograd.c, one entry per exported function, in the file's order. Calls are built
- * from named arguments (argRow), the worker list is derived from it, and checkKernelExports holds the compiled
- * module to it at load; a test holds it to the C declarations.
+ * The TS↔C interface of kernels/*.c, one entry per exported function: file by file in name order (the order
+ * scripts/build-kernels.mjs links them), each file's exports in its order. Calls are built from named arguments
+ * (argRow), the worker list is derived from it, and checkKernelExports holds the compiled module to it at load; a
+ * test holds it to the C declarations.
  */
 export const KERNEL_SIGNATURES = {
+  // activation.c
+  relu_grad: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', i0: 'i32', i1: 'i32' }, returns: 'void', threaded: true },
+  // batch_norm.c
+  bn_moments: { params: { x: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' }, returns: 'void', threaded: true },
+  chan_sums: { params: { x: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' }, returns: 'void', threaded: true },
+  bn_affine: { params: { x: 'ptr', y: 'ptr', coef: 'ptr', c: 'i32', relu: 'flag', p0: 'i32', p1: 'i32' }, returns: 'void', threaded: true },
+  bn_grad_sums: {
+    params: { x: 'ptr', dy: 'ptr', mean: 'ptr', act: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' },
+    returns: 'void',
+    threaded: true,
+  },
+  bn_grad_apply: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', coef: 'ptr', act: 'ptr', c: 'i32', p0: 'i32', p1: 'i32' }, returns: 'void', threaded: true },
+  // conv_one_channel.c
+  conv_c1: {
+    params: { x: 'ptr', w: 'ptr', bias: 'ptr', y: 'ptr', h: 'i32', wd: 'i32', oh: 'i32', ow: 'i32', co: 'i32', pt: 'i32', pl: 'i32', relu: 'flag', r0: 'i32', r1: 'i32', rows: 'ptr' },
+    returns: 'void',
+    threaded: true,
+  },
+  wgrad_c1: {
+    params: { x: 'ptr', dy: 'ptr', acc: 'ptr', row: 'ptr', h: 'i32', w: 'i32', oh: 'i32', ow: 'i32', co: 'i32', pt: 'i32', pl: 'i32', r0: 'i32', r1: 'i32' },
+    returns: 'void',
+    threaded: true,
+  },
+  sum_parts: { params: { acc: 'ptr', parts: 'i32', stride: 'i32', out: 'ptr', n: 'i32' }, returns: 'void', threaded: false },
+  conv_co1: {
+    params: { x: 'ptr', w: 'ptr', y: 'ptr', h: 'i32', wd: 'i32', ci: 'i32', oh: 'i32', ow: 'i32', pt: 'i32', pl: 'i32', r0: 'i32', r1: 'i32' },
+    returns: 'void',
+    threaded: true,
+  },
+  // conv_winograd.c
   wino_tile: { params: {}, returns: 'i32', threaded: false },
   wino_positions: { params: {}, returns: 'i32', threaded: false },
   wino_filter: { params: { w: 'ptr', u: 'ptr', ci: 'i32', co: 'i32' }, returns: 'void', threaded: false },
@@ -36,36 +67,13 @@ export const KERNEL_SIGNATURES = {
     threaded: true,
   },
   wino_wgrad_finish: { params: { acc: 'ptr', parts: 'i32', stride: 'i32', dw: 'ptr', ci: 'i32', co: 'i32' }, returns: 'void', threaded: false },
-  maxpool2_grad: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', ow: 'i32', c: 'i32', r0: 'i32', r1: 'i32' }, returns: 'void', threaded: true },
-  wgrad_c1: {
-    params: { x: 'ptr', dy: 'ptr', acc: 'ptr', row: 'ptr', h: 'i32', w: 'i32', oh: 'i32', ow: 'i32', co: 'i32', pt: 'i32', pl: 'i32', r0: 'i32', r1: 'i32' },
-    returns: 'void',
-    threaded: true,
-  },
-  conv_c1: {
-    params: { x: 'ptr', w: 'ptr', bias: 'ptr', y: 'ptr', h: 'i32', wd: 'i32', oh: 'i32', ow: 'i32', co: 'i32', pt: 'i32', pl: 'i32', relu: 'flag', r0: 'i32', r1: 'i32', rows: 'ptr' },
-    returns: 'void',
-    threaded: true,
-  },
-  sum_parts: { params: { acc: 'ptr', parts: 'i32', stride: 'i32', out: 'ptr', n: 'i32' }, returns: 'void', threaded: false },
-  bn_moments: { params: { x: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' }, returns: 'void', threaded: true },
-  chan_sums: { params: { x: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' }, returns: 'void', threaded: true },
-  bn_affine: { params: { x: 'ptr', y: 'ptr', coef: 'ptr', c: 'i32', relu: 'flag', p0: 'i32', p1: 'i32' }, returns: 'void', threaded: true },
-  bn_grad_sums: {
-    params: { x: 'ptr', dy: 'ptr', mean: 'ptr', act: 'ptr', c: 'i32', p0: 'i32', p1: 'i32', part: 'ptr', acc: 'ptr' },
-    returns: 'void',
-    threaded: true,
-  },
-  bn_grad_apply: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', coef: 'ptr', act: 'ptr', c: 'i32', p0: 'i32', p1: 'i32' }, returns: 'void', threaded: true },
-  conv_co1: {
-    params: { x: 'ptr', w: 'ptr', y: 'ptr', h: 'i32', wd: 'i32', ci: 'i32', oh: 'i32', ow: 'i32', pt: 'i32', pl: 'i32', r0: 'i32', r1: 'i32' },
-    returns: 'void',
-    threaded: true,
-  },
-  relu_grad: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', i0: 'i32', i1: 'i32' }, returns: 'void', threaded: true },
+  // dropout.c
   dropout_apply: { params: { x: 'ptr', y: 'ptr', s: 'i32', threshold: 'i32', kept_bits: 'f32bits', i0: 'i32', i1: 'i32' }, returns: 'void', threaded: true },
+  // optimizer.c
   adam_update: { params: { w: 'ptr', m: 'ptr', vv: 'ptr', g: 'ptr', w2: 'ptr', m2: 'ptr', v2: 'ptr', p: 'ptr', n: 'i32' }, returns: 'void', threaded: false },
+  // pooling.c
   maxpool2: { params: { x: 'ptr', y: 'ptr', ow: 'i32', c: 'i32', r0: 'i32', r1: 'i32' }, returns: 'void', threaded: true },
+  maxpool2_grad: { params: { x: 'ptr', dy: 'ptr', dx: 'ptr', ow: 'i32', c: 'i32', r0: 'i32', r1: 'i32' }, returns: 'void', threaded: true },
 } as const satisfies Record<string, Signature>;
 
 export type KernelName = keyof typeof KERNEL_SIGNATURES;

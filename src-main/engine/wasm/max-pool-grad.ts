@@ -14,7 +14,7 @@ interface Attrs {
 
 /**
  * Routes each dy to the first maximum of its window (the cpu backend's tie rule, which matters after ReLU, where
- * whole windows are 0). The common 2×2/2 pool runs as SIMD on the kernel threads (kernels/winograd.c), the rest as a
+ * whole windows are 0). The common 2×2/2 pool runs as SIMD on the kernel threads (kernels/pooling.c), the rest as a
  * channel-innermost JS loop over the wasm heap; upstream's wasm kernel is ~10× slower than even the JS.
  */
 function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: Attrs }): TensorInfo {

@@ -17,7 +17,7 @@ const KERNEL_MIN_ELEMENTS = 65_536;
  * Sum/Mean over leading axes (batch-norm statistics, bias and BN gradients reduce N,H,W of NHWC) or trailing
  * axes. Upstream transposes the reduced axes innermost and then sums with a scalar loop (~50 ms on a 64×48×48×32
  * activation). Over all leading axes of a large tensor with channels in fours this is one SIMD pass on the kernel
- * threads (kernels/winograd.c chan_sums, float32 chunks folded into float64); over H,W only of NHWC it is XNNPACK's
+ * threads (kernels/batch_norm.c chan_sums, float32 chunks folded into float64); over H,W only of NHWC it is XNNPACK's
  * global average pool; other leading/trailing sets stream once through JS with float64 accumulators.
  * (A ones-vector matmul looked fastest in isolation, but only because XNNPACK had cached the packed operand;
  * packing it costs ~50 ms per call.) Other axis sets and non-float tensors go to upstream's kernel.

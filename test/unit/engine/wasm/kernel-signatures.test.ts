@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kernelModule } from '../../../../src-main/engine/wasm/kernel-module';
 import { KERNEL_FNS, KERNEL_SIGNATURES, argRow, checkKernelExports, type KernelName } from '../../../../src-main/engine/wasm/kernel-signatures';
 
-const C_SOURCE = join(__dirname, '../../../../src-main/engine/wasm/kernels/winograd.c');
+const C_DIR = join(__dirname, '../../../../src-main/engine/wasm/kernels');
 
-/** `EXPORT <ret> name(params) {` declarations of the C file, in order (they may span lines). */
+/**
+ * `EXPORT <ret> name(params) {` declarations of the C files (they may span lines): file by file in name order, as
+ * scripts/build-kernels.mjs links them, each file's in order.
+ */
 function cExports(): { name: string; returns: string; params: { name: string; pointer: boolean }[] }[] {
-  const src = readFileSync(C_SOURCE, 'utf8');
+  const files = readdirSync(C_DIR).filter((f) => f.endsWith('.c')).sort();
+  const src = files.map((f) => readFileSync(join(C_DIR, f), 'utf8')).join('\n');
   return [...src.matchAll(/^EXPORT\s+(\w+)\s+(\w+)\(([^)]*)\)/gm)].map((m) => ({
     returns: m[1]!,
     name: m[2]!,
@@ -22,7 +26,7 @@ function instance(shared: boolean): WebAssembly.Exports {
 }
 
 describe('the kernel signature table', () => {
-  it('matches winograd.c: every EXPORT, in order, with its parameters named and typed as in C', () => {
+  it('matches kernels/*.c: every EXPORT, in order, with its parameters named and typed as in C', () => {
     const c = cExports();
     expect(c.length).toBeGreaterThan(15);
     expect(Object.keys(KERNEL_SIGNATURES)).toEqual(c.map((f) => f.name));

@@ -9,7 +9,7 @@ import { splitRange, kernelRuntime } from '../../../../src-main/engine/wasm/kern
 import { expectCloseNormwise, randn } from './compare';
 
 /**
- * Winograd F(6×6, 3×3) (src-main/engine/wasm/kernels/winograd.c) against the cpu backend: forward conv, the fused
+ * Winograd F(6×6, 3×3) (src-main/engine/wasm/kernels/conv_winograd.c) against the cpu backend: forward conv, the fused
  * bias + ReLU form, the input gradient and the filter gradient, over paddings, odd sizes that leave partial tiles,
  * images smaller than one tile, and channel counts that are not multiples of the 8-wide GEMM block.
  * Tolerance, normwise: max|wasm − cpu| ≤ 2e-5 · max|cpu| per output. Winograd's rounding scales with the size of
@@ -240,7 +240,7 @@ describe('Winograd on the threaded backend', () => {
 const hasClang = existsSync(process.env.FER_CLANG ?? '/usr/lib/llvm-19/bin/clang') && existsSync('/usr/lib/llvm-19/bin/wasm-ld');
 
 describe('kernel binaries', () => {
-  it.skipIf(!hasClang)('are what winograd.c compiles to (npm run build:kernels)', () => {
+  it.skipIf(!hasClang)('are what kernels/*.c compile to (npm run build:kernels)', () => {
     expect(execFileSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { cwd: ROOT, encoding: 'utf8' })).toMatch(/match/);
   });
 });

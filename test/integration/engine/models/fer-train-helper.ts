@@ -7,7 +7,7 @@ import { baseSpecs } from '../../../../src-main/engine/weights/detect';
 import { ferOk } from '../../../helpers/fer-cli';
 import { createSyntheticDataset } from '../../../helpers/fixtures';
 import { tempWorkbench } from '../../../helpers/workbench';
-import { randomWeights, writeKerasH5 } from '../weights/fixtures';
+import { randomWeights, writeKerasH5 } from '../../../unit/engine/weights/fixtures';
 
 
 const fer = (args: string[]) => ferOk([...args, '--json'], { timeout: 400_000 });

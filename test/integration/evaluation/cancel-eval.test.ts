@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import type { Workbench } from '../../../src-main/context';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
 import { expectWholeEvaluations, insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
+import { spawnFer } from '../../helpers/fer-cli';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempWorkbench } from '../../helpers/workbench';
 
@@ -136,9 +136,7 @@ describe('cancelling an evaluation', () => {
 
   it('Ctrl-C on `fer eval` cancels through the contract: it says so, stores nothing and leaves no worker', async () => {
     const before = stored();
-    const fer = spawn(process.execPath, ['bin/fer.mjs', 'eval', String(runB), '--split', SLOW.split, '--tta', String(SLOW.tta), '--batch', '1', '--home', t.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const fer = spawnFer(['eval', String(runB), '--split', SLOW.split, '--tta', String(SLOW.tta), '--batch', '1', '--home', t.dir]);
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => fer.on('exit', (code) => resolve(code)));
     // The progress bar's first line: the worker is predicting.

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV_SWITCHES, PATCHES } from '../../../src-main/engine/patches';
-import { FER_BIN, fer as runFer, lastJson } from '../../helpers/fer-cli';
+import { fer as runFer, lastJson, spawnFer } from '../../helpers/fer-cli';
 import { tempDir } from '../../helpers/workbench';
 
 const home = tempDir();
@@ -12,11 +11,11 @@ afterAll(() => home.cleanup());
 const fer = (...args: string[]) => runFer(args, { env: { FER_HOME: '' } });
 /** Runs the CLI with its stdout already closed by the reader, as `fer runs | head -1` does once head has its line. */
 function ferIntoClosedPipe(...args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  const child = spawn(process.execPath, [FER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FER_HOME: '' } });
+  const child = spawnFer(args, { env: { FER_HOME: '' } });
   // Closed before tsx has even loaded, so the CLI's first write surely meets a reader that is gone.
-  child.stdout.destroy();
+  child.stdout!.destroy();
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
 }
 

@@ -5,7 +5,7 @@ import type { WeightsInfo } from '../../../../src-shared/contract/weights';
 import { baseSpecs } from '../../../../src-main/engine/weights/detect';
 import { lastJson, fer as runFer } from '../../../helpers/fer-cli';
 import { tempDir } from '../../../helpers/workbench';
-import { randomWeights, writeKerasH5 } from './fixtures';
+import { randomWeights, writeKerasH5 } from '../../../unit/engine/weights/fixtures';
 
 const home = tempDir('fer-weights-cli-');
 // The weights files live outside the home: a home is an empty folder or a workbench's (home.ts refuses others).
