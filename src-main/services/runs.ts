@@ -45,6 +45,9 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   if (input.inputSize < def.minInputSize) {
     throw fieldError('INVALID_INPUT', 'config.inputSize', `${input.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${input.inputSize}.`);
   }
+  if (input.features === 'multilevel' && !def.multilevel) {
+    throw fieldError('INVALID_INPUT', 'config.features', `features 'multilevel' is offered for pretrained face bases that tap intermediate layers (faceres), not ${input.model}. Use 'final'.`);
+  }
   const ref = input.weights;
   const weights = ref === null ? null : lookup('weights', () => resolveWeights(wb, ref));
   const revision = input.revision === null ? null : configRevision(wb, input.revision, ds);

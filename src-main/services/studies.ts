@@ -120,11 +120,11 @@ function extendStudy(wb: Workbench, args: InvokeParsedArgs<'studies.extend'>): S
 
 /** What changes the cost of a training batch: members that agree on these share one timing. */
 function costKey(c: TrainConfig): string {
-  return JSON.stringify([c.model, c.inputSize, c.channels, c.batch, c.freeze, c.hidden, c.backend, c.weights, c.augment !== null]);
+  return JSON.stringify([c.model, c.inputSize, c.channels, c.batch, c.freeze, c.hidden, c.features, c.backend, c.weights, c.augment !== null]);
 }
 
 function costLabel(c: TrainConfig): string {
-  return `${c.model} ${c.inputSize}×${c.inputSize}${c.channels === 3 ? ' RGB' : ''}, batch ${c.batch}${c.freeze ? `, ${c.freeze} frozen` : ''}${c.hidden ? `, FC ${c.hidden}` : ''}`;
+  return `${c.model} ${c.inputSize}×${c.inputSize}${c.channels === 3 ? ' RGB' : ''}, batch ${c.batch}${c.freeze ? `, ${c.freeze} frozen` : ''}${c.hidden ? `, FC ${c.hidden}` : ''}${c.features === 'multilevel' ? ', multilevel' : ''}`;
 }
 
 /**

@@ -12,6 +12,8 @@ import {
   TRANSFER_ARCHITECTURES,
   featureCacheHint,
   npmBackbone,
+  npmBaseLayers,
+  type FeatureLevel,
   parseWeightsId,
   type ModelName,
   type ModelPreset,
@@ -43,6 +45,8 @@ export interface RunForm {
   cacheFeatures: boolean;
   /** Units of the hidden FC layer (baseline; a lighter head for the npm face backbones); 0 = none. */
   hidden: number;
+  /** What the head reads from an npm face base: its final pool, or intermediate pools beside it. */
+  features: FeatureLevel;
   inputSize: number;
   channels: 1 | 3;
   optimizer: 'adam' | 'sgd';
@@ -140,6 +144,7 @@ export function defaultForm(): RunForm {
     freeze: defaultOf(config.freeze),
     cacheFeatures: defaultOf(config.cacheFeatures),
     hidden: defaultOf(config.hidden),
+    features: defaultOf(config.features),
     inputSize: defaultOf(config.inputSize),
     channels: defaultOf(config.channels),
     optimizer: defaultOf(config.optimizer),
@@ -181,9 +186,9 @@ function isTransfer(model: ModelName): model is TransferArchitecture {
  * count depends on the weights' layer naming: from the imported list, else the id, else the architecture's
  * default (vggface), as the trainer decides.
  */
-export function baseLayers(f: Pick<RunForm, 'model' | 'weights'>, weights: readonly WeightsInfo[] = []): { count: number; variant: string } | null {
+export function baseLayers(f: Pick<RunForm, 'model' | 'weights'> & { features?: FeatureLevel }, weights: readonly WeightsInfo[] = []): { count: number; variant: string } | null {
   const npm = npmBackbone(f.model);
-  if (npm) return { count: npm.baseLayers, variant: npm.package };
+  if (npm) return { count: npmBaseLayers(npm, f.features ?? 'final'), variant: npm.package };
   if (!isTransfer(f.model)) return null;
   const ref = f.weights.trim();
   const known = weights.find((w) => w.id === ref || w.name === ref);
@@ -203,6 +208,7 @@ export function cacheHint(f: RunForm, weights: readonly WeightsInfo[] = []): { a
     weights: id,
     freeze: f.freeze,
     cacheFeatures: f.cacheFeatures,
+    features: f.features,
     augment: f.augment ? { flip: f.flip, rotation: f.rotation, zoom: f.zoom, shiftX: f.shiftX, shiftY: f.shiftY } : null,
   });
 }
@@ -269,6 +275,8 @@ export function toConfig(f: RunForm): TrainConfigInput {
     freeze: f.freeze,
     cacheFeatures: f.cacheFeatures,
     hidden: f.hidden,
+    // Offered for a base with taps only; anything else builds its final features whatever the form held.
+    features: npmBackbone(f.model)?.taps ? f.features : 'final',
     notes: f.notes,
   };
 }
@@ -292,6 +300,7 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   if (c.cacheFeatures !== undefined) f.cacheFeatures = c.cacheFeatures;
   // Part of the architecture, not a preference: a preset without it means none (another preset's 256 must not stay).
   f.hidden = c.hidden ?? 0;
+  f.features = c.features ?? 'final';
   if (c.augment !== undefined) {
     f.augment = c.augment !== null;
     if (c.augment) {

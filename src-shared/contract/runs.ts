@@ -49,6 +49,10 @@ export const foldSchema = z
   .refine((f) => f.index < f.k, { path: ['index'], message: 'index must be below k (folds are numbered 0 to k-1).' });
 export type FoldConfig = z.output<typeof foldSchema>;
 
+/** Where the head of a pretrained face base attaches (TrainConfig.features). */
+export const FEATURE_LEVELS = ['final', 'multilevel'] as const;
+export type FeatureLevel = (typeof FEATURE_LEVELS)[number];
+
 export const trainConfigSchema = z.strictObject({
   dataset: z.union([z.string().min(1), z.number().int().positive()]),
   /**
@@ -89,6 +93,13 @@ export const trainConfigSchema = z.strictObject({
    * faceres: > 0 replaces the paper's FC 4096 + 1024 head with a lighter FC `hidden` (ReLU, dropout 0.5) head.
    */
   hidden: z.number().int().min(0).max(HIDDEN_MAX).default(0),
+  /**
+   * What the head reads from a pretrained face base (faceres): 'final', its last global pool; 'multilevel', the
+   * global average pools of its last blocks side by side (faceres: conv_pw_11, conv_pw_12 and the final pool, 2,560
+   * values). A face-recognition network is trained to make its last layer blind to expression; earlier blocks keep
+   * more of it (README, "Face backbones from npm").
+   */
+  features: z.enum(FEATURE_LEVELS).default('final'),
   notes: z.string().max(2000).default(''),
 });
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { NPM_BACKBONES, npmBackbone } from './backbones';
+import { NPM_BACKBONES, npmBackbone, npmBaseLayers } from './backbones';
 import { invoke, returns } from './define';
+import type { FeatureLevel } from './runs';
 
 /** The pretrained architectures the workbench builds and imports weights for. */
 export const TRANSFER_ARCHITECTURES = ['resnet50', 'senet50', 'vgg16'] as const;
@@ -59,6 +60,8 @@ interface CacheHintConfig {
   weights: string | null;
   freeze: number;
   cacheFeatures: boolean;
+  /** What the head reads from an npm face base (TrainConfig.features); absent: 'final'. */
+  features?: FeatureLevel;
   augment: { flip: boolean; rotation: number; zoom: number; shiftX: number; shiftY: number } | null;
 }
 
@@ -73,7 +76,7 @@ export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reas
   if (!transfer && !npm) return { applies: false, reason: `Feature caching is for the pretrained models (${[...TRANSFER_ARCHITECTURES, ...NPM_BACKBONES.map((b) => b.model)].join(', ')}).` };
   const arch = cfg.model;
   const variant = (cfg.weights ? parseWeightsId(cfg.weights)?.variant : undefined) ?? 'vggface';
-  const base = npm ? npm.baseLayers : (BASE_LAYER_COUNTS[arch as TransferArchitecture][variant] ?? BASE_LAYER_COUNTS[arch as TransferArchitecture].vggface!);
+  const base = npm ? npmBaseLayers(npm, cfg.features ?? 'final') : (BASE_LAYER_COUNTS[arch as TransferArchitecture][variant] ?? BASE_LAYER_COUNTS[arch as TransferArchitecture].vggface!);
   const a = cfg.augment;
   const augments = a !== null && (a.flip || a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
   if (!cfg.cacheFeatures) {

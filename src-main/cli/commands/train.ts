@@ -39,6 +39,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('freeze', numberOpt(values, 'freeze'));
   set('cacheFeatures', onOff(values, 'cache-features'));
   set('hidden', numberOpt(values, 'hidden'));
+  set('features', stringOpt(values, 'features'));
   set('notes', stringOpt(values, 'notes'));
   const val = stringOpt(values, 'val-split');
   if (val !== undefined) cfg.valSplit = val === 'none' ? null : val;
@@ -63,7 +64,7 @@ export const trainCommand: Command = {
     'fer train --dataset NAME [--revision ID|NAME] --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
-    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS]',
+    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
     '  --folds K: k-fold cross-validation over the training split: K runs, run i holding out fold i (evaluate each with fer eval RUN --split Training --held-out).',
   ].join('\n'),
@@ -95,6 +96,7 @@ export const trainCommand: Command = {
     freeze: { type: 'string' },
     'cache-features': { type: 'string' },
     hidden: { type: 'string' },
+    features: { type: 'string' },
     notes: { type: 'string' },
     replicates: { type: 'string' },
     folds: { type: 'string' },

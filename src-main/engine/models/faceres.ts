@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../../src-shared/contract/runs';
+import { npmBackbone } from '../../../src-shared/contract/backbones';
 import { FACERES_GRAPH, faceresBase } from './blocks/mobilenet';
 import { buildNpmBackbone, checkNpmAvailable, npmInputSpec, type NpmBackboneDef } from './blocks/npm-backbone';
 import { registerModel } from './registry';
@@ -17,6 +18,7 @@ export const FACERES: NpmBackboneDef = {
   graph: FACERES_GRAPH,
   base: faceresBase,
   baseLayers: FACERES_BASE_LAYERS,
+  taps: npmBackbone('faceres')!.taps,
   minInput: 32,
   nativeInput: 224,
   normalize: 'raw255',
@@ -30,6 +32,7 @@ export function buildFaceres(cfg: TrainConfig, opts: { graphFile?: string } = {}
 registerModel({
   name: 'faceres',
   minInputSize: FACERES.minInput,
+  multilevel: true,
   inputSpec: (cfg) => npmInputSpec(FACERES, cfg),
   checkAvailable: () => checkNpmAvailable(FACERES),
   build: async (cfg) => buildFaceres(cfg),

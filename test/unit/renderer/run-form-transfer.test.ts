@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_LAYER_COUNTS, type WeightsInfo } from '../../../src-shared/contract/weights';
 import { trainConfigSchema } from '../../../src-shared/contract/runs';
-import { baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
+import { MODEL_PRESETS } from '../../../src-main/engine/models/presets';
+import { applyPreset, baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
 
 const form = (over: Partial<RunForm>): RunForm => ({ ...defaultForm(), dataset: 1, ...over });
 const kerasResnet = { id: 'resnet50-keras-0123456789ab', name: 'imagenet-resnet50', architecture: 'resnet50', variant: 'keras' } as WeightsInfo;
@@ -33,5 +34,19 @@ describe('new-experiment form: pretrained models', () => {
     expect(cacheHint(resnet, [kerasResnet]).reason).toMatch(/only 174 of resnet50's 176/);
     expect(cacheHint({ ...resnet, freeze: 176 }, [kerasResnet]).applies).toBe(true);
     expect(trainConfigSchema.parse(toConfig(frozen))).toMatchObject({ model: 'vgg16', freeze: 19, cacheFeatures: true, augment: null });
+  });
+
+  it("takes faceres' multilevel head from its preset, bounds freeze by the 59 layers it builds, and drops it for other models", () => {
+    const f = defaultForm();
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel')!);
+    expect(f).toMatchObject({ model: 'faceres', features: 'multilevel', freeze: 59 });
+    expect(validate({ ...f, dataset: 1 })).toEqual({});
+    expect(cacheHint(f).applies).toBe(true);
+    expect(validate({ ...f, dataset: 1, features: 'final' }).freeze).toMatch(/faceres's pretrained base has 56 layers/);
+    expect(trainConfigSchema.parse(toConfig({ ...f, dataset: 1 }))).toMatchObject({ features: 'multilevel', freeze: 59 });
+    // Another preset resets it (part of the architecture); a model without taps never sends it.
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres')!);
+    expect(f.features).toBe('final');
+    expect(toConfig({ ...f, model: 'mobilefacenet', features: 'multilevel' }).features).toBe('final');
   });
 });

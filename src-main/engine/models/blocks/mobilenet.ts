@@ -89,11 +89,20 @@ export const FACERES_GRAPH: GraphSpec = {
 /** The name of the base's last layer (its 1024-d output), the layer the head attaches to. */
 export const FACERES_FEATURES = 'global_pooling';
 
-/** faceres' base on `input` (any side ≥ 32: five stride-2 stages); returns the 1024-d global pool. */
-export function faceresBase(f: LayerFactory, input: Sym): Sym {
+/**
+ * faceres' base on `input` (any side ≥ 32: five stride-2 stages); returns the 1024-d global pool, or with `taps`
+ * the global average pools of those layers' outputs and the final pool concatenated, in that order.
+ */
+export function faceresBase(f: LayerFactory, input: Sym, taps: readonly string[] = []): Sym {
   let x = input;
-  for (const c of FACERES_GRAPH.convs) x = graphConv(f, x, c);
-  return tf.layers.globalAveragePooling2d({ name: FACERES_FEATURES }).apply(x) as Sym;
+  const tapped: Sym[] = [];
+  for (const c of FACERES_GRAPH.convs) {
+    x = graphConv(f, x, c);
+    if (taps.includes(x.sourceLayer.name)) tapped.push(tf.layers.globalAveragePooling2d({ name: `${x.sourceLayer.name}_pool` }).apply(x) as Sym);
+  }
+  const final = tf.layers.globalAveragePooling2d({ name: FACERES_FEATURES }).apply(x) as Sym;
+  if (tapped.length !== taps.length) throw new Error(`faceres has no layer ${taps.filter((t) => !tapped.some((s) => s.sourceLayer.name === `${t}_pool`)).join(', ')} to tap`);
+  return taps.length ? (tf.layers.concatenate({ name: 'multilevel_features' }).apply([...tapped, final]) as Sym) : final;
 }
 
 /** One conv of a graph spec as layers: the conv (with its bias) and its activation. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { npmBackbone, npmBaseLayers } from '../../../../src-shared/contract/backbones';
 import type { ModelName, TrainConfig } from '../../../../src-shared/contract/runs';
 import { AppError, fieldDetails } from '../../../../src-shared/errors';
 import type { GraphSpec } from '../../weights/graph-spec';
@@ -13,8 +14,12 @@ import { applyFreeze } from './transfer';
 export interface NpmBackboneDef {
   name: ModelName;
   graph: GraphSpec;
-  base(f: LayerFactory, input: Sym): Sym;
+  /** The base on `input`; with `taps`, their pools and the final features side by side (features: 'multilevel'). */
+  base(f: LayerFactory, input: Sym, taps?: readonly string[]): Sym;
+  /** Layers of the base with features: 'final' (counting the input layer, as Keras does). */
   baseLayers: number;
+  /** The layers `features: 'multilevel'` pools and joins to the final features; absent: not offered. */
+  taps?: readonly string[];
   minInput: number;
   /** The input side it was trained at; `fixedInput` when its architecture takes no other. */
   nativeInput: number;
@@ -26,7 +31,11 @@ export interface NpmBackboneDef {
 
 const HEAD_DROPOUT = 0.5;
 
-export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): void {
+export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze' | 'features'>): void {
+  if (cfg.features === 'multilevel' && !def.taps?.length) {
+    const message = `features 'multilevel' is not offered for ${def.name}: it has no intermediate layers chosen to tap. Use 'final'.`;
+    throw new AppError('INVALID_INPUT', message, fieldDetails('features', message));
+  }
   if (def.fixedInput && cfg.inputSize !== def.nativeInput) {
     const message = `inputSize ${cfg.inputSize} does not fit ${def.name}: it takes exactly ${def.nativeInput}×${def.nativeInput} (${def.inputNote}).`;
     throw new AppError('INVALID_INPUT', message, fieldDetails('inputSize', message));
@@ -35,14 +44,17 @@ export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inpu
     const message = `inputSize ${cfg.inputSize} is too small for ${def.name}: it needs at least ${def.minInput}×${def.minInput} pixels (${def.inputNote}). It was trained at ${def.nativeInput}.`;
     throw new AppError('INVALID_INPUT', message, fieldDetails('inputSize', message));
   }
-  if (cfg.freeze > def.baseLayers) {
-    const message = `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${def.baseLayers} layers (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${def.baseLayers}; ${def.baseLayers} freezes the whole base.`;
+  // The contract's count (what the form shows); a test holds it equal to the built model's.
+  const baseLayers = npmBaseLayers(npmBackbone(def.name)!, cfg.features);
+  if (cfg.freeze > baseLayers) {
+    const multilevel = cfg.features === 'multilevel' ? ` with features 'multilevel' (the tap pools and the layer joining them included)` : '';
+    const message = `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${baseLayers} layers${multilevel} (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${baseLayers}; ${baseLayers} freezes the whole base.`;
     throw new AppError('INVALID_INPUT', message, fieldDetails('freeze', message));
   }
 }
 
 /** Gray faces replicated into R, G and B, resized to inputSize, scaled as the network was trained. */
-export function npmInputSpec(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze'>): InputSpec {
+export function npmInputSpec(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze' | 'features'>): InputSpec {
   checkNpmConfig(def, cfg);
   return { size: cfg.inputSize, channels: 3, normalize: def.normalize };
 }
@@ -65,7 +77,7 @@ export function buildNpmBackbone(def: NpmBackboneDef, cfg: TrainConfig, opts: { 
   const weights = readGraphWeights(file, def.graph, `${HUMAN_MODELS_PACKAGE}${status.version ? ` ${status.version}` : ''} ${file}`);
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   // The pretrained weights overwrite the base: skip generating random ones for it.
-  const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input);
+  const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input, cfg.features === 'multilevel' ? def.taps : []);
   const f = new LayerFactory(cfg.seed + 1);
   const out =
     cfg.hidden > 0
