@@ -15,7 +15,7 @@ import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
 import { TERMINAL, insertRuns, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
-import { excludedInSplit } from '../store/revisions';
+import { excludedInSplit, revisionLabels } from '../store/revisions';
 import { splitSize } from '../store/samples';
 import { appVersion } from './system';
 import type { HandlersFor } from './types';
@@ -69,8 +69,10 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
   }
   // A revision's exclusions are faces the run will not see: the batch and the splits are checked without them.
   const faces = (split: string) => splitCount(wb, ds.id, split) - (revision ? excludedInSplit(wb.db, revision.id, split as Split) : 0);
-  // A fold run trains without its held-out fold (revision exclusions in that fold are counted twice: a bound).
-  const total = faces(cfg.trainSplit) - (cfg.fold ? heldOutIds(wb.db, ds.id, cfg.trainSplit, cfg.fold.k, cfg.fold.index).size : 0);
+  // A fold run trains without its held-out fold; a face both held out and excluded by the revision is missing once.
+  const heldOut = cfg.fold ? heldOutIds(wb.db, ds.id, cfg.trainSplit, cfg.fold.k, cfg.fold.index) : new Set<number>();
+  const excludedAndHeldOut = revision && heldOut.size ? [...revisionLabels(wb.db, revision.id)].filter(([id, label]) => label === null && heldOut.has(id)).length : 0;
+  const total = faces(cfg.trainSplit) - heldOut.size + excludedAndHeldOut;
   const n = cfg.limitTrain === null ? total : Math.min(total, cfg.limitTrain);
   if (n === 0) throw fieldError('INVALID_INPUT', cfg.fold ? 'config.fold' : 'config.trainSplit', `dataset "${ds.name}" has no ${cfg.trainSplit} samples to train on${cfg.fold ? ` outside fold ${cfg.fold.index} of ${cfg.fold.k}` : ''}.`);
   if (cfg.batch > n) {

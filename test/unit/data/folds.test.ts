@@ -7,6 +7,7 @@ import { assignFolds, heldOutIds } from '../../../src-main/data/folds';
 import { loadSplit } from '../../../src-main/data/packed-store';
 import { call } from '../../../src-main/services/dispatch';
 import { handlers } from '../../../src-main/services/index';
+import { validateConfig } from '../../../src-main/services/runs';
 import { loadRunData } from '../../../src-main/trainer/data';
 import { loadPredictions } from '../../../src-main/store/evaluations';
 import { inProcessFer, lastJson } from '../../helpers/cli';
@@ -147,6 +148,19 @@ describe('runs.create with folds', () => {
       expect((await call(handlers, wb, 'runs.get', { runId: r.id })).config?.fold).toEqual({ k: 2, index: i });
       await waitForStatus(wb, r.id, finished);
     }
+  });
+});
+
+describe('runs.create with a fold and a revision', () => {
+  it('counts the faces a fold run on a revision trains on exactly: a face both excluded and held out is missing once', async () => {
+    const heldOut = heldOutIds(wb.db, ds, 'Training', 3, 0);
+    const inFold = Array.from(train.ids).filter((id) => heldOut.has(id)).slice(0, 3);
+    const outside = Array.from(train.ids).filter((id) => !heldOut.has(id)).slice(0, 2);
+    await call(handlers, wb, 'revisions.create', { dataset: ds, name: 'fold-count', changes: [...inFold, ...outside].map((sampleId) => ({ kind: 'exclude' as const, sampleId })) });
+    const trains = train.n - heldOut.size - outside.length;
+    const check = (batch: number) => validateConfig(wb, trainConfigSchema.parse({ dataset: ds, revision: 'fold-count', fold: { k: 3, index: 0 }, batch }));
+    expect(() => check(trains)).not.toThrow();
+    expect(() => check(trains + 1)).toThrow(new RegExp(`batch ${trains + 1} is larger than the ${trains} training samples`));
   });
 });
 
