@@ -199,68 +199,68 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const opt = makeOptimizer(cfg);
   const drops = dropoutLayers(model);
   const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
-  // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
-  // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
-  net.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
-  const aug = isIdentity(cfg.augment) ? null : cfg.augment;
-  const lastDir = opts.dir ? join(opts.dir, 'last') : null;
-  const bestDir = opts.dir ? join(opts.dir, 'best') : null;
-
-  let state = freshState(cfg);
-  if (opts.resume) {
-    if (!lastDir) throw new Error('resume needs a run folder');
-    state = readState(lastDir);
-    const saved = await loadModelDir(lastDir);
-    try {
-      model.setWeights(saved.getWeights());
-    } catch (err) {
-      throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${lastDir} does not fit this model: ${(err as Error).message}`);
-    } finally {
-      saved.dispose();
-    }
-    const file = join(readableDir(lastDir), 'optimizer.bin');
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (err) {
-      throw new AppError('CHECKPOINT_CORRUPT', `Optimizer state ${file} is missing: ${(err as Error).message}`);
-    }
-    if (state.optimizer.length) await restoreOptimizer(opt, bytes, state.optimizer, file);
-    hooks.onResumed?.(state);
-  }
-  // After a resume has loaded its weights (the base's are frozen, so they are the ones it was cached with).
-  const cache: FeatureCache | null = split ? await computeFeatureCache(split, opts, state.epochsDone) : null;
-  if (split && !cache) {
-    // Stopped while the features were being computed: nothing trained yet, so the checkpoint is the state as it was
-    // (a resume recomputes the features; they are never stored).
-    if (lastDir) {
-      await saveCheckpoint(model, opt, state, lastDir);
-      hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
-    }
-    weights?.dispose();
-    opt.dispose();
-    return { status: 'stopped', earlyStopped: false, state, test: null, featureCache: plan };
-  }
-
-  const batchBuf = new Uint8Array(bs * 2304);
-  const labelBuf = new Int32Array(bs);
-  const everyMs = opts.progressEveryMs ?? 250;
-  let lastProgress = 0;
-  let stopped = false;
-  let firstStep = true;
-  let earlyStopped = false;
-  let epochSecondsEstimate: number | null = null;
-  let lr = cfg.lr;
-  const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
-  if (state.guard) guard.restore(state.guard);
-  const gpu = webgpuDevice();
-  const gpuWatch = gpu ? new GpuErrorWatch(gpu) : null;
-  const gpuCheck = (at: { epoch: number; batch?: number }) => {
-    const report = gpuWatch?.failure();
-    if (report) throw gpuRunError(report, at, memory, shape);
-  };
-
+  // Released in the finally below however the run ends: stopped, failed to resume, or diverged.
+  let gpuWatch: GpuErrorWatch | null = null;
   try {
+    // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
+    // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
+    net.compile({ optimizer: opt, loss: makeLoss(weights), metrics: ['accuracy'] });
+    const aug = isIdentity(cfg.augment) ? null : cfg.augment;
+    const lastDir = opts.dir ? join(opts.dir, 'last') : null;
+    const bestDir = opts.dir ? join(opts.dir, 'best') : null;
+
+    let state = freshState(cfg);
+    if (opts.resume) {
+      if (!lastDir) throw new Error('resume needs a run folder');
+      state = readState(lastDir);
+      const saved = await loadModelDir(lastDir);
+      try {
+        model.setWeights(saved.getWeights());
+      } catch (err) {
+        throw new AppError('CHECKPOINT_CORRUPT', `Checkpoint ${lastDir} does not fit this model: ${(err as Error).message}`);
+      } finally {
+        saved.dispose();
+      }
+      const file = join(readableDir(lastDir), 'optimizer.bin');
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new AppError('CHECKPOINT_CORRUPT', `Optimizer state ${file} is missing: ${(err as Error).message}`);
+      }
+      if (state.optimizer.length) await restoreOptimizer(opt, bytes, state.optimizer, file);
+      hooks.onResumed?.(state);
+    }
+    // After a resume has loaded its weights (the base's are frozen, so they are the ones it was cached with).
+    const cache: FeatureCache | null = split ? await computeFeatureCache(split, opts, state.epochsDone) : null;
+    if (split && !cache) {
+      // Stopped while the features were being computed: nothing trained yet, so the checkpoint is the state as it was
+      // (a resume recomputes the features; they are never stored).
+      if (lastDir) {
+        await saveCheckpoint(model, opt, state, lastDir);
+        hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
+      }
+      return { status: 'stopped', earlyStopped: false, state, test: null, featureCache: plan };
+    }
+
+    const batchBuf = new Uint8Array(bs * 2304);
+    const labelBuf = new Int32Array(bs);
+    const everyMs = opts.progressEveryMs ?? 250;
+    let lastProgress = 0;
+    let stopped = false;
+    let firstStep = true;
+    let earlyStopped = false;
+    let epochSecondsEstimate: number | null = null;
+    let lr = cfg.lr;
+    const guard = new DivergenceGuard(() => ({ lr, best: state.best }));
+    if (state.guard) guard.restore(state.guard);
+    const gpu = webgpuDevice();
+    gpuWatch = gpu ? new GpuErrorWatch(gpu) : null;
+    const gpuCheck = (at: { epoch: number; batch?: number }) => {
+      const report = gpuWatch?.failure();
+      if (report) throw gpuRunError(report, at, memory, shape);
+    };
+
     for (let epoch = state.epochsDone + 1; epoch <= cfg.epochs && !stopped; epoch++) {
       lr = lrForEpoch(cfg, epoch, state.schedule);
       setLearningRate(opt, lr);

@@ -65,6 +65,17 @@ describe('the training loop on wasm', () => {
     expect(tf.memory().numTensors).toBeLessThan(first.tensorsAtEpoch[0]!);
   });
 
+  it('a resume that fails (a checkpoint of another architecture) leaves no tensor behind: optimizer and class weights go too', async () => {
+    const config = trainConfigSchema.parse({ dataset: 'x', epochs: 3, batch: 14, hidden: 32, seed: 5 });
+    const def = getModel('baseline');
+    const model = await def.build(config, { weightsFile: null });
+    const before = tf.memory().numTensors;
+    const run = { config, model, spec: def.inputSpec(config), train: trainSet, val: held, classWeights: [1, 1.5, 1, 1, 1, 1, 1], dir: join(tmp.dir, 'a'), resume: true };
+    await expect(train(run)).rejects.toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('is reproducible: the same seed gives the same metrics and weights; another seed does not', async () => {
     const again = await runOnce({ seed: 5 }, join(tmp.dir, 'again'));
     expect(again.epochs.map(core)).toEqual(first.epochs.map(core));
