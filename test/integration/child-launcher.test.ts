@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tsxLoader } from '../../src-main/child-entry';
 import { launchChild, type ChildExit } from '../../src-main/child-launcher';
 import { MALFORMED_REQUEST_EXIT_CODE } from '../../src-main/child-port';
+import { alive } from '../helpers/pids';
 
 /** Tiny children (test/helpers/children/), so these tests cost start-ups, not training. */
 const child = (name: string) => fileURLToPath(new URL(`../helpers/children/${name}`, import.meta.url));
@@ -13,17 +13,6 @@ const progress = z.object({ type: z.literal('progress'), done: z.number().int(),
 const tsx = () => ['--import', tsxLoader()];
 
 const exited = (h: { onExit(fn: (e: ChildExit) => void): void }) => new Promise<ChildExit>((resolve) => h.onExit(resolve));
-
-/** Running, not a zombie: an orphan's exit is reaped by PID 1, which in a container may never do it. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return !/^\d+ \(.*\) Z/.test(stat);
-};
 
 const started: ChildProcess[] = [];
 const strays: number[] = [];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +11,7 @@ import type { WorkerRequest } from '../../../src-main/evaluation/worker-protocol
 import { insertRun, saveStandInCheckpoint } from '../../helpers/evaluations';
 import { createSyntheticDataset } from '../../helpers/fixtures';
 import { tempDir, tempWorkbench } from '../../helpers/workbench';
+import { alive } from '../../helpers/pids';
 
 /**
  * A stand-in for `fer eval`: forks the evaluation worker as runEvalJob does, hands it a job, and prints the
@@ -35,17 +36,6 @@ let scratch: ReturnType<typeof tempDir>;
 let job: EvalJob;
 const started: ChildProcess[] = [];
 const strays: number[] = [];
-
-/** Running, not a zombie: an orphan's exit is reaped by PID 1, which in a container may never do it. */
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return !/^\d+ \(.*\) Z/.test(stat);
-};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

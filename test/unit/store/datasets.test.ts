@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Split } from '../../../src-shared/labels';
 import type { Workbench } from '../../../src-main/context';
-import { datasetIds, datasetUsage, insertDataset, listDatasetRows } from '../../../src-main/store/datasets';
+import { datasetIds, datasetUsage, listDatasetRows } from '../../../src-main/store/datasets';
 import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { splitSamples } from '../../../src-main/store/samples';
+import { insertRowsOnlyDataset } from '../../helpers/store-rows';
 import { tempWorkbench } from '../../helpers/workbench';
 
 let wb: Workbench;
@@ -13,21 +14,8 @@ afterEach(() => cleanup());
 
 const SPLIT_OF: Split[] = ['Training', 'Training', 'PublicTest', 'PrivateTest'];
 
-function add(name: string, lastInTransaction: (id: number) => void = () => {}): number {
-  return insertDataset(
-    wb.db,
-    {
-      name,
-      sourcePath: `/data/${name}.csv`,
-      format: 'csv',
-      converted: 0,
-      skipped: 0,
-      sampleCount: SPLIT_OF.length,
-      sampleAt: (i) => ({ split: SPLIT_OF[i]!, label: i, source: `row ${i}`, hash: `h${i}` }),
-      pixelsFile: (id) => `${id}/pixels.u8`,
-    },
-    lastInTransaction,
-  );
+function add(name: string, lastInTransaction?: (id: number) => void): number {
+  return insertRowsOnlyDataset(wb.db, name, SPLIT_OF, { labelOf: (i) => i, lastInTransaction });
 }
 
 describe('datasets repository', () => {

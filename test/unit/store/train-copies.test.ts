@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Split } from '../../../src-shared/labels';
 import type { Workbench } from '../../../src-main/context';
-import { insertDataset } from '../../../src-main/store/datasets';
 import { insertEvaluation } from '../../../src-main/store/evaluations';
 import { splitSamples } from '../../../src-main/store/samples';
 import { datasetsMissingTrainCopies, replaceTrainCopies, trainCopyAlgorithm, type TrainCopy } from '../../../src-main/store/train-copies';
+import { insertRowsOnlyDataset } from '../../helpers/store-rows';
 import { tempWorkbench } from '../../helpers/workbench';
 
 let wb: Workbench;
@@ -15,20 +15,7 @@ afterEach(() => cleanup());
 const SPLIT_OF: Split[] = ['Training', 'Training', 'PublicTest', 'PublicTest', 'PrivateTest'];
 
 function dataset(name: string): number {
-  return insertDataset(
-    wb.db,
-    {
-      name,
-      sourcePath: `/data/${name}.csv`,
-      format: 'csv',
-      converted: 0,
-      skipped: 0,
-      sampleCount: SPLIT_OF.length,
-      sampleAt: (i) => ({ split: SPLIT_OF[i]!, label: 0, source: `row ${i}`, hash: `${name}-${i}` }),
-      pixelsFile: (id) => `${id}/pixels.u8`,
-    },
-    () => {},
-  );
+  return insertRowsOnlyDataset(wb.db, name, SPLIT_OF);
 }
 
 function evaluate(datasetId: number, split: Split): void {
