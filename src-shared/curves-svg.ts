@@ -1,4 +1,4 @@
-import type { EpochMetrics } from './contract/runs';
+import type { EpochMetrics, RunDetail } from './contract/runs';
 import { AppError } from './errors';
 
 /**
@@ -15,6 +15,14 @@ export interface CurveRun {
   name: string;
   epochs: readonly Pick<EpochMetrics, 'epoch' | 'loss' | 'acc' | 'valLoss' | 'valAcc'>[];
   bestEpoch?: number | null;
+}
+
+/**
+ * A stored run as the CLI and the run page draw it: named by id and name (runs may share a name), its best epoch the
+ * one its best checkpoint holds.
+ */
+export function curveRunOf(detail: Pick<RunDetail, 'run' | 'epochs'>): CurveRun {
+  return { name: `#${detail.run.id} ${detail.run.name}`, epochs: detail.epochs, bestEpoch: detail.run.bestEpoch };
 }
 
 /** Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white); a 9th run reuses the 1st colour. */
