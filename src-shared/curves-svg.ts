@@ -25,8 +25,14 @@ export function curveRunOf(detail: Pick<RunDetail, 'run' | 'epochs'>): CurveRun 
   return { name: `#${detail.run.id} ${detail.run.name}`, epochs: detail.epochs, bestEpoch: detail.run.bestEpoch };
 }
 
-/** Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white); a 9th run reuses the 1st colour. */
-export const CURVE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const;
+/** Okabe & Ito's colour-blind-safe palette without its yellow (unreadable on white). */
+const CURVE_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'] as const;
+
+/**
+ * One colour per run, so a figure holds as many runs as the palette has colours: a reused colour would make two runs
+ * one in the legend (and more lines than this are unreadable in a panel anyway).
+ */
+export const CURVE_RUNS_MAX = CURVE_COLORS.length;
 
 const PANEL_W = 440;
 const PANEL_H = 300;
@@ -42,6 +48,7 @@ const PANELS: Record<'acc' | 'loss', Panel> = {
 
 export function curvesSvg(runs: readonly CurveRun[], metric: CurveMetric = 'both'): string {
   if (runs.length === 0) throw new AppError('INVALID_INPUT', 'No runs given: training curves need at least one run.');
+  if (runs.length > CURVE_RUNS_MAX) throw new AppError('INVALID_INPUT', `${runs.length} runs given; one figure tells at most ${CURVE_RUNS_MAX} apart by colour-blind-safe colours. Draw them in several figures.`);
   for (const r of runs) {
     if (r.epochs.length === 0) throw new AppError('INVALID_INPUT', `Run "${r.name}" has no finished epoch yet: there is no curve to draw.`);
   }
@@ -98,7 +105,7 @@ function panelSvg(p: Panel, left: number, runs: readonly CurveRun[]): string[] {
   out.push(`<text x="${n(left + 16)}" y="${n((y0 + y1) / 2)}" text-anchor="middle" transform="rotate(-90 ${n(left + 16)} ${n((y0 + y1) / 2)})">${p.axis}</text>`);
   for (const { r, which, pts } of lines) {
     const i = runs.indexOf(r);
-    const color = CURVE_COLORS[i % CURVE_COLORS.length]!;
+    const color = CURVE_COLORS[i]!;
     const style = which === 'train' ? 'stroke-width="1.4" stroke-dasharray="5 3"' : 'stroke-width="1.8"';
     const attrs = `data-run="${i}" data-series="${which}" data-metric="${p.metric}"`;
     // A value missing in the middle (no validation that epoch) breaks the line instead of bridging the gap.
@@ -113,7 +120,7 @@ function panelSvg(p: Panel, left: number, runs: readonly CurveRun[]): string[] {
     const best = pts.find(([e]) => e === r.bestEpoch);
     if (!best) return;
     const label = p.metric === 'acc' ? `${(best[1] * 100).toFixed(2)}%` : best[1].toFixed(4);
-    out.push(`<circle class="best" data-run="${i}" cx="${n(sx(best[0]))}" cy="${n(sy(best[1]))}" r="4.5" fill="#ffffff" stroke="${CURVE_COLORS[i % CURVE_COLORS.length]}" stroke-width="2"><title>${escapeXml(`${clean(r.name)}: best epoch ${best[0]}, ${label}`)}</title></circle>`);
+    out.push(`<circle class="best" data-run="${i}" cx="${n(sx(best[0]))}" cy="${n(sy(best[1]))}" r="4.5" fill="#ffffff" stroke="${CURVE_COLORS[i]}" stroke-width="2"><title>${escapeXml(`${clean(r.name)}: best epoch ${best[0]}, ${label}`)}</title></circle>`);
   });
   out.push('</g>');
   return out;
@@ -145,7 +152,7 @@ function legendSvg(runs: readonly CurveRun[], top: number): string[] {
     const name = clean(r.name);
     const shown = name.length > LEGEND_NAME_MAX ? `${name.slice(0, LEGEND_NAME_MAX - 1)}…` : name;
     const best = r.bestEpoch != null && r.epochs.some((e) => e.epoch === r.bestEpoch) ? ` (best epoch ${r.bestEpoch})` : '';
-    out.push(`<line x1="16" y1="${y(i + 1)}" x2="40" y2="${y(i + 1)}" stroke="${CURVE_COLORS[i % CURVE_COLORS.length]}" stroke-width="3"/>`);
+    out.push(`<line x1="16" y1="${y(i + 1)}" x2="40" y2="${y(i + 1)}" stroke="${CURVE_COLORS[i]}" stroke-width="3"/>`);
     out.push(`<text class="legend-name" data-run="${i}" x="46" y="${y(i + 1)}" dominant-baseline="middle">${escapeXml(shown + best)}</text>`);
   });
   out.push('</g>');

@@ -148,6 +148,14 @@ describe('curvesSvg', () => {
     expect(seg![0]![0]).toBeCloseTo(1, 2);
   });
 
+  it('gives each of up to 7 runs its own colour, and refuses an 8th rather than reuse one', () => {
+    const runs = Array.from({ length: 7 }, (_, i) => ({ name: `r${i}`, epochs: epochs(4, 20 + i) }));
+    const svg = curvesSvg(runs);
+    const colours = runs.map((_, i) => svg.match(new RegExp(`<polyline class="curve" data-run="${i}" data-series="val"[^>]*stroke="(#[0-9A-F]{6})"`))![1]);
+    expect(new Set(colours).size).toBe(7);
+    expect(() => curvesSvg([...runs, { name: 'r7', epochs: epochs(4, 27) }])).toThrow(/8 runs given; one figure tells at most 7 apart/);
+  });
+
   it('refuses no runs, and names a run that has no epochs yet', () => {
     expect(() => curvesSvg([])).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/at least one run/) }));
     expect(() => curvesSvg([{ name: 'a', epochs: epochs(2, 12) }, { name: 'queued one', epochs: [] }])).toThrow(/Run "queued one" has no finished epoch yet/);
