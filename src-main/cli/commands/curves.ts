@@ -6,7 +6,7 @@ import { CliUsageError, stringOpt, type Command } from '../command';
 export const curvesCommand: Command = {
   name: 'curves',
   summary: 'Training curves of runs as one SVG (accuracy in % and loss per epoch, training dashed, validation solid, best epoch marked)',
-  usage: 'fer curves RUN... [--out FILE.svg] [--metric acc|loss|both] [--json]\n  Without --out the SVG goes to stdout. The same SVG as the run page\'s "Download SVG".',
+  usage: 'fer curves RUN... [--out FILE.svg] [--metric acc|loss|both] [--json]\n  One to seven runs. Without --out the SVG goes to stdout. The same SVG as the run page\'s "Download SVG".',
   options: { out: { type: 'string' }, metric: { type: 'string' } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
