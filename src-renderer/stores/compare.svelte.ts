@@ -1,6 +1,7 @@
 import type { CompareTable, EnsembleSummary, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
+import { selectionCurves } from '../lib/curves';
 import { errorText } from '../lib/errors';
 
 export type ExportFormat = 'csv' | 'md' | 'latex';
@@ -34,6 +35,8 @@ export class CompareStore {
   ensembleVote = $state<'soft' | 'hard'>('soft');
   ensembleError = $state<string | null>(null);
   ensembleMade = $state<EnsembleSummary | null>(null);
+  curvesNote = $state<string | null>(null);
+  curvesError = $state<string | null>(null);
   count = $derived(this.runIds.length + this.ensembleIds.length);
 
   private args(): InvokeArgs<'compare.table'> {
@@ -129,6 +132,21 @@ export class CompareStore {
       return res;
     } catch (err) {
       this.exportError = errorText(err);
+      return null;
+    }
+  }
+
+  /** The selected runs' training curves as one SVG (`fer curves`' figure), or null with curvesError saying why. */
+  async curves(): Promise<string | null> {
+    this.curvesNote = null;
+    this.curvesError = null;
+    try {
+      const details = await Promise.all(this.runIds.map((runId) => api.invoke('runs.get', { runId })));
+      const { svg, leftOut } = selectionCurves(details);
+      if (leftOut.length) this.curvesNote = `Left out, no stored epochs: ${leftOut.join(', ')}.`;
+      return svg;
+    } catch (err) {
+      this.curvesError = errorText(err);
       return null;
     }
   }
