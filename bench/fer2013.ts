@@ -66,7 +66,7 @@ interface EnsembleRow {
 }
 
 function rowLabel(config: TrainConfig): string {
-  const hidden = config.hidden ? ` + FC ${config.hidden}` : '';
+  const hidden = `${config.hidden ? ` + FC ${config.hidden}` : ''}${config.monitor === 'valAcc' ? ' (best by PublicTest accuracy)' : ''}`;
   if (config.model === 'baseline') return `baseline${hidden}`;
   const frozen = config.freeze > 0 ? `, ${config.freeze} layers frozen` : '';
   const multilevel = config.features === 'multilevel' ? ' multilevel' : '';

@@ -329,7 +329,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       const monitored = v ? v.loss : lossSum / seen;
       gpuCheck({ epoch });
       await guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
-      const isBest = state.best === null || monitored < state.best.loss;
+      // By accuracy only where asked and measured; a tie keeps the earlier epoch, as a loss tie does.
+      const isBest = state.best === null || (cfg.monitor === 'valAcc' && v ? v.acc > (state.best.valAcc ?? -1) : monitored < state.best.loss);
       const metrics: EpochMetrics = {
         epoch,
         loss: lossSum / seen,

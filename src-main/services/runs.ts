@@ -64,6 +64,9 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
     const own = fieldIssues(err.details)[0];
     throw own ? fieldError(err.code, `config.${own.field}`, own.message) : new AppError(err.code, `config: ${err.message}`);
   }
+  if (cfg.monitor === 'valAcc' && cfg.valSplit === null) {
+    throw fieldError('INVALID_INPUT', 'config.monitor', 'monitor valAcc needs a validation split to measure accuracy on: choose valSplit, or monitor valLoss (then the training loss is followed).');
+  }
   if (cfg.valSplit !== null && cfg.valSplit === cfg.trainSplit) {
     throw fieldError('INVALID_INPUT', 'config.valSplit', `validating on the training split (${cfg.trainSplit}) would measure memorisation; choose another split or null.`);
   }

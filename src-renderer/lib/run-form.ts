@@ -14,6 +14,7 @@ import {
   npmBackbone,
   npmBaseLayers,
   type FeatureLevel,
+  type Monitor,
   parseWeightsId,
   type ModelName,
   type ModelPreset,
@@ -61,6 +62,8 @@ export interface RunForm {
   batch: number;
   epochs: number;
   patience: number;
+  /** What picks the best epoch and stops early. */
+  monitor: Monitor;
   augment: boolean;
   flip: boolean;
   rotation: number;
@@ -159,6 +162,7 @@ export function defaultForm(): RunForm {
     batch: defaultOf(config.batch),
     epochs: defaultOf(config.epochs),
     patience: defaultOf(config.patience),
+    monitor: defaultOf(config.monitor),
     // The one default the form chooses: augmentation on, as the paper trains (the contract's default is none,
     // so a CLI run without --augment trains on the plain faces). Its settings start at the contract's.
     augment: true,
@@ -263,6 +267,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
     batch: f.batch,
     epochs: f.epochs,
     patience: f.patience,
+    monitor: f.monitor,
     seed: f.seed,
     limitTrain: f.limitTrain,
     valSplit: f.valSplit === '' ? null : f.valSplit,
@@ -292,6 +297,7 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   if (c.batch !== undefined) f.batch = c.batch;
   if (c.epochs !== undefined) f.epochs = c.epochs;
   if (c.patience !== undefined) f.patience = c.patience;
+  if (c.monitor !== undefined) f.monitor = c.monitor;
   if (c.inputSize !== undefined) f.inputSize = c.inputSize;
   if (c.channels !== undefined) f.channels = c.channels;
   if (c.classWeights !== undefined) f.classWeights = c.classWeights;

@@ -51,6 +51,9 @@ export type FoldConfig = z.output<typeof foldSchema>;
 
 /** Where the head of a pretrained face base attaches (TrainConfig.features). */
 export const FEATURE_LEVELS = ['final', 'multilevel'] as const;
+/** What selects a run's best epoch (TrainConfig.monitor). */
+export const MONITORS = ['valLoss', 'valAcc'] as const;
+export type Monitor = (typeof MONITORS)[number];
 export type FeatureLevel = (typeof FEATURE_LEVELS)[number];
 
 export const trainConfigSchema = z.strictObject({
@@ -69,6 +72,12 @@ export const trainConfigSchema = z.strictObject({
   epochs: z.number().int().positive().max(1000).default(10),
   /** Early stopping on validation loss, restoring the best weights; 0 turns it off. */
   patience: z.number().int().min(0).default(0),
+  /**
+   * What the best checkpoint and early stopping follow (Keras' `monitor`): the validation loss, or the validation
+   * accuracy (for a head that overfits its loss while its accuracy still climbs). The plateau schedule follows the
+   * validation loss either way. valAcc needs a validation split.
+   */
+  monitor: z.enum(MONITORS).default('valLoss'),
   seed: z.number().int().min(0).default(1),
   trainSplit: z.enum(SPLITS).default('Training'),
   valSplit: z.enum(SPLITS).nullable().default('PublicTest'),

@@ -29,6 +29,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('batch', numberOpt(values, 'batch'));
   set('epochs', numberOpt(values, 'epochs'));
   set('patience', numberOpt(values, 'patience'));
+  set('monitor', stringOpt(values, 'monitor'));
   set('seed', numberOpt(values, 'seed'));
   set('limitTrain', numberOpt(values, 'limit-train'));
   set('inputSize', numberOpt(values, 'input-size'));
@@ -62,7 +63,7 @@ export const trainCommand: Command = {
   summary: 'Train a model on a dataset in a background process, with live progress',
   usage: [
     'fer train --dataset NAME [--revision ID|NAME] --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
-    '          [--schedule constant|step|cosine|plateau] [--patience N] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
+    '          [--schedule constant|step|cosine|plateau] [--patience N] [--monitor valLoss|valAcc] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
@@ -79,6 +80,7 @@ export const trainCommand: Command = {
     batch: { type: 'string' },
     epochs: { type: 'string' },
     patience: { type: 'string' },
+    monitor: { type: 'string' },
     schedule: { type: 'string' },
     seed: { type: 'string' },
     augment: { type: 'string' },

@@ -76,6 +76,22 @@ describe('the training loop on wasm', () => {
     model.dispose();
   });
 
+  it('monitor valAcc keeps the epoch of the best validation accuracy, valLoss that of the lowest validation loss', async () => {
+    // Overfits a small set on purpose, so the lowest validation loss and the best validation accuracy fall on different epochs.
+    const over = { seed: 3, epochs: 8, lr: 0.01, augment: null, classWeights: false } as const;
+    const byLoss = await runOnce({ ...over, monitor: 'valLoss' }, join(tmp.dir, 'by-loss'));
+    const byAcc = await runOnce({ ...over, monitor: 'valAcc' }, join(tmp.dir, 'by-acc'));
+    // The same training either way: the monitor changes only which epoch is kept.
+    expect(byAcc.epochs.map(core)).toEqual(byLoss.epochs.map(core));
+    const valAcc = byAcc.epochs.map((m) => m.valAcc!);
+    const valLoss = byLoss.epochs.map((m) => m.valLoss!);
+    const bestAcc = valAcc.indexOf(Math.max(...valAcc)) + 1;
+    const bestLoss = valLoss.indexOf(Math.min(...valLoss)) + 1;
+    expect(bestAcc).not.toBe(bestLoss);
+    expect(byAcc.outcome.state.best).toMatchObject({ epoch: bestAcc, valAcc: Math.max(...valAcc) });
+    expect(byLoss.outcome.state.best).toMatchObject({ epoch: bestLoss, loss: Math.min(...valLoss) });
+  });
+
   it('is reproducible: the same seed gives the same metrics and weights; another seed does not', async () => {
     const again = await runOnce({ seed: 5 }, join(tmp.dir, 'again'));
     expect(again.epochs.map(core)).toEqual(first.epochs.map(core));

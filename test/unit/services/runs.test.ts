@@ -30,6 +30,10 @@ describe('runs service', () => {
     [{ batch: 500 }, 'INVALID_INPUT', /batch 500 is larger than the 28 training samples/, 'config.batch'],
     [{ batch: 8, limitTrain: 4 }, 'INVALID_INPUT', /batch 8 is larger than the 4 training samples.*limitTrain 4/, 'config.batch'],
     [{ valSplit: 'Training' }, 'INVALID_INPUT', /valSplit/, 'config.valSplit'],
+    [{ monitor: 'valAcc', valSplit: null }, 'INVALID_INPUT', /monitor valAcc needs a validation split/, 'config.monitor'],
+    [{ monitor: 'valF1' }, 'BAD_ARGS', /config\.monitor/, 'config.monitor'],
+    [{ model: 'baseline', features: 'multilevel' }, 'INVALID_INPUT', /^config\.features: features 'multilevel' is offered for pretrained face bases/, 'config.features'],
+    [{ model: 'faceres', inputSize: 48, features: 'multilevel', freeze: 60 }, 'INVALID_INPUT', /^config\.freeze: freeze 60 is beyond faceres's depth.*59 layers with features 'multilevel'/, 'config.freeze'],
     [{ dataset: 'no-such-set' }, 'NOT_FOUND', /No dataset named "no-such-set"/, 'config.dataset'],
     [{ weights: 'no-such-weights' }, 'NOT_FOUND', /no-such-weights/, 'config.weights'],
     // Architecture-dependent limits are refused at creation, not when a queued run builds its model.
