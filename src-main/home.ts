@@ -28,6 +28,8 @@ export interface HomePaths {
   weights: string;
   /** External models (imported classifiers), one folder each, as tfjs layers. */
   models: string;
+  /** The frozen-base feature store (engine/feature-store.ts): made when a run first writes to it. */
+  featureStore: string;
   tmp: string;
 }
 
@@ -63,6 +65,7 @@ export function resolveHome(options: HomeOptions = {}): HomePaths {
     runs: join(root, 'runs'),
     weights: join(root, 'weights'),
     models: join(root, 'models'),
+    featureStore: join(root, 'cache', 'features'),
     tmp: join(root, 'tmp'),
   };
   try {

@@ -16,6 +16,7 @@ export const INVOKE_CHANNEL_NAMES = [
   'models.import', 'models.list',
   'studies.create', 'studies.list', 'studies.get', 'studies.pause', 'studies.resume', 'studies.export', 'studies.extend', 'studies.duplicate', 'studies.estimate', 'studies.ensemble',
   'revisions.create', 'revisions.list', 'revisions.addChanges', 'revisions.removeChanges', 'revisions.diff', 'revisions.delete',
+  'features.list', 'features.clear',
 ] as const satisfies readonly InvokeName[];
 
 export const EVENT_CHANNEL_NAMES = ['system.log', 'import.progress', 'run.progress', 'run.epoch', 'run.status', 'eval.progress'] as const satisfies readonly EventName[];

@@ -6,6 +6,7 @@ import type { ArgsIn, ArgsOut, PayloadOf, ResultOf } from './contract/define';
 import { contactSheetInvoke } from './contract/contact-sheet';
 import { datasetsEvents, datasetsInvoke } from './contract/datasets';
 import { evaluationEvents, evaluationInvoke } from './contract/evaluation';
+import { featuresInvoke } from './contract/features';
 import { ferplusEvents, ferplusInvoke } from './contract/ferplus';
 import { labelIssuesInvoke } from './contract/label-issues';
 import { modelsEvents, modelsInvoke } from './contract/models';
@@ -27,6 +28,7 @@ export const invokeChannels = {
   ...modelsInvoke,
   ...studiesInvoke,
   ...revisionsInvoke,
+  ...featuresInvoke,
 };
 
 export const eventChannels = {
@@ -63,6 +65,7 @@ export * from './contract/bounds';
 export * from './contract/contact-sheet';
 export * from './contract/datasets';
 export * from './contract/evaluation';
+export * from './contract/features';
 export * from './contract/ferplus';
 export * from './contract/label-issues';
 export * from './contract/models';

@@ -8,6 +8,8 @@ export interface LabelledPixels {
   pixels: Uint8Array;
   labels: Uint8Array;
   n: number;
+  /** samples.id of each row, where the rows come from a dataset (the feature store keys its rows by them). */
+  ids?: Int32Array;
 }
 
 export interface EvalResult {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../../src-shared/contract/runs';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import { isIdentity } from './augment';
-import { prepareBatch } from './input';
+import { gatherRows, prepareBatch } from './input';
 import { HEAD_LAYER_PREFIX } from './models/heads';
 import type { InputSpec } from './models/registry';
 
@@ -19,13 +19,15 @@ export interface CachePlan {
   reason: string;
   /** Floats per image the cache stores, when it applies. */
   featureSize?: number;
+  /** What the feature store gave (train() fills it in once it has looked): faces reused and computed, under which key. */
+  store?: { key: string; reused: number; computed: number };
 }
 
 /** In-memory budget for cached features (all splits together). */
 export const FEATURE_CACHE_MAX_BYTES = 2 ** 31;
 
 /** Index of the first head layer = the number of base layers; -1 when the model has no pretrained-style head. */
-function headStart(model: tf.LayersModel): number {
+export function headStart(model: tf.LayersModel): number {
   return model.layers.findIndex((l) => l.name.startsWith(HEAD_LAYER_PREFIX));
 }
 
@@ -63,6 +65,11 @@ export function splitAtHead(model: tf.LayersModel): { base: tf.LayersModel; head
   return { base, head };
 }
 
+/** The shape of one image's features (the base's output without the batch axis). */
+export function featureShapeOf(base: tf.LayersModel): number[] {
+  return (base.outputs[0]!.shape as (number | null)[]).slice(1) as number[];
+}
+
 /** Features of one split, computed once by the frozen base, in the split's sample order. */
 export class CachedFeatures {
   private constructor(
@@ -79,21 +86,36 @@ export class CachedFeatures {
   static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk?: number): Promise<CachedFeatures>;
   static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk: number, onChunk: (done: number) => Promise<boolean> | boolean): Promise<CachedFeatures | null>;
   static async compute(base: tf.LayersModel, pixels: Uint8Array, n: number, spec: InputSpec, chunk = 64, onChunk?: (done: number) => Promise<boolean> | boolean): Promise<CachedFeatures | null> {
-    const shape = (base.outputs[0]!.shape as (number | null)[]).slice(1) as number[];
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n * size);
-    for (let from = 0; from < n; from += chunk) {
-      const m = Math.min(chunk, n - from);
-      const out = tf.tidy(() => {
-        const x = prepareBatch(pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE), m, spec);
-        return base.predict(x) as tf.Tensor;
-      });
-      // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
-      data.set((await out.data()) as Float32Array, from * size);
-      out.dispose();
-      if (onChunk && !(await onChunk(from + m))) return null;
-    }
+    const shape = featureShapeOf(base);
+    const data = new Float32Array(n * shape.reduce((a, b) => a * b, 1));
+    return (await CachedFeatures.fill(base, pixels, null, n, spec, data, chunk, onChunk)) ? new CachedFeatures(data, n, shape) : null;
+  }
+
+  /** Features already in memory (the feature store's rows, with the missing ones filled in), in split order. */
+  static of(data: Float32Array, n: number, shape: number[]): CachedFeatures {
     return new CachedFeatures(data, n, shape);
+  }
+
+  /**
+   * Computes the features of `rows` (indices into the split, in the order given; null: all n rows in order) into their
+   * places in `data` (n × size), chunk by chunk, calling onChunk with the rows done so far. false when abandoned.
+   */
+  static async fill(base: tf.LayersModel, pixels: Uint8Array, rows: ArrayLike<number> | null, n: number, spec: InputSpec, data: Float32Array, chunk = 64, onChunk?: (done: number) => Promise<boolean> | boolean): Promise<boolean> {
+    const size = featureShapeOf(base).reduce((a, b) => a * b, 1);
+    const count = rows ? rows.length : n;
+    const buf = rows ? new Uint8Array(chunk * PIXELS_PER_IMAGE) : null;
+    for (let from = 0; from < count; from += chunk) {
+      const m = Math.min(chunk, count - from);
+      const batch = rows ? gatherRows(pixels, rows, from, from + m, buf!) : pixels.subarray(from * PIXELS_PER_IMAGE, (from + m) * PIXELS_PER_IMAGE);
+      const out = tf.tidy(() => base.predict(prepareBatch(batch, m, spec)) as tf.Tensor);
+      // data(), not dataSync(): a GPU backend (webgpu in Node) cannot read back synchronously.
+      const values = (await out.data()) as Float32Array;
+      out.dispose();
+      if (rows) for (let i = 0; i < m; i++) data.set(values.subarray(i * size, (i + 1) * size), rows[from + i]! * size);
+      else data.set(values, from * size);
+      if (onChunk && !(await onChunk(from + m))) return false;
+    }
+    return true;
   }
 
   /** The features of rows from..to in split order, as one batch tensor (evaluation reads them in order). */

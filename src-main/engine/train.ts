@@ -7,7 +7,8 @@ import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
 import { DivergenceGuard, type GuardState } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
-import { CachedFeatures, planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
+import { planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
+import { computeFeatureCache, type FeatureCache } from './feature-pass';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
 import { firstStepMemoryError, GpuErrorWatch, gpuRunError, guardFirstStep, memoryLimitsFor, webgpuDevice } from './memory-limits';
@@ -50,6 +51,8 @@ export interface TrainHooks {
   onCheckpoint?(which: CheckpointWhich, epoch: number, dir: string): void;
   /** Polled after every batch: true finishes the batch, checkpoints and returns 'stopped'. */
   shouldStop?(): boolean;
+  /** A sentence for the run's record: what the feature store gave, or why one of its files was ignored. */
+  onNote?(message: string, level: 'info' | 'warn'): void;
 }
 
 export interface TrainOptions {
@@ -74,6 +77,11 @@ export interface TrainOptions {
   featureCache?: CachePlan;
   /** What the backend can give a step; absent: memoryLimitsFor the active backend (tests force tiny limits). */
   memoryLimits?: MemoryLimits;
+  /**
+   * The home's feature store (engine/feature-store.ts) and the dataset the splits come from: a cached run reuses the
+   * features stored for its faces (rows by `ids`) and adds those it computes. Absent, or FER_FEATURE_STORE=off: unused.
+   */
+  featureStore?: { root: string; datasetId: number } | null;
 }
 
 export interface TrainOutcome {
@@ -84,13 +92,6 @@ export interface TrainOutcome {
   test: EvalResult | null;
   /** Whether the head trained on cached base features, and why (or why not). */
   featureCache: CachePlan;
-}
-
-/** The head of a frozen-base model and the base's features for train and validation, computed once. */
-interface FeatureCache {
-  head: tf.LayersModel;
-  train: CachedFeatures;
-  val: CachedFeatures | null;
 }
 
 type DropoutLike = { seed?: number };
@@ -141,39 +142,6 @@ async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: T
 }
 
 /**
- * The frozen base's features for the training and validation splits, computed once, reporting progress as
- * phase 'features' (on a CPU this takes as long as several head epochs: 30 min for faceres at 224 on FER2013) and
- * polling the stop request between chunks. null when a stop was requested.
- */
-async function computeFeatureCache(split: { base: tf.LayersModel; head: tf.LayersModel }, opts: TrainOptions, epochsDone: number): Promise<FeatureCache | null> {
-  const { config: cfg, spec, train: data, val, hooks = {} } = opts;
-  const valN = val && val.n > 0 ? val.n : 0;
-  const total = data.n + valN;
-  const everyMs = opts.progressEveryMs ?? 250;
-  const started = performance.now();
-  let lastProgress = 0;
-  let stop = false;
-  const onChunk = (offset: number) => async (done: number) => {
-    // Let a stop request (an IPC message) in: on wasm each await resolves as a microtask.
-    await new Promise<void>((r) => setImmediate(r));
-    stop = hooks.shouldStop?.() ?? false;
-    const now = performance.now();
-    const seen = offset + done;
-    if (hooks.onProgress && (now - lastProgress >= everyMs || seen === total || stop)) {
-      lastProgress = now;
-      const rate = seen / Math.max((now - started) / 1000, 1e-9);
-      hooks.onProgress({ phase: 'features', epoch: epochsDone, epochs: cfg.epochs, batch: seen, batches: total, loss: 0, acc: 0, lr: cfg.lr, imgPerSec: rate, etaSec: (total - seen) / rate });
-    }
-    return !stop;
-  };
-  const train = await CachedFeatures.compute(split.base, data.pixels, data.n, spec, 64, onChunk(0));
-  if (!train) return null;
-  const valFeatures = valN > 0 ? await CachedFeatures.compute(split.base, val!.pixels, valN, spec, 64, onChunk(data.n)) : null;
-  if (valN > 0 && !valFeatures) return null;
-  return { head: split.head, train, val: valFeatures };
-}
-
-/**
  * The training loop: seeded shuffle, one batched augmentation transform, class-weighted loss through
  * optimizer.minimize, per-epoch validation with a confusion matrix, `last` and `best` checkpoints every
  * epoch, early stopping with best-weights restore, and a graceful stop that finishes the current batch.
@@ -184,7 +152,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   if (data.n === 0) throw new AppError('INVALID_INPUT', `The ${cfg.trainSplit} split has no samples to train on.`);
   if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
   const batches = Math.ceil(data.n / bs);
-  const plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
+  let plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
   // With a cache, the network that trains is the head alone (the frozen base has nothing to learn).
   // base and head share model's layer objects (so its weight variables): training the head trains the model's
   // head, and checkpoints of `model` save base + head as one model that evaluation loads unchanged. They are
@@ -232,10 +200,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       hooks.onResumed?.(state);
     }
     // After a resume has loaded its weights (the base's are frozen, so they are the ones it was cached with).
-    const cache: FeatureCache | null = split ? await computeFeatureCache(split, opts, state.epochsDone) : null;
+    const pass = split ? await computeFeatureCache(split, opts, state.epochsDone) : null;
+    const cache: FeatureCache | null = pass?.cache ?? null;
+    if (pass?.store) plan = { ...plan, store: pass.store };
     if (split && !cache) {
       // Stopped while the features were being computed: nothing trained yet, so the checkpoint is the state as it was
-      // (a resume recomputes the features; they are never stored).
+      // (a resume computes the features again, less those the feature store kept).
       if (lastDir) {
         await saveCheckpoint(model, opt, state, lastDir);
         hooks.onCheckpoint?.('last', state.epochsDone, lastDir);

@@ -1,6 +1,7 @@
 import { contactSheetHandlers } from './contact-sheet';
 import { datasetsHandlers } from './datasets';
 import { evaluationHandlers } from './evaluation';
+import { featuresHandlers } from './features';
 import { ferplusHandlers } from './ferplus';
 import { labelIssuesHandlers } from './label-issues';
 import { modelsHandlers } from './models';
@@ -24,4 +25,5 @@ export const handlers: AllHandlers = {
   ...modelsHandlers,
   ...studiesHandlers,
   ...revisionsHandlers,
+  ...featuresHandlers,
 };

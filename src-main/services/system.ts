@@ -7,6 +7,7 @@ import { AppError } from '../../src-shared/errors';
 import { sqliteVersion } from '../store/db';
 import type { Workbench } from '../context';
 import { chooseBackend, wasmThreadsForDoctor } from '../engine/backend';
+import { featureStoreEnabled, listFeatureStore } from '../engine/feature-store';
 import { envSwitchStates, patchStates } from '../engine/patches';
 import { humanModelsStatus } from '../engine/weights/human-models';
 import { nativeAddonReports } from '../native-addons';
@@ -35,6 +36,11 @@ function electronStatus(): DoctorReport['electron'] {
   }
 }
 
+function featureStoreSize(dir: string): DoctorReport['featureStore'] {
+  const keys = listFeatureStore(dir);
+  return { dir, keys: keys.length, bytes: keys.reduce((a, k) => a + k.bytes, 0), enabled: featureStoreEnabled() };
+}
+
 export async function doctor(wb: Workbench): Promise<DoctorReport> {
   const choice = await chooseBackend(null);
   const sqlite = sqliteVersion(wb.db);
@@ -57,6 +63,7 @@ export async function doctor(wb: Workbench): Promise<DoctorReport> {
       const s = humanModelsStatus();
       return { model: b.model, package: b.package, present: s.present, reason: s.reason };
     }),
+    featureStore: featureStoreSize(wb.home.featureStore),
   };
 }
 

@@ -59,7 +59,9 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
       dir,
       resume: msg.resume,
       featureCache,
+      featureStore: { root: wb.home.featureStore, datasetId: data.datasetId },
       hooks: {
+        onNote: (message, level) => void send({ type: 'note', runId, level, message }),
         onResumed(state) {
           void send({ type: 'history', runId, epochs: state.history });
         },

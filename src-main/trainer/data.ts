@@ -30,17 +30,19 @@ function subset(data: LabelledPixels, limit: number | null, seed: number): Label
   const pick = Array.from(shuffledIndices(data.n, mixSeed(seed, STREAM.subset)).subarray(0, limit)).sort((a, b) => a - b);
   const pixels = new Uint8Array(limit * PIXELS_PER_IMAGE);
   const labels = new Uint8Array(limit);
+  const ids = data.ids ? new Int32Array(limit) : undefined;
   pick.forEach((row, i) => {
     pixels.set(data.pixels.subarray(row * PIXELS_PER_IMAGE, (row + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
     labels[i] = data.labels[row]!;
+    if (ids) ids[i] = data.ids![row]!;
   });
-  return { pixels, labels, n: limit };
+  return { pixels, labels, n: limit, ...(ids ? { ids } : {}) };
 }
 
 function split(wb: ReadableWorkbench, datasetId: number, name: Split | null, revision: ReadonlyMap<number, number | null>, fold: TrainConfig['fold'] = null): LabelledPixels | null {
   if (!name) return null;
   const s = applyRevision(fold ? foldSide(loadSplit(wb, datasetId, name), fold, false) : loadSplit(wb, datasetId, name), revision);
-  return { pixels: s.pixels, labels: s.labels, n: s.n };
+  return { pixels: s.pixels, labels: s.labels, n: s.n, ids: s.ids };
 }
 
 /**

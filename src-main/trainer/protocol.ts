@@ -20,6 +20,8 @@ export type ChildMessage =
   /** On resume: the epochs the checkpoint already holds, so the parent can re-sync rows a crash may have lost. */
   | { type: 'history'; runId: number; epochs: (EpochMetrics & { confusion: number[] | null })[] }
   | { type: 'progress'; runId: number; progress: BatchProgress }
+  /** A sentence for the run's record (its backend line): what the feature store gave, or a warning about it. */
+  | { type: 'note'; runId: number; level: 'info' | 'warn'; message: string }
   | { type: 'epoch'; runId: number; metrics: EpochMetrics; confusion: number[] | null; isBest: boolean }
   | { type: 'checkpoint'; runId: number; which: 'best' | 'last'; epoch: number; path: string }
   | {
@@ -71,6 +73,7 @@ export const childMessageSchema: z.ZodType<ChildMessage> = z.discriminatedUnion(
   z.object({ type: z.literal('started'), runId: id, backend: z.enum(BACKEND_NAMES), backendReason: z.string(), trainSamples: count, valSamples: count }),
   z.object({ type: z.literal('history'), runId: id, epochs: z.array(epochMetrics.extend({ confusion })) }),
   z.object({ type: z.literal('progress'), runId: id, progress: batchProgress }),
+  z.object({ type: z.literal('note'), runId: id, level: z.enum(['info', 'warn']), message: z.string().max(2000) }),
   z.object({ type: z.literal('epoch'), runId: id, metrics: epochMetrics, confusion, isBest: z.boolean() }),
   z.object({ type: z.literal('checkpoint'), runId: id, which: z.enum(['best', 'last']), epoch: count, path: z.string() }),
   z.object({

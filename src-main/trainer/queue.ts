@@ -158,6 +158,14 @@ export class RunQueue {
         patchRun(wb, id, { backend: msg.backend, backend_reason: msg.backendReason });
         this.emitStatus(id);
         return;
+      case 'note': {
+        // The run's backend line already says how features are cached; what the store gave belongs beside it.
+        const before = runSummary(wb, id).backendReason;
+        patchRun(wb, id, { backend_reason: before ? `${before} ${msg.message}` : msg.message });
+        wb.events.emit('system.log', { level: msg.level, message: `run ${id}: ${msg.message}`, at: nowIso() });
+        this.emitStatus(id);
+        return;
+      }
       case 'history':
         resyncHistory(wb, id, msg.epochs, cur.config.valSplit);
         return;

@@ -101,6 +101,8 @@ export interface DoctorReport {
   nativeAddons: NativeAddonReport[];
   /** Face backbones whose weights come from an optional npm package: whether each can be built here, and why not. */
   backbones: { model: string; package: string; present: boolean; reason: string }[];
+  /** The frozen-base feature store (`fer features list`): its folder, keys and size on disk; enabled: FER_FEATURE_STORE is not off. */
+  featureStore: { dir: string; keys: number; bytes: number; enabled: boolean };
 }
 
 export const systemInvoke = {

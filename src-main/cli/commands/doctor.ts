@@ -26,6 +26,8 @@ export const doctorCommand: Command = {
     for (const a of report.nativeAddons) ctx.print(`  ${a.abi.padEnd(8)} ${`${a.package} ${a.version ?? ''}`.padEnd(24)} ${a.detail}`);
     ctx.print('face backbones (npm):');
     for (const b of report.backbones) ctx.print(`  ${b.present ? '✓' : '✗'} ${b.model.padEnd(15)} ${b.reason}`);
+    const fs = report.featureStore;
+    ctx.print(`feature store: ${fs.keys} key(s), ${(fs.bytes / 2 ** 20).toFixed(1)} MiB in ${fs.dir}${fs.enabled ? '' : ' (off: FER_FEATURE_STORE=off)'} — fer features list`);
     return report;
   },
 };

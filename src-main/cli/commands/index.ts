@@ -3,6 +3,7 @@ import { curvesCommand } from './curves';
 import { datasetStatsCommand } from './dataset-stats';
 import { datasetsCommand } from './datasets';
 import { doctorCommand } from './doctor';
+import { featuresCommand } from './features';
 import { ferplusCommand } from './ferplus';
 import { importCommand } from './import';
 import { labelIssuesCommand } from './label-issues';
@@ -16,4 +17,4 @@ import { modelsCommand } from './models';
 import { resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, curvesCommand, labelIssuesCommand, revisionCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, featuresCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, curvesCommand, labelIssuesCommand, revisionCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];

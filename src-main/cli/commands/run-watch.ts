@@ -40,6 +40,14 @@ export async function watchRuns(ctx: CliContext, ids: number[]): Promise<RunSumm
           `run ${p.runId} epoch ${p.epoch}/${p.epochs}  loss ${fmt(p.loss)}  acc ${fmt(p.acc)}  val_loss ${fmt(p.valLoss)}  val_acc ${fmt(p.valAcc)}  lr ${p.lr.toPrecision(3)}  ${p.imgPerSec.toFixed(1)} img/s  ETA ${formatEta(p.etaSec)}`,
         );
       }
+    } else if (name === 'system.log') {
+      // The trainer's notes (what the feature store gave) arrive as "run N: …".
+      const { message } = payload as { message: string };
+      const id = Number(/^run (\d+): /.exec(message)?.[1]);
+      if (pending.has(id)) {
+        bar(id).done();
+        ctx.note(message);
+      }
     } else if (name === 'run.status') {
       const s = payload as RunSummary;
       if (!pending.has(s.id)) return;

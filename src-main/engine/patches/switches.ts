@@ -29,6 +29,7 @@ export const ENV_SWITCHES: readonly EnvSwitch[] = [
   { name: 'FER_TRAINER_CHILD', effect: 'Set by the launcher on the trainer child process (not a user setting).' },
   { name: 'FER_TRAIN_MEMORY_MB', effect: 'The memory a training step may use, in MiB: a run estimated above it is refused before its first batch, naming the largest batch that fits.' },
   { name: 'FER_HUMAN_MODELS_DIR', effect: 'A copy of the face-backbone package’s models kept elsewhere.' },
+  { name: 'FER_FEATURE_STORE', effect: 'off: runs neither read nor write the frozen-base feature store (<home>/cache/features); features are computed in memory as before.' },
 ];
 
 /** Every switch with its value in `env` (null when unset), for `fer doctor`. */
