@@ -5,7 +5,7 @@ import { AppError, fieldDetails } from '../../../../src-shared/errors';
 import type { GraphSpec } from '../../weights/graph-spec';
 import { applyGraphWeights, readGraphWeights } from '../../weights/graph-weights';
 import { HUMAN_MODELS_PACKAGE, humanModelsFile, humanModelsStatus } from '../../weights/human-models';
-import { lightHead, paperHead } from '../heads';
+import { HEAD_LAYER_PREFIX, lightHead, paperHead } from '../heads';
 import type { InputSpec } from '../registry';
 import { LayerFactory, type Sym } from './layers';
 import { applyFreeze } from './transfer';
@@ -79,10 +79,14 @@ export function buildNpmBackbone(def: NpmBackboneDef, cfg: TrainConfig, opts: { 
   // The pretrained weights overwrite the base: skip generating random ones for it.
   const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input, cfg.features === 'multilevel' ? def.taps : []);
   const f = new LayerFactory(cfg.seed + 1);
+  // The tapped pools sit on large offsets with little spread (faceres on real FER2013: conv_pw_11's pool has mean
+  // 0.49 and a per-dimension std of 0.08, the final pool 0.18 and 0.28): unscaled, the head learned them far more
+  // slowly than the final pool alone (README). A batch norm standardises each feature first; it is part of the head.
+  const headInput = cfg.features === 'multilevel' ? (tf.layers.batchNormalization({ axis: -1, name: `${HEAD_LAYER_PREFIX}features_bn` }).apply(features) as Sym) : features;
   const out =
     cfg.hidden > 0
-      ? lightHead(f, features, { units: cfg.hidden, dropout: HEAD_DROPOUT, seed: cfg.seed })
-      : paperHead(f, features, { dropout: HEAD_DROPOUT, seed: cfg.seed });
+      ? lightHead(f, headInput, { units: cfg.hidden, dropout: HEAD_DROPOUT, seed: cfg.seed })
+      : paperHead(f, headInput, { dropout: HEAD_DROPOUT, seed: cfg.seed });
   const model = tf.model({ inputs: input, outputs: out, name: def.name });
   try {
     applyGraphWeights(model, weights);

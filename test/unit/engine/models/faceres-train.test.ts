@@ -73,4 +73,14 @@ describe('faceres trains on the wasm backend', () => {
     expect(changed(r.model, 'head_fc64', r.before)).toBe(true);
     r.model.dispose();
   });
+
+  it("multilevel: caches the 2,560 joined pools, and the head's batch norm learns their scale while the base stays as loaded", async () => {
+    const r = await run({ features: 'multilevel', freeze: FACERES_BASE_LAYERS + 3, cacheFeatures: true, hidden: 64, epochs: 2 }, null, ['conv_pw_11', 'head_features_bn', 'head_fc64']);
+    expect(r.outcome.featureCache).toMatchObject({ applies: true, featureSize: 2560 });
+    expect(r.epochs.every((e) => Number.isFinite(e.loss) && Number.isFinite(e.valLoss))).toBe(true);
+    expect(changed(r.model, 'conv_pw_11', r.before)).toBe(false);
+    expect(changed(r.model, 'head_features_bn', r.before)).toBe(true);
+    expect(changed(r.model, 'head_fc64', r.before)).toBe(true);
+    r.model.dispose();
+  });
 });
