@@ -49,4 +49,30 @@ describe('Adam as one kernel a variable on wasm', () => {
     const start = tf.tidy(() => Array.from(tf.randomNormal([37], 0, 1, 'float32', 1).dataSync()));
     fused.values[0]!.forEach((v, i) => expect(v).not.toBe(start[i]));
   });
+
+  it('stores m and v below FLT_MIN as 0 (no subnormals, which x86 computes slowly); the weights stay bit for bit tfjs\'s', async () => {
+    // One step of gradient, then zeros: m decays by 0.9 a step and leaves float32's normal range after ~830 steps.
+    async function decay(steps: number): Promise<{ w: number[]; m: number[] }> {
+      const a = tf.variable(tf.randomNormal([37], 0, 0.05, 'float32', 3), true, `d${Math.random()}`);
+      const opt = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+      for (let step = 0; step < steps; step++) {
+        tf.tidy(() => opt.applyGradients({ [a.name]: step === 0 ? tf.randomNormal([37], 0, 1, 'float32', 4) : tf.zeros([37]) } as unknown as tf.NamedTensorMap as never));
+      }
+      const state = await opt.getWeights();
+      const out = { w: Array.from(a.dataSync()), m: Array.from(state[1]!.tensor.dataSync()) };
+      opt.dispose();
+      a.dispose();
+      return out;
+    }
+    const fused = await decay(900);
+    setFusedAdamEnabled(false);
+    const own = await decay(900);
+    setFusedAdamEnabled(true);
+    const FLT_MIN = 1.1754943508222875e-38;
+    // tfjs's own Adam holds subnormal m values by now; the kernel holds exact zeros there and nowhere else differs.
+    expect(own.m.filter((x) => x !== 0 && Math.abs(x) < FLT_MIN).length).toBeGreaterThan(0);
+    expect(fused.m.every((x) => x === 0 || Math.abs(x) >= FLT_MIN)).toBe(true);
+    fused.m.forEach((x, i) => expect(x === 0 ? Math.abs(own.m[i]!) < FLT_MIN : x === own.m[i]).toBe(true));
+    expect(fused.w).toEqual(own.w);
+  });
 });
