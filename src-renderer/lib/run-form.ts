@@ -297,7 +297,8 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   if (c.batch !== undefined) f.batch = c.batch;
   if (c.epochs !== undefined) f.epochs = c.epochs;
   if (c.patience !== undefined) f.patience = c.patience;
-  if (c.monitor !== undefined) f.monitor = c.monitor;
+  // Part of the setup as measured: a preset without it selects by validation loss, as the contract defaults.
+  f.monitor = c.monitor ?? defaultOf(config.monitor);
   if (c.inputSize !== undefined) f.inputSize = c.inputSize;
   if (c.channels !== undefined) f.channels = c.channels;
   if (c.classWeights !== undefined) f.classWeights = c.classWeights;

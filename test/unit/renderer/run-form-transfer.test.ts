@@ -39,14 +39,14 @@ describe('new-experiment form: pretrained models', () => {
   it("takes faceres' multilevel head from its preset, bounds freeze by the 59 layers it builds, and drops it for other models", () => {
     const f = defaultForm();
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel')!);
-    expect(f).toMatchObject({ model: 'faceres', features: 'multilevel', freeze: 59 });
+    expect(f).toMatchObject({ model: 'faceres', features: 'multilevel', freeze: 59, monitor: 'valAcc' });
     expect(validate({ ...f, dataset: 1 })).toEqual({});
     expect(cacheHint(f).applies).toBe(true);
     expect(validate({ ...f, dataset: 1, features: 'final' }).freeze).toMatch(/faceres's pretrained base has 56 layers/);
     expect(trainConfigSchema.parse(toConfig({ ...f, dataset: 1 }))).toMatchObject({ features: 'multilevel', freeze: 59 });
     // Another preset resets it (part of the architecture); a model without taps never sends it.
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres')!);
-    expect(f.features).toBe('final');
+    expect([f.features, f.monitor]).toEqual(['final', 'valLoss']);
     expect(toConfig({ ...f, model: 'mobilefacenet', features: 'multilevel' }).features).toBe('final');
   });
 });
