@@ -98,7 +98,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function markdownTable(rows: Row[], meta: { dataset: string; seed: number; backend: string; tta: number }, ensemble: EnsembleRow | null = null): string {
   const lines = [
-    `FER2013 (${meta.dataset}), seed ${meta.seed}, ${meta.backend}. Model selected on PublicTest (best validation loss); PrivateTest is the paper's test column.`,
+    `FER2013 (${meta.dataset}), seed ${meta.seed}, ${meta.backend}. Model selected on PublicTest (best validation loss, or accuracy where the row says so); PrivateTest is the paper's test column.`,
     '',
     `| model | class weights | epochs (best) | PublicTest | PrivateTest | PrivateTest + flip | PrivateTest + TTA (${meta.tta ? `flip + ${meta.tta}` : 'not run'}) | macro-F1 (PrivateTest) | training | paper (test) |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
