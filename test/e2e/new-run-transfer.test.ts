@@ -52,4 +52,21 @@ describe('New experiment: pretrained models', () => {
     await expect.poll(() => hint.innerText()).toMatch(/only 12 of vgg16's 19 base layers are frozen/);
     expect(pageErrors).toEqual([]);
   });
+
+  it("faceres' multilevel preset: the Head reads select, the freeze bound of 59 and selection by accuracy; the select leaves with the model", async () => {
+    await page.goto(`${served.url}#/new`);
+    await page.getByTestId('f-dataset').locator('option').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page.getByTestId('f-preset').selectOption('faceres-multilevel');
+    await expect.poll(() => page.getByTestId('f-features').inputValue()).toBe('multilevel');
+    expect(await page.getByTestId('f-freeze').getAttribute('max')).toBe('59');
+    expect(await page.getByTestId('f-monitor').inputValue()).toBe('valAcc');
+    expect(await page.getByTestId('cache-hint').innerText()).toMatch(/Feature caching applies/);
+    // The final pool alone has 56 layers: 59 is now beyond the base.
+    await page.getByTestId('f-features').selectOption('final');
+    await expect.poll(() => page.getByTestId('err-freeze').innerText()).toMatch(/56 layers.*freeze at most 56/);
+    await screenshot(page, 'new-run-multilevel');
+    await page.getByTestId('f-model').selectOption('mobilefacenet');
+    await expect.poll(() => page.getByTestId('f-features').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
 });
