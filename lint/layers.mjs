@@ -12,7 +12,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 // Layers inside src-main, lowest first. Each may import those listed in `may` (itself always included).
-const FOUNDATION = ['main/asar', 'main/disk-full', 'main/processes', 'main/child-launcher', 'main/child-port', 'main/child-entry', 'main/events', 'main/analysis', 'main/store', 'main/home', 'main/context', 'main/native-addons'];
+const FOUNDATION = ['main/asar', 'main/disk-full', 'main/processes', 'main/child-launcher', 'main/child-port', 'main/child-entry', 'main/events', 'main/analysis', 'main/store', 'main/home', 'main/context', 'main/native-addons', 'main/write-file'];
 const DOMAIN = [...FOUNDATION, 'main/data', 'main/engine'];
 const JOBS = [...DOMAIN, 'main/evaluation', 'main/trainer', 'main/studies'];
 const SERVICES = [...JOBS, 'main/services'];

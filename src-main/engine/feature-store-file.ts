@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
-import { removeDeadTemps } from '../processes';
+import { writeFileAtomic } from '../write-file';
 
 /**
  * One file of the feature store: the features of some faces of one split, under one key (feature-store.ts).
@@ -71,11 +71,9 @@ export function readStoreFile(file: string, size: number): StoredRows | null {
   return { ids, sums, features, size };
 }
 
-const TMP_PREFIX = (file: string) => `.${basename(file)}.tmp-`;
-
 /**
  * Writes rows (any order; ids unique) as a store file: a temp file beside it, fsynced, then a rename, so a crash
- * leaves the old file or the new one, never part of one. Throws the file system's error (the caller warns).
+ * leaves the old file or the new one, never part of one (writeFileAtomic). Throws its IO_ERROR (the caller warns).
  */
 export function writeStoreFile(file: string, rows: StoredRows): void {
   const n = rows.ids.length;
@@ -97,22 +95,6 @@ export function writeStoreFile(file: string, rows: StoredRows): void {
   const end = out.length - TRAILER;
   out.set(createHash('sha256').update(out.subarray(0, end)).digest(), end);
 
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  // A writer killed between its write and its rename left its temp file here; nobody else will remove it.
-  removeDeadTemps(dir, TMP_PREFIX(file));
-  const tmp = join(dir, `${TMP_PREFIX(file)}${process.pid}-${Date.now()}`);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (let at = 0; at < out.length; ) at += writeSync(fd, out, at, out.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, out);
 }

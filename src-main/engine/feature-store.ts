@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureStoreEntry } from '../../src-shared/contract/features';
@@ -7,6 +7,7 @@ import { AppError } from '../../src-shared/errors';
 import type { InputSpec } from './models/registry';
 import { setComputeSwitches } from './patches/switches';
 import { faceSum, peekStoreFile, readStoreFile, writeStoreFile, type StoredRows } from './feature-store-file';
+import { writeFileAtomic } from '../write-file';
 
 /**
  * The feature store: a frozen base's features of each face, kept in the home across runs (`<home>/cache/features/
@@ -156,9 +157,7 @@ export class FeatureStore {
     const file = join(this.dir, 'key.json');
     if (existsSync(file)) return;
     mkdirSync(this.dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-    writeFileSync(tmp, `${JSON.stringify({ hash: this.hash, key: this.key, createdAt: new Date().toISOString() }, null, 2)}\n`);
-    renameSync(tmp, file);
+    writeFileAtomic(file, `${JSON.stringify({ hash: this.hash, key: this.key, createdAt: new Date().toISOString() }, null, 2)}\n`);
   }
 }
 

@@ -10,7 +10,7 @@ import { labelIssues } from './label-issues';
 import { saliencyPage } from './saliency';
 import { ensembleMembers } from '../store/ensembles';
 import { getSummary } from '../store/evaluations';
-import { writeFileAtomic } from './write-file';
+import { writeFileAtomic } from '../write-file';
 
 /** Layout, in sheet pixels. The caption font is fixed: it is read at print size, whatever the face scale. */
 const MARGIN = 8;

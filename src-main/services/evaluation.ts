@@ -11,7 +11,7 @@ import { saliencyPage } from '../evaluation/saliency';
 import type { ReadableDb } from '../store/readable-db';
 import { requireStoredRun } from '../store/runs';
 import { epochConfusions, getDetail, listSummaries } from '../store/evaluations';
-import { writeFileAtomic } from '../evaluation/write-file';
+import { writeFileAtomic } from '../write-file';
 import { ensureTrainCopiesForEvaluations } from '../data/train-copies';
 import type { Workbench } from '../context';
 import type { HandlersFor } from './types';

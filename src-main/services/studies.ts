@@ -6,7 +6,7 @@ import { AppError, toErrorInfo } from '../../src-shared/errors';
 import { renderTable } from '../analysis/export';
 import type { Workbench } from '../context';
 import { compareTable } from '../evaluation/compare-table';
-import { writeFileAtomic } from '../evaluation/write-file';
+import { writeFileAtomic } from '../write-file';
 import { describeCell, planStudy, PRESET_AXIS, type PlannedMember } from '../studies/plan';
 import { studyEvaluator } from '../studies/auto-evaluate';
 import { ensembleBestMembers } from '../studies/ensemble';

@@ -1,6 +1,6 @@
 import { CURVE_METRICS, type CurveMetric, curvesSvg, curveRunOf } from '../../../src-shared/curves-svg';
 import { AppError } from '../../../src-shared/errors';
-import { writeFileAtomic } from '../../evaluation/write-file';
+import { writeFileAtomic } from '../../write-file';
 import { CliUsageError, stringOpt, type Command } from '../command';
 
 export const curvesCommand: Command = {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeFileAtomic } from '../../../src-main/evaluation/write-file';
+import { writeFileAtomic } from '../../../src-main/write-file';
 import { diskFaults } from '../../helpers/disk-faults';
 import { deadPid } from '../../helpers/pids';
 import { useTempDirs } from '../../helpers/workbench';

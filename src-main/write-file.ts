@@ -1,12 +1,13 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AppError } from '../../src-shared/errors';
-import { diskFullReason, isDiskFull } from '../disk-full';
-import { removeDeadTemps } from '../processes';
+import { AppError } from '../src-shared/errors';
+import { diskFullReason, isDiskFull } from './disk-full';
+import { removeDeadTemps } from './processes';
 
 /**
- * Writes via a temp file in the same folder plus a rename, so a failed or killed export leaves no partial file (and
- * the next export to the same path removes a killed one's temp file).
+ * Writes via a temp file in the same folder, fsynced, plus a rename, so a failed, killed or crashed write leaves the
+ * old file or the new one, never part of one (and the next write to the same path removes a killed one's temp
+ * file). Exports, contact sheets, curves and the feature store's files all go through here.
  */
 export function writeFileAtomic(path: string, text: string | Uint8Array): string {
   const target = resolve(path);
@@ -15,7 +16,14 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): string
   // An export killed between its write and its rename left its temp file here; nobody else will remove it.
   removeDeadTemps(dirname(target), prefix);
   try {
-    writeFileSync(tmp, text, { flag: 'wx' });
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    const fd = openSync(tmp, 'wx');
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, target);
   } catch (err) {
     rmSync(tmp, { force: true });
