@@ -4,6 +4,8 @@ import { AppError } from '../src-shared/errors';
 import { diskFullReason, isDiskFull } from './disk-full';
 import { removeDeadTemps } from './processes';
 
+const WRITE_CHUNK = 2 ** 30;
+
 /**
  * Writes via a temp file in the same folder, fsynced, plus a rename, so a failed, killed or crashed write leaves the
  * old file or the new one, never part of one (and the next write to the same path removes a killed one's temp
@@ -19,7 +21,8 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): string
     const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     const fd = openSync(tmp, 'wx');
     try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      // One write call takes at most 2 GiB - 1 (Node's limit); the feature store's files can be larger.
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, Math.min(bytes.length - at, WRITE_CHUNK));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

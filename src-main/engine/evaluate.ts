@@ -29,7 +29,7 @@ export function evaluateSplit(model: tf.LayersModel, data: LabelledPixels, spec:
  * The same over any input source: `input(from, m)` gives rows from..from+m as one batch (pixels prepared for
  * the model, or a frozen base's cached features for its head). It runs inside a tidy that frees it.
  */
-export async function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Array, n: number, input: (from: number, m: number) => tf.Tensor, chunk = 256): Promise<EvalResult> {
+export async function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Array, n: number, input: (from: number, m: number) => tf.Tensor | tf.Tensor[], chunk = 256): Promise<EvalResult> {
   const confusion = new Int32Array(NUM_CLASSES * NUM_CLASSES);
   let lossSum = 0;
   let correct = 0;
@@ -39,7 +39,7 @@ export async function evaluateInputs(model: tf.LayersModel, allLabels: Uint8Arra
     const [ceT, predsT] = tf.tidy(() => {
       // BN folded into the convs where the model is a plain chain: the same numbers, ~15% faster on wasm.
       const x = input(from, m);
-      const p = (foldedPredict(model, x) ?? model.predict(x)) as tf.Tensor2D;
+      const p = ((Array.isArray(x) ? null : foldedPredict(model, x)) ?? model.predict(x)) as tf.Tensor2D;
       const y = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), NUM_CLASSES).toFloat();
       const ce = y.mul(p.clipByValue(1e-7, 1 - 1e-7).log()).sum().neg();
       return [ce, p.argMax(1)] as const;

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LabelledPixels } from './evaluate';
-import { CachedFeatures, featureShapeOf, type CachePlan } from './feature-cache';
+import { CachedFeatures, featureShapesOf, type CachePlan } from './feature-cache';
 import { FeatureStore, featureKey, featureStoreEnabled } from './feature-store';
 import type { TrainOptions } from './train';
 
@@ -21,10 +21,10 @@ interface Part {
 }
 
 /** The run's store, when it has one, the switch is on and every split carries sample ids (tests' bare arrays do not). */
-async function openStore(base: tf.LayersModel, opts: TrainOptions): Promise<FeatureStore | null> {
+async function openStore(base: tf.LayersModel, cut: string[] | null, opts: TrainOptions): Promise<FeatureStore | null> {
   const { config: cfg, featureStore: ref, train, val } = opts;
   if (!ref || !featureStoreEnabled() || !train.ids || (val && val.n > 0 && !val.ids)) return null;
-  const { key, hash } = await featureKey({ model: cfg.model, features: cfg.features, inputSize: cfg.inputSize, spec: opts.spec, base });
+  const { key, hash } = await featureKey({ model: cfg.model, features: cfg.features, inputSize: cfg.inputSize, spec: opts.spec, base, cut });
   return new FeatureStore(ref.root, hash, key);
 }
 
@@ -35,14 +35,14 @@ async function openStore(base: tf.LayersModel, opts: TrainOptions): Promise<Feat
  * (even by a stopped pass) are added to the store. cache is null when a stop was requested.
  */
 export async function computeFeatureCache(
-  split: { base: tf.LayersModel; head: tf.LayersModel },
+  split: { base: tf.LayersModel; head: tf.LayersModel; cut: string[] | null },
   opts: TrainOptions,
   epochsDone: number,
 ): Promise<{ cache: FeatureCache | null; store: CachePlan['store'] | null }> {
   const { config: cfg, spec, train: data, val, hooks = {} } = opts;
-  const shape = featureShapeOf(split.base);
-  const size = shape.reduce((a, b) => a * b, 1);
-  const store = await openStore(split.base, opts);
+  const shapes = featureShapesOf(split.base);
+  const size = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+  const store = await openStore(split.base, split.cut, opts);
   const datasetId = opts.featureStore?.datasetId ?? 0;
   const parts: Part[] = [{ split: cfg.trainSplit, data }, ...(val && val.n > 0 ? [{ split: cfg.valSplit, data: val }] : [])].map((p) => {
     const found = store && p.split ? store.lookup(datasetId, p.split, p.data.ids!, p.data.pixels, size) : null;
@@ -100,7 +100,7 @@ export async function computeFeatureCache(
   if (stop) return { cache: null, store: report };
   const [t, v] = parts;
   return {
-    cache: { head: split.head, train: CachedFeatures.of(t!.features, t!.data.n, shape), val: v ? CachedFeatures.of(v.features, v.data.n, shape) : null },
+    cache: { head: split.head, train: CachedFeatures.of(t!.features, t!.data.n, shapes), val: v ? CachedFeatures.of(v.features, v.data.n, shapes) : null },
     store: report,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
 import { writeFileAtomic } from '../write-file';
@@ -41,6 +41,28 @@ export function peekStoreFile(bytes: Uint8Array): { rows: number; size: number }
   return { size: view.getUint32(8, true), rows: view.getUint32(12, true) };
 }
 
+const READ_CHUNK = 2 ** 30;
+
+/**
+ * A file's bytes, read in chunks: readFileSync refuses files over 2 GiB, and a cut inside faceres stores 2.9 GB
+ * for FER2013's training split.
+ */
+function readWholeFile(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(size);
+    for (let at = 0; at < size; ) {
+      const got = readSync(fd, buf, at, Math.min(size - at, READ_CHUNK), at);
+      if (got === 0) throw new Error(`it ended after ${at} of ${size} bytes while being read`);
+      at += got;
+    }
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The rows of a store file, checked; `null` when there is no file. Throws an Error saying what is wrong with one
  * that fails a check (the caller warns and recomputes; it never uses any of it).
@@ -48,7 +70,7 @@ export function peekStoreFile(bytes: Uint8Array): { rows: number; size: number }
 export function readStoreFile(file: string, size: number): StoredRows | null {
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    buf = readWholeFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;

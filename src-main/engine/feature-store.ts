@@ -37,13 +37,18 @@ export interface FeatureKey {
   input: { normalize: string; mean: number[] | null; std: number[] | null };
   baseLayers: number;
   featureShape: number[];
+  /**
+   * A cut inside the base (freeze below its depth): the frozen layers whose outputs are stored, with their shapes.
+   * Absent for a whole frozen base, so those keys (and their folders) stay what they were.
+   */
+  cut?: { layers: string[]; shapes: number[][] };
   weights: string;
   backend: string;
   switches: string[];
 }
 
 /** The key of a frozen base and its 16-hex hash (the store folder's name). */
-export async function featureKey(args: { model: string; features: string; inputSize: number; spec: InputSpec; base: tf.LayersModel }): Promise<{ key: FeatureKey; hash: string }> {
+export async function featureKey(args: { model: string; features: string; inputSize: number; spec: InputSpec; base: tf.LayersModel; cut?: string[] | null }): Promise<{ key: FeatureKey; hash: string }> {
   const h = createHash('sha256');
   for (const w of args.base.weights) {
     const t = w.read();
@@ -62,6 +67,7 @@ export async function featureKey(args: { model: string; features: string; inputS
     input: { normalize: args.spec.normalize, mean: args.spec.mean ? [...args.spec.mean] : null, std: args.spec.std ? [...args.spec.std] : null },
     baseLayers: args.base.layers.length,
     featureShape: (args.base.outputs[0]!.shape as (number | null)[]).slice(1) as number[],
+    ...(args.cut ? { cut: { layers: args.cut, shapes: args.base.outputs.map((o) => (o.shape as (number | null)[]).slice(1) as number[]) } } : {}),
     weights: h.digest('hex').slice(0, 32),
     backend: tf.getBackend(),
     switches: setComputeSwitches(),
@@ -195,7 +201,7 @@ export function listFeatureStore(root: string): FeatureStoreEntry[] {
     const bytes = readdirSync(dir).reduce((a, f) => a + statSync(join(dir, f)).size, 0);
     out.push({
       key: hash,
-      summary: key ? `${key.model} ${key.features} ${key.inputSize}px ${key.channels}ch ${key.input.normalize}, ${key.baseLayers} base layers, weights ${key.weights.slice(0, 12)}, ${key.backend}${key.switches.length ? ` ${key.switches.join(' ')}` : ''}` : 'key.json missing or unreadable',
+      summary: key ? `${key.model} ${key.features} ${key.inputSize}px ${key.channels}ch ${key.input.normalize}, ${key.cut ? `cut at ${key.cut.layers.join(' + ')}` : `${key.baseLayers} base layers`}, weights ${key.weights.slice(0, 12)}, ${key.backend}${key.switches.length ? ` ${key.switches.join(' ')}` : ''}` : 'key.json missing or unreadable',
       files,
       bytes,
     });

@@ -7,7 +7,7 @@ import { augmentBatch, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
 import { DivergenceGuard, type GuardState } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
-import { planFeatureCache, splitAtHead, type CachePlan } from './feature-cache';
+import { planFeatureCache, splitForCache, type CachePlan } from './feature-cache';
 import { computeFeatureCache, type FeatureCache } from './feature-pass';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
@@ -153,11 +153,12 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
   const batches = Math.ceil(data.n / bs);
   let plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
-  // With a cache, the network that trains is the head alone (the frozen base has nothing to learn).
+  // With a cache, the network that trains is the part after the frozen layers: the head alone when the whole base
+  // is frozen, or the base's last layers and the head when the cut falls inside it (feature-cache.ts cacheCut).
   // base and head share model's layer objects (so its weight variables): training the head trains the model's
-  // head, and checkpoints of `model` save base + head as one model that evaluation loads unchanged. They are
+  // layers, and checkpoints of `model` save base + head as one model that evaluation loads unchanged. They are
   // never disposed: that would dispose the model's own weights.
-  const split = plan.applies ? splitAtHead(model) : null;
+  const split = plan.applies ? splitForCache(model, cfg.freeze) : null;
   const net = split?.head ?? model;
   // Before anything is computed or written: a run too big for the backend fails here, naming a batch that fits.
   const memory = estimateTrainingMemory(net, cfg.optimizer);

@@ -67,7 +67,8 @@ interface CacheHintConfig {
 
 /**
  * Whether the frozen-base feature cache applies to a run config, with a sentence for the new-run form:
- * it needs the option on, the whole pretrained base frozen, and no augmentation that changes the base's input.
+ * it needs the option on, some pretrained layers frozen (all of the base: only the head trains; part of it: the rest of
+ * the base trains from the frozen part's cached outputs), and no augmentation that changes the base's input.
  * (The trainer decides with the built model — engine/feature-cache.ts — and agrees with this.)
  */
 export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reason: string } {
@@ -80,11 +81,19 @@ export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reas
   const a = cfg.augment;
   const augments = a !== null && (a.flip || a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
   if (!cfg.cacheFeatures) {
-    const could = !augments && cfg.freeze >= base;
-    return { applies: false, reason: could ? 'Feature caching is off; turn it on: the base is frozen and the input is not augmented, so later epochs could train only the head.' : 'Feature caching is off.' };
+    if (augments || cfg.freeze <= 1) return { applies: false, reason: 'Feature caching is off.' };
+    const could = cfg.freeze >= base ? 'the base is frozen and the input is not augmented, so later epochs could train only the head' : `the first ${cfg.freeze} layers are frozen and the input is not augmented, so their outputs could be computed once`;
+    return { applies: false, reason: `Feature caching is off; turn it on: ${could}.` };
   }
   if (augments) return { applies: false, reason: 'Feature caching does not apply: augmentation changes the base\'s input every epoch.' };
-  if (cfg.freeze < base) return { applies: false, reason: `Feature caching does not apply: only ${cfg.freeze} of ${arch}'s ${base} base layers are frozen. Freeze ${base} to cache.` };
+  // freeze counts the input layer: 1 leaves every pretrained layer training.
+  if (cfg.freeze <= 1) return { applies: false, reason: `Feature caching does not apply: no pretrained layer of ${arch} is frozen.` };
+  if (cfg.freeze < base) {
+    return {
+      applies: true,
+      reason: `Feature caching applies to the first ${cfg.freeze} of ${arch}'s ${base} base layers: their outputs are computed once and each epoch trains the last ${base - cfg.freeze} and the head, if those outputs fit in a quarter of the memory (the run's log says).`,
+    };
+  }
   return { applies: true, reason: `Feature caching applies: the frozen base runs once; later epochs train only the head.` };
 }
 

@@ -31,7 +31,9 @@ export async function watchRuns(ctx: CliContext, ids: number[]): Promise<RunSumm
       const p = payload as RunProgress;
       if (!pending.has(p.runId)) return;
       if (p.phase === 'features') {
-        bar(p.runId).update(p.batch, p.batches, `frozen base features ${p.imgPerSec.toFixed(1)} img/s ETA ${formatEta(p.etaSec)}`);
+        // Nothing computed (every face's features came from the feature store): a rate of 0 would read as stuck.
+        const what = p.imgPerSec > 0 || p.batch < p.batches ? `${p.imgPerSec.toFixed(1)} img/s ETA ${formatEta(p.etaSec)}` : 'all from the feature store';
+        bar(p.runId).update(p.batch, p.batches, `frozen layers' features ${what}`);
       } else if (p.phase === 'batch') {
         bar(p.runId).update(p.batch, p.batches, `epoch ${p.epoch}/${p.epochs} loss ${fmt(p.loss)} acc ${fmt(p.acc)} ${p.imgPerSec.toFixed(1)} img/s ETA ${formatEta(p.etaSec)}`);
       } else {

@@ -28,6 +28,23 @@ function tinyModel(size: number): tf.LayersModel {
   return tf.model({ inputs: input, outputs: head.apply(pool.apply(conv.apply(input))) as tf.SymbolicTensor, name: 'tiny' });
 }
 
+/**
+ * A base cut inside: conv1 frozen, conv2 training, and a pool tapped off conv1 beside conv2's (as faceres' multilevel
+ * features are). freeze 2 caches conv1's map (conv2 reads it) and its pool (weightless, reading frozen outputs only).
+ */
+function tinyCutModel(size: number): tf.LayersModel {
+  const input = tf.input({ shape: [size, size, 3] });
+  const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  const c2 = tf.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }), name: 'conv2' }).apply(c1) as tf.SymbolicTensor;
+  const p2 = tf.layers.globalAveragePooling2d({ name: 'pool2' }).apply(c2) as tf.SymbolicTensor;
+  const p1 = tf.layers.globalAveragePooling2d({ name: 'pool1' }).apply(c1) as tf.SymbolicTensor;
+  const joined = tf.layers.concatenate({ name: 'joined' }).apply([p1, p2]) as tf.SymbolicTensor;
+  const head = tf.layers.dense({ units: 7, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }), name: 'head_out' });
+  const model = tf.model({ inputs: input, outputs: head.apply(joined) as tf.SymbolicTensor, name: 'tinycut' });
+  model.layers.forEach((l, i) => (l.trainable = i >= 2));
+  return model;
+}
+
 /** Keeps the first `n` rows of a split, ids included (what limitTrain or a fold leaves a run). */
 function firstRows(d: LabelledPixels, n: number): LabelledPixels {
   return { pixels: d.pixels.slice(0, n * PIXELS_PER_IMAGE), labels: d.labels.slice(0, n), n, ids: d.ids!.slice(0, n) };
@@ -39,12 +56,13 @@ interface RunOpts {
   data?: LabelledPixels;
   dir?: string | null;
   shouldStop?: () => boolean;
+  build?: (size: number) => tf.LayersModel;
 }
 
 async function run(o: RunOpts) {
   const config = trainConfigSchema.parse({ ...base, ...o.over });
   const spec: InputSpec = { size: config.inputSize, channels: 3, normalize: 'unit' };
-  const model = tinyModel(config.inputSize);
+  const model = (o.build ?? tinyModel)(config.inputSize);
   const notes: { message: string; level: string }[] = [];
   const progress: BatchProgress[] = [];
   const outcome = await train({
@@ -96,6 +114,25 @@ describe('the feature store', () => {
     const key = JSON.parse(readFileSync(join(keyDir(root), 'key.json'), 'utf8'));
     expect(key).toMatchObject({ hash: first.store!.key, key: { format: 1, model: 'vgg16', features: 'final', inputSize: 48, channels: 3, baseLayers: 3, featureShape: [6], backend: 'wasm' } });
     expect(readdirSync(keyDir(root)).sort()).toEqual(['7-PublicTest.f32', '7-Training.f32', 'key.json']);
+  }, 30_000);
+
+  it('a cut inside the base stores the frozen layers\' outputs under its own key; a second run reuses them to the same bytes', async () => {
+    const root = join(tmp.dir, 'cut');
+    const cut = { root, build: tinyCutModel, over: { freeze: 2 } };
+    const plain = await run({ ...cut, root: null });
+    expect(plain.outcome.featureCache).toMatchObject({ applies: true, featureSize: 23 * 23 * 4 + 4 });
+    const first = await run(cut);
+    expect(first.store).toMatchObject({ reused: 0, computed: trainSet.n + held.n });
+    const second = await run(cut);
+    expect(second.store).toEqual({ key: first.store!.key, reused: trainSet.n + held.n, computed: 0 });
+    expect(first.weights).toEqual(plain.weights);
+    expect(second.weights).toEqual(plain.weights);
+    const key = JSON.parse(readFileSync(join(keyDir(root), 'key.json'), 'utf8'));
+    expect(key.key).toMatchObject({ baseLayers: 3, cut: { layers: ['conv1', 'pool1'], shapes: [[23, 23, 4], [4]] } });
+    // The same layers with the whole base frozen are another key: features, not conv1's map.
+    const whole = await run({ root, build: tinyCutModel, over: { freeze: 6 } });
+    expect(whole.store).toMatchObject({ reused: 0, computed: trainSet.n + held.n });
+    expect(readdirSync(root)).toHaveLength(2);
   }, 30_000);
 
   it('a run on part of a split, then on all of it: the second computes exactly the missing faces', async () => {

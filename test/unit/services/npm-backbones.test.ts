@@ -69,7 +69,7 @@ describe('face backbones from npm', () => {
     expect(npmBackbone('faceres')!.baseLayers).toBe(FACERES_BASE_LAYERS);
     expect(baseLayers({ model: 'faceres', weights: '' })?.count).toBe(FACERES_BASE_LAYERS);
     const hint = (freeze: number) => featureCacheHint({ model: 'faceres', weights: null, freeze, cacheFeatures: true, augment: null }).applies;
-    expect([hint(FACERES_BASE_LAYERS), hint(FACERES_BASE_LAYERS - 1)]).toEqual([true, false]);
+    expect([hint(FACERES_BASE_LAYERS), hint(FACERES_BASE_LAYERS - 1), hint(1)]).toEqual([true, true, false]);
     for (const p of MODEL_PRESETS.filter((p) => p.config.model === 'faceres' || p.config.model === 'mobilefacenet')) {
       expect(() => validateConfig(wb, trainConfigSchema.parse({ ...p.config, dataset: ds.name, batch: 4 }))).not.toThrow();
     }

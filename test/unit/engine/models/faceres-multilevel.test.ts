@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
-import { planFeatureCache } from '../../../../src-main/engine/feature-cache';
+import { cacheCut, planFeatureCache } from '../../../../src-main/engine/feature-cache';
 import { prepareBatch } from '../../../../src-main/engine/input';
 import { FACERES_GRAPH } from '../../../../src-main/engine/models/blocks/mobilenet';
 import { buildFaceres, FACERES_BASE_LAYERS } from '../../../../src-main/engine/models/faceres';
@@ -64,12 +64,17 @@ describe("faceres with features: 'multilevel' (the pools of conv_pw_11, conv_pw_
     expect(baseLayers({ model: 'faceres', weights: '', features: 'multilevel' })?.count).toBe(MULTILEVEL_LAYERS);
   });
 
-  it('caches its 2,560 features only with the whole base frozen, and the form says the same', () => {
+  it('caches its 2,560 features with the whole base frozen, or the outputs at a cut inside it; the form says the same', () => {
     const plan = (freeze: number) => planFeatureCache(cfg({ freeze, cacheFeatures: true }), model, 100);
     expect(plan(MULTILEVEL_LAYERS)).toMatchObject({ applies: true, featureSize: 2560 });
-    expect(plan(FACERES_BASE_LAYERS)).toMatchObject({ applies: false, reason: expect.stringContaining(`Freeze ${MULTILEVEL_LAYERS}`) });
+    // Frozen through conv_dw_12's ReLU (layer 49): the cache holds its 7×7×512 map and conv_pw_11's pool (a weightless
+    // layer reading frozen outputs joins the frozen side), not conv_pw_11's 14×14×512 map.
+    const cut = cacheCut(model, 49)!;
+    expect(cut.boundary.map((l) => l.name)).toEqual(['conv_dw_12_relu', 'conv_pw_11_relu_pool']);
+    expect(plan(49)).toMatchObject({ applies: true, featureSize: 7 * 7 * 512 + 512, reason: expect.stringContaining('trains from conv_pw_12 on') });
+    expect(plan(1)).toMatchObject({ applies: false, reason: expect.stringContaining('no pretrained layer frozen') });
     const hint = (freeze: number) => featureCacheHint({ model: 'faceres', weights: null, freeze, cacheFeatures: true, features: 'multilevel', augment: null }).applies;
-    expect([hint(MULTILEVEL_LAYERS), hint(FACERES_BASE_LAYERS)]).toEqual([true, false]);
+    expect([hint(MULTILEVEL_LAYERS), hint(49), hint(1)]).toEqual([true, true, false]);
     const preset = MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel')!;
     expect(preset.config).toMatchObject({ features: 'multilevel', freeze: MULTILEVEL_LAYERS, cacheFeatures: true, augment: null });
   });

@@ -83,4 +83,28 @@ describe('faceres trains on the wasm backend', () => {
     expect(changed(r.model, 'head_fc64', r.before)).toBe(true);
     r.model.dispose();
   });
+
+  it('multilevel with a cut inside the base (freeze 49): trains conv_pw_12 on from the cached conv_dw_12 map and conv_pw_11 pool, on the same path as the whole network', async () => {
+    const watch = ['conv_dw_12', 'conv_pw_12', 'conv_pw_13', 'head_fc64'];
+    const over: Partial<TrainConfigInput> = { features: 'multilevel', freeze: 49, hidden: 64, epochs: 2 };
+    const cached = await run({ ...over, cacheFeatures: true }, null, watch);
+    const full = await run({ ...over, cacheFeatures: false }, null, watch);
+    // At 64 px conv_dw_12's map is 2×2×512.
+    expect(cached.outcome.featureCache).toMatchObject({ applies: true, featureSize: 2 * 2 * 512 + 512 });
+    expect(full.outcome.featureCache.applies).toBe(false);
+    expect(changed(cached.model, 'conv_dw_12', cached.before)).toBe(false);
+    for (const name of ['conv_pw_12', 'conv_pw_13', 'head_fc64']) expect(changed(cached.model, name, cached.before), name).toBe(true);
+    full.epochs.forEach((e, i) => {
+      const c = cached.epochs[i]!;
+      expect(Math.abs(e.loss - c.loss) / e.loss).toBeLessThan(1e-4);
+      expect(Math.abs(e.valLoss! - c.valLoss!) / e.valLoss!).toBeLessThan(1e-4);
+    });
+    for (const name of ['conv_pw_12', 'conv_pw_13']) {
+      const a = cached.model.getLayer(name).getWeights()[0]!.dataSync() as Float32Array;
+      const b = full.model.getLayer(name).getWeights()[0]!.dataSync() as Float32Array;
+      expect(a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0), name).toBeLessThan(1e-5);
+    }
+    cached.model.dispose();
+    full.model.dispose();
+  });
 });

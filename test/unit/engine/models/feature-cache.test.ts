@@ -30,10 +30,12 @@ describe('feature cache for a frozen base', () => {
     expect(aug.reason).toMatch(/augmentation changes the base's input/);
     // An all-zero augmentation changes nothing, so the cache still applies.
     expect(planFeatureCache({ ...c, augment: { flip: false, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }, model, 1000).applies).toBe(true);
-    expect(planFeatureCache({ ...c, freeze: 170 }, model, 1000).reason).toMatch(/only 170 of the base's 174 layers are frozen.*Freeze 174/);
+    // Part of the base frozen: its outputs at the cut (the last block's input and the shortcut it adds) are cached.
+    expect(planFeatureCache({ ...c, freeze: 170 }, model, 1000)).toMatchObject({ applies: true, reason: expect.stringMatching(/frozen layers .*each epoch trains from/) });
+    expect(planFeatureCache({ ...c, freeze: 0 }, model, 1000)).toMatchObject({ applies: false, reason: expect.stringContaining('no pretrained layer frozen') });
     expect(planFeatureCache(c, model, 10_000_000).reason).toMatch(/GiB/);
     // The renderer's hint (shared, no tfjs) agrees with the trainer's decision on the built model.
-    for (const variant of [c, { ...c, cacheFeatures: false }, { ...c, freeze: 170 }, { ...c, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }]) {
+    for (const variant of [c, { ...c, cacheFeatures: false }, { ...c, freeze: 170 }, { ...c, freeze: 0 }, { ...c, freeze: 1 }, { ...c, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }]) {
       expect(featureCacheHint(variant).applies).toBe(planFeatureCache(variant, model, 1000).applies);
     }
     expect(featureCacheHint({ ...c, cacheFeatures: false }).reason).toMatch(/turn it on/);
@@ -68,7 +70,7 @@ describe('feature cache for a frozen base', () => {
     const twin = await def.build(c, { weightsFile: null });
     const { base, head } = splitAtHead(twin);
     const cache = await CachedFeatures.compute(base, pixels, n, spec, 5);
-    expect(cache.shape).toEqual([2048]);
+    expect(cache.shapes).toEqual([[2048]]);
     const optB = tf.train.sgd(0.05);
     const lossesB = batches.map(([from, to]) => {
       const y = Int32Array.from(order.slice(from, to), (r) => labels[r]!);
