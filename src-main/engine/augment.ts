@@ -52,6 +52,36 @@ export function augmentBatch(images: tf.Tensor4D, aug: AugmentConfig, seed: numb
   });
 }
 
+/**
+ * Which images of a batch augmentMatrices mirrors (1) for this seed, drawn from the same sequence: a flip-only run on
+ * cached mirrored views (feature-cache.ts) mirrors exactly the faces the augmenting run would.
+ */
+export function flipDraws(n: number, seed: number): Uint8Array {
+  const rand = prng(seed);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = rand() < 0.5 ? 1 : 0;
+    // The rotation, zoom and two shift draws augmentMatrices makes for the same image.
+    for (let k = 0; k < 4; k++) rand();
+  }
+  return out;
+}
+
+/** True when the augmentation is a horizontal flip and nothing else: a mirrored view of each face can be cached. */
+export function isFlipOnly(aug: AugmentConfig | null): boolean {
+  return !!aug && aug.flip && aug.rotation === 0 && aug.zoom === 0 && aug.shiftX === 0 && aug.shiftY === 0;
+}
+
+/** Mirrors n 48×48 gray faces left to right (the pixels a flip of augmentBatch samples at 48 px, exactly). */
+export function mirrorPixels(pixels: Uint8Array, n: number, side = 48): Uint8Array {
+  const out = new Uint8Array(n * side * side);
+  for (let row = 0; row < n * side; row++) {
+    const o = row * side;
+    for (let x = 0; x < side; x++) out[o + x] = pixels[o + side - 1 - x]!;
+  }
+  return out;
+}
+
 /** True when the config would change nothing (all ranges 0, no flip): skip the kernel entirely. */
 export function isIdentity(aug: AugmentConfig | null): boolean {
   return !aug || (!aug.flip && aug.rotation === 0 && aug.zoom === 0 && aug.shiftX === 0 && aug.shiftY === 0);

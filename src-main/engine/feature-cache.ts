@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { totalmem } from 'node:os';
 import type { TrainConfig } from '../../src-shared/contract/runs';
 import { PIXELS_PER_IMAGE } from '../../src-shared/labels';
-import { isIdentity } from './augment';
+import { isFlipOnly, isIdentity } from './augment';
 import { gatherRows, prepareBatch } from './input';
 import { HEAD_LAYER_PREFIX } from './models/heads';
 import type { InputSpec } from './models/registry';
@@ -20,6 +20,8 @@ export interface CachePlan {
   reason: string;
   /** Floats per image the cache stores, when it applies. */
   featureSize?: number;
+  /** Flip-only augmentation: each training face's mirrored view is cached too, and a batch takes the view its draw picks. */
+  mirror?: boolean;
   /** What the feature store gave (train() fills it in once it has looked): faces reused and computed, under which key. */
   store?: { key: string; reused: number; computed: number };
 }
@@ -82,29 +84,36 @@ export function cacheCut(model: tf.LayersModel, freeze: number): CacheCut | null
 const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 const shapeOf = (layer: Layer): number[] => (outputOf(layer).shape as (number | null)[]).slice(1).map((d) => d ?? 1);
 
-export function planFeatureCache(cfg: Pick<TrainConfig, 'cacheFeatures' | 'augment' | 'freeze'>, model: tf.LayersModel, samples: number): CachePlan {
+/**
+ * Whether and how a run caches. `samples`: the faces of every split it caches; `trainSamples`: those of the training
+ * split, which with flip-only augmentation are cached a second time, mirrored.
+ */
+export function planFeatureCache(cfg: Pick<TrainConfig, 'cacheFeatures' | 'augment' | 'freeze'>, model: tf.LayersModel, samples: number, trainSamples = 0): CachePlan {
   if (!cfg.cacheFeatures) return { applies: false, reason: 'Feature caching is off (cacheFeatures: false).' };
   const cut = cacheCut(model, cfg.freeze);
   if (!cut) return { applies: false, reason: `Feature caching needs a pretrained base with a separate head; ${model.name} has none.` };
-  if (!isIdentity(cfg.augment)) {
-    return { applies: false, reason: 'Feature caching does not apply: augmentation changes the base\'s input every epoch, so its features cannot be reused.' };
+  const mirror = isFlipOnly(cfg.augment);
+  if (!isIdentity(cfg.augment) && !mirror) {
+    return { applies: false, reason: 'Feature caching does not apply: rotation, zoom or shift changes the base\'s input every epoch, so its features cannot be reused (a flip alone can: each face\'s mirror is cached too).' };
   }
   const weighted = [...cut.frozen].some((l) => l.weights.length > 0);
   if (!weighted) return { applies: false, reason: `Feature caching does not apply: freeze ${cfg.freeze} leaves no pretrained layer frozen, so there is nothing to compute once.` };
   const featureSize = cut.boundary.reduce((a, l) => a + sizeOf(shapeOf(l)), 0);
-  const bytes = featureSize * 4 * samples;
+  const bytes = featureSize * 4 * (samples + (mirror ? trainSamples : 0));
   const max = featureCacheMaxBytes();
   if (bytes > max) {
     const freezeMore = cut.partial ? ' Freeze more layers,' : '';
     return { applies: false, reason: `Feature caching does not apply: ${samples} images × ${featureSize} values would take ${(bytes / 2 ** 30).toFixed(1)} GiB (limit ${(max / 2 ** 30).toFixed(1)} GiB, a quarter of this machine's memory).${freezeMore} Lower inputSize or limitTrain.` };
   }
-  if (!cut.partial) return { applies: true, reason: `Caching the frozen base's ${featureSize} features per image: the base runs once, later epochs train only the head.`, featureSize };
+  const views = mirror ? ' Each training face is cached as it is and mirrored; each batch takes the view its flip draw picks.' : '';
+  if (!cut.partial) return { applies: true, reason: `Caching the frozen base's ${featureSize} features per image: the base runs once, later epochs train only the head.${views}`, featureSize, mirror };
   const at = cut.boundary.map((l) => `${l.name} ${shapeOf(l).join('×')}`).join(', ');
   const trains = model.layers.find((l, i) => i >= cfg.freeze && !cut.frozen.has(l))!.name;
   return {
     applies: true,
-    reason: `Caching the outputs of the ${cut.frozen.size} frozen layers (${at}: ${featureSize} values per image): they run once; each epoch trains from ${trains} on, with the head.`,
+    reason: `Caching the outputs of the ${cut.frozen.size} frozen layers (${at}: ${featureSize} values per image): they run once; each epoch trains from ${trains} on, with the head.${views}`,
     featureSize,
+    mirror,
   };
 }
 
@@ -200,19 +209,23 @@ export class CachedFeatures {
     return this.tensors((i) => from + i, to - from);
   }
 
-  /** The features of rows order[from..to), as the head's input batch. */
-  gather(order: ArrayLike<number>, from: number, to: number): tf.Tensor | tf.Tensor[] {
-    return this.tensors((i) => order[from + i]!, to - from);
+  /**
+   * The features of rows order[from..to), as the head's input batch; with `mirrored`, the i-th row comes from those
+   * mirrored views where flips[i] is 1.
+   */
+  gather(order: ArrayLike<number>, from: number, to: number, mirrored?: { views: CachedFeatures; flips: Uint8Array }): tf.Tensor | tf.Tensor[] {
+    return this.tensors((i) => order[from + i]!, to - from, mirrored ? (i) => (mirrored.flips[i] ? mirrored.views.data : this.data) : undefined);
   }
 
-  /** m rows (row(i) gives the i-th) as one tensor per output. */
-  private tensors(row: (i: number) => number, m: number): tf.Tensor | tf.Tensor[] {
+  /** m rows (row(i) gives the i-th, source(i) the array it is read from) as one tensor per output. */
+  private tensors(row: (i: number) => number, m: number, source?: (i: number) => Float32Array): tf.Tensor | tf.Tensor[] {
     const size = this.size;
     const parts = this.shapes.map((shape) => ({ shape, len: sizeOf(shape), buf: new Float32Array(m * sizeOf(shape)) }));
     for (let i = 0; i < m; i++) {
       let at = row(i) * size;
+      const data = source?.(i) ?? this.data;
       for (const p of parts) {
-        p.buf.set(this.data.subarray(at, at + p.len), i * p.len);
+        p.buf.set(data.subarray(at, at + p.len), i * p.len);
         at += p.len;
       }
     }

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { isFlipOnly, mirrorPixels } from './augment';
 import type { LabelledPixels } from './evaluate';
 import { CachedFeatures, featureShapesOf, type CachePlan } from './feature-cache';
 import { FeatureStore, featureKey, featureStoreEnabled } from './feature-store';
@@ -8,8 +9,13 @@ import type { TrainOptions } from './train';
 export interface FeatureCache {
   head: tf.LayersModel;
   train: CachedFeatures;
+  /** The training faces mirrored (flip-only augmentation), row for row with `train`. */
+  trainMirrored: CachedFeatures | null;
   val: CachedFeatures | null;
 }
+
+/** The feature store's name for a split's mirrored faces (their own file beside the split's). */
+export const MIRRORED_SUFFIX = '-mirrored';
 
 /** One split's part of the pass: its rows' features (stored or computed), which rows are there, which to compute. */
 interface Part {
@@ -44,7 +50,10 @@ export async function computeFeatureCache(
   const size = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
   const store = await openStore(split.base, split.cut, opts);
   const datasetId = opts.featureStore?.datasetId ?? 0;
-  const parts: Part[] = [{ split: cfg.trainSplit, data }, ...(val && val.n > 0 ? [{ split: cfg.valSplit, data: val }] : [])].map((p) => {
+  const mirror = isFlipOnly(cfg.augment);
+  // The mirrored faces are a split of their own for the store: their pixels are what its rows are checked against.
+  const mirrored = mirror ? [{ split: cfg.trainSplit && `${cfg.trainSplit}${MIRRORED_SUFFIX}`, data: { ...data, pixels: mirrorPixels(data.pixels, data.n) } }] : [];
+  const parts: Part[] = [{ split: cfg.trainSplit, data }, ...mirrored, ...(val && val.n > 0 ? [{ split: cfg.valSplit, data: val }] : [])].map((p) => {
     const found = store && p.split ? store.lookup(datasetId, p.split, p.data.ids!, p.data.pixels, size) : null;
     if (found?.warning) hooks.onNote?.(found.warning, 'warn');
     const have = found?.have ?? new Uint8Array(p.data.n);
@@ -55,7 +64,8 @@ export async function computeFeatureCache(
   const total = parts.reduce((a, p) => a + p.data.n, 0);
   const toCompute = parts.reduce((a, p) => a + p.missing.length, 0);
   const reused = total - toCompute;
-  if (store) hooks.onNote?.(`Reused ${reused} of ${total} faces' features from the feature store (key ${store.hash}); computing ${toCompute}.`, 'info');
+  const views = mirror ? ` (the ${data.n} training faces counted twice: as they are and mirrored)` : '';
+  if (store) hooks.onNote?.(`Reused ${reused} of ${total} faces' features from the feature store (key ${store.hash}); computing ${toCompute}${views}.`, 'info');
 
   const everyMs = opts.progressEveryMs ?? 250;
   const started = performance.now();
@@ -98,9 +108,10 @@ export async function computeFeatureCache(
   }
   const report = store ? { key: store.hash, reused, computed } : null;
   if (stop) return { cache: null, store: report };
-  const [t, v] = parts;
+  const of = (p: Part | undefined) => (p ? CachedFeatures.of(p.features, p.data.n, shapes) : null);
+  const [t, m, v] = mirror ? parts : [parts[0], undefined, parts[1]];
   return {
-    cache: { head: split.head, train: CachedFeatures.of(t!.features, t!.data.n, shapes), val: v ? CachedFeatures.of(v.features, v.data.n, shapes) : null },
+    cache: { head: split.head, train: of(t)!, trainMirrored: of(m), val: of(v) },
     store: report,
   };
 }

@@ -191,10 +191,11 @@ export function listFeatureStore(root: string): FeatureStoreEntry[] {
       key = null;
     }
     const files = readdirSync(dir)
-      .filter((f) => /^\d+-[A-Za-z]+\.f32$/.test(f))
+      .filter((f) => /^\d+-[A-Za-z]+(-mirrored)?\.f32$/.test(f))
       .sort()
       .map((f) => {
-        const [dataset, split] = f.slice(0, -4).split('-') as [string, string];
+        const [dataset, ...rest] = f.slice(0, -4).split('-') as [string, string];
+        const split = rest.join('-');
         const path = join(dir, f);
         return { datasetId: Number(dataset), split, rows: headerOf(path)?.rows ?? null, bytes: statSync(path).size };
       });

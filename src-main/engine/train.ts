@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, RunProgress, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
-import { augmentBatch, isIdentity } from './augment';
+import { augmentBatch, flipDraws, isIdentity } from './augment';
 import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
 import { DivergenceGuard, type GuardState } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
@@ -152,7 +152,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   if (data.n === 0) throw new AppError('INVALID_INPUT', `The ${cfg.trainSplit} split has no samples to train on.`);
   if (bs > data.n) throw new AppError('INVALID_INPUT', `batch ${bs} is larger than the ${data.n} training samples.`);
   const batches = Math.ceil(data.n / bs);
-  let plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0));
+  let plan = opts.featureCache ?? planFeatureCache(cfg, model, data.n + (val?.n ?? 0), data.n);
   // With a cache, the network that trains is the part after the frozen layers: the head alone when the whole base
   // is frozen, or the base's last layers and the head when the cut falls inside it (feature-cache.ts cacheCut).
   // base and head share model's layer objects (so its weight variables): training the head trains the model's
@@ -248,7 +248,11 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         drops.forEach((d, i) => (d.seed = mixSeed(cfg.seed, STREAM.dropout, epoch, b, i)));
 
         const [x, y] = tf.tidy(() => {
-          if (cache) return [cache.train.gather(order, from, to), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+          if (cache) {
+            // Flip-only augmentation on a cache: the faces this batch's draw mirrors are read from their mirrored views.
+            const mirrored = cache.trainMirrored ? { views: cache.trainMirrored, flips: flipDraws(m, mixSeed(cfg.seed, STREAM.augment, epoch, b)) } : undefined;
+            return [cache.train.gather(order, from, to, mirrored), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+          }
           let img = pixelsToImages(gatherRows(data.pixels, order, from, to, batchBuf), m);
           if (aug) img = augmentBatch(img, aug, mixSeed(cfg.seed, STREAM.augment, epoch, b));
           return [finishInput(img, spec), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;

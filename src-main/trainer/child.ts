@@ -46,7 +46,7 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     const spec = def.inputSpec(config);
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
     const dir = runDir(wb.home.runs, runId);
-    const featureCache = planFeatureCache(config, model, data.train.n + (data.val?.n ?? 0));
+    const featureCache = planFeatureCache(config, model, data.train.n + (data.val?.n ?? 0), data.train.n);
     await send({ type: 'started', runId, backend: choice.name, backendReason: withCacheNote([choice.reason, adapterNote(choice.name), determinismNote(choice.name), patchNote(choice.name)].filter(Boolean).join(' '), config.cacheFeatures, featureCache.reason), trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
     const outcome = await train({
       config,
