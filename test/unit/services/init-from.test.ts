@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSummary } from '../../../src-shared/contract/datasets';
 import type { RunSummary } from '../../../src-shared/contract/runs';
@@ -22,6 +24,7 @@ describe('runs.create with initFrom', () => {
   let a: RunSummary;
   let failed: RunSummary;
   let external: number;
+  let faceres: number;
   const base = { batch: 8, epochs: 1, inputSize: 32, augment: null, testSplit: null, backend: 'wasm' };
   const create = (config: Record<string, unknown>) => api(wb, 'runs.create', { config: { dataset: ds.name, ...base, ...config } });
   beforeAll(async () => {
@@ -38,6 +41,17 @@ describe('runs.create with initFrom', () => {
         .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('imported', ?, 'external', '{}', 0, 'x', 'completed', '2026-01-01')`)
         .run(ds.id).lastInsertRowid,
     );
+    // A faceres run with a head on the final pool, trained elsewhere in this home as far as runs.create can tell: its
+    // row and a best checkpoint folder (the trainer would read the weights; runs.create compares configs).
+    const cfg = JSON.stringify({ dataset: ds.id, model: 'faceres', inputSize: 64, features: 'final' });
+    faceres = Number(
+      wb.db
+        .prepare(`INSERT INTO runs (name, dataset_id, model, config_json, seed, code_version, status, created_at) VALUES ('faceres', ?, 'faceres', ?, 1, 'x', 'completed', '2026-01-01')`)
+        .run(ds.id, cfg).lastInsertRowid,
+    );
+    const best = checkpointDir(wb.home.runs, faceres, 'best');
+    mkdirSync(best, { recursive: true });
+    writeFileSync(join(best, 'model.json'), '{}');
   }, 60_000);
   afterAll(() => t.cleanup());
 
@@ -48,6 +62,7 @@ describe('runs.create with initFrom', () => {
     ['another model', () => ({ initFrom: a.id, model: 'vgg16', inputSize: 48 }), 'INVALID_INPUT', /^config\.initFrom: run \d+ has model "baseline" but this run has model "vgg16": a warm start needs the same architecture/],
     ['another hidden layer', () => ({ initFrom: a.id, hidden: 16 }), 'INVALID_INPUT', /^config\.initFrom: run \d+ has hidden 0 but this run has hidden 16:/],
     ['another input size', () => ({ initFrom: a.id, inputSize: 48 }), 'INVALID_INPUT', /^config\.initFrom: run \d+ has inputSize 32 but this run has inputSize 48:/],
+    ['other features', () => ({ initFrom: faceres, model: 'faceres', inputSize: 64, features: 'multilevel' }), 'INVALID_INPUT', /^config\.initFrom: run \d+ has features "final" but this run has features "multilevel":/],
     ['other channels', () => ({ initFrom: a.id, channels: 3 }), 'INVALID_INPUT', /^config\.initFrom: run \d+ has channels 1 but this run has channels 3:/],
   ])('refuses %s on config.initFrom, queuing nothing', async (_what, over, code, message) => {
     const before = (await api(wb, 'runs.list', {})).length;
@@ -89,4 +104,17 @@ describe('runs.create with initFrom', () => {
     expect(lastJson(res.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT', message: `config.initFrom: run ${a.id} has hidden 0 but this run has hidden 8: a warm start needs the same architecture (model, features, inputSize, channels, hidden).` } });
     expect((await fer('train', '--dataset', ds.name, '--init-from', 'last')).stderr).toMatch(/--init-from must be a number, got "last"/);
   });
+
+  it("resuming a warm-started run that has its own checkpoint does not need the run it started from", async () => {
+    const [run] = await create({ seed: 6, initFrom: a.id });
+    const b = await waitForStatus(wb, run!.id, finished);
+    expect(b.status, b.error ?? '').toBe('completed');
+    // As if it had failed after its epoch (a completed run is not resumed); then its source goes away. Neither
+    // runs.resume nor the trainer (which loads the `last` checkpoint on a resume) may look for it.
+    wb.db.prepare(`UPDATE runs SET status = 'failed' WHERE id = ?`).run(b.id);
+    await api(wb, 'runs.delete', { runId: a.id });
+    await expect(create({ initFrom: a.id })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/^config\.initFrom: Run \d+ does not exist/) });
+    await api(wb, 'runs.resume', { runId: b.id });
+    expect((await waitForStatus(wb, b.id, finished)).status).toBe('completed');
+  }, 30_000);
 });
