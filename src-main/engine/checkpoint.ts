@@ -152,9 +152,19 @@ export function runConfig(wb: ReadableWorkbench, runId: number): TrainConfig {
   return trainConfigSchema.parse(JSON.parse(requireStoredRun(wb.db, runId).config_json));
 }
 
+/** A run's checkpoint folder: where the trainer reported it, else its place in the home (it may not exist). */
+export function runCheckpointDir(wb: ReadableWorkbench, runId: number, which: CheckpointWhich): string {
+  return checkpointPath(wb.db, runId, which) ?? checkpointDir(wb.home.runs, runId, which);
+}
+
+/** Whether a checkpoint folder holds a model (or its moved-aside copy does). */
+export function checkpointExists(dir: string): boolean {
+  return existsSync(join(readableDir(dir), 'model.json'));
+}
+
 export async function loadRunModel(wb: ReadableWorkbench, runId: number, which: CheckpointWhich): Promise<{ model: tf.LayersModel; config: TrainConfig; spec: InputSpec }> {
   const config = runConfig(wb, runId);
-  const dir = checkpointPath(wb.db, runId, which) ?? checkpointDir(wb.home.runs, runId, which);
+  const dir = runCheckpointDir(wb, runId, which);
   if (!existsSync(readableDir(dir))) throw new AppError('NOT_FOUND', `Run ${runId} has no '${which}' checkpoint (looked in ${dir}).`);
   const model = await loadModelDir(dir);
   return { model, config, spec: getModel(config.model).inputSpec(config) };

@@ -7,7 +7,7 @@ import type { Workbench } from '../context';
 import { resolveDataset } from '../data/packed-store';
 import { heldOutIds } from '../data/folds';
 import { resolveRevision } from '../data/revisions';
-import { checkpointDir, readableDir, runDir } from '../engine/checkpoint';
+import { checkpointDir, checkpointExists, readableDir, runCheckpointDir, runDir } from '../engine/checkpoint';
 import { deleteExternalRun } from '../engine/external/catalog';
 import { getModel } from '../engine/models/index';
 import { MODEL_PRESETS } from '../engine/models/presets';
@@ -39,7 +39,7 @@ function lookup<T>(field: keyof TrainConfig, find: () => T): T {
  * the config to store: `weights` given by name becomes the import's id, because the id carries the layer
  * naming (and so the input normalisation and base depth) the model reads from it, and names can be reused.
  */
-export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: number; datasetName: string; config: TrainConfig } {
+export function validateConfig(wb: Workbench, input: TrainConfig, opts: { initFrom: boolean } = { initFrom: true }): { datasetId: number; datasetName: string; config: TrainConfig } {
   const ds = lookup('dataset', () => resolveDataset(wb, input.dataset));
   const def = getModel(input.model);
   if (input.inputSize < def.minInputSize) {
@@ -64,6 +64,7 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
     const own = fieldIssues(err.details)[0];
     throw own ? fieldError(err.code, `config.${own.field}`, own.message) : new AppError(err.code, `config: ${err.message}`);
   }
+  if (cfg.initFrom !== null && opts.initFrom) checkInitFrom(wb, cfg, cfg.initFrom);
   if (cfg.monitor === 'valAcc' && cfg.valSplit === null) {
     throw fieldError('INVALID_INPUT', 'config.monitor', 'monitor valAcc needs a validation split to measure accuracy on: choose valSplit, or monitor valLoss (then the training loss is followed).');
   }
@@ -86,6 +87,34 @@ export function validateConfig(wb: Workbench, input: TrainConfig): { datasetId: 
     throw fieldError('INVALID_INPUT', 'config.valSplit', `dataset "${ds.name}" has no ${cfg.valSplit} samples; train without validation (valSplit null; in the CLI --val-split none).`);
   }
   return { datasetId: ds.id, datasetName: ds.name, config: cfg };
+}
+
+/** The config fields that set a model's layers and weight shapes: a warm start's source run must share them. */
+const ARCHITECTURE_FIELDS = ['model', 'features', 'inputSize', 'channels', 'hidden'] as const;
+
+/**
+ * config.initFrom: a trained run (not an external model) with a best checkpoint on disk, of the same architecture.
+ * The trainer checks every layer again when it copies the weights; this refuses what the configs already tell.
+ */
+function checkInitFrom(wb: Workbench, cfg: TrainConfig, runId: number): void {
+  let source: TrainConfig;
+  try {
+    source = runConfig(wb, runId);
+  } catch (err) {
+    // No such run (NOT_FOUND), or an external model, which has no training config and no trainer checkpoint.
+    if (err instanceof AppError) throw fieldError(err.code, 'config.initFrom', err.message);
+    throw err;
+  }
+  if (!checkpointExists(runCheckpointDir(wb, runId, 'best'))) {
+    const { status } = runSummary(wb, runId);
+    throw fieldError('INVALID_INPUT', 'config.initFrom', `run ${runId} (${status}) has no best checkpoint to start from: it finished no epoch, or its checkpoints were removed.`);
+  }
+  for (const field of ARCHITECTURE_FIELDS) {
+    if (source[field] !== cfg[field]) {
+      const show = (v: unknown) => JSON.stringify(v);
+      throw fieldError('INVALID_INPUT', 'config.initFrom', `run ${runId} has ${field} ${show(source[field])} but this run has ${field} ${show(cfg[field])}: a warm start needs the same architecture (${ARCHITECTURE_FIELDS.join(', ')}).`);
+    }
+  }
 }
 
 /** config.revision: a revision (id or name) of the config's own dataset; stored as its id. */
@@ -150,7 +179,8 @@ export function resumeRun(wb: Workbench, runId: number): RunSummary {
       throw err;
     }
   }
-  validateConfig(wb, runConfig(wb, runId));
+  // A run with a checkpoint of its own no longer needs its initFrom run (which may have been deleted since).
+  validateConfig(wb, runConfig(wb, runId), { initFrom: !hasCheckpoint });
   patchRun(wb, runId, { status: 'queued', error: null, finished_at: null, pid: process.pid });
   queue.enqueue(runId, hasCheckpoint);
   return runSummary(wb, runId);

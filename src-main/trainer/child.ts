@@ -7,6 +7,7 @@ import { activateBackend, adapterNote, chooseBackend, determinismNote } from '..
 import { patchNote } from '../engine/patches';
 import { runDir } from '../engine/checkpoint';
 import { planFeatureCache } from '../engine/feature-cache';
+import { initFromRun } from '../engine/init-from';
 import { getModel, xnnpackPoolFor } from '../engine/models/index';
 import { train } from '../engine/train';
 import { toErrorInfo } from '../../src-shared/errors';
@@ -45,9 +46,13 @@ async function run(msg: Extract<ParentMessage, { type: 'start' }>): Promise<numb
     const data = loadRunData(wb, config);
     const spec = def.inputSpec(config);
     const model = await def.build(config, { weightsFile: resolveWeightsFile(wb, config.weights) });
+    // A warm start replaces every weight the build made; a resume loads its own `last` checkpoint in train() instead.
+    const warm = !msg.resume && config.initFrom !== null ? await initFromRun(wb, model, config.initFrom) : null;
     const dir = runDir(wb.home.runs, runId);
     const featureCache = planFeatureCache(config, model, data.train.n + (data.val?.n ?? 0), data.train.n);
     await send({ type: 'started', runId, backend: choice.name, backendReason: withCacheNote([choice.reason, adapterNote(choice.name), determinismNote(choice.name), patchNote(choice.name)].filter(Boolean).join(' '), config.cacheFeatures, featureCache.reason), trainSamples: data.train.n, valSamples: data.val?.n ?? 0 });
+    // After 'started', whose backend line the note is appended to.
+    if (warm) await send({ type: 'note', runId, level: 'info', message: `Started from run ${config.initFrom}'s best weights (epoch ${warm.epoch}).` });
     const outcome = await train({
       config,
       model,

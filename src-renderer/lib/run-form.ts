@@ -19,6 +19,7 @@ import {
   type ModelName,
   type ModelPreset,
   type NumberBounds,
+  type RunSummary,
   type ScheduleKind,
   type TrainConfigInput,
   type TransferArchitecture,
@@ -50,6 +51,8 @@ export interface RunForm {
   features: FeatureLevel;
   inputSize: number;
   channels: 1 | 3;
+  /** A run whose best weights the new run starts from (its id); null: the model's own initial weights. */
+  initFrom: number | null;
   optimizer: 'adam' | 'sgd';
   lr: number;
   momentum: number;
@@ -150,6 +153,7 @@ export function defaultForm(): RunForm {
     features: defaultOf(config.features),
     inputSize: defaultOf(config.inputSize),
     channels: defaultOf(config.channels),
+    initFrom: defaultOf(config.initFrom),
     optimizer: defaultOf(config.optimizer),
     lr: defaultOf(config.lr),
     momentum: defaultOf(config.momentum),
@@ -217,8 +221,17 @@ export function cacheHint(f: RunForm, weights: readonly WeightsInfo[] = []): { a
   });
 }
 
+/**
+ * The runs the Start from run select offers: trained runs of the chosen model with a best epoch (so a best
+ * checkpoint), newest first. The summary does not say their features, input size, channels or hidden units: the
+ * service compares those and names the one that differs.
+ */
+export function initFromCandidates(runs: readonly RunSummary[], model: ModelName): RunSummary[] {
+  return runs.filter((r) => r.model === model && r.bestEpoch !== null).sort((a, b) => b.id - a.id);
+}
+
 /** The checks the form can make before a round trip; the service's BAD_ARGS covers the rest. */
-export function validate(f: RunForm, weights: readonly WeightsInfo[] = []): Record<string, string> {
+export function validate(f: RunForm, weights: readonly WeightsInfo[] = [], runs: readonly RunSummary[] = []): Record<string, string> {
   const e: Record<string, string> = {};
   const check = (field: keyof typeof NAMES): void => {
     const b = RUN_FORM_BOUNDS[field];
@@ -235,6 +248,8 @@ export function validate(f: RunForm, weights: readonly WeightsInfo[] = []): Reco
   if (!e.freeze && base && f.freeze > base.count) {
     e.freeze = `${f.model}'s pretrained base has ${base.count} layers (${base.variant} naming): freeze at most ${base.count}; ${base.count} freezes the whole base.`;
   }
+  const source = f.initFrom === null ? undefined : runs.find((r) => r.id === f.initFrom);
+  if (source && source.model !== f.model) e.initFrom = `Run ${source.id} trained ${source.model}, not ${f.model}: a run starts from the weights of the same architecture.`;
   if (f.schedule === 'step') {
     check('stepEvery');
     check('stepGamma');
@@ -282,6 +297,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
     hidden: f.hidden,
     // Offered for a base with taps only; anything else builds its final features whatever the form held.
     features: npmBackbone(f.model)?.taps ? f.features : 'final',
+    initFrom: f.initFrom,
     notes: f.notes,
   };
 }

@@ -2,7 +2,7 @@ import type { ModelPreset, RunSummary, WeightsInfo } from '../../src-shared/cont
 import { api } from '../lib/contract-client';
 import { errorText, fieldErrors } from '../lib/errors';
 import { npmBackbone } from '../../src-shared/contract';
-import { applyPreset, baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../lib/run-form';
+import { applyPreset, baseLayers, cacheHint, defaultForm, initFromCandidates, toConfig, validate, type RunForm } from '../lib/run-form';
 import { runsStore } from './runs.svelte';
 
 /** The New experiment form: presets, local checks, server checks, and launching. */
@@ -19,7 +19,9 @@ export class NewRunStore {
   launched = $state<RunSummary[]>([]);
   /** The config the service refused: its messages hold only while the form still says the same. */
   private refused = $state<string | null>(null);
-  localErrors = $derived(validate(this.form, this.weights));
+  localErrors = $derived(validate(this.form, this.weights, runsStore.list));
+  /** The runs whose best weights the new run may start from (same model, a best epoch). */
+  initFromRuns = $derived(initFromCandidates(runsStore.list, this.form.model));
   /** The pretrained base's depth for the chosen model and weights (null for the baseline): bounds `freeze`. */
   base = $derived(baseLayers(this.form, this.weights));
   /** The npm face backbone chosen (its source, training data and licence for the form), or undefined. */
@@ -48,6 +50,11 @@ export class NewRunStore {
     } catch (err) {
       this.weightsError = errorText(err);
     }
+  }
+
+  /** The runs list (for Start from run), unless another view already loaded it; the store keeps it live. */
+  async loadRuns(): Promise<void> {
+    if (!runsStore.loaded) await runsStore.load();
   }
 
   choosePreset(id: string): void {

@@ -109,6 +109,15 @@ export const trainConfigSchema = z.strictObject({
    * more of it (README, "Face backbones from npm").
    */
   features: z.enum(FEATURE_LEVELS).default('final'),
+  /**
+   * Warm start (the second stage of transfer learning: a head trained on a frozen base, then the last blocks
+   * unfrozen at a small learning rate): the id of a run whose best checkpoint (its `best` weights; a run without one
+   * is refused) gives every weight of the new model at the start. The architecture must be the same (model,
+   * features, inputSize, channels, hidden: what sets the layers' names and weight shapes); freeze, lr, optimizer,
+   * epochs and the rest may differ. A resume loads the run's own `last` checkpoint instead. null: the model's own
+   * initial weights (and imported `weights`), as every run before this field.
+   */
+  initFrom: z.number().int().positive().nullable().default(null),
   notes: z.string().max(2000).default(''),
 });
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

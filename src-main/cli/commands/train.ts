@@ -41,6 +41,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('cacheFeatures', onOff(values, 'cache-features'));
   set('hidden', numberOpt(values, 'hidden'));
   set('features', stringOpt(values, 'features'));
+  set('initFrom', numberOpt(values, 'init-from'));
   set('notes', stringOpt(values, 'notes'));
   const val = stringOpt(values, 'val-split');
   if (val !== undefined) cfg.valSplit = val === 'none' ? null : val;
@@ -66,7 +67,9 @@ export const trainCommand: Command = {
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--monitor valLoss|valAcc] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel]',
+    '          [--init-from RUN]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
+    "  --init-from RUN: start from that run's best weights (same model, features, input size, channels, hidden; freeze, lr and the rest may differ).",
     '  --folds K: k-fold cross-validation over the training split: K runs, run i holding out fold i (evaluate each with fer eval RUN --split Training --held-out).',
   ].join('\n'),
   options: {
@@ -99,6 +102,7 @@ export const trainCommand: Command = {
     'cache-features': { type: 'string' },
     hidden: { type: 'string' },
     features: { type: 'string' },
+    'init-from': { type: 'string' },
     notes: { type: 'string' },
     replicates: { type: 'string' },
     folds: { type: 'string' },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BASE_LAYER_COUNTS, type WeightsInfo } from '../../../src-shared/contract/weights';
-import { trainConfigSchema } from '../../../src-shared/contract/runs';
+import { trainConfigSchema, type RunSummary } from '../../../src-shared/contract/runs';
 import { MODEL_PRESETS } from '../../../src-main/engine/models/presets';
-import { applyPreset, baseLayers, cacheHint, defaultForm, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
+import { applyPreset, baseLayers, cacheHint, defaultForm, initFromCandidates, toConfig, validate, type RunForm } from '../../../src-renderer/lib/run-form';
 
 const form = (over: Partial<RunForm>): RunForm => ({ ...defaultForm(), dataset: 1, ...over });
 const kerasResnet = { id: 'resnet50-keras-0123456789ab', name: 'imagenet-resnet50', architecture: 'resnet50', variant: 'keras' } as WeightsInfo;
@@ -48,5 +48,17 @@ describe('new-experiment form: pretrained models', () => {
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres')!);
     expect([f.features, f.monitor]).toEqual(['final', 'valLoss']);
     expect(toConfig({ ...f, model: 'mobilefacenet', features: 'multilevel' }).features).toBe('final');
+  });
+
+  it('offers the runs of the same model with a best epoch to start from, newest first, and sends the choice', () => {
+    const run = (id: number, model: RunSummary['model'], bestEpoch: number | null) => ({ id, model, bestEpoch }) as RunSummary;
+    const runs = [run(1, 'faceres', 4), run(2, 'baseline', 3), run(3, 'faceres', null), run(4, 'faceres', 1), run(5, 'external', null)];
+    expect(initFromCandidates(runs, 'faceres').map((r) => r.id)).toEqual([4, 1]);
+    expect(defaultForm().initFrom).toBeNull();
+    expect(trainConfigSchema.parse(toConfig(form({}))).initFrom).toBeNull();
+    expect(trainConfigSchema.parse(toConfig(form({ model: 'faceres', initFrom: 4 }))).initFrom).toBe(4);
+    expect(validate(form({ model: 'faceres', initFrom: 4 }), [], runs)).toEqual({});
+    // A run of another model (the model changed after choosing it): said on the field before a round trip.
+    expect(validate(form({ model: 'faceres', initFrom: 2 }), [], runs).initFrom).toBe('Run 2 trained baseline, not faceres: a run starts from the weights of the same architecture.');
   });
 });
