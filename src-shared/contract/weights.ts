@@ -79,13 +79,14 @@ export function featureCacheHint(cfg: CacheHintConfig): { applies: boolean; reas
   const variant = (cfg.weights ? parseWeightsId(cfg.weights)?.variant : undefined) ?? 'vggface';
   const base = npm ? npmBaseLayers(npm, cfg.features ?? 'final') : (BASE_LAYER_COUNTS[arch as TransferArchitecture][variant] ?? BASE_LAYER_COUNTS[arch as TransferArchitecture].vggface!);
   const a = cfg.augment;
-  const augments = a !== null && (a.flip || a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
+  // A flip alone can be cached (each training face is also cached mirrored); rotation, zoom and shift cannot.
+  const augments = a !== null && (a.rotation > 0 || a.zoom > 0 || a.shiftX > 0 || a.shiftY > 0);
   if (!cfg.cacheFeatures) {
     if (augments || cfg.freeze <= 1) return { applies: false, reason: 'Feature caching is off.' };
     const could = cfg.freeze >= base ? 'the base is frozen and the input is not augmented, so later epochs could train only the head' : `the first ${cfg.freeze} layers are frozen and the input is not augmented, so their outputs could be computed once`;
     return { applies: false, reason: `Feature caching is off; turn it on: ${could}.` };
   }
-  if (augments) return { applies: false, reason: 'Feature caching does not apply: augmentation changes the base\'s input every epoch.' };
+  if (augments) return { applies: false, reason: 'Feature caching does not apply: rotation, zoom or shift changes the base\'s input every epoch (a flip alone can be cached).' };
   // freeze counts the input layer: 1 leaves every pretrained layer training.
   if (cfg.freeze <= 1) return { applies: false, reason: `Feature caching does not apply: no pretrained layer of ${arch} is frozen.` };
   if (cfg.freeze < base) {

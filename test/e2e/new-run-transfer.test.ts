@@ -43,8 +43,8 @@ describe('New experiment: pretrained models', () => {
     await freeze.fill('19');
     await expect.poll(() => page.getByTestId('err-freeze').innerText()).toBe('');
     await page.getByTestId('f-cacheFeatures').check();
-    // Augmentation is on by default: it changes the base's input, so no cache.
-    await expect.poll(() => hint.innerText()).toMatch(/augmentation changes the base's input/);
+    // Augmentation is on by default: its rotation, zoom and shift change the base's input, so no cache.
+    await expect.poll(() => hint.innerText()).toMatch(/rotation, zoom or shift changes the base's input/);
     await page.getByTestId('f-augment').uncheck();
     await expect.poll(() => hint.innerText()).toMatch(/Feature caching applies/);
     await screenshot(page, 'new-run-feature-cache');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentBatch, augmentMatrices, isIdentity } from '../../../src-main/engine/augment';
+import { augmentBatch, augmentMatrices, flipDraws, isFlipOnly, isIdentity, mirrorPixels } from '../../../src-main/engine/augment';
 import { activateBackend } from '../../../src-main/engine/backend';
 import { augmentSchema } from '../../../src-shared/contract/runs';
 
@@ -72,5 +72,25 @@ describe('batched augmentation', () => {
     expect(m[0]).toBeCloseTo(1, 6);
     expect(Math.abs(m[2]!)).toBeLessThanOrEqual(2);
     expect(m[5]).toBeCloseTo(0, 6);
+  });
+
+  it('flipDraws and mirrorPixels give exactly the faces a flip-only augmentBatch mirrors (what cached mirrored views rely on)', () => {
+    const flipOnly = { ...NONE, flip: true };
+    const n = 40;
+    const pixels = new Uint8Array(n * 2304).map((_, i) => (i * 37 + (i >> 6) * 11) % 256);
+    for (const seed of [1, 99, 123456]) {
+      const flips = flipDraws(n, seed);
+      const matrices = augmentMatrices(n, 48, flipOnly, seed);
+      expect(Array.from(flips, (f, i) => (f ? -1 : 1) === matrices[i * 8])).not.toContain(false);
+      expect(flips.includes(0) && flips.includes(1)).toBe(true);
+      // The flip decisions do not move when the other ranges are on (each image draws all five parameters).
+      expect(Array.from(augmentMatrices(n, 48, { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 }, seed).filter((_, k) => k % 8 === 0), (v) => v < 0)).toEqual(Array.from(flips, (f) => f === 1));
+      const augmented = tf.tidy(() => augmentBatch(tf.tensor4d(Float32Array.from(pixels), [n, 48, 48, 1]), flipOnly, seed).dataSync());
+      const mirrored = mirrorPixels(pixels, n);
+      const expected = new Float32Array(n * 2304);
+      for (let i = 0; i < n; i++) expected.set((flips[i] ? mirrored : pixels).subarray(i * 2304, (i + 1) * 2304), i * 2304);
+      expect(Array.from(augmented)).toEqual(Array.from(expected));
+    }
+    expect([isFlipOnly(flipOnly), isFlipOnly(NONE), isFlipOnly({ ...flipOnly, zoom: 0.1 }), isFlipOnly(null)]).toEqual([true, false, false, false]);
   });
 });

@@ -135,6 +135,26 @@ describe('the feature store', () => {
     expect(readdirSync(root)).toHaveLength(2);
   }, 30_000);
 
+  it('flip-only augmentation caches each training face mirrored too and trains as the augmenting run without a cache', async () => {
+    const root = join(tmp.dir, 'mirror');
+    const flip = { augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } };
+    const augmenting = await run({ root: null, over: { ...flip, cacheFeatures: false } });
+    expect(augmenting.outcome.featureCache.applies).toBe(false);
+    const first = await run({ root, over: flip });
+    expect(first.outcome.featureCache).toMatchObject({ applies: true, mirror: true, reason: expect.stringContaining('mirrored') });
+    expect(first.store).toMatchObject({ reused: 0, computed: 2 * trainSet.n + held.n });
+    const second = await run({ root, over: flip });
+    expect(second.store).toMatchObject({ reused: 2 * trainSet.n + held.n, computed: 0 });
+    expect(second.notes[0]!.message).toMatch(/counted twice: as they are and mirrored/);
+    expect(readdirSync(keyDir(root)).sort()).toEqual(['7-PublicTest.f32', '7-Training-mirrored.f32', '7-Training.f32', 'key.json']);
+    expect(second.weights).toEqual(first.weights);
+    // Against the run that mirrors the images themselves: the same faces mirrored in the same batches.
+    const gap = first.weights.flat().reduce((m, v, i) => Math.max(m, Math.abs(v - augmenting.weights.flat()[i]!)), 0);
+    expect(gap).toBeLessThan(1e-5);
+    // And it is not the unaugmented run.
+    expect(first.weights.flat().some((v, i) => Math.abs(v - reference.weights.flat()[i]!) > 1e-4)).toBe(true);
+  }, 30_000);
+
   it('a run on part of a split, then on all of it: the second computes exactly the missing faces', async () => {
     const root = join(tmp.dir, 'subset');
     const part = firstRows(trainSet, 6);

@@ -26,12 +26,13 @@ describe('new-experiment form: pretrained models', () => {
   it('says whether the feature cache will apply, and why, as the trainer decides', () => {
     const frozen = form({ model: 'vgg16', freeze: 19, cacheFeatures: true, augment: false });
     expect(cacheHint(frozen)).toMatchObject({ applies: true });
-    expect(cacheHint({ ...frozen, augment: true }).reason).toMatch(/augmentation changes the base's input/);
-    expect(cacheHint({ ...frozen, freeze: 10 }).reason).toMatch(/only 10 of vgg16's 19 base layers are frozen/);
+    expect(cacheHint({ ...frozen, augment: true }).reason).toMatch(/rotation, zoom or shift changes the base's input/);
+    expect(cacheHint({ ...frozen, freeze: 10 })).toMatchObject({ applies: true, reason: expect.stringMatching(/first 10 of vgg16's 19 base layers.*trains the last 9/) });
+    expect(cacheHint({ ...frozen, freeze: 1 })).toMatchObject({ applies: false, reason: expect.stringMatching(/no pretrained layer of vgg16 is frozen/) });
     expect(cacheHint({ ...frozen, cacheFeatures: false }).reason).toMatch(/turn it on/);
     // Keras-named ResNet50 weights chosen by name: the whole base is 176 layers, so 174 frozen is not all of it.
     const resnet = form({ model: 'resnet50', freeze: 174, cacheFeatures: true, augment: false, weights: kerasResnet.name });
-    expect(cacheHint(resnet, [kerasResnet]).reason).toMatch(/only 174 of resnet50's 176/);
+    expect(cacheHint(resnet, [kerasResnet]).reason).toMatch(/first 174 of resnet50's 176/);
     expect(cacheHint({ ...resnet, freeze: 176 }, [kerasResnet]).applies).toBe(true);
     expect(trainConfigSchema.parse(toConfig(frozen))).toMatchObject({ model: 'vgg16', freeze: 19, cacheFeatures: true, augment: null });
   });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { activateBackend } from '../../../../src-main/engine/backend';
 import { trainConfigSchema, type TrainConfigInput } from '../../../../src-shared/contract/runs';
 import { featureCacheHint } from '../../../../src-shared/contract/weights';
-import { CachedFeatures, planFeatureCache, splitAtHead } from '../../../../src-main/engine/feature-cache';
+import { CachedFeatures, featureCacheMaxBytes, planFeatureCache, splitAtHead } from '../../../../src-main/engine/feature-cache';
 import { prepareBatch } from '../../../../src-main/engine/input';
 import { getModel } from '../../../../src-main/engine/models/index';
 
@@ -20,20 +20,26 @@ describe('feature cache for a frozen base', () => {
     await activateBackend('cpu');
   });
 
-  it('applies only with the whole base frozen, no input-changing augmentation, and the option on', async () => {
+  it('applies with pretrained layers frozen, no augmentation but a flip, and the option on', async () => {
     const c = cfg({ freeze: 174, cacheFeatures: true });
     const model = await getModel('resnet50').build(c, { weightsFile: null });
     expect(planFeatureCache(c, model, 1000)).toMatchObject({ applies: true, featureSize: 2048 });
     expect(planFeatureCache({ ...c, cacheFeatures: false }, model, 1000).applies).toBe(false);
     const aug = planFeatureCache({ ...c, augment: { flip: true, rotation: 10, zoom: 0.1, shiftX: 0.1, shiftY: 0.1 } }, model, 1000);
     expect(aug).toMatchObject({ applies: false });
-    expect(aug.reason).toMatch(/augmentation changes the base's input/);
+    expect(aug.reason).toMatch(/rotation, zoom or shift changes the base's input/);
     // An all-zero augmentation changes nothing, so the cache still applies.
     expect(planFeatureCache({ ...c, augment: { flip: false, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }, model, 1000).applies).toBe(true);
     // Part of the base frozen: its outputs at the cut (the last block's input and the shortcut it adds) are cached.
     expect(planFeatureCache({ ...c, freeze: 170 }, model, 1000)).toMatchObject({ applies: true, reason: expect.stringMatching(/frozen layers .*each epoch trains from/) });
     expect(planFeatureCache({ ...c, freeze: 0 }, model, 1000)).toMatchObject({ applies: false, reason: expect.stringContaining('no pretrained layer frozen') });
     expect(planFeatureCache(c, model, 10_000_000).reason).toMatch(/GiB/);
+    // A flip alone: the training faces are cached twice (as they are and mirrored), which the budget counts.
+    const flip = { ...c, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } };
+    expect(planFeatureCache(flip, model, 1000, 800)).toMatchObject({ applies: true, mirror: true });
+    const fits = Math.floor(featureCacheMaxBytes() / (2048 * 4));
+    expect(planFeatureCache(c, model, fits).applies).toBe(true);
+    expect(planFeatureCache(flip, model, fits, 1000).reason).toMatch(/GiB/);
     // The renderer's hint (shared, no tfjs) agrees with the trainer's decision on the built model.
     for (const variant of [c, { ...c, cacheFeatures: false }, { ...c, freeze: 170 }, { ...c, freeze: 0 }, { ...c, freeze: 1 }, { ...c, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } }]) {
       expect(featureCacheHint(variant).applies).toBe(planFeatureCache(variant, model, 1000).applies);
