@@ -43,6 +43,13 @@ export function peekStoreFile(bytes: Uint8Array): { rows: number; size: number }
 
 const READ_CHUNK = 2 ** 30;
 
+/** sha256 of bytes fed in pieces: one hash update takes under 2 GiB (Node's limit), a training split's file more. */
+export function sha256(bytes: Uint8Array, piece = READ_CHUNK): Buffer {
+  const h = createHash('sha256');
+  for (let at = 0; at < bytes.length; at += piece) h.update(bytes.subarray(at, Math.min(bytes.length, at + piece)));
+  return h.digest();
+}
+
 /**
  * A file's bytes, read in chunks: readFileSync refuses files over 2 GiB, and a cut inside faceres stores 2.9 GB
  * for FER2013's training split.
@@ -84,7 +91,7 @@ export function readStoreFile(file: string, size: number): StoredRows | null {
   const expected = HEADER + rows * 8 + rows * size * 4 + TRAILER;
   if (bytes.length !== expected) throw new Error(`it is ${bytes.length} bytes, ${rows} rows of ${size} features take ${expected} (truncated?)`);
   const body = bytes.subarray(0, expected - TRAILER);
-  const digest = createHash('sha256').update(body).digest();
+  const digest = sha256(body);
   if (!digest.equals(Buffer.from(bytes.subarray(expected - TRAILER)))) throw new Error('its checksum does not match its contents');
   const ids = new Int32Array(bytes.buffer, bytes.byteOffset + HEADER, rows);
   for (let i = 1; i < rows; i++) if (ids[i]! <= ids[i - 1]!) throw new Error('its sample ids are not in ascending order');
@@ -115,7 +122,7 @@ export function writeStoreFile(file: string, rows: StoredRows): void {
     features.set(rows.features.subarray(from * size, (from + 1) * size), to * size);
   });
   const end = out.length - TRAILER;
-  out.set(createHash('sha256').update(out.subarray(0, end)).digest(), end);
+  out.set(sha256(out.subarray(0, end)), end);
 
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomic(file, out);

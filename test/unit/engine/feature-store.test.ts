@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { activateBackend } from '../../../src-main/engine/backend';
 import type { LabelledPixels } from '../../../src-main/engine/evaluate';
 import type { InputSpec } from '../../../src-main/engine/models/registry';
+import { sha256 } from '../../../src-main/engine/feature-store-file';
 import { readState, train, type BatchProgress } from '../../../src-main/engine/train';
 import { PIXELS_PER_IMAGE } from '../../../src-shared/labels';
 import { trainConfigSchema, type TrainConfigInput } from '../../../src-shared/contract/runs';
@@ -154,6 +156,12 @@ describe('the feature store', () => {
     // And it is not the unaugmented run.
     expect(first.weights.flat().some((v, i) => Math.abs(v - reference.weights.flat()[i]!) > 1e-4)).toBe(true);
   }, 30_000);
+
+  it('hashes a file in pieces as in one go (one hash update takes under 2 GiB; a training split at a cut is 2.9 GB)', () => {
+    const bytes = new Uint8Array(10_000).map((_, i) => (i * 7) % 251);
+    const whole = createHash('sha256').update(bytes).digest();
+    for (const piece of [1, 999, 4096, 10_000, 1 << 30]) expect(sha256(bytes, piece).equals(whole), String(piece)).toBe(true);
+  });
 
   it('a run on part of a split, then on all of it: the second computes exactly the missing faces', async () => {
     const root = join(tmp.dir, 'subset');
