@@ -52,6 +52,14 @@ export const MODEL_PRESETS: ModelPreset[] = [
     config: { model: 'faceres', features: 'multilevel', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 100, patience: 10, monitor: 'valAcc', inputSize: 224, channels: 3, freeze: 59, hidden: 1024, cacheFeatures: true, augment: null },
   },
   {
+    id: 'faceres-multilevel-finetune',
+    label: 'faceres multilevel, second stage: last blocks fine-tuned on cached inputs with flips (npm, VGGFace2)',
+    description:
+      "Start it from a faceres-multilevel run (Start from run): conv_pw_12, conv_dw_13, conv_pw_13, the batch norm and the FC 1024 head train at Adam 1e-4 while everything up to conv_dw_12 stays frozen; that part's outputs (7×7×512 and conv_pw_11's pool) are computed once, each training face also mirrored, and each batch mirrors the faces its flip draw picks. Best epoch by PublicTest accuracy.",
+    // freeze 49: input, conv1 and its ReLU6, 4 layers for each of blocks 1–11, then conv_dw_12 and its ReLU6.
+    config: { model: 'faceres', features: 'multilevel', optimizer: 'adam', lr: 0.0001, batch: 64, epochs: 10, patience: 3, monitor: 'valAcc', inputSize: 224, channels: 3, freeze: 49, hidden: 1024, cacheFeatures: true, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 } },
+  },
+  {
     id: 'faceres-finetune',
     label: 'faceres fine-tuning of the last blocks (npm, VGGFace2)',
     description:

@@ -45,6 +45,12 @@ describe('new-experiment form: pretrained models', () => {
     expect(cacheHint(f).applies).toBe(true);
     expect(validate({ ...f, dataset: 1, features: 'final' }).freeze).toMatch(/faceres's pretrained base has 56 layers/);
     expect(trainConfigSchema.parse(toConfig({ ...f, dataset: 1 }))).toMatchObject({ features: 'multilevel', freeze: 59 });
+    // Its second stage: a cut inside the base, flips alone, both cached; the form sends the flip-only augmentation.
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel-finetune')!);
+    expect(f).toMatchObject({ features: 'multilevel', freeze: 49, lr: 0.0001, augment: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0, flip: true });
+    expect(validate({ ...f, dataset: 1 })).toEqual({});
+    expect(cacheHint(f)).toMatchObject({ applies: true, reason: expect.stringMatching(/first 49 of faceres's 59 base layers/) });
+    expect(trainConfigSchema.parse(toConfig({ ...f, dataset: 1 })).augment).toEqual({ flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 });
     // Another preset resets it (part of the architecture); a model without taps never sends it.
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres')!);
     expect([f.features, f.monitor]).toEqual(['final', 'valLoss']);

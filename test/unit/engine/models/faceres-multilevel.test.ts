@@ -75,6 +75,9 @@ describe("faceres with features: 'multilevel' (the pools of conv_pw_11, conv_pw_
     expect(plan(1)).toMatchObject({ applies: false, reason: expect.stringContaining('no pretrained layer frozen') });
     const hint = (freeze: number) => featureCacheHint({ model: 'faceres', weights: null, freeze, cacheFeatures: true, features: 'multilevel', augment: null }).applies;
     expect([hint(MULTILEVEL_LAYERS), hint(49), hint(1)]).toEqual([true, true, false]);
+    // The second-stage preset cuts there, with each training face also cached mirrored.
+    const second = MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel-finetune')!;
+    expect(planFeatureCache(cfg(second.config), model, 100, 60)).toMatchObject({ applies: true, mirror: true, featureSize: 7 * 7 * 512 + 512 });
     const preset = MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel')!;
     expect(preset.config).toMatchObject({ features: 'multilevel', freeze: MULTILEVEL_LAYERS, cacheFeatures: true, augment: null });
   });
