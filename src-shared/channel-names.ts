@@ -8,7 +8,7 @@ import type { EventName, InvokeName } from './contract';
 export const INVOKE_CHANNEL_NAMES = [
   'system.doctor', 'system.pickPath', 'system.ping',
   'datasets.list', 'datasets.import', 'datasets.stats', 'datasets.samples', 'datasets.delete', 'datasets.synth',
-  'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'models.presets',
+  'runs.create', 'runs.list', 'runs.get', 'runs.stop', 'runs.resume', 'runs.delete', 'runs.update', 'models.presets',
   'eval.run', 'eval.list', 'eval.get', 'eval.epochConfusions', 'eval.cell', 'eval.sampleProbs', 'eval.saliency', 'eval.calibration', 'eval.diff', 'eval.labelIssues', 'eval.contactSheet',
   'ensembles.create', 'ensembles.get', 'ensembles.list', 'eval.outOfFold', 'compare.table', 'compare.export', 'compare.evaluateMissing', 'eval.cancel',
   'ferplus.import', 'ferplus.get',

@@ -14,7 +14,7 @@ import { MODEL_PRESETS } from '../engine/models/presets';
 import { readState } from '../engine/train';
 import { resolveWeights } from '../trainer/data';
 import { queueFor } from '../trainer/queue';
-import { TERMINAL, insertRuns, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary } from '../store/runs';
+import { TERMINAL, insertRuns, listRuns, nowIso, patchRun, runConfig, runDetail, runSummary, updateRunMeta } from '../store/runs';
 import { excludedInSplit, revisionLabels } from '../store/revisions';
 import { splitSize } from '../store/samples';
 import { appVersion } from './system';
@@ -186,6 +186,17 @@ export function resumeRun(wb: Workbench, runId: number): RunSummary {
   return runSummary(wb, runId);
 }
 
+/**
+ * runs.update: a new name and/or notes, at any status (a running run included: its trainer never reads either back).
+ * The run.status event carries the new summary, as every change of a run does, so open lists and run pages show it.
+ */
+export function updateRun(wb: Workbench, runId: number, meta: { name?: string; notes?: string }): RunSummary {
+  updateRunMeta(wb, runId, meta);
+  const summary = runSummary(wb, runId);
+  wb.events.emit('run.status', summary);
+  return summary;
+}
+
 export const runsHandlers: HandlersFor<typeof runsInvoke> = {
   'runs.create': (args, wb) => createRuns(wb, args.config, args.replicates, args.folds, args.name),
   'runs.list': (_args, wb) => {
@@ -207,6 +218,7 @@ export const runsHandlers: HandlersFor<typeof runsInvoke> = {
     rmSync(runDir(wb.home.runs, args.runId), { recursive: true, force: true });
     return { deleted: true as const };
   },
+  'runs.update': (args, wb) => updateRun(wb, args.runId, { name: args.name, notes: args.notes }),
   'models.presets': () => MODEL_PRESETS,
 };
 

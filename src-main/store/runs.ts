@@ -1,7 +1,7 @@
 import type { EpochMetrics, ModelName, RunDetail, RunStatus, RunSummary, TrainConfig } from '../../src-shared/contract/runs';
 import { trainConfigSchema } from '../../src-shared/contract/runs';
 import type { BackendName } from '../../src-shared/contract/system';
-import { AppError } from '../../src-shared/errors';
+import { AppError, fieldError } from '../../src-shared/errors';
 import { NUM_CLASSES } from '../../src-shared/labels';
 import type { Workbench } from '../context';
 import { externalForRun } from './external-models';
@@ -123,6 +123,25 @@ export function patchRun(wb: Workbench, id: number, patch: Patch): void {
   const keys = Object.keys(patch) as (keyof Patch)[];
   if (!keys.length) return;
   wb.db.prepare(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...patch, id });
+}
+
+/**
+ * A run's name and/or notes (runs.update), at any status: neither changes what the run trains. The notes live in the
+ * stored config (config.notes), so only that field of its JSON is replaced, in the same statement as the name. A run
+ * without a training config (an external model) has no notes to set. Unknown run: NOT_FOUND.
+ */
+export function updateRunMeta(wb: Workbench, id: number, meta: { name?: string; notes?: string }): void {
+  const r = row(wb, id);
+  if (meta.notes !== undefined && r.model === 'external') {
+    throw fieldError('INVALID_INPUT', 'notes', `Run ${id} is an external model ("${r.name}"), imported rather than trained: it has no training config to hold notes.`);
+  }
+  wb.db
+    .prepare(
+      `UPDATE runs SET name = COALESCE(@name, name),
+         config_json = CASE WHEN @notes IS NULL THEN config_json ELSE json_set(config_json, '$.notes', @notes) END
+       WHERE id = @id`,
+    )
+    .run({ id, name: meta.name ?? null, notes: meta.notes ?? null });
 }
 
 function confusionBlob(matrix: ArrayLike<number>): Buffer {

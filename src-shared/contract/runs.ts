@@ -7,6 +7,11 @@ import type { ExternalModelInfo } from './models';
 export const MODEL_NAMES = ['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'mobilefacenet'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
+/** The longest a run's name may be (runs.create's name, runs.update's). */
+export const RUN_NAME_MAX = 200;
+/** The longest a run's notes (config.notes) may be. */
+export const RUN_NOTES_MAX = 2000;
+
 /** The most units a hidden FC layer (config.hidden) may have. */
 export const HIDDEN_MAX = 4096;
 
@@ -118,7 +123,7 @@ export const trainConfigSchema = z.strictObject({
    * initial weights (and imported `weights`), as every run before this field.
    */
   initFrom: z.number().int().positive().nullable().default(null),
-  notes: z.string().max(2000).default(''),
+  notes: z.string().max(RUN_NOTES_MAX).default(''),
 });
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema>;
@@ -199,6 +204,19 @@ export interface ModelPreset {
 
 export const runRef = z.strictObject({ runId: z.number().int().positive() });
 
+/**
+ * runs.update: a run's name (the legend of its curves, its label in Compare, tables and exports) and its notes are
+ * metadata, editable at any status; what it trained with is not. At least one of the two.
+ */
+export const runUpdateSchema = z
+  .strictObject({
+    runId: z.number().int().positive(),
+    name: z.string().trim().min(1, 'a run needs a name; this one is empty or only spaces.').max(RUN_NAME_MAX).optional(),
+    /** Replaces config.notes ('' clears them). A trained run's only: an external model has no training config. */
+    notes: z.string().max(RUN_NOTES_MAX).optional(),
+  })
+  .refine((a) => a.name !== undefined || a.notes !== undefined, { message: 'Give a new name, new notes, or both.' });
+
 export const runsInvoke = {
   'runs.create': invoke(
     z.strictObject({
@@ -206,7 +224,7 @@ export const runsInvoke = {
       replicates: z.number().int().min(1).max(20).default(1),
       /** k-fold cross-validation: k runs of the config, run i holding out fold i (config.fold must then be null). */
       folds: z.number().int().min(2).max(FOLDS_MAX).optional(),
-      name: z.string().max(200).optional(),
+      name: z.string().max(RUN_NAME_MAX).optional(),
     }),
     returns<RunSummary[]>(),
   ),
@@ -215,6 +233,7 @@ export const runsInvoke = {
   'runs.stop': invoke(runRef, returns<RunSummary>()),
   'runs.resume': invoke(runRef, returns<RunSummary>()),
   'runs.delete': invoke(runRef, returns<{ deleted: true }>()),
+  'runs.update': invoke(runUpdateSchema, returns<RunSummary>()),
   'models.presets': invoke(z.strictObject({}), returns<ModelPreset[]>()),
 };
 

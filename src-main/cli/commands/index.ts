@@ -14,7 +14,7 @@ import { revisionCommand } from './revision';
 import { studyCommand } from './study';
 import { weightsCommand } from './weights';
 import { modelsCommand } from './models';
-import { resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
+import { renameCommand, resumeCommand, runCommand, runsCommand, stopCommand, trainCommand } from './training';
 
 /** Every `fer` subcommand. Each lives in its own file and calls the services through the contract. */
-export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, featuresCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, curvesCommand, labelIssuesCommand, revisionCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, studyCommand];
+export const COMMANDS: Command[] = [doctorCommand, webCommand, synthCommand, importCommand, datasetsCommand, datasetStatsCommand, ferplusCommand, weightsCommand, featuresCommand, modelsCommand, evalCommand, ensembleCommand, cellCommand, compareCommand, exportCommand, calibrationCommand, diffCommand, curvesCommand, labelIssuesCommand, revisionCommand, trainCommand, runsCommand, runCommand, stopCommand, resumeCommand, renameCommand, studyCommand];

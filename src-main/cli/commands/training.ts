@@ -2,5 +2,6 @@
 export { resumeCommand } from './resume';
 export { runCommand } from './run';
 export { runsCommand } from './runs';
+export { renameCommand } from './rename';
 export { stopCommand } from './stop';
 export { trainCommand } from './train';
