@@ -1,6 +1,6 @@
 import type { EpochMetrics, InvokeArgs, RunDetail, RunProgress, RunSummary } from '../../src-shared/contract';
 import { api } from '../lib/contract-client';
-import { errorText } from '../lib/errors';
+import { errorText, fieldErrors } from '../lib/errors';
 
 export const ACTIVE: RunSummary['status'][] = ['queued', 'running', 'stopping'];
 
@@ -70,6 +70,13 @@ export class RunsStore {
   async stop(runId: number): Promise<void> {
     this.upsert(await api.invoke('runs.stop', { runId }));
   }
+
+  /** A new name and/or notes (runs.update; the run.status event updates other windows the same way). */
+  async update(args: InvokeArgs<'runs.update'>): Promise<RunSummary> {
+    const run = await api.invoke('runs.update', args);
+    this.upsert(run);
+    return run;
+  }
 }
 
 export const runsStore = new RunsStore();
@@ -80,6 +87,11 @@ export class RunPageStore {
   error = $state<string | null>(null);
   actionError = $state<string | null>(null);
   stopping = $state(false);
+  /** The title's rename box: open or not, what is typed in it, a save in flight, and why the last save failed. */
+  renaming = $state(false);
+  nameDraft = $state('');
+  savingName = $state(false);
+  renameError = $state<string | null>(null);
   readonly runId: number;
 
   constructor(runId: number) {
@@ -116,6 +128,33 @@ export class RunPageStore {
       this.actionError = errorText(err);
     } finally {
       this.stopping = false;
+    }
+  }
+
+  startRename(): void {
+    this.nameDraft = this.run?.name ?? '';
+    this.renameError = null;
+    this.renaming = true;
+  }
+
+  cancelRename(): void {
+    this.renaming = false;
+    this.renameError = null;
+  }
+
+  /** Saves the typed name; the service trims it and refuses a blank or too long one, and its message is shown. */
+  async saveRename(): Promise<void> {
+    if (this.savingName) return;
+    this.savingName = true;
+    this.renameError = null;
+    try {
+      await runsStore.update({ runId: this.runId, name: this.nameDraft });
+      this.renaming = false;
+    } catch (err) {
+      const field = fieldErrors(err).name;
+      this.renameError = field ? `The name: ${field}` : errorText(err);
+    } finally {
+      this.savingName = false;
     }
   }
 }

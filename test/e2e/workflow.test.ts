@@ -200,6 +200,25 @@ describe('the experiment workflow in the browser', () => {
     await expect.poll(() => page.getByTestId('throughput').innerText(), { timeout: 60_000 }).toMatch(/^\d+ img\/s$/);
     await expect.poll(() => page.getByTestId('eta').innerText(), { timeout: 60_000 }).toMatch(/\d+s$/);
     await screenshot(page, 'run-live');
+
+    // Renamed while it trains (the name is metadata): a blank name is refused with the field named, Escape puts the
+    // title back, Enter saves; the title shows the new name without a reload.
+    const title = page.locator('#run-title');
+    const before = await title.innerText();
+    await page.getByTestId('run-rename').click();
+    await page.getByTestId('run-name-input').fill('   ');
+    await page.getByTestId('run-rename-save').click();
+    expect(await page.getByTestId('rename-error').innerText()).toMatch(/name: a run needs a name/);
+    await page.getByTestId('run-name-input').press('Escape');
+    expect(await page.getByTestId('run-name-input').count()).toBe(0);
+    expect(await title.innerText()).toBe(before);
+    await page.getByTestId('run-rename').click();
+    expect(await page.getByTestId('run-name-input').inputValue()).toBe(before.replace(/^#\d+ /, ''));
+    await page.getByTestId('run-name-input').fill('Baseline, stopped early');
+    await page.getByTestId('run-name-input').press('Enter');
+    await expect.poll(() => title.innerText(), { timeout: 10_000 }).toMatch(/^#\d+ Baseline, stopped early$/);
+    expect(await runPage.getAttribute('data-status')).toMatch(/running|stopping|stopped/);
+
     const t0 = Date.now();
     await page.getByTestId('stop-run').click();
     await expect.poll(() => runPage.getAttribute('data-status'), { timeout: 10_000 }).toMatch(/stopping|stopped/);
@@ -207,6 +226,9 @@ describe('the experiment workflow in the browser', () => {
     console.log(`stop took ${Date.now() - t0} ms`);
     expect(await page.getByTestId('stop-run').count()).toBe(0);
     expect(await page.getByTestId('epoch-counter').innerText()).not.toBe('30 / 30');
+    // The runs list has the new name too (the run.status event of the rename, then the stop's).
+    await page.goto(`${served.url}#/runs`);
+    await expect.poll(() => page.getByTestId('runs-table').innerText(), { timeout: 10_000 }).toContain('Baseline, stopped early');
     expect(pageErrors).toEqual([]);
   });
 });
