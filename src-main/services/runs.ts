@@ -188,7 +188,8 @@ export function resumeRun(wb: Workbench, runId: number): RunSummary {
 
 /**
  * runs.update: a new name and/or notes, at any status (a running run included: its trainer never reads either back).
- * The run.status event carries the new summary, as every change of a run does, so open lists and run pages show it.
+ * The run.status event carries the new summary, as every change of a run does, so open lists and run pages show it;
+ * its status is unchanged, and the one other listener (a study's evaluator) only acts on what is still due.
  */
 export function updateRun(wb: Workbench, runId: number, meta: { name?: string; notes?: string }): RunSummary {
   updateRunMeta(wb, runId, meta);
