@@ -49,7 +49,7 @@ describe('New experiment: pretrained models', () => {
     await expect.poll(() => hint.innerText()).toMatch(/Feature caching applies/);
     await screenshot(page, 'new-run-feature-cache');
     await freeze.fill('12');
-    await expect.poll(() => hint.innerText()).toMatch(/only 12 of vgg16's 19 base layers are frozen/);
+    await expect.poll(() => hint.innerText()).toMatch(/first 12 of vgg16's 19 base layers: their outputs are computed once/);
     expect(pageErrors).toEqual([]);
   });
 
