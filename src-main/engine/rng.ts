@@ -49,4 +49,4 @@ export function shuffledIndices(n: number, seed: number): Int32Array {
 }
 
 /** Purposes keep the streams for one batch independent of each other. */
-export const STREAM = { shuffle: 1, augment: 2, dropout: 3, subset: 4 } as const;
+export const STREAM = { shuffle: 1, augment: 2, dropout: 3, subset: 4, mixup: 5 } as const;

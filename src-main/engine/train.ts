@@ -11,6 +11,7 @@ import { planFeatureCache, splitForCache, type CachePlan } from './feature-cache
 import { computeFeatureCache, type FeatureCache } from './feature-pass';
 import { finishInput, gatherRows, pixelsToImages } from './input';
 import { makeLoss } from './losses';
+import { mixBatch, mixDraw, smoothLabels } from './mixup';
 import { firstStepMemoryError, GpuErrorWatch, gpuRunError, guardFirstStep, memoryLimitsFor, webgpuDevice } from './memory-limits';
 import { checkTrainingMemory, estimateTrainingMemory, type MemoryLimits } from './memory-plan';
 import { NUM_CLASSES } from '../../src-shared/labels';
@@ -247,15 +248,22 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         for (let i = 0; i < m; i++) labelBuf[i] = data.labels[order[from + i]!]!;
         drops.forEach((d, i) => (d.seed = mixSeed(cfg.seed, STREAM.dropout, epoch, b, i)));
 
+        const mix = cfg.mixup > 0 ? mixDraw(m, cfg.mixup, mixSeed(cfg.seed, STREAM.mixup, epoch, b)) : null;
         const [x, y] = tf.tidy(() => {
+          let input: tf.Tensor | tf.Tensor[];
           if (cache) {
             // Flip-only augmentation on a cache: the faces this batch's draw mirrors are read from their mirrored views.
             const mirrored = cache.trainMirrored ? { views: cache.trainMirrored, flips: flipDraws(m, mixSeed(cfg.seed, STREAM.augment, epoch, b)) } : undefined;
-            return [cache.train.gather(order, from, to, mirrored), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+            input = cache.train.gather(order, from, to, mirrored);
+          } else {
+            let img = pixelsToImages(gatherRows(data.pixels, order, from, to, batchBuf), m);
+            if (aug) img = augmentBatch(img, aug, mixSeed(cfg.seed, STREAM.augment, epoch, b));
+            input = finishInput(img, spec);
           }
-          let img = pixelsToImages(gatherRows(data.pixels, order, from, to, batchBuf), m);
-          if (aug) img = augmentBatch(img, aug, mixSeed(cfg.seed, STREAM.augment, epoch, b));
-          return [finishInput(img, spec), tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES)] as const;
+          let target = tf.oneHot(tf.tensor1d(labelBuf.subarray(0, m), 'int32'), NUM_CLASSES) as tf.Tensor2D;
+          if (cfg.labelSmoothing > 0 || mix) target = target.toFloat();
+          if (cfg.labelSmoothing > 0) target = smoothLabels(target, cfg.labelSmoothing);
+          return mix ? mixBatch(input, target, mix) : ([input, target] as const);
         });
         let out: number | number[];
         try {

@@ -74,6 +74,10 @@ export interface RunForm {
   shiftX: number;
   shiftY: number;
   classWeights: boolean;
+  /** mixup's α (0 = off): batches train on convex mixes of two faces (or their cached features) and their labels. */
+  mixup: number;
+  /** Label smoothing's ε (0 = off). */
+  labelSmoothing: number;
   seed: number;
   replicates: number;
   limitTrain: number | null;
@@ -109,6 +113,8 @@ export const RUN_FORM_NUMBERS = {
   zoom: augment.zoom,
   shiftX: augment.shiftX,
   shiftY: augment.shiftY,
+  mixup: config.mixup,
+  labelSmoothing: config.labelSmoothing,
   seed: config.seed,
   replicates,
   limitTrain: config.limitTrain,
@@ -133,6 +139,8 @@ const NAMES: Record<Exclude<NumberField, 'rotation' | 'zoom' | 'shiftX' | 'shift
   batch: ['Batch size'],
   epochs: ['Epochs'],
   patience: ['Patience', ' (0 turns early stopping off)'],
+  mixup: ['mixup α', ' (0 turns it off)'],
+  labelSmoothing: ['Label smoothing', ' (0 turns it off)'],
   seed: ['Seed'],
   replicates: ['Replicates'],
   limitTrain: ['Limit', ', or empty for the whole split'],
@@ -176,6 +184,8 @@ export function defaultForm(): RunForm {
     shiftX: defaultOf(augment.shiftX),
     shiftY: defaultOf(augment.shiftY),
     classWeights: defaultOf(config.classWeights),
+    mixup: defaultOf(config.mixup),
+    labelSmoothing: defaultOf(config.labelSmoothing),
     seed: defaultOf(config.seed),
     replicates: defaultOf(replicates),
     limitTrain: defaultOf(config.limitTrain),
@@ -242,7 +252,7 @@ export function validate(f: RunForm, weights: readonly WeightsInfo[] = [], runs:
   if (f.dataset === null) e.dataset = 'Choose a dataset (import one in Datasets first).';
   check('lr');
   if (f.optimizer === 'sgd') check('momentum');
-  for (const field of ['batch', 'epochs', 'patience', 'seed', 'replicates', 'hidden', 'freeze', 'inputSize'] as const) check(field);
+  for (const field of ['batch', 'epochs', 'patience', 'seed', 'replicates', 'hidden', 'freeze', 'inputSize', 'mixup', 'labelSmoothing'] as const) check(field);
   if (f.limitTrain !== null) check('limitTrain');
   const base = baseLayers(f, weights);
   if (!e.freeze && base && f.freeze > base.count) {
@@ -290,6 +300,8 @@ export function toConfig(f: RunForm): TrainConfigInput {
     channels: f.channels,
     augment: f.augment ? { flip: f.flip, rotation: f.rotation, zoom: f.zoom, shiftX: f.shiftX, shiftY: f.shiftY } : null,
     classWeights: f.classWeights,
+    mixup: f.mixup,
+    labelSmoothing: f.labelSmoothing,
     backend: f.backend === '' ? null : f.backend,
     weights: f.weights.trim() === '' ? null : f.weights.trim(),
     freeze: f.freeze,
@@ -318,6 +330,9 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   if (c.inputSize !== undefined) f.inputSize = c.inputSize;
   if (c.channels !== undefined) f.channels = c.channels;
   if (c.classWeights !== undefined) f.classWeights = c.classWeights;
+  // Part of the setup as measured, like the monitor: a preset without them trains without.
+  f.mixup = c.mixup ?? defaultOf(config.mixup);
+  f.labelSmoothing = c.labelSmoothing ?? defaultOf(config.labelSmoothing);
   if (c.weights !== undefined) f.weights = c.weights ?? '';
   if (c.freeze !== undefined) f.freeze = c.freeze;
   if (c.cacheFeatures !== undefined) f.cacheFeatures = c.cacheFeatures;

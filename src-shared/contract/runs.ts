@@ -95,6 +95,16 @@ export const trainConfigSchema = z.strictObject({
   channels: z.union([z.literal(1), z.literal(3)]).default(1),
   augment: augmentSchema.nullable().default(null),
   classWeights: z.boolean().default(false),
+  /**
+   * mixup (Zhang et al. 2018): each batch trains on λ·x + (1−λ)·x' with the labels mixed alike, x' the same batch in a
+   * seeded permutation, λ ~ Beta(α, α) once a batch (the larger of λ and 1−λ, so the first face leads). The value
+   * is α; 0 turns it off. On a run with cached features it mixes what the cache gives the training layers (the
+   * frozen base's features, or the outputs at a cut inside it: "manifold mixup"), the one augmentation beside the
+   * flip that caching leaves possible.
+   */
+  mixup: z.number().min(0).max(4).default(0),
+  /** Label smoothing: the targets are (1−ε)·one-hot + ε/7. The value is ε; 0 turns it off. */
+  labelSmoothing: z.number().min(0).max(0.5).default(0),
   backend: z.enum(BACKEND_NAMES).nullable().default(null),
   /** Transfer learning: an imported weights id, and how many base layers stay frozen. */
   weights: z.string().nullable().default(null),
