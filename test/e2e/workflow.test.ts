@@ -52,11 +52,15 @@ describe('the experiment workflow in the browser', () => {
     await page.getByTestId('f-replicates').fill('2');
     // A bad value is caught inline before any run is queued.
     await page.getByTestId('f-epochs').fill('0');
+    await page.getByTestId('f-mixup').fill('9');
     await page.getByTestId('launch').click();
     expect(await page.getByTestId('err-epochs').innerText()).toMatch(/Epochs must be/);
     expect(await page.getByTestId('f-epochs').getAttribute('aria-invalid')).toBe('true');
+    // Its limit comes from the contract's schema (α at most 4).
+    expect(await page.getByTestId('err-mixup').innerText()).toMatch(/mixup α must be .*4/);
     await screenshot(page, 'new-experiment');
     await page.getByTestId('f-epochs').fill('2');
+    await page.getByTestId('f-mixup').fill('0.2');
     await page.getByTestId('launch').click();
 
     // Two replicates: the list shows both; the second waits in the queue, so its page sees it start.
@@ -91,6 +95,7 @@ describe('the experiment workflow in the browser', () => {
     await expect.poll(() => page.getByTestId('loss-chart').getAttribute('data-points'), { timeout: 10_000 }).toBe('2');
     expect(await page.getByTestId('acc-chart').getAttribute('data-points')).toBe('2');
     expect(await page.getByTestId('run-backend').innerText()).toMatch(/Backend: \w+/);
+    expect(await page.getByTestId('run-targets').innerText()).toBe('mixup α 0.2');
     await screenshot(page, 'run');
 
     await page.goto(`${served.url}#/runs`);
