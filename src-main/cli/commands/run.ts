@@ -1,5 +1,6 @@
 import { CliUsageError, type Command } from '../command';
 import { describeExternal } from './models';
+import { targetsText } from '../../../src-shared/targets-text';
 
 export function runIdArg(positionals: string[]): number {
   const raw = positionals[0];
@@ -21,7 +22,8 @@ export const runCommand: Command = {
     ctx.print(`model    ${r.model} on ${r.datasetName}, seed ${r.seed}${r.groupId ? `, group ${r.groupId}` : ''}`);
     ctx.print(`backend  ${r.backend ?? '-'}${r.backendReason ? ` — ${r.backendReason}` : ''}`);
     const c = detail.config;
-    if (c) ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}${c.mixup ? `, mixup α ${c.mixup}` : ''}${c.labelSmoothing ? `, label smoothing ${c.labelSmoothing}` : ''}`);
+    const targets = c ? targetsText(c) : '';
+    if (c) ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}${targets ? `, ${targets}` : ''}`);
     if (c?.revision != null) ctx.print(`data     revision ${c.revision} of the dataset (\`fer revision show ${c.revision}\` lists its changes)`);
     if (detail.external) ctx.print(`external ${describeExternal(detail.external)}`);
     if (detail.epochs.length) {
