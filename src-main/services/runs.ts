@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { runsInvoke, type RunSummary, type TrainConfig } from '../../src-shared/contract/runs';
+import { tapsLayers } from '../../src-shared/contract/backbones';
 import { AppError, fieldDetails, fieldError, fieldIssues } from '../../src-shared/errors';
 import type { Split } from '../../src-shared/labels';
 import type { Workbench } from '../context';
@@ -45,8 +46,8 @@ export function validateConfig(wb: Workbench, input: TrainConfig, opts: { initFr
   if (input.inputSize < def.minInputSize) {
     throw fieldError('INVALID_INPUT', 'config.inputSize', `${input.model} needs inputs of at least ${def.minInputSize}×${def.minInputSize}, got ${input.inputSize}.`);
   }
-  if (input.features === 'multilevel' && !def.multilevel) {
-    throw fieldError('INVALID_INPUT', 'config.features', `features 'multilevel' is offered for pretrained face bases that tap intermediate layers (faceres), not ${input.model}. Use 'final'.`);
+  if (tapsLayers(input.features) && !def.multilevel) {
+    throw fieldError('INVALID_INPUT', 'config.features', `features '${input.features}' is offered for pretrained face bases that tap intermediate layers (faceres), not ${input.model}. Use 'final'.`);
   }
   const ref = input.weights;
   const weights = ref === null ? null : lookup('weights', () => resolveWeights(wb, ref));

@@ -124,7 +124,7 @@ function costKey(c: TrainConfig): string {
 }
 
 function costLabel(c: TrainConfig): string {
-  return `${c.model} ${c.inputSize}×${c.inputSize}${c.channels === 3 ? ' RGB' : ''}, batch ${c.batch}${c.freeze ? `, ${c.freeze} frozen` : ''}${c.hidden ? `, FC ${c.hidden}` : ''}${c.features === 'multilevel' ? ', multilevel' : ''}`;
+  return `${c.model} ${c.inputSize}×${c.inputSize}${c.channels === 3 ? ' RGB' : ''}, batch ${c.batch}${c.freeze ? `, ${c.freeze} frozen` : ''}${c.hidden ? `, FC ${c.hidden}` : ''}${c.features !== 'final' ? `, ${c.features}` : ''}`;
 }
 
 /**

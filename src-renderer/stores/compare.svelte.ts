@@ -14,7 +14,8 @@ export class CompareStore {
   split = $state<Split | ''>('');
   /** The evaluation setting every row must share: K augmented TTA views, the mirror, the checkpoint. */
   tta = $state(0);
-  ttaFlip = $state(true);
+  /** The mirror as ticked; null follows the contract's default, on with augmented views (tta > 0). */
+  ttaFlip = $state<boolean | null>(null);
   checkpoint = $state<'best' | 'last'>('best');
   /** The table's columns; null: the comparison's defaults. */
   columns = $state<string[] | null>(null);
@@ -39,6 +40,11 @@ export class CompareStore {
   curvesError = $state<string | null>(null);
   count = $derived(this.runIds.length + this.ensembleIds.length);
 
+  /** Whether the setting includes the mirrored view: alone (tta 0) it is flip TTA, 2 views. */
+  get mirror(): boolean {
+    return this.ttaFlip ?? this.tta > 0;
+  }
+
   private args(): InvokeArgs<'compare.table'> {
     return {
       runIds: [...this.runIds],
@@ -46,8 +52,7 @@ export class CompareStore {
       groupBy: this.groupBy === '' ? null : this.groupBy,
       split: this.split === '' ? null : this.split,
       tta: this.tta,
-      // The mirror only means something with TTA on; plain is one setting, not two.
-      ttaFlip: this.tta > 0 && this.ttaFlip,
+      ttaFlip: this.mirror,
       checkpoint: this.checkpoint,
       ...(this.columns ? { columns: [...this.columns] } : {}),
     };

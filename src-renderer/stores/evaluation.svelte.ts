@@ -67,13 +67,13 @@ export class EvaluationStore {
     }
   }
 
-  async evaluate(runId: number, split: Split, tta: number, checkpoint: 'best' | 'last'): Promise<EvaluationSummary | null> {
+  async evaluate(runId: number, split: Split, views: { tta: number; ttaFlip: boolean }, checkpoint: 'best' | 'last'): Promise<EvaluationSummary | null> {
     this.running = true;
     this.runningFor = runId;
     this.runError = null;
     this.progress = null;
     try {
-      const ev = await api.invoke('eval.run', { runId, split, tta, checkpoint });
+      const ev = await api.invoke('eval.run', { runId, split, tta: views.tta, ttaFlip: views.ttaFlip, checkpoint });
       this.evaluations = [ev, ...this.evaluations.filter((e) => e.id !== ev.id)];
       return ev;
     } catch (err) {

@@ -186,7 +186,7 @@ export class StudiesStore {
       const own = study.evaluate;
       r.split = own ? own.split : (study.base.testSplit ?? '');
       r.tta = own?.tta ?? 0;
-      r.ttaFlip = own?.ttaFlip ?? true;
+      r.ttaFlip = own?.ttaFlip ?? null;
       r.checkpoint = own?.checkpoint ?? 'best';
       r.columns = study.reference ? [...COMPARE_METRICS, 'paperAccuracy', 'vsPaper'] : null;
     }
@@ -317,7 +317,7 @@ export class StudiesStore {
         format,
         split: r.split === '' ? null : r.split,
         tta: r.tta,
-        ttaFlip: r.tta > 0 && r.ttaFlip,
+        ttaFlip: r.mirror,
         checkpoint: r.checkpoint,
       });
       this.exportText = res.text;

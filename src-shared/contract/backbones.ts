@@ -12,7 +12,8 @@ export interface NpmBackbone {
   baseLayers: number;
   /**
    * The layers whose global average pools `features: 'multilevel'` sets beside the final features (each adds a
-   * pool layer, and one layer joins them, after the base's last conv); absent: only 'final' is offered.
+   * pool layer, and one layer joins them, after the base's last conv), or whose 2×2 grid pools `features: 'grid'`
+   * does; absent: only 'final' is offered.
    */
   taps?: readonly string[];
   /** The input side the network was trained at. */
@@ -55,7 +56,17 @@ export function npmBackbone(model: string): NpmBackbone | undefined {
   return NPM_BACKBONES.find((b) => b.model === model);
 }
 
-/** model.layers before the head as built for `features` (what `freeze` counts up to). */
+/** Whether `features` reads intermediate layers besides the last (offered only where the base has taps). */
+export function tapsLayers(features: FeatureLevel): boolean {
+  return features !== 'final';
+}
+
+/**
+ * model.layers before the head as built for `features` (what `freeze` counts up to): 'multilevel' adds a pool per
+ * tap and the join; 'grid' a grid pool and a flatten per tap, a flatten after the last pool, and the join.
+ */
 export function npmBaseLayers(b: NpmBackbone, features: FeatureLevel): number {
-  return b.baseLayers + (features === 'multilevel' && b.taps?.length ? b.taps.length + 1 : 0);
+  const taps = b.taps?.length ?? 0;
+  if (!taps || features === 'final') return b.baseLayers;
+  return b.baseLayers + (features === 'multilevel' ? taps + 1 : 2 * taps + 2);
 }

@@ -228,10 +228,15 @@ export interface CompareTable {
   missing: { runId: number; label: string }[];
 }
 
+/** The views an evaluation averaged, in words: 'plain (1 view)', 'TTA 2 views (flip)', 'TTA 9 views (flip + 7 augmented)'. */
+export function viewsText(totalViews: number, flip: boolean, augmented: number): string {
+  if (totalViews === 1) return 'plain (1 view)';
+  return `TTA ${totalViews} views (${[flip ? 'flip' : null, augmented ? `${augmented} augmented` : null].filter(Boolean).join(' + ')})`;
+}
+
 /** A compare request's setting as one line: 'PrivateTest, plain (1 view), best checkpoint'. */
 export function describeSetting(s: EvalSetting): string {
-  const views = s.totalViews === 1 ? 'plain (1 view)' : `TTA ${s.totalViews} views (${[s.ttaFlip ? 'flip' : null, s.tta ? `${s.tta} augmented` : null].filter(Boolean).join(' + ')})`;
-  return `${s.split ?? 'any split'}, ${views}, ${s.checkpoint} checkpoint`;
+  return `${s.split ?? 'any split'}, ${viewsText(s.totalViews, s.ttaFlip, s.tta)}, ${s.checkpoint} checkpoint`;
 }
 
 export const COMPARE_METRICS = ['accuracy', 'dedupAccuracy', 'nearDedupAccuracy', 'loss', 'macroF1', 'bestEpoch', 'trainSeconds', 'backend'] as const;

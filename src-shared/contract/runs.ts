@@ -55,7 +55,7 @@ export const foldSchema = z
 export type FoldConfig = z.output<typeof foldSchema>;
 
 /** Where the head of a pretrained face base attaches (TrainConfig.features). */
-export const FEATURE_LEVELS = ['final', 'multilevel'] as const;
+export const FEATURE_LEVELS = ['final', 'multilevel', 'grid'] as const;
 /** What selects a run's best epoch (TrainConfig.monitor). */
 export const MONITORS = ['valLoss', 'valAcc'] as const;
 export type Monitor = (typeof MONITORS)[number];
@@ -121,7 +121,9 @@ export const trainConfigSchema = z.strictObject({
    * What the head reads from a pretrained face base (faceres): 'final', its last global pool; 'multilevel', the
    * global average pools of its last blocks side by side (faceres: conv_pw_11, conv_pw_12 and the final pool, 2,560
    * values). A face-recognition network is trained to make its last layer blind to expression; earlier blocks keep
-   * more of it (README, "Face backbones from npm").
+   * more of it (README, "Face backbones from npm"). 'grid': the same layers each average-pooled over a 2×2 grid of
+   * the face instead of the whole of it (upper and lower, left and right halves; faceres at 224: 10,240 values), so
+   * the head can tell a feature at the mouth from one at the eyes: a global pool cannot.
    */
   features: z.enum(FEATURE_LEVELS).default('final'),
   /**

@@ -159,6 +159,21 @@ describe('the experiment workflow in the browser', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'evaluation-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+    // Flip TTA: no augmented views, the mirror ticked: an evaluation of 2 views (the mirror was not offered alone).
+    await page.goto(`${served.url}#/evaluation/run/${runIds[0]}`);
+    await expect.poll(() => page.getByTestId('eval-run').inputValue(), { timeout: 10_000 }).toBe(String(runIds[0]));
+    expect(await page.getByTestId('eval-mirror').isChecked()).toBe(false);
+    await page.getByTestId('eval-tta').fill('2');
+    await expect.poll(() => page.getByTestId('eval-mirror').isChecked()).toBe(true);
+    await page.getByTestId('eval-tta').fill('0');
+    await page.getByTestId('eval-mirror').check();
+    await page.getByTestId('eval-split').selectOption('PrivateTest');
+    await page.getByTestId('eval-button').click();
+    await page.waitForURL(/#\/evaluation\/\d+$/, { timeout: 120_000 });
+    const flipId = Number(/(\d+)$/.exec(page.url())![1]);
+    const views = page.getByTestId(`eval-views-${flipId}`);
+    await expect.poll(() => views.innerText(), { timeout: 30_000 }).toBe('2');
+    expect(await views.getAttribute('title')).toBe('TTA 2 views (flip)');
   });
 
   it('compares the two runs and exports the table to a Markdown file with one row per run', async () => {

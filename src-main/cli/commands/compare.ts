@@ -1,6 +1,6 @@
 import type { OptionSpec, OptionValues } from '../command';
 import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command } from '../command';
-import { evalMissingWithProgress, parseCheckpoint, parseIds, parseSplit } from './eval-shared';
+import { evalMissingWithProgress, MIRROR_OPTIONS, parseCheckpoint, parseIds, parseMirror, parseSplit } from './eval-shared';
 
 /** The options compare and export share: what to tabulate, and which evaluation setting every row must have. */
 export const COMPARE_OPTIONS: OptionSpec = {
@@ -9,14 +9,14 @@ export const COMPARE_OPTIONS: OptionSpec = {
   columns: { type: 'string' },
   ensembles: { type: 'string' },
   tta: { type: 'string' },
-  'no-flip': { type: 'boolean', default: false },
+  ...MIRROR_OPTIONS,
   checkpoint: { type: 'string' },
   'evaluate-missing': { type: 'boolean', default: false },
 };
 
 export const SETTING_USAGE =
   '  Rows use each run\'s newest evaluation of exactly this setting: --split, --tta K (K augmented views, the mirror too\n' +
-  '  unless --no-flip; default 0: plain), --checkpoint best|last (default best). A run without one is shown as missing;\n' +
+  '  unless --no-flip; --flip: the mirror, with --tta 0 too; default 0: plain), --checkpoint best|last (default best). A run without one is shown as missing;\n' +
   '  --evaluate-missing evaluates those first (needs --split).';
 
 export function compareArgs(positionals: string[], values: OptionValues) {
@@ -32,7 +32,7 @@ export function compareArgs(positionals: string[], values: OptionValues) {
     split: parseSplit(values, false),
     ...(cols ? { columns: cols.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
     tta: numberOpt(values, 'tta') ?? 0,
-    ...(values['no-flip'] ? { ttaFlip: false } : {}),
+    ...parseMirror(values),
     checkpoint: parseCheckpoint(values),
   };
 }
@@ -59,7 +59,7 @@ export async function printCompare(ctx: CliContext, args: ReturnType<typeof comp
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'Compare runs and ensembles side by side; --group-by a config field gives mean ± std over seeds',
-  usage: `fer compare RUN... [--group-by FIELD[,FIELD]] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--evaluate-missing] [--columns accuracy,loss,macroF1,recall.sad,...] [--ensembles ID,...] [--json]\n${SETTING_USAGE}`,
+  usage: `fer compare RUN... [--group-by FIELD[,FIELD]] [--split S] [--tta K] [--flip | --no-flip] [--checkpoint best|last] [--evaluate-missing] [--columns accuracy,loss,macroF1,recall.sad,...] [--ensembles ID,...] [--json]\n${SETTING_USAGE}`,
   options: COMPARE_OPTIONS,
   allowPositionals: true,
   async run(ctx, positionals, values) {

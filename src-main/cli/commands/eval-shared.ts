@@ -2,7 +2,7 @@ import type { InvokeArgs, InvokeResult } from '../../../src-shared/contract';
 import type { EvaluationDetail, EvaluationSummary } from '../../../src-shared/contract/evaluation';
 import { DEDUP_LEVELS, type DedupLevel } from '../../../src-shared/dedup';
 import { EMOTIONS, SPLITS, type Split } from '../../../src-shared/labels';
-import { CliUsageError, stringOpt, type CliContext, type OptionValues } from '../command';
+import { CliUsageError, stringOpt, type CliContext, type OptionSpec, type OptionValues } from '../command';
 
 /** Helpers shared by the evaluation commands (eval, ensemble, cell, compare, export, calibration, diff). */
 
@@ -35,6 +35,19 @@ export function parseCheckpoint(values: OptionValues): 'best' | 'last' {
   if (checkpoint !== 'best' && checkpoint !== 'last') throw new CliUsageError(`--checkpoint must be best or last, got "${checkpoint}".`);
   return checkpoint;
 }
+
+/**
+ * The mirrored view of a TTA setting: --flip adds it (with --tta 0 too: original + mirror, the usual flip TTA),
+ * --no-flip leaves it out; neither keeps the contract's default (on when --tta K > 0).
+ */
+export function parseMirror(values: OptionValues): { ttaFlip?: boolean } {
+  if (values.flip && values['no-flip']) throw new CliUsageError('--flip and --no-flip contradict each other: give one.');
+  if (values.flip) return { ttaFlip: true };
+  return values['no-flip'] ? { ttaFlip: false } : {};
+}
+
+/** The --flip / --no-flip pair every command with an evaluation setting takes. */
+export const MIRROR_OPTIONS: OptionSpec = { flip: { type: 'boolean', default: false }, 'no-flip': { type: 'boolean', default: false } };
 
 /** An emotion by name (sad) or index (4). */
 export function parseEmotion(text: string | undefined, flag: string): number {

@@ -1,12 +1,12 @@
 import { CliUsageError, numberOpt, type CliContext, type Command, type OptionValues } from '../command';
-import { cancellableOnCtrlC, evalWithProgress, parseCheckpoint, parseDedup, parseId, parseSplit, printDetail } from './eval-shared';
+import { cancellableOnCtrlC, evalWithProgress, MIRROR_OPTIONS, parseCheckpoint, parseDedup, parseId, parseMirror, parseSplit, printDetail } from './eval-shared';
 
 /** fer eval RUN --out-of-fold: eval.outOfFold over RUN's fold group; prints the combined evaluation. */
 async function outOfFold(ctx: CliContext, runId: number, values: OptionValues): Promise<unknown> {
   for (const flag of ['split', 'tta', 'tta-seed', 'batch', 'dedup'] as const) {
     if (values[flag] !== undefined) throw new CliUsageError(`--out-of-fold evaluates each fold run plainly on its training split: leave out --${flag}.`);
   }
-  if (values['held-out'] || values['no-flip']) throw new CliUsageError('--out-of-fold takes neither --held-out (it evaluates the held-out faces itself) nor --no-flip.');
+  if (values['held-out'] || values.flip || values['no-flip']) throw new CliUsageError('--out-of-fold takes neither --held-out (it evaluates the held-out faces itself) nor --flip/--no-flip.');
   // One progress bar per fold run, as each is evaluated on its held-out faces; Ctrl-C cancels through eval.cancel.
   const { ProgressBar } = await import('../progress');
   // Written by the event callback: a holder, so the finally below is not narrowed to its initial null.
@@ -37,8 +37,8 @@ async function outOfFold(ctx: CliContext, runId: number, values: OptionValues): 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Evaluate a run on a split (optionally with test-time augmentation) and store every prediction',
-  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--held-out | --out-of-fold] [--json]\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.\n  --held-out: only the faces a k-fold run (fer train --folds K) held out of its training split: out-of-sample probabilities for fer label-issues.\n  --out-of-fold: every run of RUN\'s k-fold cross-validation on its held-out faces, combined into one evaluation of its training split (each face from the run that held it out): what fer label-issues should read.',
-  options: { split: { type: 'string' }, tta: { type: 'string' }, 'no-flip': { type: 'boolean', default: false }, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' }, 'held-out': { type: 'boolean', default: false }, 'out-of-fold': { type: 'boolean', default: false } },
+  usage: 'fer eval RUN --split Training|PublicTest|PrivateTest [--tta K] [--flip | --no-flip] [--tta-seed N] [--checkpoint best|last] [--batch N] [--dedup none|exact|near] [--held-out | --out-of-fold] [--json]\n  --tta K averages K augmented views, the original and its mirror; --flip adds the mirror with --tta 0 too (2 views), --no-flip leaves it out.\n  Prints accuracy with and without test faces that are copies of Training faces; --dedup picks which faces the per-class table and confusion count.\n  --held-out: only the faces a k-fold run (fer train --folds K) held out of its training split: out-of-sample probabilities for fer label-issues.\n  --out-of-fold: every run of RUN\'s k-fold cross-validation on its held-out faces, combined into one evaluation of its training split (each face from the run that held it out): what fer label-issues should read.',
+  options: { split: { type: 'string' }, tta: { type: 'string' }, ...MIRROR_OPTIONS, 'tta-seed': { type: 'string' }, checkpoint: { type: 'string' }, batch: { type: 'string' }, dedup: { type: 'string' }, 'held-out': { type: 'boolean', default: false }, 'out-of-fold': { type: 'boolean', default: false } },
   allowPositionals: true,
   async run(ctx, positionals, values) {
     if (positionals.length !== 1) throw new CliUsageError('fer eval takes exactly one RUN id.');
@@ -56,7 +56,7 @@ export const evalCommand: Command = {
       split,
       checkpoint,
       tta,
-      ...(values['no-flip'] ? { ttaFlip: false } : {}),
+      ...parseMirror(values),
       ...(ttaSeed === undefined ? {} : { ttaSeed }),
       ...(batch === undefined ? {} : { batch }),
       ...(values['held-out'] ? { heldOut: true } : {}),

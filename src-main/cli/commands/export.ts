@@ -4,7 +4,7 @@ import { COMPARE_OPTIONS, SETTING_USAGE, compareArgs, prepareCompare } from './c
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Export a comparison table as CSV, Markdown or LaTeX (booktabs, best value bold)',
-  usage: `fer export RUN... --format csv|md|latex [--out PATH] [--group-by FIELD] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--evaluate-missing] [--columns ...] [--ensembles ID,...] [--json]\n  Without --out the table goes to stdout. The file says which evaluation setting its rows share.\n${SETTING_USAGE}`,
+  usage: `fer export RUN... --format csv|md|latex [--out PATH] [--group-by FIELD] [--split S] [--tta K] [--flip | --no-flip] [--checkpoint best|last] [--evaluate-missing] [--columns ...] [--ensembles ID,...] [--json]\n  Without --out the table goes to stdout. The file says which evaluation setting its rows share.\n${SETTING_USAGE}`,
   options: { ...COMPARE_OPTIONS, format: { type: 'string' }, out: { type: 'string' } },
   allowPositionals: true,
   async run(ctx, positionals, values) {

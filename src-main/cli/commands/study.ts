@@ -1,6 +1,6 @@
 import type { StudyAxis, StudySummary } from '../../../src-shared/contract/studies';
 import { CliUsageError, numberOpt, stringOpt, type CliContext, type Command, type OptionValues } from '../command';
-import { parseCheckpoint, parseIds, parseSplit } from './eval-shared';
+import { MIRROR_OPTIONS, parseCheckpoint, parseIds, parseMirror, parseSplit } from './eval-shared';
 import { summaryLine, throwIfFailed, watchRuns } from './run-watch';
 import { describeCell } from '../../studies/plan';
 import { duration as formatDuration } from '../../../src-shared/duration';
@@ -95,7 +95,7 @@ function ensembleOf(values: OptionValues): 'soft' | 'hard' | undefined {
   return v;
 }
 
-/** `--evaluate SPLIT` with the export's --tta, --no-flip and --checkpoint: how members are evaluated as they finish. */
+/** `--evaluate SPLIT` with the export's --tta, --flip/--no-flip and --checkpoint: how members are evaluated as they finish. */
 function evaluateOf(values: OptionValues): { split: Split; tta?: number; ttaFlip?: boolean; checkpoint?: 'best' | 'last' } | undefined {
   const split = stringOpt(values, 'evaluate');
   if (split === undefined) return undefined;
@@ -103,7 +103,7 @@ function evaluateOf(values: OptionValues): { split: Split; tta?: number; ttaFlip
   return {
     split: parseSplit({ split }, true),
     ...(tta !== undefined ? { tta } : {}),
-    ...(values['no-flip'] ? { ttaFlip: false } : {}),
+    ...parseMirror(values),
     ...(stringOpt(values, 'checkpoint') !== undefined ? { checkpoint: parseCheckpoint(values) } : {}),
   };
 }
@@ -138,7 +138,7 @@ export const studyCommand: Command = {
   summary: 'Studies: a base config × axes × seeds queued as runs; create, show, pause, resume, export',
   usage: [
     'fer study create --name NAME --dataset D [train options as for fer train] --axis FIELD=V1,V2 [--axis …] [--seeds 1,2,3] [--paused]',
-    '                 [--evaluate SPLIT [--tta K] [--no-flip] [--checkpoint best|last]] [--reference paper-table-2] [--leave-out] [--ensemble soft|hard]',
+    '                 [--evaluate SPLIT [--tta K] [--flip | --no-flip] [--checkpoint best|last]] [--reference paper-table-2] [--leave-out] [--ensemble soft|hard]',
     '  --ensemble: once every member is evaluated, an ensemble of each cell\'s best seed (by validation accuracy) joins the table;',
     '  --axis preset=baseline,vgg16 runs the paper\'s setups; --evaluate evaluates each member as it finishes;',
     '  --leave-out drops members that cannot run here (listed with why) instead of refusing the study.',
@@ -151,7 +151,7 @@ export const studyCommand: Command = {
     'fer study extend ID [--axis FIELD=MORE,VALUES …] [--seeds MORE] [--leave-out]   adds the new cells × seeds to the study and trains them',
     'fer study ensemble ID [--ensemble soft|hard]   an ensemble of each cell\'s best seed (by validation accuracy), in the study\'s table',
     'fer study duplicate ID --name NAME [--paused]   the same plan and settings as a new study, trained afresh',
-    'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--no-flip] [--checkpoint best|last] [--columns ...]',
+    'fer study export ID --format csv|md|latex [--out PATH] [--split S] [--tta K] [--flip | --no-flip] [--checkpoint best|last] [--columns ...]',
     '  Grouped by the axes, mean ± std over seeds, of one evaluation setting (a member without it is shown as missing).',
   ].join('\n'),
   options: {
@@ -169,7 +169,7 @@ export const studyCommand: Command = {
     out: { type: 'string' },
     split: { type: 'string' },
     tta: { type: 'string' },
-    'no-flip': { type: 'boolean', default: false },
+    ...MIRROR_OPTIONS,
     checkpoint: { type: 'string' },
     columns: { type: 'string' },
   },
@@ -264,7 +264,7 @@ export const studyCommand: Command = {
       // Left out, each takes the study's own evaluation setting.
       ...(stringOpt(values, 'split') !== undefined ? { split: parseSplit(values, false) } : {}),
       ...(numberOpt(values, 'tta') !== undefined ? { tta: numberOpt(values, 'tta') } : {}),
-      ...(values['no-flip'] ? { ttaFlip: false } : {}),
+      ...parseMirror(values),
       ...(stringOpt(values, 'checkpoint') !== undefined ? { checkpoint: parseCheckpoint(values) } : {}),
       ...(cols ? { columns: cols.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       ...(out ? { path: out } : {}),

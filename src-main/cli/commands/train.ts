@@ -68,7 +68,7 @@ export const trainCommand: Command = {
     'fer train --dataset NAME [--revision ID|NAME] --model baseline --epochs N [--batch 64] [--lr 0.001] [--optimizer adam|sgd] [--momentum 0.9]',
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--monitor valLoss|valAcc] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
-    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel]',
+    '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel|grid]',
     '          [--init-from RUN] [--mixup ALPHA] [--label-smoothing EPS]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
     "  --init-from RUN: start from that run's best weights (same model, features, input size, channels, hidden; freeze, lr and the rest may differ).",

@@ -62,6 +62,15 @@ export const MODEL_PRESETS: ModelPreset[] = [
     config: { model: 'faceres', features: 'multilevel', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 40, patience: 10, monitor: 'valAcc', inputSize: 224, channels: 3, freeze: 59, hidden: 1024, cacheFeatures: true, augment: { flip: true, rotation: 0, zoom: 0, shiftX: 0, shiftY: 0 }, mixup: 0.4, labelSmoothing: 0.1 },
   },
   {
+    id: 'faceres-grid-mixup',
+    label: 'faceres grid features (2×2 pools of three blocks), regularised head: mixup, label smoothing (npm, VGGFace2)',
+    description:
+      "faceres frozen at 224×224; the head reads conv_pw_11, conv_pw_12 and the last block each average-pooled over a 2×2 grid of the face (10,240 values, cached once) instead of over the whole face, so it can tell where on the face a feature fired. No flips (the pass stays at one view a face); mixup α 0.4 on the cached values and label smoothing ε 0.1 regularise the head. Batch norm, FC 1024, dropout 0.5, Adam 1e-3; best epoch by PublicTest accuracy.",
+    // freeze 62 = the whole base: its 55 conv layers and input, then a grid pool and a flatten for each of the two
+    // taps and the last block, and the join (faceres-grid.test.ts holds the contract, the form and the model to it).
+    config: { model: 'faceres', features: 'grid', optimizer: 'adam', lr: 0.001, batch: 64, epochs: 40, patience: 10, monitor: 'valAcc', inputSize: 224, channels: 3, freeze: 62, hidden: 1024, cacheFeatures: true, augment: null, mixup: 0.4, labelSmoothing: 0.1 },
+  },
+  {
     id: 'faceres-multilevel-finetune',
     label: 'faceres multilevel, second stage: last blocks fine-tuned on cached inputs with flips (npm, VGGFace2)',
     description:

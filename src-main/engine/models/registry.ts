@@ -27,7 +27,7 @@ export interface ModelDefinition {
    * is missing). Run creation and resume ask; inputSpec does not, so a stored run's checkpoints still evaluate.
    */
   checkAvailable?(): void;
-  /** Whether it offers `features: 'multilevel'` (intermediate pools beside the final features); absent: no. */
+  /** Whether it offers `features: 'multilevel'` and 'grid' (intermediate pools beside the final features); absent: no. */
   multilevel?: boolean;
   /** Builds a fresh model; weight initialisers are seeded from cfg.seed so a run is reproducible. */
   build(cfg: TrainConfig, opts: { weightsFile: string | null }): Promise<tf.LayersModel>;

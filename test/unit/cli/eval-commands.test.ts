@@ -52,6 +52,12 @@ describe('evaluation commands', () => {
     const table = lastJson(tta.stdout);
     expect(table.setting).toEqual({ split: 'PrivateTest', tta: 7, ttaFlip: true, totalViews: 9, checkpoint: 'best' });
     expect(table.missing.map((m: { runId: number }) => m.runId)).toEqual(runs);
+    // --flip with no augmented views: flip TTA, original + mirror.
+    const flip = await fer('compare', ...runs.map(String), '--split', 'PrivateTest', '--flip', '--json');
+    expect(lastJson(flip.stdout).setting).toEqual({ split: 'PrivateTest', tta: 0, ttaFlip: true, totalViews: 2, checkpoint: 'best' });
+    const both = await fer('eval', String(runs[0]), '--split', 'PrivateTest', '--flip', '--no-flip');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--flip and --no-flip contradict each other/);
     const csv = await fer('export', String(runs[0]), '--format', 'csv', '--checkpoint', 'last', '--tta', '2', '--no-flip');
     expect(csv.stdout.split('\n')[1]).toMatch(new RegExp(`^r1 \\(#${runs[0]}\\),run,0,,,${runs[0]},,3,last,`));
     const bad = await fer('compare', String(runs[0]), '--evaluate-missing');

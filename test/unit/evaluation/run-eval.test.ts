@@ -93,6 +93,32 @@ describe('eval.run on a trained synthetic model (child process)', () => {
     expect(progress.filter((p) => p.phase === 'predicting').at(-1)!.total).toBe(5 * test.n);
   });
 
+  it('flip TTA (no augmented views, the mirror asked for) averages each face with its mirror: 2 views', async () => {
+    const flip = await call(handlers, wb, 'eval.run', { runId, split: 'PublicTest', tta: 0, ttaFlip: true });
+    expect(flip.tta).toMatchObject({ views: 0, flip: true, totalViews: 2 });
+    expect(flip.tta!.viewSpecs.map((v) => v.name)).toEqual(['original', 'flip']);
+    const test = loadSplit(wb, flip.datasetId, 'PublicTest');
+    // Each face mirrored left to right, by hand, then the mean of the model's two softmaxes.
+    const mirrored = new Uint8Array(test.pixels.length);
+    for (let i = 0; i < test.n; i++) {
+      for (let y = 0; y < 48; y++) for (let x = 0; x < 48; x++) mirrored[i * 2304 + y * 48 + x] = test.pixels[i * 2304 + y * 48 + (47 - x)]!;
+    }
+    const a = (await (model.predict(prepareBatch(test.pixels, test.n, SPEC)) as tf.Tensor).data()) as Float32Array;
+    const b = (await (model.predict(prepareBatch(mirrored, test.n, SPEC)) as tf.Tensor).data()) as Float32Array;
+    const stored = loadPredictions(wb.db, flip.id);
+    const order = Array.from(test.ids).map((id) => stored.sampleIds.indexOf(id));
+    let fromOriginal = 0;
+    for (let i = 0; i < test.n; i++) {
+      for (let k = 0; k < 7; k++) {
+        const j = i * 7 + k;
+        expect(stored.probs[order[i]! * 7 + k]).toBeCloseTo((a[j]! + b[j]!) / 2, 4);
+        fromOriginal = Math.max(fromOriginal, Math.abs(stored.probs[order[i]! * 7 + k]! - a[j]!));
+      }
+    }
+    // The model is not mirror-symmetric, so the mirror changed the probabilities.
+    expect(fromOriginal).toBeGreaterThan(0.01);
+  });
+
   it('FER_EVAL_INPROCESS=1 runs the same job in this process with the same result', async () => {
     const child = (await call(handlers, wb, 'eval.list', { runId })).find((e) => e.tta === null)!;
     process.env.FER_EVAL_INPROCESS = '1';

@@ -88,7 +88,7 @@ describe('runs service', () => {
 
   it('lists the paper presets', async () => {
     const presets = await api(wb, 'models.presets', {});
-    expect(presets.map((p) => p.id)).toEqual(['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'faceres-multilevel', 'faceres-multilevel-mixup', 'faceres-multilevel-finetune', 'faceres-finetune', 'mobilefacenet']);
+    expect(presets.map((p) => p.id)).toEqual(['baseline', 'resnet50', 'senet50', 'vgg16', 'faceres', 'faceres-multilevel', 'faceres-multilevel-mixup', 'faceres-grid-mixup', 'faceres-multilevel-finetune', 'faceres-finetune', 'mobilefacenet']);
   });
 
   it('a forced backend that cannot load fails the run with the reason, and the queue moves on', async () => {

@@ -91,18 +91,34 @@ export const FACERES_FEATURES = 'global_pooling';
 
 /**
  * faceres' base on `input` (any side ≥ 32: five stride-2 stages); returns the 1024-d global pool, or with `taps`
- * the global average pools of those layers' outputs and the final pool concatenated, in that order.
+ * the global average pools of those layers' outputs and the final pool concatenated, in that order. With `grid`,
+ * each of those maps is pooled over a 2×2 grid instead (gridPool) and flattened: four times the values.
  */
-export function faceresBase(f: LayerFactory, input: Sym, taps: readonly string[] = []): Sym {
+export function faceresBase(f: LayerFactory, input: Sym, taps: readonly string[] = [], grid = false): Sym {
   let x = input;
   const tapped: Sym[] = [];
+  const pool = (m: Sym, name: string): Sym => (grid ? gridPool(m, name) : (tf.layers.globalAveragePooling2d({ name }).apply(m) as Sym));
   for (const c of FACERES_GRAPH.convs) {
     x = graphConv(f, x, c);
-    if (taps.includes(x.sourceLayer.name)) tapped.push(tf.layers.globalAveragePooling2d({ name: `${x.sourceLayer.name}_pool` }).apply(x) as Sym);
+    if (taps.includes(x.sourceLayer.name)) tapped.push(pool(x, `${x.sourceLayer.name}_${grid ? 'grid' : 'pool'}`));
   }
-  const final = tf.layers.globalAveragePooling2d({ name: FACERES_FEATURES }).apply(x) as Sym;
-  if (tapped.length !== taps.length) throw new Error(`faceres has no layer ${taps.filter((t) => !tapped.some((s) => s.sourceLayer.name === `${t}_pool`)).join(', ')} to tap`);
-  return taps.length ? (tf.layers.concatenate({ name: 'multilevel_features' }).apply([...tapped, final]) as Sym) : final;
+  if (tapped.length !== taps.length) throw new Error(`faceres has no layer ${taps.filter((t) => !tapped.some((s) => s.sourceLayer.name.startsWith(`${t}_`))).join(', ')} to tap`);
+  const final = pool(x, grid ? 'grid_pooling' : FACERES_FEATURES);
+  if (!taps.length) return final;
+  return tf.layers.concatenate({ name: grid ? 'grid_features' : 'multilevel_features' }).apply([...tapped, final]) as Sym;
+}
+
+/**
+ * Average pools of a side×side map over a 2×2 grid, flattened (4 × channels values, row-major cells): windows of
+ * ceil(side / 2) at offsets 0 and side − window, so an odd side (7 at 224 input) gives halves that share the middle
+ * row and column rather than dropping them. Two standard layers, so checkpoints load anywhere.
+ */
+export function gridPool(x: Sym, name: string): Sym {
+  const side = x.shape[1]!;
+  const window = Math.ceil(side / 2);
+  const stride = Math.max(1, side - window);
+  const pooled = tf.layers.averagePooling2d({ poolSize: window, strides: stride, padding: 'valid', name }).apply(x) as Sym;
+  return tf.layers.flatten({ name: `${name}_flat` }).apply(pooled) as Sym;
 }
 
 /** One conv of a graph spec as layers: the conv (with its bias) and its activation. */

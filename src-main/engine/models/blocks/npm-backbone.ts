@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { npmBackbone, npmBaseLayers } from '../../../../src-shared/contract/backbones';
+import { npmBackbone, npmBaseLayers, tapsLayers } from '../../../../src-shared/contract/backbones';
 import type { ModelName, TrainConfig } from '../../../../src-shared/contract/runs';
 import { AppError, fieldDetails } from '../../../../src-shared/errors';
 import type { GraphSpec } from '../../weights/graph-spec';
@@ -14,11 +14,14 @@ import { applyFreeze } from './transfer';
 export interface NpmBackboneDef {
   name: ModelName;
   graph: GraphSpec;
-  /** The base on `input`; with `taps`, their pools and the final features side by side (features: 'multilevel'). */
-  base(f: LayerFactory, input: Sym, taps?: readonly string[]): Sym;
+  /**
+   * The base on `input`; with `taps`, their pools and the final features side by side (features: 'multilevel'),
+   * with `grid` too, each pooled over a 2×2 grid (features: 'grid').
+   */
+  base(f: LayerFactory, input: Sym, taps?: readonly string[], grid?: boolean): Sym;
   /** Layers of the base with features: 'final' (counting the input layer, as Keras does). */
   baseLayers: number;
-  /** The layers `features: 'multilevel'` pools and joins to the final features; absent: not offered. */
+  /** The layers `features: 'multilevel'` and 'grid' pool and join to the final features; absent: not offered. */
   taps?: readonly string[];
   minInput: number;
   /** The input side it was trained at; `fixedInput` when its architecture takes no other. */
@@ -32,8 +35,8 @@ export interface NpmBackboneDef {
 const HEAD_DROPOUT = 0.5;
 
 export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inputSize' | 'freeze' | 'features'>): void {
-  if (cfg.features === 'multilevel' && !def.taps?.length) {
-    const message = `features 'multilevel' is not offered for ${def.name}: it has no intermediate layers chosen to tap. Use 'final'.`;
+  if (tapsLayers(cfg.features) && !def.taps?.length) {
+    const message = `features '${cfg.features}' is not offered for ${def.name}: it has no intermediate layers chosen to tap. Use 'final'.`;
     throw new AppError('INVALID_INPUT', message, fieldDetails('features', message));
   }
   if (def.fixedInput && cfg.inputSize !== def.nativeInput) {
@@ -47,7 +50,7 @@ export function checkNpmConfig(def: NpmBackboneDef, cfg: Pick<TrainConfig, 'inpu
   // The contract's count (what the form shows); a test holds it equal to the built model's.
   const baseLayers = npmBaseLayers(npmBackbone(def.name)!, cfg.features);
   if (cfg.freeze > baseLayers) {
-    const multilevel = cfg.features === 'multilevel' ? ` with features 'multilevel' (the tap pools and the layer joining them included)` : '';
+    const multilevel = tapsLayers(cfg.features) ? ` with features '${cfg.features}' (the tap pools and the layers joining them included)` : '';
     const message = `freeze ${cfg.freeze} is beyond ${def.name}'s depth: its pretrained base has ${baseLayers} layers${multilevel} (counting the input layer, as Keras' model.layers does), and the head always trains. Use freeze ≤ ${baseLayers}; ${baseLayers} freezes the whole base.`;
     throw new AppError('INVALID_INPUT', message, fieldDetails('freeze', message));
   }
@@ -77,12 +80,12 @@ export function buildNpmBackbone(def: NpmBackboneDef, cfg: TrainConfig, opts: { 
   const weights = readGraphWeights(file, def.graph, `${HUMAN_MODELS_PACKAGE}${status.version ? ` ${status.version}` : ''} ${file}`);
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   // The pretrained weights overwrite the base: skip generating random ones for it.
-  const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input, cfg.features === 'multilevel' ? def.taps : []);
+  const features = def.base(new LayerFactory(cfg.seed, { zeros: true }), input, tapsLayers(cfg.features) ? def.taps : [], cfg.features === 'grid');
   const f = new LayerFactory(cfg.seed + 1);
   // The tapped pools sit on large offsets with little spread (faceres on real FER2013: conv_pw_11's pool has mean
   // 0.49 and a per-dimension std of 0.08, the final pool 0.18 and 0.28): unscaled, the head learned them far more
   // slowly than the final pool alone (README). A batch norm standardises each feature first; it is part of the head.
-  const headInput = cfg.features === 'multilevel' ? (tf.layers.batchNormalization({ axis: -1, name: `${HEAD_LAYER_PREFIX}features_bn` }).apply(features) as Sym) : features;
+  const headInput = tapsLayers(cfg.features) ? (tf.layers.batchNormalization({ axis: -1, name: `${HEAD_LAYER_PREFIX}features_bn` }).apply(features) as Sym) : features;
   const out =
     cfg.hidden > 0
       ? lightHead(f, headInput, { units: cfg.hidden, dropout: HEAD_DROPOUT, seed: cfg.seed })
