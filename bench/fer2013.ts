@@ -69,8 +69,8 @@ function rowLabel(config: TrainConfig): string {
   const hidden = `${config.hidden ? ` + FC ${config.hidden}` : ''}${config.monitor === 'valAcc' ? ' (best by PublicTest accuracy)' : ''}`;
   if (config.model === 'baseline') return `baseline${hidden}`;
   const frozen = config.freeze > 0 ? `, ${config.freeze} layers frozen` : '';
-  const multilevel = config.features === 'multilevel' ? ' multilevel' : '';
-  return `${config.model}${multilevel} ${config.inputSize} px${frozen}${config.cacheFeatures && config.augment === null ? ' (cached features)' : ''}${hidden}`;
+  const features = config.features !== 'final' ? ` ${config.features}` : '';
+  return `${config.model}${features} ${config.inputSize} px${frozen}${config.cacheFeatures && config.augment === null ? ' (cached features)' : ''}${hidden}`;
 }
 
 function context(home: string): CliContext & { close(): Promise<void> } {

@@ -8,13 +8,10 @@ import { buildFaceres, FACERES_BASE_LAYERS } from '../../../../src-main/engine/m
 import { buildMobileFaceNet } from '../../../../src-main/engine/models/mobilefacenet';
 import { MODEL_PRESETS } from '../../../../src-main/engine/models/presets';
 import { humanModelsFile } from '../../../../src-main/engine/weights/human-models';
-import { validateConfig } from '../../../../src-main/services/runs';
 import { baseLayers } from '../../../../src-renderer/lib/run-form';
 import { npmBackbone, npmBaseLayers } from '../../../../src-shared/contract';
 import { trainConfigSchema } from '../../../../src-shared/contract/runs';
 import { AppError, fieldIssues } from '../../../../src-shared/errors';
-import { createSyntheticDataset } from '../../../helpers/fixtures';
-import { tempWorkbench } from '../../../helpers/workbench';
 import { faces, loadShipped, maxAbsDiff, refusal } from './graph-helpers';
 
 // The base's convs (the final global pool left out), a grid pool and a flatten for each of the two taps and the last
@@ -84,19 +81,5 @@ describe("faceres with features: 'grid' (conv_pw_11, conv_pw_12 and the last blo
     const mfn = refusal(() => buildMobileFaceNet(trainConfigSchema.parse({ dataset: 'x', model: 'mobilefacenet', features: 'grid', inputSize: 112 })));
     expect(mfn.message).toMatch(/features 'grid' is not offered for mobilefacenet/);
     expect(fieldIssues((mfn as AppError).details)[0]?.field).toBe('features');
-  });
-});
-
-describe("runs.create's check of grid features", () => {
-  const t = tempWorkbench();
-  afterAll(() => t.cleanup());
-
-  it("refuses 'grid' for the baseline on config.features; accepts it for faceres", async () => {
-    const ds = await createSyntheticDataset(t.wb, { perClass: 2, seed: 4, balanced: true });
-    const check = (over: Record<string, unknown>) => () => validateConfig(t.wb, trainConfigSchema.parse({ dataset: ds.name, batch: 4, features: 'grid', ...over }));
-    const err = refusal(check({ model: 'baseline' }));
-    expect(err.message).toMatch(/features 'grid' is offered for pretrained face bases .* not baseline/);
-    expect(fieldIssues((err as AppError).details)[0]?.field).toBe('config.features');
-    expect(check({ model: 'faceres', inputSize: 64, freeze: GRID_LAYERS })).not.toThrow();
   });
 });

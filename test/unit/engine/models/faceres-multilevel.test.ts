@@ -101,14 +101,16 @@ describe("runs.create's check of features", () => {
   const t = tempWorkbench();
   afterAll(() => t.cleanup());
 
-  it("refuses 'multilevel' for a model without a tapped face base, on config.features; accepts it for faceres", async () => {
+  it("refuses 'multilevel' and 'grid' for a model without a tapped face base, on config.features; accepts them for faceres", async () => {
     const ds = await createSyntheticDataset(t.wb, { perClass: 2, seed: 4, balanced: true });
-    const check = (over: Record<string, unknown>) => () => validateConfig(t.wb, trainConfigSchema.parse({ dataset: ds.name, batch: 4, features: 'multilevel', ...over }));
-    for (const model of ['baseline', 'vgg16'] as const) {
-      const err = refusal(check({ model, ...(model === 'vgg16' ? { inputSize: 64, channels: 3 } : {}) }));
-      expect(err.message, model).toMatch(new RegExp(`features 'multilevel' is offered for pretrained face bases .* not ${model}`));
-      expect(fieldIssues((err as AppError).details)[0]?.field).toBe('config.features');
+    for (const [features, freeze] of [['multilevel', MULTILEVEL_LAYERS], ['grid', npmBaseLayers(npmBackbone('faceres')!, 'grid')]] as const) {
+      const check = (over: Record<string, unknown>) => () => validateConfig(t.wb, trainConfigSchema.parse({ dataset: ds.name, batch: 4, features, ...over }));
+      for (const model of ['baseline', 'vgg16'] as const) {
+        const err = refusal(check({ model, ...(model === 'vgg16' ? { inputSize: 64, channels: 3 } : {}) }));
+        expect(err.message, model).toMatch(new RegExp(`features '${features}' is offered for pretrained face bases .* not ${model}`));
+        expect(fieldIssues((err as AppError).details)[0]?.field).toBe('config.features');
+      }
+      expect(check({ model: 'faceres', inputSize: 64, freeze })).not.toThrow();
     }
-    expect(check({ model: 'faceres', inputSize: 64, freeze: MULTILEVEL_LAYERS })).not.toThrow();
   });
 });
