@@ -179,7 +179,9 @@ export async function main(argv: string[]): Promise<number> {
     let runSeed = seed;
     for (const classWeights of existing ? existing : [false, true]) {
       const run = typeof classWeights === 'number' ? await ctx.call('runs.get', { runId: classWeights }) : { run: await trainBaseline(ctx, dataset!.id, seed, classWeights, values) };
-      if (run.run.status !== 'completed') throw new Error(`run ${run.run.id} is ${run.run.status}, not completed`);
+      // A stopped run keeps its best checkpoint and is evaluated from it, as the Evaluation page does; its row's
+      // epochs say where it stopped.
+      if (run.run.status !== 'completed' && run.run.status !== 'stopped') throw new Error(`run ${run.run.id} is ${run.run.status}: only completed or stopped runs have a best checkpoint to evaluate`);
       const detail = await ctx.call('runs.get', { runId: run.run.id });
       if (!detail.config) throw new Error(`run ${run.run.id} is an external model, not trained here`);
       const config = detail.config;
