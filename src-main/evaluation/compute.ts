@@ -1,4 +1,4 @@
-import type { TtaSummary } from '../../src-shared/contract/evaluation';
+import { withMirror, type TtaSummary } from '../../src-shared/contract/evaluation';
 import type { FoldConfig } from '../../src-shared/contract/runs';
 import type { Split } from '../../src-shared/labels';
 import type { ReadableWorkbench } from '../context';
@@ -54,7 +54,7 @@ export function ttaSummary(opts: TtaOptions | null): TtaSummary | null {
 
 /** The TTA options an eval.run request means: K augmented views, the mirror on by default once K > 0. */
 export function ttaFromArgs(k: number, flip: boolean | undefined, seed: number): TtaOptions | null {
-  const useFlip = flip ?? k > 0;
+  const useFlip = withMirror(k, flip);
   if (k === 0 && !useFlip) return null;
   return { ...DEFAULT_TTA, augmented: k, flip: useFlip, seed };
 }

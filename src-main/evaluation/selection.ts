@@ -1,4 +1,4 @@
-import { describeSetting, type EvalSetting, type EvaluationSummary } from '../../src-shared/contract/evaluation';
+import { describeSetting, withMirror, type EvalSetting, type EvaluationSummary } from '../../src-shared/contract/evaluation';
 import { AppError } from '../../src-shared/errors';
 import type { Split } from '../../src-shared/labels';
 import type { Db } from '../store/db';
@@ -17,7 +17,7 @@ export interface SettingRequest {
 
 /** The full setting of a request: the mirror defaults to on once tta > 0, exactly as eval.run does. */
 export function settingOf(req: SettingRequest): EvalSetting {
-  const ttaFlip = req.ttaFlip ?? req.tta > 0;
+  const ttaFlip = withMirror(req.tta, req.ttaFlip);
   return { split: req.split, tta: req.tta, ttaFlip, totalViews: 1 + (ttaFlip ? 1 : 0) + req.tta, checkpoint: req.checkpoint };
 }
 

@@ -1,4 +1,4 @@
-import type { CompareTable, EnsembleSummary, EvaluationSummary, InvokeArgs } from '../../src-shared/contract';
+import { withMirror, type CompareTable, type EnsembleSummary, type EvaluationSummary, type InvokeArgs } from '../../src-shared/contract';
 import type { Split } from '../../src-shared/labels';
 import { api } from '../lib/contract-client';
 import { selectionCurves } from '../lib/curves';
@@ -42,7 +42,7 @@ export class CompareStore {
 
   /** Whether the setting includes the mirrored view: alone (tta 0) it is flip TTA, 2 views. */
   get mirror(): boolean {
-    return this.ttaFlip ?? this.tta > 0;
+    return withMirror(this.tta, this.ttaFlip);
   }
 
   private args(): InvokeArgs<'compare.table'> {

@@ -244,6 +244,14 @@ export const COMPARE_METRICS = ['accuracy', 'dedupAccuracy', 'nearDedupAccuracy'
 
 /** The most augmented TTA views an evaluation may average (besides the original and the mirror). */
 export const TTA_VIEWS_MAX = 32;
+
+/**
+ * Whether an evaluation setting includes the mirrored view: as asked, else on once there are augmented views. The
+ * one rule for eval.run, the tables' settings and the forms; asked for alone (tta 0) it is flip TTA, 2 views.
+ */
+export function withMirror(tta: number, ttaFlip: boolean | null | undefined): boolean {
+  return ttaFlip ?? tta > 0;
+}
 /** K augmented TTA views (0–32). The paper used 7 plus the mirror. */
 export const ttaViewsSchema = z.number().int().min(0).max(TTA_VIEWS_MAX).default(0);
 export const checkpointSchema = z.enum(['best', 'last']).default('best');
