@@ -7,3 +7,8 @@ import type { TrainConfig } from './contract/runs';
 export function targetsText(c: Partial<Pick<TrainConfig, 'mixup' | 'labelSmoothing'>>): string {
   return [c.mixup ? `mixup α ${c.mixup}` : '', c.labelSmoothing ? `label smoothing ${c.labelSmoothing}` : ''].filter(Boolean).join(', ');
 }
+
+/** Whether validation and the checkpoints used averaged weights ("EMA 0.999"), or '' (configs from before: off). */
+export function averagingText(c: Partial<Pick<TrainConfig, 'ema'>>): string {
+  return c.ema ? `EMA ${c.ema}` : '';
+}

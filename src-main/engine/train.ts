@@ -19,6 +19,7 @@ import type { InputSpec } from './models/registry';
 import { makeOptimizer, setLearningRate } from './optimizers';
 import { STREAM, mixSeed, shuffledIndices } from './rng';
 import { afterEpoch, initialSchedule, lrForEpoch, type ScheduleState } from './schedule';
+import { AVERAGE_FILE, WeightAverage, type AverageState } from './weight-average';
 
 /** Everything needed to continue a run exactly where it stopped; saved as state.json in each checkpoint. */
 export interface TrainState {
@@ -36,6 +37,8 @@ export interface TrainState {
   guard?: GuardState;
   history: (EpochMetrics & { confusion: number[] | null })[];
   optimizer: tf.io.WeightsManifestEntry[];
+  /** With `ema`: the running average's update count and layout (its values are average.bin beside the weights). */
+  average?: AverageState;
 }
 
 /**
@@ -137,9 +140,34 @@ export function readState(dir: string): TrainState {
   return state;
 }
 
-async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: TrainState, dir: string): Promise<void> {
+async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: TrainState, dir: string, average: WeightAverage | null): Promise<void> {
   const { data, specs } = await encodeOptimizer(opt);
-  await saveModelDir(model, dir, { 'optimizer.bin': data, 'state.json': JSON.stringify({ ...state, optimizer: specs }) });
+  if (!average) return saveModelDir(model, dir, { 'optimizer.bin': data, 'state.json': JSON.stringify({ ...state, optimizer: specs }) });
+  const avg = await average.encode();
+  await saveModelDir(model, dir, { 'optimizer.bin': data, [AVERAGE_FILE]: avg.data, 'state.json': JSON.stringify({ ...state, optimizer: specs, average: avg.state }) });
+}
+
+/**
+ * The `best` checkpoint: with weight averaging, the averaged weights (the ones validation scored) go in its model,
+ * so evaluation, `--init-from` and the finished run all use them; `last` keeps the trained ones to resume from.
+ */
+async function saveBest(model: tf.LayersModel, opt: tf.Optimizer, state: TrainState, dir: string, average: WeightAverage | null): Promise<void> {
+  if (!average) return saveCheckpoint(model, opt, state, dir, null);
+  await average.withAverage(() => saveCheckpoint(model, opt, state, dir, average));
+}
+
+/** With `ema`: the average a resumed run saved in `last`, or one that starts at the network's present weights. */
+function startAverage(cfg: TrainConfig, net: tf.LayersModel, state: TrainState, lastDir: string | null): WeightAverage | null {
+  if (cfg.ema <= 0) return null;
+  if (!state.average || !lastDir) return WeightAverage.start(net, cfg.ema);
+  const file = join(readableDir(lastDir), AVERAGE_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new AppError('CHECKPOINT_CORRUPT', `Averaged weights ${file} are missing: ${(err as Error).message}`);
+  }
+  return WeightAverage.restore(net, cfg.ema, state.average, bytes, file);
 }
 
 /**
@@ -171,6 +199,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
   const weights = opts.classWeights ? tf.tensor1d(opts.classWeights) : null;
   // Released in the finally below however the run ends: stopped, failed to resume, or diverged.
   let gpuWatch: GpuErrorWatch | null = null;
+  let average: WeightAverage | null = null;
   try {
     // trainOnBatch, not optimizer.minimize over model.apply: only the compiled train function runs the graph in
     // training mode (apply on a functional model drops the `training` flag, freezing batch norm and dropout).
@@ -209,11 +238,13 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       // Stopped while the features were being computed: nothing trained yet, so the checkpoint is the state as it was
       // (a resume computes the features again, less those the feature store kept).
       if (lastDir) {
-        await saveCheckpoint(model, opt, state, lastDir);
+        await saveCheckpoint(model, opt, state, lastDir, null);
         hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
       }
       return { status: 'stopped', earlyStopped: false, state, test: null, featureCache: plan };
     }
+    // After a resume has loaded the trained weights, which a fresh average starts from.
+    average = startAverage(cfg, net, state, lastDir);
 
     const batchBuf = new Uint8Array(bs * 2304);
     const labelBuf = new Int32Array(bs);
@@ -279,6 +310,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
         // `best` and `last` checkpoints stay as the previous epoch left them).
         gpuCheck({ epoch, batch: b + 1 });
         await guard.batch(batchLoss!, net.trainableWeights, { epoch, batch: b + 1 });
+        average?.update();
         lossSum += batchLoss! * m;
         correct += batchCorrect;
         seen += m;
@@ -298,7 +330,7 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
           // Graceful stop mid-epoch: keep the partial sums so a resume continues this very epoch.
           state = { ...state, batchInEpoch: b + 1, partial: { lossSum, correct, seen, seconds }, guard: guard.snapshot() };
           if (lastDir) {
-            await saveCheckpoint(model, opt, state, lastDir);
+            await saveCheckpoint(model, opt, state, lastDir, average);
             hooks.onCheckpoint?.('last', state.epochsDone, lastDir);
           }
           stopped = true;
@@ -308,7 +340,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       if (stopped) break;
 
       const trainSeconds = seconds;
-      const v = !val || val.n === 0 ? null : cache?.val ? await evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : await evaluateSplit(model, val, spec);
+      const validate = async () => (!val || val.n === 0 ? null : cache?.val ? await evaluateInputs(cache.head, val.labels, val.n, (from, m) => cache.val!.rows(from, from + m)) : await evaluateSplit(model, val, spec));
+      const v = average ? await average.withAverage(validate) : await validate();
       const monitored = v ? v.loss : lossSum / seen;
       gpuCheck({ epoch });
       await guard.epoch(v ? v.loss : null, v && state.best ? state.best.loss : null, model.trainableWeights, { epoch });
@@ -338,8 +371,8 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
       };
       if (cfg.patience > 0 && state.sinceBest >= cfg.patience) earlyStopped = true;
       if (lastDir && bestDir) {
-        await saveCheckpoint(model, opt, state, lastDir);
-        if (isBest) await saveCheckpoint(model, opt, state, bestDir);
+        await saveCheckpoint(model, opt, state, lastDir, average);
+        if (isBest) await saveBest(model, opt, state, bestDir, average);
       }
       hooks.onEpoch?.(metrics, v ? v.confusion : null, isBest);
       if (lastDir && bestDir) {
@@ -352,17 +385,19 @@ export async function train(opts: TrainOptions): Promise<TrainOutcome> {
 
     let test: EvalResult | null = null;
     if (!stopped) {
-      // Best-weights restore: the model a finished run leaves behind is its best epoch's.
-      if (bestDir && state.best && state.best.epoch !== state.epochsDone) {
+      // Best-weights restore: the model a finished run leaves behind is its best epoch's (with `ema`, its average,
+      // which the trained weights in memory are not even at the best epoch).
+      if (bestDir && state.best && (state.best.epoch !== state.epochsDone || average)) {
         const best = await loadModelDir(bestDir);
         model.setWeights(best.getWeights());
         best.dispose();
-      }
+      } else if (average) average.apply();
       if (opts.test && opts.test.n > 0) test = await evaluateSplit(model, opts.test, spec);
     }
     return { status: stopped ? 'stopped' : 'completed', earlyStopped, state, test, featureCache: plan };
   } finally {
     gpuWatch?.stop();
+    average?.dispose();
     weights?.dispose();
     opt.dispose();
   }

@@ -78,6 +78,8 @@ export interface RunForm {
   mixup: number;
   /** Label smoothing's ε (0 = off). */
   labelSmoothing: number;
+  /** Weight averaging's decay (0 = off). */
+  ema: number;
   seed: number;
   replicates: number;
   limitTrain: number | null;
@@ -115,6 +117,7 @@ export const RUN_FORM_NUMBERS = {
   shiftY: augment.shiftY,
   mixup: config.mixup,
   labelSmoothing: config.labelSmoothing,
+  ema: config.ema,
   seed: config.seed,
   replicates,
   limitTrain: config.limitTrain,
@@ -141,6 +144,7 @@ const NAMES: Record<Exclude<NumberField, 'rotation' | 'zoom' | 'shiftX' | 'shift
   patience: ['Patience', ' (0 turns early stopping off)'],
   mixup: ['mixup α', ' (0 turns it off)'],
   labelSmoothing: ['Label smoothing', ' (0 turns it off)'],
+  ema: ['Weight averaging decay', ' (0 turns it off)'],
   seed: ['Seed'],
   replicates: ['Replicates'],
   limitTrain: ['Limit', ', or empty for the whole split'],
@@ -186,6 +190,7 @@ export function defaultForm(): RunForm {
     classWeights: defaultOf(config.classWeights),
     mixup: defaultOf(config.mixup),
     labelSmoothing: defaultOf(config.labelSmoothing),
+    ema: defaultOf(config.ema),
     seed: defaultOf(config.seed),
     replicates: defaultOf(replicates),
     limitTrain: defaultOf(config.limitTrain),
@@ -252,7 +257,7 @@ export function validate(f: RunForm, weights: readonly WeightsInfo[] = [], runs:
   if (f.dataset === null) e.dataset = 'Choose a dataset (import one in Datasets first).';
   check('lr');
   if (f.optimizer === 'sgd') check('momentum');
-  for (const field of ['batch', 'epochs', 'patience', 'seed', 'replicates', 'hidden', 'freeze', 'inputSize', 'mixup', 'labelSmoothing'] as const) check(field);
+  for (const field of ['batch', 'epochs', 'patience', 'seed', 'replicates', 'hidden', 'freeze', 'inputSize', 'mixup', 'labelSmoothing', 'ema'] as const) check(field);
   if (f.limitTrain !== null) check('limitTrain');
   const base = baseLayers(f, weights);
   if (!e.freeze && base && f.freeze > base.count) {
@@ -302,6 +307,7 @@ export function toConfig(f: RunForm): TrainConfigInput {
     classWeights: f.classWeights,
     mixup: f.mixup,
     labelSmoothing: f.labelSmoothing,
+    ema: f.ema,
     backend: f.backend === '' ? null : f.backend,
     weights: f.weights.trim() === '' ? null : f.weights.trim(),
     freeze: f.freeze,
@@ -333,6 +339,7 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
   // Part of the setup as measured, like the monitor: a preset without them trains without.
   f.mixup = c.mixup ?? defaultOf(config.mixup);
   f.labelSmoothing = c.labelSmoothing ?? defaultOf(config.labelSmoothing);
+  f.ema = c.ema ?? defaultOf(config.ema);
   if (c.weights !== undefined) f.weights = c.weights ?? '';
   if (c.freeze !== undefined) f.freeze = c.freeze;
   if (c.cacheFeatures !== undefined) f.cacheFeatures = c.cacheFeatures;

@@ -105,6 +105,12 @@ export const trainConfigSchema = z.strictObject({
   mixup: z.number().min(0).max(4).default(0),
   /** Label smoothing: the targets are (1−ε)·one-hot + ε/7. The value is ε; 0 turns it off. */
   labelSmoothing: z.number().min(0).max(0.5).default(0),
+  /**
+   * Weight averaging (an exponential moving average of the trained weights, Polyak averaging): after each batch
+   * avg ← d·avg + (1 − d)·w. Validation, the best checkpoint and the finished model use the average. The value is the
+   * decay d (0.999: about the last 1,000 batches); 0 turns it off.
+   */
+  ema: z.number().min(0).max(0.9999).default(0),
   backend: z.enum(BACKEND_NAMES).nullable().default(null),
   /** Transfer learning: an imported weights id, and how many base layers stay frozen. */
   weights: z.string().nullable().default(null),

@@ -1,6 +1,6 @@
 import { CliUsageError, type Command } from '../command';
 import { describeExternal } from './models';
-import { targetsText } from '../../../src-shared/targets-text';
+import { averagingText, targetsText } from '../../../src-shared/targets-text';
 
 export function runIdArg(positionals: string[]): number {
   const raw = positionals[0];
@@ -22,7 +22,7 @@ export const runCommand: Command = {
     ctx.print(`model    ${r.model} on ${r.datasetName}, seed ${r.seed}${r.groupId ? `, group ${r.groupId}` : ''}`);
     ctx.print(`backend  ${r.backend ?? '-'}${r.backendReason ? ` — ${r.backendReason}` : ''}`);
     const c = detail.config;
-    const targets = c ? targetsText(c) : '';
+    const targets = c ? [targetsText(c), averagingText(c) && `weights ${averagingText(c)}`].filter(Boolean).join(', ') : '';
     if (c) ctx.print(`config   ${c.optimizer} lr ${c.lr} (${c.schedule.kind}), batch ${c.batch}, epochs ${c.epochs}, augment ${c.augment ? 'on' : 'off'}, class weights ${c.classWeights ? 'on' : 'off'}${targets ? `, ${targets}` : ''}`);
     if (c?.revision != null) ctx.print(`data     revision ${c.revision} of the dataset (\`fer revision show ${c.revision}\` lists its changes)`);
     if (detail.external) ctx.print(`external ${describeExternal(detail.external)}`);

@@ -42,6 +42,7 @@ export function configFromFlags(values: OptionValues): Record<string, unknown> {
   set('hidden', numberOpt(values, 'hidden'));
   set('mixup', numberOpt(values, 'mixup'));
   set('labelSmoothing', numberOpt(values, 'label-smoothing'));
+  set('ema', numberOpt(values, 'ema'));
   set('features', stringOpt(values, 'features'));
   set('initFrom', numberOpt(values, 'init-from'));
   set('notes', stringOpt(values, 'notes'));
@@ -69,7 +70,7 @@ export const trainCommand: Command = {
     '          [--schedule constant|step|cosine|plateau] [--patience N] [--monitor valLoss|valAcc] [--augment on|off] [--rotation DEG] [--zoom F] [--shift F]',
     `          [--flip on|off] [--class-weights on|off] [--seed N] [--backend ${BACKEND_NAMES.join('|')}]`,
     '          [--input-size PX] [--channels 1|3] [--weights ID|NAME|FILE] [--freeze N] [--cache-features on|off] [--hidden UNITS] [--features final|multilevel|grid]',
-    '          [--init-from RUN] [--mixup ALPHA] [--label-smoothing EPS]',
+    '          [--init-from RUN] [--mixup ALPHA] [--label-smoothing EPS] [--ema DECAY]',
     '          [--limit-train N] [--val-split PublicTest|PrivateTest|none] [--replicates N | --folds K] [--preset ID] [--name TEXT] [--json]',
     "  --init-from RUN: start from that run's best weights (same model, features, input size, channels, hidden; freeze, lr and the rest may differ).",
     '  --folds K: k-fold cross-validation over the training split: K runs, run i holding out fold i (evaluate each with fer eval RUN --split Training --held-out).',
@@ -105,6 +106,7 @@ export const trainCommand: Command = {
     hidden: { type: 'string' },
     mixup: { type: 'string' },
     'label-smoothing': { type: 'string' },
+    ema: { type: 'string' },
     features: { type: 'string' },
     'init-from': { type: 'string' },
     notes: { type: 'string' },

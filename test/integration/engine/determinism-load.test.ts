@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 /**
  * Same seed, same weights: on 1 thread and on 2, on an idle machine and with every core busy in other processes.
  * Each run is its own process (test/helpers/train-digest.ts): the baseline through the real training loop for 198
- * steps (3 epochs of 66 batches of 16 faces, augmentation, class weights, dropout, validation each epoch), digesting
+ * steps (3 epochs of 66 batches of 16 faces, augmentation, class weights, dropout, weight averaging, validation each epoch), digesting
  * every weight at the end. The loaded runs share the cores with one busy-looping process per core, so the kernel
  * threads are preempted at random points, as on a researcher's laptop: that is what made the threaded path give
  * different weights from run to run (a late wake-up in the kernel runtime's hand-off, see kernel-handoff.test.ts).
