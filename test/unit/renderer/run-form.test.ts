@@ -44,9 +44,9 @@ describe('run form ↔ TrainConfig', () => {
   }
 
   it('catches the values the contract would refuse, naming the field', () => {
-    const bad = { ...defaultForm(), dataset: null, lr: 0, batch: 1.5, epochs: 0, limitTrain: 0, replicates: 21, seed: -1, inputSize: 16, hidden: 5000, mixup: 5, labelSmoothing: 0.6 };
-    expect(Object.keys(validate(bad)).sort()).toEqual(['batch', 'dataset', 'epochs', 'hidden', 'inputSize', 'labelSmoothing', 'limitTrain', 'lr', 'mixup', 'replicates', 'seed']);
-    for (const field of ['lr', 'batch', 'epochs', 'limitTrain', 'seed', 'inputSize', 'hidden', 'mixup', 'labelSmoothing'] as const) {
+    const bad = { ...defaultForm(), dataset: null, lr: 0, batch: 1.5, epochs: 0, limitTrain: 0, replicates: 21, seed: -1, inputSize: 16, hidden: 5000, mixup: 5, labelSmoothing: 0.6, ema: 1 };
+    expect(Object.keys(validate(bad)).sort()).toEqual(['batch', 'dataset', 'ema', 'epochs', 'hidden', 'inputSize', 'labelSmoothing', 'limitTrain', 'lr', 'mixup', 'replicates', 'seed']);
+    for (const field of ['lr', 'batch', 'epochs', 'limitTrain', 'seed', 'inputSize', 'hidden', 'mixup', 'labelSmoothing', 'ema'] as const) {
       const one = { ...defaultForm(), dataset: 1, [field]: bad[field] };
       expect(trainConfigSchema.safeParse(toConfig(one)).success, field).toBe(false);
     }
@@ -58,6 +58,13 @@ describe('run form ↔ TrainConfig', () => {
     expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(256);
     applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'resnet50')!);
     expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(0);
+  });
+
+  it('weight averaging goes to the config, and a preset without it turns it off', () => {
+    const f = { ...defaultForm(), dataset: 1, ema: 0.999 };
+    expect(trainConfigSchema.parse(toConfig(f)).ema).toBe(0.999);
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'baseline')!);
+    expect(trainConfigSchema.parse(toConfig(f)).ema).toBe(0);
   });
 });
 
