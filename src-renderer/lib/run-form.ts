@@ -356,7 +356,9 @@ export function applyPreset(f: RunForm, preset: ModelPreset): void {
       f.shiftY = c.augment.shiftY ?? f.shiftY;
     }
   }
-  if (c.schedule) {
+  // Part of the setup as measured too: a preset without one trains at a constant rate (not the last preset's decay).
+  if (!c.schedule) f.schedule = defaultOf(config.schedule).kind;
+  else {
     const s = c.schedule;
     f.schedule = s.kind;
     if (s.kind === 'step') {

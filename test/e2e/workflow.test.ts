@@ -61,6 +61,7 @@ describe('the experiment workflow in the browser', () => {
     await screenshot(page, 'new-experiment');
     await page.getByTestId('f-epochs').fill('2');
     await page.getByTestId('f-mixup').fill('0.2');
+    await page.getByTestId('f-ema').fill('0.99');
     await page.getByTestId('launch').click();
 
     // Two replicates: the list shows both; the second waits in the queue, so its page sees it start.
@@ -96,6 +97,7 @@ describe('the experiment workflow in the browser', () => {
     expect(await page.getByTestId('acc-chart').getAttribute('data-points')).toBe('2');
     expect(await page.getByTestId('run-backend').innerText()).toMatch(/Backend: \w+/);
     expect(await page.getByTestId('run-targets').innerText()).toBe('mixup α 0.2');
+    expect(await page.getByTestId('run-averaging').innerText()).toMatch(/^EMA 0\.99: validation and the best checkpoint use the running average/);
     await screenshot(page, 'run');
 
     await page.goto(`${served.url}#/runs`);

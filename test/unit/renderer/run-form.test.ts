@@ -60,6 +60,14 @@ describe('run form ↔ TrainConfig', () => {
     expect(trainConfigSchema.parse(toConfig(f)).hidden).toBe(0);
   });
 
+  it('a preset without a schedule trains at a constant rate, whatever the previous preset decayed', () => {
+    const f = { ...defaultForm(), dataset: 1 };
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel-mixup')!);
+    expect(trainConfigSchema.parse(toConfig(f)).schedule).toEqual({ kind: 'cosine', minLr: 0 });
+    applyPreset(f, MODEL_PRESETS.find((p) => p.id === 'faceres-grid-mixup')!);
+    expect(trainConfigSchema.parse(toConfig(f)).schedule).toEqual({ kind: 'constant' });
+  });
+
   it('weight averaging goes to the config, and a preset without it turns it off', () => {
     const f = { ...defaultForm(), dataset: 1, ema: 0.999 };
     expect(trainConfigSchema.parse(toConfig(f)).ema).toBe(0.999);

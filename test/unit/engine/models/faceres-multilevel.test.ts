@@ -81,7 +81,7 @@ describe("faceres with features: 'multilevel' (the pools of conv_pw_11, conv_pw_
     // The regularised head's preset caches the whole base's pools, mirrored too (flip only keeps the cache).
     const mixup = MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel-mixup')!;
     expect(planFeatureCache(cfg(mixup.config), model, 100, 60)).toMatchObject({ applies: true, mirror: true, featureSize: 2560 });
-    expect(mixup.config).toMatchObject({ mixup: 0.4, labelSmoothing: 0.1 });
+    expect(mixup.config).toMatchObject({ mixup: 0.4, labelSmoothing: 0.1, schedule: { kind: 'cosine', minLr: 0 }, epochs: 60, patience: 0 });
     const preset = MODEL_PRESETS.find((p) => p.id === 'faceres-multilevel')!;
     expect(preset.config).toMatchObject({ features: 'multilevel', freeze: MULTILEVEL_LAYERS, cacheFeatures: true, augment: null });
   });
