@@ -82,7 +82,8 @@ export async function saveModelDir(model: tf.LayersModel, dir: string, extra: Re
   writeDirAtomic(dir, { 'model.json': json, 'weights.bin': weights, ...extra });
 }
 
-function readOrCorrupt(file: string): Buffer {
+/** A checkpoint file's bytes; missing or unreadable is CHECKPOINT_CORRUPT naming the path. */
+export function readOrCorrupt(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
@@ -118,13 +119,27 @@ export async function loadModelDir(dirIn: string): Promise<tf.LayersModel> {
   }
 }
 
+/** Named tensors as one buffer + specs: the optimizer's slots and the weight average are saved this way. */
+export async function encodeTensors(named: { name: string; tensor: tf.Tensor }[]): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+  return { data: new Uint8Array(buf), specs };
+}
+
+/** What `encodeTensors` wrote, by name; bytes that do not decode are CHECKPOINT_CORRUPT naming `what` (e.g. the file). */
+export function decodeTensors(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], what: string): tf.NamedTensorMap {
+  try {
+    return tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer, specs);
+  } catch (err) {
+    throw new AppError('CHECKPOINT_CORRUPT', `${what} cannot be decoded: ${(err as Error).message}`);
+  }
+}
+
 /** Optimizer slots (Adam moments, momentum buffers, iteration count) as one buffer + specs. */
 export async function encodeOptimizer(opt: tf.Optimizer): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
   const named = await opt.getWeights();
   try {
-    const { data, specs } = await tf.io.encodeWeights(named);
-    const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-    return { data: new Uint8Array(buf), specs };
+    return await encodeTensors(named);
   } finally {
     // getWeights hands out the live slot variables plus freshly made scalars (the iteration count): free only those.
     for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
@@ -132,12 +147,7 @@ export async function encodeOptimizer(opt: tf.Optimizer): Promise<{ data: Uint8A
 }
 
 export async function restoreOptimizer(opt: tf.Optimizer, data: Uint8Array, specs: tf.io.WeightsManifestEntry[], file: string): Promise<void> {
-  let map: tf.NamedTensorMap;
-  try {
-    map = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer, specs);
-  } catch (err) {
-    throw new AppError('CHECKPOINT_CORRUPT', `Optimizer state ${file} cannot be decoded: ${(err as Error).message}`);
-  }
+  const map = decodeTensors(data, specs, `Optimizer state ${file}`);
   const list = specs.map((s) => ({ name: s.name, tensor: map[s.name]! }));
   try {
     await opt.setWeights(list);

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochMetrics, RunProgress, TrainConfig } from '../../src-shared/contract/runs';
 import { AppError } from '../../src-shared/errors';
 import { augmentBatch, flipDraws, isIdentity } from './augment';
-import { encodeOptimizer, loadModelDir, readableDir, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
+import { encodeOptimizer, loadModelDir, readableDir, readOrCorrupt, restoreOptimizer, saveModelDir, type CheckpointWhich } from './checkpoint';
 import { DivergenceGuard, type GuardState } from './divergence';
 import { evaluateInputs, evaluateSplit, type EvalResult, type LabelledPixels } from './evaluate';
 import { planFeatureCache, splitForCache, type CachePlan } from './feature-cache';
@@ -142,9 +142,9 @@ export function readState(dir: string): TrainState {
 
 async function saveCheckpoint(model: tf.LayersModel, opt: tf.Optimizer, state: TrainState, dir: string, average: WeightAverage | null): Promise<void> {
   const { data, specs } = await encodeOptimizer(opt);
-  if (!average) return saveModelDir(model, dir, { 'optimizer.bin': data, 'state.json': JSON.stringify({ ...state, optimizer: specs }) });
-  const avg = await average.encode();
-  await saveModelDir(model, dir, { 'optimizer.bin': data, [AVERAGE_FILE]: avg.data, 'state.json': JSON.stringify({ ...state, optimizer: specs, average: avg.state }) });
+  const avg = average ? await average.encode() : null;
+  const averaged: Record<string, Uint8Array> = avg ? { [AVERAGE_FILE]: avg.data } : {};
+  await saveModelDir(model, dir, { 'optimizer.bin': data, ...averaged, 'state.json': JSON.stringify({ ...state, optimizer: specs, average: avg?.state }) });
 }
 
 /**
@@ -161,13 +161,7 @@ function startAverage(cfg: TrainConfig, net: tf.LayersModel, state: TrainState, 
   if (cfg.ema <= 0) return null;
   if (!state.average || !lastDir) return WeightAverage.start(net, cfg.ema);
   const file = join(readableDir(lastDir), AVERAGE_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new AppError('CHECKPOINT_CORRUPT', `Averaged weights ${file} are missing: ${(err as Error).message}`);
-  }
-  return WeightAverage.restore(net, cfg.ema, state.average, bytes, file);
+  return WeightAverage.restore(net, cfg.ema, state.average, readOrCorrupt(file), file);
 }
 
 /**

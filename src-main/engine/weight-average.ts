@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../src-shared/errors';
+import { decodeTensors, encodeTensors } from './checkpoint';
 
 /** The averaged weights' part of a training state: how many batches fed them, and their layout in `average.bin`. */
 export interface AverageState {
@@ -40,15 +41,10 @@ export class WeightAverage {
   /** Continues an average saved by `encode` (a resumed run); a checkpoint whose layout differs is refused. */
   static restore(net: tf.LayersModel, decay: number, state: AverageState, data: Uint8Array, file: string): WeightAverage {
     const vars = averagedWeights(net);
-    let map: tf.NamedTensorMap;
-    try {
-      map = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer, state.weights);
-    } catch (err) {
-      throw new AppError('CHECKPOINT_CORRUPT', `Averaged weights ${file} cannot be decoded: ${(err as Error).message}`);
-    }
+    const map = decodeTensors(data, state.weights, `Averaged weights ${file}`);
     // By position, as the optimizer's slots are restored: layer names are numbered per process and may differ.
     const saved = vars.map((_, i) => map[slotName(i)]);
-    const bad = vars.find((v, i) => !saved[i] || !sameShape(saved[i]!.shape, v.shape));
+    const bad = vars.find((v, i) => !saved[i] || !tf.util.arraysEqual(saved[i]!.shape, v.read().shape));
     if (bad || state.weights.length !== vars.length) {
       tf.dispose(Object.values(map));
       throw new AppError('CHECKPOINT_CORRUPT', `Averaged weights ${file} do not fit this model${bad ? ` (weight ${bad.name})` : ` (${state.weights.length} weights saved, ${vars.length} in the model)`}.`);
@@ -74,7 +70,7 @@ export class WeightAverage {
   async withAverage<T>(fn: () => Promise<T>): Promise<T> {
     const trained = this.vars.map((v) => tf.clone(v.read()));
     try {
-      this.vars.forEach((v, i) => v.write(this.shadow[i]!));
+      this.apply();
       return await fn();
     } finally {
       this.vars.forEach((v, i) => v.write(trained[i]!));
@@ -88,9 +84,8 @@ export class WeightAverage {
   }
 
   async encode(): Promise<{ data: Uint8Array; state: AverageState }> {
-    const { data, specs } = await tf.io.encodeWeights(this.shadow.map((tensor, i) => ({ name: slotName(i), tensor })));
-    const buf = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
-    return { data: new Uint8Array(buf), state: { updates: this.updates, weights: specs } };
+    const { data, specs } = await encodeTensors(this.shadow.map((tensor, i) => ({ name: slotName(i), tensor })));
+    return { data, state: { updates: this.updates, weights: specs } };
   }
 
   dispose(): void {
@@ -100,10 +95,6 @@ export class WeightAverage {
 
 function slotName(i: number): string {
   return `average/${i}`;
-}
-
-function sameShape(a: readonly number[], b: readonly (number | null)[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
 /** The weights of the layers that train, nested models included, each once. */
